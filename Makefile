@@ -1,0 +1,60 @@
+# The course's two commands are `make lab` and `make test`; the rest are for maintainers.
+#
+# Every target works in the active virtual environment if there is one ($VIRTUAL_ENV), and
+# otherwise creates and uses .venv/ here. VENV=path chooses another (a conda env, say).
+
+PYTHON ?= python3
+ifdef VIRTUAL_ENV
+VENV ?= $(VIRTUAL_ENV)
+else
+VENV ?= .venv
+endif
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.customer-segmentation-installed
+LOCK := requirements/lock.txt
+PORT ?= 8888
+LAB_ARGS ?=
+
+.PHONY: lab test install notebooks lock benchmark clean help
+
+help:
+	@echo "make lab        install (if needed) and start JupyterLab on notebooks/ at 127.0.0.1:$(PORT)"
+	@echo "make test       install (if needed) and run every test: library and notebooks"
+	@echo "make notebooks  re-execute every notebook and store its outputs (after changing one)"
+	@echo "make lock       re-resolve the newest versions and rewrite $(LOCK)"
+	@echo "make clean      remove .venv and caches"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	  || { echo "This course needs Python 3.11 or newer; '$(PYTHON)' is older. Run: make PYTHON=python3.11 ..."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Installs again only when the package definition or the pinned versions change.
+$(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --disable-pip-version-check --quiet -c $(LOCK) -e ".[test]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --ServerApp.root_dir=notebooks $(LAB_ARGS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+notebooks: $(STAMP)
+	$(BIN)/python tools/execute_notebooks.py notebooks
+
+# A throw-away environment resolves the newest versions the ranges in pyproject.toml allow;
+# its freeze becomes the lock. Commit the lock together with environment.yml's matching pins.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --disable-pip-version-check --quiet -e ".[test]"
+	.lock-venv/bin/python -m pip freeze --exclude-editable > $(LOCK)
+	rm -rf .lock-venv
+	@echo "Wrote $(LOCK); now update the pins in environment.yml (make test checks they agree)."
+
+clean:
+	rm -rf .venv .lock-venv .pytest_cache .hypothesis build dist
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,0 +1,217 @@
+"""Property tests: generated good files read back exactly; generated bad files are refused
+with the problem at the right row and column; nothing at all makes the reader crash."""
+
+import string
+from unittest import mock
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from segmentation import reader
+from segmentation.reader import CustomerFileError, read_customer_csv, validate_customer_csv
+from segmentation.schema import CHANNELS, REGIONS, SPENDING_COLUMNS
+
+COLUMNS = ["Channel", "Region", *SPENDING_COLUMNS]
+
+
+@st.composite
+def customer_tables(draw):
+    """A good customer table, and whether it has an id column."""
+    n = draw(st.integers(1, 12))
+    whole = st.integers(0, 200_000)
+    spending = {c: draw(st.lists(whole, min_size=n, max_size=n)) for c in SPENDING_COLUMNS}
+    if draw(st.booleans()):  # some decimal spending in one column
+        column = draw(st.sampled_from(SPENDING_COLUMNS))
+        spending[column] = [v + draw(st.sampled_from([0, 0.5, 0.25])) for v in spending[column]]
+    table = pd.DataFrame({
+        "Channel": draw(st.lists(st.sampled_from(list(CHANNELS)), min_size=n, max_size=n)),
+        "Region": draw(st.lists(st.sampled_from(list(REGIONS)), min_size=n, max_size=n)),
+        **spending,
+    })
+    with_id = draw(st.booleans())
+    if with_id:
+        table.insert(0, "id", draw(st.lists(st.integers(1, 10**6), min_size=n, max_size=n, unique=True)))
+    return table
+
+
+@st.composite
+def written(draw, table):
+    """The table as CSV text, written with random harmless variations.
+
+    Returns the text, the header names as written (course name -> written name) and the
+    position of each course column in the file.
+    """
+    columns = draw(st.permutations(list(table.columns)))
+    names = {}
+    for c in columns:
+        name = "Delicatessen" if c == "Delicassen" and draw(st.booleans()) else c
+        name = draw(st.sampled_from([name, name.lower(), name.upper()]))
+        names[c] = name
+    pad = st.sampled_from(["", " ", "  ", "\t"])
+
+    def cell(column, value):
+        if column in ("Channel", "Region") and draw(st.booleans()):
+            value = (CHANNELS if column == "Channel" else REGIONS)[value]
+        return f"{draw(pad)}{value}{draw(pad)}"
+
+    eol = draw(st.sampled_from(["\n", "\r\n"]))
+    lines = [",".join(draw(pad) + names[c] + draw(pad) for c in columns)]
+    # Column by column, so that each keeps its type (a row would turn every value into a float).
+    for values in zip(*(table[c].tolist() for c in columns)):
+        lines.append(",".join(cell(c, v) for c, v in zip(columns, values)))
+    text = eol.join(lines) + (eol if draw(st.booleans()) else "")
+    if draw(st.booleans()):
+        text = "\ufeff" + text
+    return text, names, {c: i for i, c in enumerate(columns)}
+
+
+def expected(table):
+    frame = pd.DataFrame({
+        "id": table["id"].astype(np.int64) if "id" in table else np.arange(1, len(table) + 1),
+        "Channel": pd.Categorical(table["Channel"].map(CHANNELS), categories=list(CHANNELS.values())),
+        "Region": pd.Categorical(table["Region"].map(REGIONS), categories=list(REGIONS.values())),
+    })
+    for c in SPENDING_COLUMNS:
+        frame[c] = table[c].to_numpy()
+    return frame
+
+
+@given(data=st.data())
+def test_good_files_read_back_exactly(tmp_path_factory, data):
+    table = data.draw(customer_tables())
+    text, _, _ = data.draw(written(table))
+    path = tmp_path_factory.mktemp("good") / "c.csv"
+    path.write_bytes(text.encode("utf-8"))
+    pd.testing.assert_frame_equal(read_customer_csv(path, require_labels=True), expected(table))
+
+
+CELL_DAMAGE = {
+    # kind: (the bad text, what the message says)
+    "blank": ("", "the value is blank."),
+    "nan": ("nan", "marks a missing value"),
+    "inf": ("inf", "is not a finite number"),
+    "negative": ("-12", "is negative"),
+    "too large": ("9e12", "too large"),
+    "text": ("twelve", "is not a number"),
+    "thousands": ('"1,234.5"', "is not a number"),  # quoted, as spreadsheets write it
+}
+
+
+@given(data=st.data(), kind=st.sampled_from(sorted(CELL_DAMAGE)))
+def test_one_bad_cell_is_reported_at_its_row_and_column(tmp_path_factory, data, kind):
+    table = data.draw(customer_tables())
+    text, names, positions = data.draw(written(table))
+    bad, message = CELL_DAMAGE[kind]
+    i = data.draw(st.integers(0, len(table) - 1))
+    column = data.draw(st.sampled_from(SPENDING_COLUMNS))
+    # Damage the (i+1)-th data line, which the user counts as row i + 2.
+    eol = "\r\n" if "\r\n" in text else "\n"
+    lines = text.split(eol)
+    cells = lines[i + 1].split(",")
+    cells[positions[column]] = bad
+    lines[i + 1] = ",".join(cells)
+    path = tmp_path_factory.mktemp("bad") / "c.csv"
+    path.write_bytes(eol.join(lines).encode("utf-8"))
+    with pytest.raises(CustomerFileError) as info:
+        read_customer_csv(path)
+    (problem,) = info.value.problems
+    assert (problem.row, problem.column) == (i + 2, names[column])
+    assert message in problem.message
+
+
+LINE_DAMAGE = ["drop a value", "add a value", "bad Channel", "bad Region", "repeat the header",
+               "duplicate id"]
+
+
+@given(data=st.data(), kind=st.sampled_from(LINE_DAMAGE))
+def test_one_bad_line_is_reported_at_its_row(tmp_path_factory, data, kind):
+    table = data.draw(customer_tables())
+    if kind == "duplicate id":
+        assume("id" in table and len(table) > 1)
+    text, names, positions = data.draw(written(table))
+    eol = "\r\n" if "\r\n" in text else "\n"
+    lines = text.split(eol)
+    i = data.draw(st.integers(1 if kind == "duplicate id" else 0, len(table) - 1))
+    cells = lines[i + 1].split(",")
+    column = None
+    if kind == "drop a value":
+        cells.pop()
+    elif kind == "add a value":
+        cells.append("7")
+    elif kind in ("bad Channel", "bad Region"):
+        column = kind.split()[1]
+        cells[positions[column]] = "9"
+    elif kind == "repeat the header":
+        cells = lines[0].split(",")
+    else:
+        column = "id"
+        cells[positions["id"]] = lines[1].split(",")[positions["id"]]
+    lines[i + 1] = ",".join(cells)
+    path = tmp_path_factory.mktemp("bad") / "c.csv"
+    path.write_bytes(eol.join(lines).encode("utf-8"))
+    with pytest.raises(CustomerFileError) as info:
+        read_customer_csv(path)
+    (problem,) = info.value.problems
+    assert problem.row == i + 2
+    assert problem.column == (names[column] if column else None)
+
+
+@given(content=st.binary(max_size=300))
+def test_any_bytes_give_a_verdict_never_a_crash(tmp_path_factory, content):
+    path = tmp_path_factory.mktemp("bytes") / "c.csv"
+    path.write_bytes(content)
+    result = validate_customer_csv(path)
+    assert result.ok == (result.frame is not None)
+    assert result.ok or result.errors
+
+
+ALPHABET = string.ascii_letters[:6] + string.digits + ",;\"\r\n \t.-+eE"
+
+
+@given(text=st.text(alphabet=ALPHABET, max_size=200),
+       header=st.sampled_from([",".join(COLUMNS), "id," + ",".join(COLUMNS), ",".join(SPENDING_COLUMNS)]))
+def test_any_text_under_a_good_header_gives_a_verdict_never_a_crash(tmp_path_factory, header, text):
+    path = tmp_path_factory.mktemp("text") / "c.csv"
+    path.write_bytes((header + "\n" + text).encode("utf-8"))
+    result = validate_customer_csv(path)
+    assert result.ok == (result.frame is not None)
+    if result.ok:
+        assert result.frame.notna().all().all()
+        assert (result.frame[list(SPENDING_COLUMNS)] >= 0).all().all()
+
+
+def _careful_only(path):
+    with mock.patch.object(reader, "_read_fast", lambda *args: None):
+        return validate_customer_csv(path)
+
+
+CELLS = st.one_of(
+    st.sampled_from(["1", " 2", "3 ", "1e3", "1E+2", ".5", "5.", "+4", "-0", "0x1", "1_0", "nan",
+                     "inf", "Infinity", "", "NA", "1,5", "१२", "12\u00a0", "1d5", "retail", "2.0",
+                     "02", "Horeca", " 1 ", "3"]),
+    st.text(alphabet=string.digits + ".eE+- xa", max_size=6),
+)
+
+
+@given(data=st.data())
+def test_the_fast_path_agrees_with_the_careful_reader(tmp_path_factory, data):
+    table = data.draw(customer_tables())
+    text, _, positions = data.draw(written(table))
+    eol = "\r\n" if "\r\n" in text else "\n"
+    lines = text.split(eol)
+    for _ in range(data.draw(st.integers(1, 3))):  # a few odd cells anywhere
+        i = data.draw(st.integers(1, len(table)))
+        cells = lines[i].split(",")
+        cells[data.draw(st.integers(0, len(cells) - 1))] = data.draw(CELLS)
+        lines[i] = ",".join(cells)
+    path = tmp_path_factory.mktemp("agree") / "c.csv"
+    path.write_bytes(eol.join(lines).encode("utf-8"))
+    fast = validate_customer_csv(path)
+    careful = _careful_only(path)
+    assert fast.ok == careful.ok
+    assert [p.describe("f") for p in fast.errors] == [p.describe("f") for p in careful.errors]
+    if fast.ok:
+        pd.testing.assert_frame_equal(fast.frame, careful.frame)
