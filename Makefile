@@ -14,6 +14,8 @@ STAMP := $(VENV)/.customer-segmentation-installed
 LOCK := requirements/lock.txt
 PORT ?= 8888
 LAB_ARGS ?=
+# JupyterLab refuses to start as root unless told; lab images and CI machines often run as root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: lab test install notebooks lock benchmark clean help
 
@@ -37,7 +39,7 @@ $(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
 install: $(STAMP)
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --ServerApp.root_dir=notebooks $(LAB_ARGS)
+	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --ServerApp.root_dir=notebooks $(ALLOW_ROOT) $(LAB_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

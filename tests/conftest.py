@@ -1,10 +1,10 @@
-import os
-
+import matplotlib
 import pytest
 from hypothesis import HealthCheck, settings
 
-# Plots in tests draw off screen.
-os.environ.setdefault("MPLBACKEND", "Agg")
+# Plots drawn by the tests themselves go off screen. (Not through MPLBACKEND: the notebooks'
+# kernels inherit the environment and must draw inline, as when their outputs were stored.)
+matplotlib.use("Agg")
 
 # Property tests draw the same examples on every run and every machine, so a failure seen once
 # is seen again.
@@ -25,3 +25,4 @@ def write_file(tmp_path):
         return path
 
     return write
+
