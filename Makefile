@@ -23,6 +23,7 @@ help:
 	@echo "make lab        install (if needed) and start JupyterLab on notebooks/ at 127.0.0.1:$(PORT)"
 	@echo "make test       install (if needed) and run every test: library and notebooks"
 	@echo "make notebooks  re-execute every notebook and store its outputs (after changing one)"
+	@echo "make benchmark  time the course's k-means against scikit-learn's (1,000,000 customers)"
 	@echo "make lock       re-resolve the newest versions and rewrite $(LOCK)"
 	@echo "make clean      remove .venv and caches"
 
@@ -46,6 +47,9 @@ test: $(STAMP)
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/execute_notebooks.py notebooks
+
+benchmark: $(STAMP)
+	$(BIN)/python benchmarks/kmeans_speed.py
 
 # A throw-away environment resolves the newest versions the ranges in pyproject.toml allow;
 # its freeze becomes the lock. Commit the lock together with environment.yml's matching pins.
