@@ -1,0 +1,83 @@
+"""Choosing k: J and the silhouette for a range of k, and data on which k-means shows its
+limits.
+
+Examples
+--------
+>>> import numpy as np
+>>> X = np.array([[0.0, 0.0], [0.0, 1.0], [9.0, 9.0], [9.0, 10.0]])
+>>> scan_k(X, [1, 2], random_state=0)[["k", "J"]].to_dict("list")
+{'k': [1, 2], 'J': [163.0, 1.0]}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.datasets import make_blobs, make_moons
+from sklearn.metrics import silhouette_score
+
+from segmentation.kmeans import KMeans
+
+
+def scan_k(X: Any, ks: Iterable[int], *, random_state: int = 0, n_init: int = 10) -> pd.DataFrame:
+    """Fit k-means for each k; one row per k with J and the silhouette (none for k = 1).
+
+    The silhouette of a sample compares its mean distance to its own cluster (a) with that to
+    the nearest other cluster (b): (b - a) / max(a, b), from -1 to 1. Averaged over samples,
+    higher means tighter, better separated clusters.
+    """
+    rows = []
+    for k in ks:
+        model = KMeans(k, n_init=n_init, random_state=random_state).fit(X)
+        silhouette = silhouette_score(X, model.labels_) if 1 < k < len(X) else np.nan
+        rows.append({"k": k, "J": model.inertia_, "silhouette": silhouette})
+    return pd.DataFrame(rows)
+
+
+def elbow(table: pd.DataFrame) -> int:
+    """The k where J bends most sharply: the largest drop in the rate at which J falls."""
+    J = table["J"].to_numpy()
+    if len(J) < 3:
+        return int(table["k"].iloc[0])
+    bend = J[:-2] - 2 * J[1:-1] + J[2:]
+    return int(table["k"].iloc[1 + int(np.argmax(bend))])
+
+
+def best_silhouette(table: pd.DataFrame) -> int:
+    """The k with the highest silhouette."""
+    return int(table.loc[table["silhouette"].idxmax(), "k"])
+
+
+# --- data on which a strength or weakness of k-means shows ---------------------------------
+
+
+def moons(random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaved half circles: clusters that are not round. Returns (X, true group)."""
+    return make_moons(n_samples=300, noise=0.06, random_state=random_state)
+
+
+def unequal_groups(random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """A large, wide group beside a small, tight one. Returns (X, true group)."""
+    return make_blobs(n_samples=[500, 30], centers=[[0.0, 0.0], [4.5, 0.0]],
+                      cluster_std=[1.5, 0.3], random_state=random_state)
+
+
+def groups_with_outliers(random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Three tight groups and three far-away points (group 3). Returns (X, true group)."""
+    X, y = make_blobs(n_samples=150, centers=[[0, 0], [5, 0], [2.5, 4]], cluster_std=0.6,
+                      random_state=random_state)
+    far = np.array([[40.0, 40.0], [42.0, 38.0], [41.0, 41.0]])
+    return np.vstack([X, far]), np.concatenate([y, [3, 3, 3]])
+
+
+def unscaled_groups(random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Two groups told apart by the second feature, while the first feature, which says
+    nothing about the groups, has a thousand times its spread. Returns (X, true group)."""
+    rng = np.random.default_rng(random_state)
+    group = np.repeat([0, 1], 150)
+    first = rng.normal(scale=1000.0, size=300)
+    second = 5.0 * group + rng.normal(scale=0.5, size=300)
+    return np.column_stack([first, second]), group

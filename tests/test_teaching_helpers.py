@@ -1,0 +1,298 @@
+"""The library behind notebooks 1 to 4: features, choosing k, plots (checked on what they
+drew), the k slider (driven without a browser) and the exercise checks."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+from sklearn.metrics import adjusted_rand_score
+from sklearn.preprocessing import StandardScaler
+
+from segmentation import exercises, plots
+from segmentation.data import load_customers
+from segmentation.exercises import TINY, TINY_CENTRES
+from segmentation.features import (
+    grade_by_hand,
+    iqr_outliers,
+    log_spending,
+    segment_profile,
+    spending,
+    strongest_correlations,
+    total_spending,
+)
+from segmentation.kmeans import KMeans
+from segmentation.schema import SPENDING_COLUMNS
+from segmentation.selection import (
+    best_silhouette,
+    elbow,
+    groups_with_outliers,
+    moons,
+    scan_k,
+    unequal_groups,
+    unscaled_groups,
+)
+from segmentation.widgets import KExplorer, segment_with_k
+
+
+@pytest.fixture(scope="module")
+def customers():
+    return load_customers()
+
+
+@pytest.fixture(scope="module")
+def scaled(customers):
+    return StandardScaler().fit_transform(log_spending(customers))
+
+
+# --- features -------------------------------------------------------------------------------
+
+
+def test_hand_grades_follow_the_thresholds(customers):
+    total = total_spending(customers)
+    grades = grade_by_hand(customers, {"medium": 20_000, "large": 50_000})
+    assert (grades[total >= 50_000] == "large").all()
+    assert (grades[(total >= 20_000) & (total < 50_000)] == "medium").all()
+    assert (grades[total < 20_000] == "small").all()
+    assert total.iloc[0] == customers.loc[0, list(SPENDING_COLUMNS)].sum()
+
+
+def test_strongest_correlations_are_sorted_pairs(customers):
+    table = strongest_correlations(spending(customers), top=4)
+    assert list(table.columns) == ["column", "with", "correlation"]
+    assert (table["correlation"].abs().diff().dropna() <= 0).all()
+    assert {table.loc[0, "column"], table.loc[0, "with"]} == {"Grocery", "Detergents_Paper"}
+
+
+def test_iqr_outliers_flags_values_beyond_the_whiskers():
+    frame = pd.DataFrame({"a": [1.0, 2, 3, 4, 5, 100], "b": [-50.0, 2, 3, 4, 5, 6]})
+    flags = iqr_outliers(frame)
+    assert flags["a"].tolist() == [False] * 5 + [True]
+    assert flags["b"].tolist() == [True] + [False] * 5
+
+
+def test_segment_profile_gives_means_and_modes(customers):
+    labels = (customers["Channel"] == "Retail").astype(int).to_numpy()
+    profile = segment_profile(customers, labels)
+    assert profile["customers"].tolist() == [298, 142]
+    assert profile["Channel"].tolist() == ["Horeca", "Retail"]
+    retail = customers[customers["Channel"] == "Retail"]
+    assert profile.loc[1, "Milk"] == round(retail["Milk"].mean())
+
+
+# --- choosing k -----------------------------------------------------------------------------
+
+
+def test_scan_k_measures_j_and_silhouette(scaled):
+    table = scan_k(scaled, [1, 2, 3], random_state=0, n_init=2)
+    assert table["k"].tolist() == [1, 2, 3]
+    assert np.isnan(table.loc[0, "silhouette"]) and table["silhouette"][1:].between(-1, 1).all()
+    assert table.loc[0, "J"] == pytest.approx(scaled.size)  # k = 1 on scaled data: n * d
+    assert table["J"].is_monotonic_decreasing
+
+
+def test_elbow_and_best_silhouette_read_the_table():
+    table = pd.DataFrame({"k": [1, 2, 3, 4, 5], "J": [100.0, 40, 30, 25, 22],
+                          "silhouette": [np.nan, 0.3, 0.5, 0.4, 0.2]})
+    assert elbow(table) == 2
+    assert best_silhouette(table) == 3
+
+
+@pytest.mark.parametrize(
+    ("make", "k", "fixed"),
+    [
+        (moons, 2, None),
+        (unequal_groups, 2, None),
+        (groups_with_outliers, 3, lambda X: (X, 4)),
+        (unscaled_groups, 2, lambda X: (StandardScaler().fit_transform(X), 2)),
+    ],
+)
+def test_each_weakness_shows_and_the_cure_works(make, k, fixed):
+    X, truth = make()
+    fit = KMeans(k, n_init=10, random_state=0).fit(X)
+    assert adjusted_rand_score(truth, fit.labels_) < 0.6
+    if fixed is not None:
+        X2, k2 = fixed(X)
+        assert adjusted_rand_score(truth, KMeans(k2, n_init=10, random_state=0).fit_predict(X2)) > 0.99
+
+
+# --- plots: what each drew ------------------------------------------------------------------
+
+
+def test_every_plot_helper_draws(customers, scaled):
+    """A smoke test: every public plot helper draws something without error."""
+    X = log_spending(customers)[["Fresh", "Grocery"]].to_numpy()
+    model = KMeans(3, n_init=1, random_state=0).fit(X)
+    drawn = [
+        plots.plot_hand_grades(customers),
+        plots.plot_distributions(log_spending(customers)),
+        plots.plot_correlations(log_spending(customers)),
+        plots.plot_by_group(log_spending(customers), customers["Channel"]),
+        plots.plot_outliers(log_spending(customers)),
+        plots.plot_clusters(X, model.labels_, model.cluster_centers_),
+        plots.plot_iterations(X, model.history_),
+        plots.plot_objective(model.history_.objective),
+        plots.plot_k_scores(scan_k(scaled, [1, 2, 3], n_init=1)),
+        plots.plot_grade_mix(pd.crosstab(grade_by_hand(customers), model.labels_)),
+    ]
+    assert len(drawn) == len(plots.__all__)
+    for thing in drawn:
+        figure = thing if isinstance(thing, Figure) else thing.figure
+        assert any(ax.has_data() for ax in figure.axes)
+
+
+def test_plot_hand_grades_draws_every_customer_and_both_thresholds(customers):
+    ax = plots.plot_hand_grades(customers)
+    assert sum(patch.get_height() for patch in ax.patches) == 440
+    assert [line.get_xdata()[0] for line in ax.lines] == [25_000, 60_000]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["small", "medium", "large"]
+    assert ax.get_xscale() == "log"
+
+
+def test_plot_clusters_draws_each_cluster_its_centres_and_paths():
+    X = np.array([[0.0, 0.0], [0.0, 1.0], [5.0, 5.0], [5.0, 6.0], [5.0, 7.0]])
+    labels = np.array([0, 0, 1, 1, 1])
+    centres = np.array([[0.0, 0.5], [5.0, 6.0]])
+    paths = np.array([[[1.0, 1.0], [4.0, 4.0]], [[0.0, 0.5], [5.0, 6.0]]])
+    ax = plots.plot_clusters(X, labels, centres, paths=paths, feature_names=("a", "b"), title="t")
+    points = [c.get_offsets() for c in ax.collections]
+    np.testing.assert_array_equal(points[0], X[:2])
+    np.testing.assert_array_equal(points[1], X[2:])
+    np.testing.assert_array_equal(points[2], centres)
+    np.testing.assert_array_equal(ax.lines[0].get_xydata(), paths[:, 0, :])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["cluster 0", "cluster 1", "centres"]
+    assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == ("a", "b", "t")
+
+
+def test_plot_iterations_draws_each_step_with_its_assignment_and_j():
+    X = np.vstack([np.zeros((5, 2)), np.ones((5, 2)) * 4]) + np.arange(10)[:, None] * 0.1
+    model = KMeans(2, init=X[[0, 1]], tol=0).fit(X)
+    fig = plots.plot_iterations(X, model.history_, steps=[0, model.n_iter_])
+    first, last = [ax for ax in fig.axes if ax.get_visible()]
+    assert first.get_title() == f"step 0: J = {model.history_.objective[0]:.1f}"
+    np.testing.assert_array_equal(first.collections[-1].get_offsets(), X[[0, 1]])  # start
+    np.testing.assert_allclose(last.collections[-1].get_offsets(), model.cluster_centers_)
+    np.testing.assert_allclose(last.lines[0].get_xydata(), model.history_.centres[:, 0, :])
+
+
+def test_plot_objective_and_k_scores_draw_their_numbers():
+    ax = plots.plot_objective([9.0, 4.0, 3.0])
+    np.testing.assert_array_equal(ax.lines[0].get_xydata(), [[0, 9.0], [1, 4.0], [2, 3.0]])
+    table = pd.DataFrame({"k": [1, 2, 3], "J": [9.0, 4.0, 3.0], "silhouette": [np.nan, 0.5, 0.4]})
+    left, right = plots.plot_k_scores(table).axes
+    np.testing.assert_array_equal(left.lines[0].get_ydata(), [9.0, 4.0, 3.0])
+    np.testing.assert_array_equal(right.lines[0].get_xdata(), [2, 3])
+    assert "Silhouette" in right.get_title() and left.get_xlabel() == "k"
+
+
+def test_plot_distributions_and_correlations_label_every_column(customers):
+    frame = log_spending(customers)
+    fig = plots.plot_distributions(frame, title="log")
+    assert [ax.get_title() for ax in fig.axes] == list(SPENDING_COLUMNS)
+    assert fig.get_suptitle() == "log"
+    ax = plots.plot_correlations(frame)
+    texts = {t.get_text() for t in ax.texts}
+    assert f"{frame.corr().loc['Grocery', 'Detergents_Paper']:.2f}" in texts
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(SPENDING_COLUMNS)
+
+
+def test_plot_by_group_and_outliers_draw_a_box_per_column(customers):
+    frame = log_spending(customers)
+    ax = plots.plot_by_group(frame, customers["Channel"])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Horeca", "Retail"]
+    assert len([p for p in ax.patches]) == 2 * 6
+    ax = plots.plot_outliers(frame)
+    fliers = sum(len(line.get_ydata()) for line in ax.lines if line.get_marker() == "o")
+    assert fliers == iqr_outliers(frame).to_numpy().sum()
+
+
+# --- the k slider, without a browser --------------------------------------------------------
+
+
+def test_segment_with_k_measures_the_segmentation(scaled):
+    result = segment_with_k(scaled, 3)
+    model = KMeans(3, n_init=10, random_state=0).fit(scaled)
+    np.testing.assert_array_equal(result.labels, model.labels_)
+    assert result.sizes.sum() == 440 and result.J == pytest.approx(model.inertia_)
+    assert result.summary().startswith("k = 3: J = 1,553.4, silhouette = 0.259")
+    assert np.isnan(segment_with_k(scaled, 1).silhouette)
+
+
+def test_moving_the_slider_refits_and_redraws(scaled):
+    explorer = KExplorer(scaled, k=3)
+    assert explorer.slider.value == 3 and "k = 3:" in explorer.summary.value
+    explorer.slider.value = 5
+    assert set(explorer.results) == {3, 5}
+    assert "k = 5:" in explorer.summary.value
+    scatter, bars = explorer.figure.axes
+    assert [p.get_height() for p in bars.patches] == explorer.results[5].sizes.tolist()
+    assert scatter.get_title() == explorer.results[5].headline()
+    clusters = [c for c in scatter.collections][:-1]  # the last collection holds the centres
+    assert len(clusters) == 5 and sum(len(c.get_offsets()) for c in clusters) == 440
+    explorer.slider.value = 3  # back again: the kept result, redrawn
+    assert explorer.results[3] is explorer.show(3)
+    assert len(explorer.figure.axes[0].collections) == 4
+    assert explorer.slider.max == 10 and explorer.widget.children[0] is explorer.slider
+
+
+# --- exercise checks ------------------------------------------------------------------------
+
+
+def test_every_check_says_when_an_answer_is_missing():
+    checks = [getattr(exercises, name) for name in dir(exercises) if name.startswith("check_")]
+    assert len(checks) == 11
+    for check in checks:
+        args = (...,) if check is not exercises.check_k_choice else (..., None)
+        feedback = check(*args)
+        assert not feedback and not feedback.answered
+        assert repr(feedback).startswith("… Not answered yet")
+
+
+def k_table():
+    return pd.DataFrame({"k": [1, 2, 3, 4, 5], "J": [100.0, 40, 30, 25, 22],
+                         "silhouette": [np.nan, 0.3, 0.5, 0.4, 0.2]})
+
+
+@pytest.mark.parametrize(
+    ("check", "right", "wrong", "advice"),
+    [
+        (exercises.check_total_spending, lambda c: total_spending(c),
+         lambda c: total_spending(c) + c["id"], "not id, Channel or Region"),
+        (exercises.check_total_spending, lambda c: total_spending(c),
+         lambda c: total_spending(c)[:10], "one total per customer"),
+        (exercises.check_large_by_hand, lambda c: 42, lambda c: 250, "medium and large together"),
+        (exercises.check_problem_type, lambda c: "Clustering", lambda c: "classification",
+         "no such label"),
+        (exercises.check_most_skewed, lambda c: "delicatessen", lambda c: "Fresh", "skewness 2.6"),
+        (exercises.check_most_skewed, lambda c: "Delicassen", lambda c: "Channel", "column name"),
+        (exercises.check_strongest_pair, lambda c: ["Detergents_Paper", "grocery"],
+         lambda c: ("Milk", "Grocery"), "correlation 0.73"),
+        (exercises.check_outlier_customers, lambda c: 42, lambda c: 48, "counts outlying values"),
+        (exercises.check_assignment, lambda c: np.array([0, 0, 0, 1, 1, 1, 1]),
+         lambda c: np.array([1, 1, 1, 0, 0, 0, 0]), "argmin, not argmax"),
+        (exercises.check_assignment, lambda c: [0, 0, 0, 1, 1, 1, 1],
+         lambda c: [0, 0, 1, 1, 1, 1, 1], "customers [2]"),
+        (exercises.check_new_centres, lambda c: [[11 / 6, 7 / 3], [4.125, 5.375]],
+         lambda c: [TINY.mean(axis=0)] * 2, "mean of all customers"),
+        (exercises.check_objective, lambda c: 12.208333333333334, lambda c: 33.25,
+         "J for the old centres"),
+        (exercises.check_dominant_feature, lambda c: "Fresh", lambda c: "Milk", "spreads wider"),
+    ],
+)
+def test_checks_accept_the_right_answer_and_say_what_is_off(customers, check, right, wrong, advice):
+    feedback = check(right(customers))
+    assert feedback and repr(feedback).startswith("✅ Right.")
+    feedback = check(wrong(customers))
+    assert not feedback and feedback.answered
+    assert repr(feedback).startswith("❌ Not yet:") and advice in feedback.message
+
+
+def test_check_k_choice_accepts_what_the_curves_support():
+    table = k_table()
+    assert exercises.check_k_choice(2, table) and exercises.check_k_choice(3, table)
+    assert "J bends" in exercises.check_k_choice(2, table).message
+    assert "silhouette is highest" in exercises.check_k_choice(3, table).message
+    assert not exercises.check_k_choice(5, table)
+
+
+def test_tiny_exercise_data_needs_an_update():
+    assert TINY.shape == (7, 2) and TINY_CENTRES.shape == (2, 2)
