@@ -7,11 +7,14 @@ Examples
 >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [9.0, 9.0], [9.0, 10.0]])
 >>> scan_k(X, [1, 2], random_state=0)[["k", "J"]].to_dict("list")
 {'k': [1, 2], 'J': [163.0, 1.0]}
+>>> segment_with_k(X, 2).summary()
+'k = 2: J = 1.0, silhouette = 0.921; segment sizes: 2, 2'
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -22,6 +25,37 @@ from sklearn.metrics import silhouette_score
 from segmentation.kmeans import KMeans
 
 
+@dataclass(frozen=True)
+class Segmentation:
+    """The result of segmenting with one k."""
+
+    k: int
+    labels: np.ndarray
+    centres: np.ndarray
+    sizes: np.ndarray
+    J: float
+    silhouette: float  # NaN for k = 1
+
+    def headline(self) -> str:
+        silhouette = "n/a" if np.isnan(self.silhouette) else f"{self.silhouette:.3f}"
+        return f"k = {self.k}: J = {self.J:,.1f}, silhouette = {silhouette}"
+
+    def summary(self) -> str:
+        return f"{self.headline()}; segment sizes: {', '.join(str(s) for s in self.sizes)}"
+
+
+def segment_with_k(X: Any, k: int, *, random_state: int = 0, n_init: int = 10) -> Segmentation:
+    """Fit the course's k-means with k clusters and measure the result."""
+    X = np.asarray(X, dtype=float)
+    model = KMeans(k, n_init=n_init, random_state=random_state).fit(X)
+    silhouette = silhouette_score(X, model.labels_) if 1 < k < len(X) else float("nan")
+    return Segmentation(
+        k=k, labels=model.labels_, centres=model.cluster_centers_,
+        sizes=np.bincount(model.labels_, minlength=k), J=model.inertia_,
+        silhouette=float(silhouette),
+    )
+
+
 def scan_k(X: Any, ks: Iterable[int], *, random_state: int = 0, n_init: int = 10) -> pd.DataFrame:
     """Fit k-means for each k; one row per k with J and the silhouette (none for k = 1).
 
@@ -29,12 +63,8 @@ def scan_k(X: Any, ks: Iterable[int], *, random_state: int = 0, n_init: int = 10
     the nearest other cluster (b): (b - a) / max(a, b), from -1 to 1. Averaged over samples,
     higher means tighter, better separated clusters.
     """
-    rows = []
-    for k in ks:
-        model = KMeans(k, n_init=n_init, random_state=random_state).fit(X)
-        silhouette = silhouette_score(X, model.labels_) if 1 < k < len(X) else np.nan
-        rows.append({"k": k, "J": model.inertia_, "silhouette": silhouette})
-    return pd.DataFrame(rows)
+    results = [segment_with_k(X, k, random_state=random_state, n_init=n_init) for k in ks]
+    return pd.DataFrame([{"k": r.k, "J": r.J, "silhouette": r.silhouette} for r in results])
 
 
 def elbow(table: pd.DataFrame) -> int:

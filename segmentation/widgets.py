@@ -1,18 +1,10 @@
 """Interactive pictures for the notebooks. The computing is in plain functions that tests
-call directly; a widget only wires a control to them.
-
-Examples
---------
->>> import numpy as np
->>> X = np.array([[0.0, 0.0], [0.0, 1.0], [9.0, 9.0], [9.0, 10.0]])
->>> result = segment_with_k(X, 2)
->>> result.summary()
-'k = 2: J = 1.0, silhouette = 0.921; segment sizes: 2, 2'
+call directly (:func:`segmentation.selection.segment_with_k`, :func:`draw_segmentation`); a
+widget only wires a control to them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as widgets
@@ -20,41 +12,9 @@ import numpy as np
 from IPython.display import display
 from matplotlib.figure import Figure
 from sklearn.decomposition import PCA
-from sklearn.metrics import silhouette_score
 
-from segmentation.kmeans import KMeans
 from segmentation.plots import CLUSTER_COLOURS, plot_clusters
-
-
-@dataclass(frozen=True)
-class Segmentation:
-    """The result of segmenting with one k."""
-
-    k: int
-    labels: np.ndarray
-    centres: np.ndarray
-    sizes: np.ndarray
-    J: float
-    silhouette: float  # NaN for k = 1
-
-    def headline(self) -> str:
-        silhouette = "n/a" if np.isnan(self.silhouette) else f"{self.silhouette:.3f}"
-        return f"k = {self.k}: J = {self.J:,.1f}, silhouette = {silhouette}"
-
-    def summary(self) -> str:
-        return f"{self.headline()}; segment sizes: {', '.join(str(s) for s in self.sizes)}"
-
-
-def segment_with_k(X: Any, k: int, *, random_state: int = 0, n_init: int = 10) -> Segmentation:
-    """Fit the course's k-means with k clusters and measure the result."""
-    X = np.asarray(X, dtype=float)
-    model = KMeans(k, n_init=n_init, random_state=random_state).fit(X)
-    silhouette = silhouette_score(X, model.labels_) if 1 < k < len(X) else float("nan")
-    return Segmentation(
-        k=k, labels=model.labels_, centres=model.cluster_centers_,
-        sizes=np.bincount(model.labels_, minlength=k), J=model.inertia_,
-        silhouette=float(silhouette),
-    )
+from segmentation.selection import Segmentation, segment_with_k
 
 
 def draw_segmentation(result: Segmentation, view: np.ndarray, fig: Figure,

@@ -31,7 +31,8 @@ from segmentation.selection import (
     unequal_groups,
     unscaled_groups,
 )
-from segmentation.widgets import KExplorer, segment_with_k
+from segmentation.selection import segment_with_k
+from segmentation.widgets import KExplorer
 
 
 @pytest.fixture(scope="module")
