@@ -331,7 +331,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
                 best = run
         assert best is not None
 
-        distinct = len(np.unique(best.labels))
+        distinct = int(np.count_nonzero(best.history.sizes[-1]))  # sizes of the final labels
         if distinct < k:
             warnings.warn(
                 f"Only {distinct} distinct clusters were found for n_clusters={k}: the data "
