@@ -148,7 +148,8 @@ def check_strongest_pair(answer: Any) -> Feedback:
     """Exercise 2.2: the two spending columns that are most strongly correlated."""
     if (none := _unanswered(answer)) is not None:
         return none
-    top = strongest_correlations(spending(load_customers()), top=1).iloc[0]
+    table = spending(load_customers())
+    top = strongest_correlations(table, top=1).iloc[0]
     names = {_column_name(a) for a in answer} if not isinstance(answer, str) else set()
     if len(names) != 2 or None in names:
         return _wrong("answer with two column names, such as ('Milk', 'Frozen').")
@@ -156,7 +157,7 @@ def check_strongest_pair(answer: Any) -> Feedback:
         return _right(f"{top['column']} and {top['with']} have correlation "
                       f"{top['correlation']:.2f}: shops that sell groceries sell paper goods.")
     a, b = sorted(names)
-    corr = spending(load_customers())[[a, b]].corr().iat[0, 1]
+    corr = table[[a, b]].corr().iat[0, 1]
     return _wrong(f"{a} and {b} have correlation {corr:.2f}; one pair is higher.")
 
 
