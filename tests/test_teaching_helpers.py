@@ -32,7 +32,6 @@ from segmentation.selection import (
     unscaled_groups,
 )
 from segmentation.selection import segment_with_k
-from segmentation.widgets import KExplorer
 
 
 @pytest.fixture(scope="module")
@@ -216,23 +215,6 @@ def test_segment_with_k_measures_the_segmentation(scaled):
     assert result.sizes.sum() == 440 and result.J == pytest.approx(model.inertia_)
     assert result.summary().startswith("k = 3: J = 1,553.4, silhouette = 0.259")
     assert np.isnan(segment_with_k(scaled, 1).silhouette)
-
-
-def test_moving_the_slider_refits_and_redraws(scaled):
-    explorer = KExplorer(scaled, k=3)
-    assert explorer.slider.value == 3 and "k = 3:" in explorer.summary.value
-    explorer.slider.value = 5
-    assert set(explorer.results) == {3, 5}
-    assert "k = 5:" in explorer.summary.value
-    scatter, bars = explorer.figure.axes
-    assert [p.get_height() for p in bars.patches] == explorer.results[5].sizes.tolist()
-    assert scatter.get_title() == explorer.results[5].headline()
-    clusters = [c for c in scatter.collections][:-1]  # the last collection holds the centres
-    assert len(clusters) == 5 and sum(len(c.get_offsets()) for c in clusters) == 440
-    explorer.slider.value = 3  # back again: the kept result, redrawn
-    assert explorer.results[3] is explorer.show(3)
-    assert len(explorer.figure.axes[0].collections) == 4
-    assert explorer.slider.max == 10 and explorer.widget.children[0] is explorer.slider
 
 
 # --- exercise checks ------------------------------------------------------------------------
