@@ -13,14 +13,17 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.customer-segmentation-installed
 LOCK := requirements/lock.txt
 PORT ?= 8888
+APP_PORT ?= 8866
+APP_ARGS ?=
 LAB_ARGS ?=
 # JupyterLab refuses to start as root unless told; lab images and CI machines often run as root.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: lab test install notebooks lock benchmark clean help
+.PHONY: lab app test install notebooks lock benchmark clean help
 
 help:
 	@echo "make lab        install (if needed) and start JupyterLab on notebooks/ at 127.0.0.1:$(PORT)"
+	@echo "make app        install (if needed) and start the k-means explorer alone (Voila) at 127.0.0.1:$(APP_PORT)"
 	@echo "make test       install (if needed) and run every test: library and notebooks"
 	@echo "make notebooks  re-execute every notebook and store its outputs (after changing one)"
 	@echo "make benchmark  time the course's k-means against scikit-learn's (1,000,000 customers)"
@@ -41,6 +44,10 @@ install: $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) --ServerApp.root_dir=notebooks $(ALLOW_ROOT) $(LAB_ARGS)
+
+# The explorer as a dashboard: Voila runs the notebook and shows its widgets, never its code.
+app: $(STAMP)
+	$(BIN)/voila app/kmeans_explorer.ipynb --no-browser --Voila.ip=127.0.0.1 --port=$(APP_PORT) $(APP_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
