@@ -26,3 +26,24 @@ def write_file(tmp_path):
 
     return write
 
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Mark a test that failed, so that its fixtures can keep evidence (a screenshot, say)."""
+    report = yield
+    if report.when == "call" and report.failed:
+        item.failed = True
+    return report
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say plainly, at the very end, when the browser tests did not run."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", [])
+               if "BROWSER TESTS SKIPPED" in str(r.longrepr)]
+    if skipped:
+        terminalreporter.section("browser tests", sep="!", yellow=True, bold=True)
+        terminalreporter.write_line(
+            f"{len(skipped)} browser tests were SKIPPED: Chromium was not found. Install "
+            "Debian's chromium (apt-get install chromium) or set CHROMIUM=/path/to/chromium.",
+            yellow=True, bold=True)

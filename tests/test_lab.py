@@ -2,29 +2,14 @@
 
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from servers import free_port, get, running
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "course-test-token"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(url: str) -> tuple[int, bytes]:
-    with urllib.request.urlopen(url, timeout=5) as response:
-        return response.status, response.read()
 
 
 @pytest.mark.slow
@@ -34,20 +19,9 @@ def test_make_lab_serves_jupyterlab_on_localhost(tmp_path):
     command = ["make", "--no-print-directory", "lab", f"VENV={sys.prefix}", f"PORT={port}",
                f"LAB_ARGS=--no-browser --IdentityProvider.token={TOKEN}"]
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
-    log = (tmp_path / "lab.log").open("w+")
-    lab = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
-                           start_new_session=True)
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                status, body = get(f"http://127.0.0.1:{port}/api")
-                break
-            except OSError:
-                if lab.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    pytest.fail(f"JupyterLab did not answer on port {port}:\n{log.read()}")
-                time.sleep(0.5)
+    log = tmp_path / "lab.log"
+    with running(command, f"http://127.0.0.1:{port}/api", log, cwd=ROOT, env=env):
+        status, body = get(f"http://127.0.0.1:{port}/api")
         assert status == 200 and "version" in json.loads(body)
 
         status, page = get(f"http://127.0.0.1:{port}/lab?token={TOKEN}")
@@ -57,22 +31,4 @@ def test_make_lab_serves_jupyterlab_on_localhost(tmp_path):
         status, body = get(f"http://127.0.0.1:{port}/api/contents?token={TOKEN}")
         served = {item["name"] for item in json.loads(body)["content"]}
         assert served == {p.name for p in (ROOT / "notebooks").iterdir() if not p.name.startswith(".")}
-        log.seek(0)
-        assert f"http://127.0.0.1:{port}/lab" in log.read()
-    finally:
-        stop(lab)
-        log.close()
-
-
-def stop(process: subprocess.Popen) -> None:
-    """End the server and everything make started, if still running."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=20)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+        assert f"http://127.0.0.1:{port}/lab" in log.read_text()
