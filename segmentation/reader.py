@@ -25,7 +25,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from segmentation.schema import COLUMN_ALIASES, LABEL_CODES, LABEL_COLUMNS, SPENDING_COLUMNS
+from segmentation.schema import (
+    COLUMN_ALIASES,
+    LABEL_CODES,
+    LABEL_COLUMNS,
+    SPENDING_COLUMNS,
+)
 
 #: Larger annual spending in one category than this (m.u.) is taken for a typo or a unit
 #: mix-up. The course data's largest value is 112,151.
@@ -495,19 +500,24 @@ def _read_fast(raw: bytes, text: str, layout: _Layout, max_spending: float) -> p
     every line, and gives up (returns None) on any value the careful reader might refuse, so it
     never accepts what :class:`_Parser` refuses and returns the same table when it accepts.
     """
-    if '"' in text or re.search(r"(?:^|\n)[ \t\r]*(?:\n|$)", text.rstrip("\n")) or text.endswith("\n\n"):
+    if '"' in text:
         return None
     body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
     data = np.frombuffer(body, dtype=np.uint8)
+    # Every line (the last may lack its newline) must hold the header's number of commas,
+    # which also rules out blank lines (the header has at least the six spending columns).
     newlines = np.flatnonzero(data == ord("\n"))
     if len(newlines) == 0 or newlines[-1] != len(data) - 1:
         newlines = np.append(newlines, len(data))
-    commas_per_line = np.bincount(np.searchsorted(newlines, np.flatnonzero(data == ord(","))),
-                                  minlength=len(newlines))
-    if len(newlines) < 2 or np.any(commas_per_line != layout.width - 1):
+    commas = np.flatnonzero(data == ord(","))
+    commas_per_line = np.diff(np.searchsorted(commas, newlines), prepend=0)
+    if len(newlines) < 2 or layout.width < 2 or np.any(commas_per_line != layout.width - 1):
         return None
     positions = sorted(layout.index.values())
-    dtypes = {p: (np.float64 if c in SPENDING_COLUMNS else str) for c, p in layout.index.items()}
+    # Spending as numbers and ids as text; Channel and Region left to pandas, which reads
+    # codes (the usual case, and by far the quickest) as integers and names as text.
+    dtypes = {p: (np.float64 if c in SPENDING_COLUMNS else str) for c, p in layout.index.items()
+              if c not in LABEL_COLUMNS}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -526,6 +536,12 @@ def _read_fast(raw: bytes, text: str, layout: _Layout, max_spending: float) -> p
             if not np.all((spent >= 0) & (spent <= max_spending)):
                 return None
             values[column] = spent
+            continue
+        if column in LABEL_COLUMNS and series.dtype == np.int64:
+            codes = series.to_numpy()
+            if not np.isin(codes, list(LABEL_CODES[column])).all():
+                return None     # an unknown code: the careful reader says which and where
+            values[column] = codes
             continue
         strings = series.astype(str).str.strip()
         if column == "id":
