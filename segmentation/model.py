@@ -1,0 +1,624 @@
+"""A segmentation model: the whole path from a customer table to named segments, kept in a file.
+
+The path is the one of the course: choose the spending categories (features), take their log
+(or not), scale each to mean 0 and standard deviation 1, cluster with k-means, then name each
+segment from what its customers buy. :class:`SegmentationModel` holds every number of that
+path, so that new customers go through exactly the same steps.
+
+A model is saved as JSON that a person can read (:meth:`SegmentationModel.save`): features,
+transform, scaling, centres, names and strategies, the training data's checksum, the library
+version, and a checksum of the whole, so that :func:`load_model` refuses a damaged, edited or
+incompatible file with a message that says what is wrong. Models are never pickled: loading a
+file runs no code from it.
+
+>>> from segmentation.data import load_customers
+>>> model = SegmentationModel.fit(load_customers(), k=3)
+>>> model.names  # doctest: +NORMALIZE_WHITESPACE
+['large, delicatessen and milk: retail-like', 'medium, detergents and grocery: retail-like',
+ 'small, frozen and fresh: horeca-like']
+>>> model.evaluation.sizes
+(143, 82, 215)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import adjusted_rand_score, silhouette_score
+
+from segmentation import __version__
+from segmentation.kmeans import KMeans
+from segmentation.reader import MAX_SPENDING, read_customer_csv
+from segmentation.schema import SPENDING_COLUMNS
+
+#: What the "format" field of a model file says, and the newest format this library reads.
+FORMAT = "customer-segmentation model"
+FORMAT_VERSION = 1
+
+TRANSFORMS = ("log", "none")
+ALGORITHMS = ("course", "scikit-learn")
+
+#: How the categories read in a segment's name.
+CATEGORY_WORDS = {"Fresh": "fresh", "Milk": "milk", "Grocery": "grocery", "Frozen": "frozen",
+                  "Detergents_Paper": "detergents", "Delicassen": "delicatessen"}
+#: What retailers buy more of than hotels, restaurants and cafés (Horeca) do, and the reverse:
+#: in the course data, Retail customers spend a larger share on these (notebook 2).
+RETAIL_CATEGORIES = ("Grocery", "Detergents_Paper", "Milk")
+HORECA_CATEGORIES = ("Fresh", "Frozen", "Delicassen")
+
+#: Above this many customers, the silhouette (which compares every pair) and the seed
+#: stability are measured on a seeded sample of this size.
+EVALUATION_SAMPLE = 10_000
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be used; the message says why and what to do."""
+
+    def __init__(self, path: str, problems: Sequence[str], hint: str) -> None:
+        self.path, self.problems, self.hint = path, list(problems), hint
+        lines = [f"{path} cannot be used as a segmentation model:"]
+        lines += [f"  - {p}" for p in self.problems]
+        lines.append(hint)
+        super().__init__("\n".join(lines))
+
+
+class ModelInputError(ValueError):
+    """A customer table that a model cannot segment (a column missing, a bad value)."""
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One segment: its number, its name in business terms, and what it stands for."""
+
+    number: int
+    name: str
+    size: str                         # "large", "medium" or "small": by total spending
+    buys_most: tuple[str, ...]        # the categories it buys most, relative to the others
+    kind: str                         # "retail-like" or "horeca-like"
+    strategy: str
+    customers: int                    # in the training data
+    mean_total: float                 # mean total annual spending (m.u.)
+    mean_spending: dict[str, float]   # mean annual spending per category (m.u.)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """How good a segmentation is, in numbers a person can check."""
+
+    J: float                          # sum of squared distances to the own centre (scaled)
+    silhouette: float | None          # -1 to 1: how much nearer the own segment than the next
+    sizes: tuple[int, ...]
+    channel_ari: float | None         # agreement with Channel (adjusted Rand index), if known
+    stability: float                  # mean agreement (ARI) of refits with other seeds
+    stability_min: float
+    seeds: int                        # how many other seeds were tried
+    customers: int
+
+    def table(self) -> pd.DataFrame:
+        """The evaluation as a table of measure, value and what it means."""
+        rows = [
+            ("J", round(self.J, 1),
+             ("sum of squared distances to the own centre; lower is tighter (only comparable "
+              "for the same data and k)")),
+            ("silhouette", "n/a" if self.silhouette is None else round(self.silhouette, 3),
+             "-1 to 1; above 0.25 the segments are reasonably apart, above 0.5 clearly"),
+            ("segment sizes", " / ".join(map(str, self.sizes)), "customers per segment"),
+            ("agreement with Channel (ARI)",
+             "n/a" if self.channel_ari is None else round(self.channel_ari, 3),
+             "0 = no more than chance, 1 = the segments are the channels"),
+            ("stability across seeds (ARI)", f"{self.stability:.3f} (lowest {self.stability_min:.3f})",
+             f"agreement with refits from {self.seeds} other seeds; 1 = always the same segments"),
+        ]
+        return pd.DataFrame(rows, columns=["measure", "value", "meaning"])
+
+
+@dataclass
+class SegmentationModel:
+    """Features, transform, scaling, k-means centres and named segments, as one object.
+
+    Make one with :meth:`fit`, or read one with :func:`load_model`. The centres live in the
+    scaled space; segment 0 is the one with the largest mean total spending.
+    """
+
+    features: tuple[str, ...]
+    transform: str
+    mean: np.ndarray
+    scale: np.ndarray
+    centres: np.ndarray
+    segments: list[Segment]
+    algorithm: str = "course"
+    random_state: int = 0
+    n_init: int = 10
+    training: dict[str, Any] = field(default_factory=dict)
+    evaluation: Evaluation | None = None
+    library_version: str = __version__
+
+    # --- fitting ------------------------------------------------------------------------------
+
+    @classmethod
+    def fit(cls, customers: pd.DataFrame, k: int = 3, *,
+            features: Sequence[str] = SPENDING_COLUMNS, transform: str = "log",
+            algorithm: str = "course", random_state: int = 0, n_init: int = 10,
+            source: str | None = None, evaluate: bool = True) -> SegmentationModel:
+        """Fit the whole path on a customer table (as :func:`read_customer_csv` returns).
+
+        ``source`` is recorded as where the data came from (a file name, say). With
+        ``evaluate`` the model keeps its :class:`Evaluation` on the training data.
+        """
+        features = _check_features(features)
+        if transform not in TRANSFORMS:
+            raise ValueError(f"transform must be one of {', '.join(TRANSFORMS)}, not {transform!r}.")
+        if algorithm not in ALGORITHMS:
+            raise ValueError(f"algorithm must be one of {', '.join(ALGORITHMS)}, not {algorithm!r}.")
+        raw = _spending_matrix(customers, features, "the training data")
+        n = len(raw)
+        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k <= n:
+            raise ValueError(f"k must be a whole number from 1 to the number of customers ({n}); "
+                             f"got {k!r}.")
+        values = _transform(raw, transform)
+        mean = values.mean(axis=0)
+        scale = values.std(axis=0)
+        scale[scale == 0] = 1.0          # a column with one value carries no distance
+        X = (values - mean) / scale
+        labels, centres = _cluster(X, int(k), algorithm, random_state, n_init)
+        # Number the segments by mean total spending, largest first.
+        totals = np.array([raw[labels == j].sum(axis=1).mean() for j in range(k)])
+        order = np.argsort(-totals, kind="stable")
+        centres = centres[order]
+        labels = np.argsort(order)[labels]
+        segments = name_segments(raw, labels, features)
+        model = cls(features=features, transform=transform, mean=mean, scale=scale,
+                    centres=centres, segments=segments, algorithm=algorithm,
+                    random_state=int(random_state), n_init=int(n_init),
+                    training={"customers": n, "data_sha256": data_checksum(raw, features),
+                              "source": source})
+        if evaluate:
+            model.evaluation = model.evaluate(customers, labels=labels)
+        return model
+
+    @property
+    def k(self) -> int:
+        return len(self.centres)
+
+    @property
+    def names(self) -> list[str]:
+        return [s.name for s in self.segments]
+
+    # --- using it -----------------------------------------------------------------------------
+
+    def features_of(self, customers: pd.DataFrame, what: str = "the customer table") -> np.ndarray:
+        """The customers as the model sees them: transformed and scaled features."""
+        raw = _spending_matrix(customers, self.features, what)
+        return (_transform(raw, self.transform) - self.mean) / self.scale
+
+    def distances(self, X: np.ndarray) -> np.ndarray:
+        """Euclidean distance of each row of (scaled) ``X`` to each centre: (n, k)."""
+        out = np.empty((len(X), self.k))
+        for j, centre in enumerate(self.centres):
+            diff = X - centre
+            np.einsum("ij,ij->i", diff, diff, out=out[:, j])
+        return np.sqrt(out, out=out)
+
+    def predict(self, customers: pd.DataFrame) -> pd.DataFrame:
+        """The segment of each customer, its name, and the distance to every centre.
+
+        Returns a table with ``id`` (if the customers have one), ``segment``, ``name`` and
+        ``distance_0`` ... ``distance_{k-1}``, in the customers' order.
+        """
+        distances = self.distances(self.features_of(customers))
+        segment = distances.argmin(axis=1)
+        columns: dict[str, Any] = {}
+        if "id" in customers:
+            columns["id"] = customers["id"].to_numpy()
+        columns["segment"] = segment
+        columns["name"] = pd.Categorical.from_codes(segment, categories=self.names)
+        for j in range(self.k):
+            columns[f"distance_{j}"] = distances[:, j]
+        return pd.DataFrame(columns, index=customers.index)
+
+    def predict_csv(self, path: str | PathLike[str], *,
+                    max_spending: float = MAX_SPENDING) -> pd.DataFrame:
+        """Read a customer CSV file with the checked reader and segment every customer."""
+        return self.predict(read_customer_csv(path, max_spending=max_spending))
+
+    def evaluate(self, customers: pd.DataFrame, *, labels: np.ndarray | None = None,
+                 seeds: int = 10) -> Evaluation:
+        """J, silhouette, sizes, agreement with Channel and stability across seeds, on
+        ``customers`` segmented by this model."""
+        X = self.features_of(customers)
+        if labels is None:
+            labels = self.distances(X).argmin(axis=1)
+        J = float(((X - self.centres[labels]) ** 2).sum())
+        sample = _sample(len(X), EVALUATION_SAMPLE)
+        Xs, ls = X[sample], labels[sample]
+        silhouette = (float(silhouette_score(Xs, ls)) if 1 < len(np.unique(ls)) < len(Xs)
+                      else None)
+        channel = None
+        if "Channel" in customers and self.k > 1:
+            channel = float(adjusted_rand_score(np.asarray(customers["Channel"]), labels))
+        agreements = []
+        for seed in range(self.random_state + 1, self.random_state + 1 + seeds):
+            refit, _ = _cluster(Xs, self.k, self.algorithm, seed, self.n_init)
+            agreements.append(adjusted_rand_score(ls, refit))
+        return Evaluation(J=J, silhouette=silhouette,
+                          sizes=tuple(int(s) for s in np.bincount(labels, minlength=self.k)),
+                          channel_ari=channel, stability=float(np.mean(agreements)),
+                          stability_min=float(np.min(agreements)), seeds=seeds,
+                          customers=len(X))
+
+    def describe(self) -> pd.DataFrame:
+        """One row per segment: name, customers, mean total spending and strategy."""
+        return pd.DataFrame({
+            "segment": [s.number for s in self.segments],
+            "name": self.names,
+            "customers": [s.customers for s in self.segments],
+            "mean total (m.u.)": [round(s.mean_total) for s in self.segments],
+            "strategy": [s.strategy for s in self.segments],
+        }).set_index("segment")
+
+    def profile(self) -> pd.DataFrame:
+        """Mean annual spending per category (m.u.) of each segment's training customers."""
+        return pd.DataFrame([s.mean_spending for s in self.segments],
+                            index=pd.Index(self.names, name="segment")).round(0)
+
+    # --- the file -----------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """The model as plain data: what its file holds (with the checksum)."""
+        payload = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "library_version": self.library_version,
+            "features": list(self.features),
+            "transform": self.transform,
+            "scaling": {"mean": self.mean.tolist(), "scale": self.scale.tolist()},
+            "kmeans": {"algorithm": self.algorithm, "k": self.k, "n_init": self.n_init,
+                       "random_state": self.random_state, "centres": self.centres.tolist()},
+            "segments": [{**asdict(s), "buys_most": list(s.buys_most)} for s in self.segments],
+            "training_data": dict(self.training),
+            "evaluation": None if self.evaluation is None else
+            {**asdict(self.evaluation), "sizes": list(self.evaluation.sizes)},
+        }
+        return {**payload, "checksum": _checksum(payload)}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    def save(self, path: str | PathLike[str]) -> Path:
+        """Write the model as JSON; the file appears whole or not at all."""
+        path = Path(path)
+        write_atomically(path, self.to_json().encode("utf-8"))
+        return path
+
+    @classmethod
+    def from_dict(cls, data: Any, path: str = "<model>") -> SegmentationModel:
+        """A model from the plain data of its file, checked; see :func:`load_model`."""
+        _check_envelope(data, path)
+        problems = _schema_problems(data)
+        if problems:
+            raise ModelFileError(path, problems, _HINT_DAMAGED)
+        km, scaling = data["kmeans"], data["scaling"]
+        evaluation = data.get("evaluation")
+        return cls(
+            features=tuple(data["features"]),
+            transform=data["transform"],
+            mean=np.array(scaling["mean"], dtype=float),
+            scale=np.array(scaling["scale"], dtype=float),
+            centres=np.array(km["centres"], dtype=float),
+            segments=[Segment(**{**s, "buys_most": tuple(s["buys_most"])})
+                      for s in data["segments"]],
+            algorithm=km["algorithm"], random_state=km["random_state"], n_init=km["n_init"],
+            training=dict(data["training_data"]),
+            evaluation=None if evaluation is None else
+            Evaluation(**{**evaluation, "sizes": tuple(evaluation["sizes"])}),
+            library_version=data["library_version"],
+        )
+
+
+def load_model(path: str | PathLike[str]) -> SegmentationModel:
+    """Read a model file, refusing (with :class:`ModelFileError`) anything that is not a
+    complete, unchanged model file of a format this library reads."""
+    name = str(path)
+    try:
+        text = Path(path).read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ModelFileError(name, ["no such file."],
+                             "Check the name and the folder, or make a model first with "
+                             "`segmentation fit DATA.csv -o model.json`.") from None
+    except IsADirectoryError:
+        raise ModelFileError(name, ["this is a folder, not a file."],
+                             "Give the path of the model's .json file.") from None
+    except OSError as exc:
+        raise ModelFileError(name, [f"the file cannot be opened ({exc.strerror or exc})."],
+                             "Check that it exists and that you may read it.") from None
+    except UnicodeDecodeError:
+        raise ModelFileError(name, ["the file is not text (a model file is JSON)."],
+                             _HINT_NOT_MODEL) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ModelFileError(name, [(f"the file is not valid JSON: {exc.msg} at line "
+                                    f"{exc.lineno}, column {exc.colno}.")],
+                             _HINT_DAMAGED) from None
+    return SegmentationModel.from_dict(data, name)
+
+
+# --- naming segments -----------------------------------------------------------------------------
+
+
+def name_segments(raw: np.ndarray, labels: np.ndarray,
+                  features: Sequence[str]) -> list[Segment]:
+    """Business names from the data: size by mean total spending (segments numbered from the
+    largest), what each buys most relative to all customers, whether it shops like a retailer
+    or like a hotel, restaurant or café (Horeca), and a strategy.
+
+    "Buys most" compares shares of spending, not amounts, so a small segment can buy
+    relatively much of something: a category's share of the segment's spending over its share
+    of all customers' spending.
+    """
+    k = int(labels.max()) + 1 if len(labels) else 0
+    overall_share = raw.sum(axis=0) / raw.sum()
+    segments, used = [], set()
+    for j in range(k):
+        members = raw[labels == j]
+        mean_spending = members.mean(axis=0)
+        share = mean_spending / mean_spending.sum() if mean_spending.sum() > 0 else overall_share
+        index = share / np.where(overall_share > 0, overall_share, 1)
+        ranked = [features[i] for i in np.argsort(-index, kind="stable")]
+        above = [c for c in ranked if index[features.index(c)] > 1]
+        buys_most = tuple((above or ranked)[:2])
+        size = _size_word(j, k)
+        kind = "retail-like" if _retail_index(share, overall_share, features) > 1 else "horeca-like"
+        words = " and ".join(CATEGORY_WORDS.get(c, c) for c in buys_most)
+        name = f"{size}, {words}: {kind}"
+        if name in used:                    # two segments alike in every word
+            name = f"{name} ({j})"
+        used.add(name)
+        segments.append(Segment(
+            number=j, name=name, size=size, buys_most=buys_most, kind=kind,
+            strategy=_strategy(size, kind, words), customers=len(members),
+            mean_total=float(members.sum(axis=1).mean()),
+            mean_spending={c: float(m) for c, m in zip(features, mean_spending)}))
+    return segments
+
+
+def _retail_index(share: np.ndarray, overall_share: np.ndarray, features: Sequence[str]) -> float:
+    """The share of spending on what retailers buy (grocery, detergents, milk), over that share
+    among all customers: above 1, the segment shops like a retailer. (On the course data this
+    agrees with the majority Channel of every segment for k = 2 to 5.)"""
+    retail = [i for i, c in enumerate(features) if c in RETAIL_CATEGORIES]
+    if len(retail) in (0, len(features)):    # only one side's categories were chosen
+        return 2.0 if retail else 0.0
+    return float(share[retail].sum() / overall_share[retail].sum())
+
+
+def _size_word(rank: int, k: int) -> str:
+    if k == 1:
+        return "all"
+    position = rank / (k - 1)           # 0 for the largest spenders, 1 for the smallest
+    return "large" if position < 1 / 3 else "medium" if position <= 2 / 3 else "small"
+
+
+_SIZE_STRATEGY = {
+    "large": "Key accounts: a named account manager, volume pricing and fixed delivery slots; "
+             "protect them first.",
+    "medium": "Grow them: bundles and loyalty pricing to win a larger share of what they buy.",
+    "small": "Serve them at low cost: online ordering, standard price lists and a minimum "
+             "order; watch for those that grow.",
+    "all": "One segment: treat every customer alike.",
+}
+
+
+def _strategy(size: str, kind: str, words: str) -> str:
+    if kind == "retail-like":
+        offer = (f"Stock {words} lines deep, in shelf-ready packs, with promotions timed to "
+                 "shoppers' seasons.")
+    else:
+        offer = (f"Deliver {words} products often and reliably, with offers built around "
+                 "kitchens' menus.")
+    return f"{_SIZE_STRATEGY[size]} {offer}"
+
+
+# --- the steps of the path -----------------------------------------------------------------------
+
+
+def _check_features(features: Sequence[str]) -> tuple[str, ...]:
+    features = tuple(features)
+    unknown = [f for f in features if f not in SPENDING_COLUMNS]
+    if not features or unknown or len(set(features)) != len(features):
+        raise ValueError(
+            f"features must be distinct spending categories from {', '.join(SPENDING_COLUMNS)}; "
+            f"got {', '.join(features) or 'none'}.")
+    return features
+
+
+def _spending_matrix(customers: pd.DataFrame, features: Sequence[str], what: str) -> np.ndarray:
+    """The features as a float array, refusing a missing column or a value that is not a
+    spending, with the row and column named (rows counted as in the table, from 0)."""
+    if not isinstance(customers, pd.DataFrame):
+        raise ModelInputError(f"{what} must be a table (a pandas DataFrame) of customers.")
+    missing = [c for c in features if c not in customers]
+    if missing:
+        raise ModelInputError(f"{what} has no column {', '.join(missing)}; the model needs "
+                              f"{', '.join(features)}. Read customer files with "
+                              "segmentation.reader.read_customer_csv.")
+    if len(customers) == 0:
+        raise ModelInputError(f"{what} holds no customers.")
+    columns = []
+    for column in features:
+        values = pd.to_numeric(customers[column], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(values) | (values < 0)
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            value = customers[column].iloc[row]
+            shown = repr(value) if isinstance(value, str) else str(value)
+            count = int(bad.sum())
+            raise ModelInputError(
+                f"{what}, row {customers.index[row]!r}, column {column}: {shown} is not a "
+                f"spending ({count} such value{'s' if count > 1 else ''} in this column). "
+                "Spending must be a number of 0 or more.")
+        columns.append(values)
+    return np.column_stack(columns)
+
+
+def _transform(raw: np.ndarray, transform: str) -> np.ndarray:
+    return np.log1p(raw) if transform == "log" else raw.astype(float, copy=True)
+
+
+def _cluster(X: np.ndarray, k: int, algorithm: str, seed: int,
+             n_init: int) -> tuple[np.ndarray, np.ndarray]:
+    if algorithm == "scikit-learn":
+        from sklearn.cluster import KMeans as ReferenceKMeans
+
+        fit = ReferenceKMeans(k, n_init=n_init, random_state=seed).fit(X)
+    else:
+        fit = KMeans(k, n_init=n_init, random_state=seed).fit(X)
+    return np.asarray(fit.labels_), np.asarray(fit.cluster_centers_, dtype=float)
+
+
+def _sample(n: int, size: int) -> np.ndarray:
+    if n <= size:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(0).choice(n, size, replace=False))
+
+
+def data_checksum(raw: np.ndarray, features: Sequence[str]) -> str:
+    """sha256 of the training features (float64, row by row) and their names: the same
+    customers give the same checksum whatever file they came from."""
+    digest = hashlib.sha256(",".join(features).encode())
+    digest.update(np.ascontiguousarray(raw, dtype="<f8").tobytes())
+    return digest.hexdigest()
+
+
+def write_atomically(path: Path, content: bytes) -> None:
+    """Write ``content`` to ``path`` through a temporary file in the same folder, so that a
+    reader never sees half a file and a failure leaves nothing behind."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+        # mkstemp makes the file private; give it the permissions a new file would get.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+# --- checking a model file -------------------------------------------------------------------
+
+
+_HINT_NOT_MODEL = ("Give the .json file written by `segmentation fit` or "
+                   "SegmentationModel.save.")
+_HINT_DAMAGED = ("The file is damaged or was edited by hand. Fit and save the model again "
+                 "(`segmentation fit DATA.csv -o model.json`), or use an unchanged copy.")
+
+
+def _checksum(payload: dict[str, Any]) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                           allow_nan=True)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _check_envelope(data: Any, path: str) -> None:
+    """Is this a model file at all, of a format we read, unchanged since it was saved?"""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ModelFileError(path, [(f"it is JSON, but not a model file (no \"format\": "
+                                    f"\"{FORMAT}\").")], _HINT_NOT_MODEL)
+    version = data.get("format_version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ModelFileError(path, [f"its format_version is {version!r}, not a version number."],
+                             _HINT_DAMAGED)
+    if version > FORMAT_VERSION:
+        made_by = data.get("library_version", "a newer version")
+        raise ModelFileError(
+            path, [(f"it is a format {version} model (written by customer-segmentation "
+                   f"{made_by}); this is customer-segmentation {__version__}, which reads "
+                   f"format {FORMAT_VERSION}.")],
+            "Upgrade the course package (pip install -U customer-segmentation), or fit the "
+            "model again with this version.")
+    payload = {key: value for key, value in data.items() if key != "checksum"}
+    if data.get("checksum") != _checksum(payload):
+        raise ModelFileError(
+            path, [("its checksum does not match its content: the file was changed after it "
+                   "was saved, or is damaged.")], _HINT_DAMAGED)
+
+
+def _schema_problems(data: dict[str, Any]) -> list[str]:
+    """Everything about a (checksummed) model file that this library could not use."""
+    problems: list[str] = []
+
+    def need(condition: bool, message: str) -> bool:
+        if not condition:
+            problems.append(message)
+        return condition
+
+    expected = {"library_version": str, "features": list, "transform": str, "scaling": dict,
+                "kmeans": dict, "segments": list, "training_data": dict}
+    for key, kind in expected.items():
+        need(isinstance(data.get(key), kind),
+             f"field \"{key}\" is missing or not a {kind.__name__}.")
+    if problems:
+        return problems
+    features = data["features"]
+    if need(bool(features) and all(f in SPENDING_COLUMNS for f in features)
+            and len(set(features)) == len(features),
+            f"\"features\" must be distinct names from {', '.join(SPENDING_COLUMNS)}."):
+        d = len(features)
+    else:
+        return problems
+    need(data["transform"] in TRANSFORMS,
+         f"\"transform\" must be one of {', '.join(TRANSFORMS)}.")
+    scaling, km = data["scaling"], data["kmeans"]
+    for key in ("mean", "scale"):
+        need(_numbers(scaling.get(key), d),
+             f"\"scaling.{key}\" must be {d} finite numbers.")
+    if _numbers(scaling.get("scale"), d):
+        need(all(v > 0 for v in scaling["scale"]), "\"scaling.scale\" must be positive.")
+    need(km.get("algorithm") in ALGORITHMS,
+         f"\"kmeans.algorithm\" must be one of {', '.join(ALGORITHMS)}.")
+    for key in ("random_state", "n_init"):
+        need(isinstance(km.get(key), int), f"\"kmeans.{key}\" must be a whole number.")
+    centres = km.get("centres")
+    k = len(centres) if isinstance(centres, list) else 0
+    need(k >= 1 and all(_numbers(c, d) for c in centres),
+         f"\"kmeans.centres\" must be a list of k rows of {d} finite numbers.")
+    need(km.get("k") == k, f"\"kmeans.k\" ({km.get('k')!r}) must equal the number of centres ({k}).")
+    segments = data["segments"]
+    fields = {"number": int, "name": str, "size": str, "buys_most": list, "kind": str,
+              "strategy": str, "customers": int, "mean_total": (int, float),
+              "mean_spending": dict}
+    if need(len(segments) == k, f"there must be one segment per centre ({k}), not "
+                                f"{len(segments)}."):
+        for j, segment in enumerate(segments):
+            ok = isinstance(segment, dict) and set(segment) == set(fields) and all(
+                isinstance(segment[f], kind) for f, kind in fields.items())
+            need(ok and segment["number"] == j,
+                 f"segment {j} must have exactly the fields {', '.join(fields)}, and number {j}.")
+        names = [s.get("name") for s in segments if isinstance(s, dict)]
+        need(len(set(names)) == len(names), "segment names must differ from each other.")
+    evaluation = data.get("evaluation")
+    if evaluation is not None:
+        keys = {f for f in Evaluation.__dataclass_fields__}
+        need(isinstance(evaluation, dict) and set(evaluation) == keys,
+             f"\"evaluation\" must be null or have exactly the fields {', '.join(sorted(keys))}.")
+    return problems
+
+
+def _numbers(values: Any, length: int) -> bool:
+    return (isinstance(values, list) and len(values) == length
+            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                    for v in values))
