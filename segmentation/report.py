@@ -1,0 +1,260 @@
+"""A segmentation report for people who act on it: one self-contained HTML page.
+
+Sizes, profiles, names and strategies of the segments that a model finds in a customer table,
+with the plots embedded (PNG in the page), and the model's quality in plain words. The page
+needs no network, no script and no other file, so it can be mailed or opened anywhere.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from segmentation import __version__
+from segmentation.model import CATEGORY_WORDS, SegmentationModel
+from segmentation.plots import CLUSTER_COLOURS
+
+
+def segment_summary(model: SegmentationModel, customers: pd.DataFrame) -> pd.DataFrame:
+    """Per segment of ``customers`` as the model segments them: customers, their share,
+    mean total spending, the share of Retail customers (if Channel is known) and mean
+    spending per category."""
+    segments = model.predict(customers)["segment"].to_numpy()
+    spending = customers[list(model.features)].astype(float)
+    counts = np.bincount(segments, minlength=model.k)
+    table = pd.DataFrame({
+        "name": model.names,
+        "customers": counts,
+        "share": counts / counts.sum(),
+        "mean total": [spending[segments == j].sum(axis=1).mean() if counts[j] else np.nan
+                       for j in range(model.k)],
+    })
+    if "Channel" in customers:
+        retail = np.asarray(customers["Channel"] == "Retail")
+        table["Retail share"] = [retail[segments == j].mean() if counts[j] else np.nan
+                                 for j in range(model.k)]
+    means = spending.groupby(segments).mean().reindex(range(model.k))
+    table = pd.concat([table, means], axis=1)
+    table.index.name = "segment"
+    return table
+
+
+def build_report(model: SegmentationModel, customers: pd.DataFrame, *,
+                 source: str = "the customer table", model_source: str = "the model") -> str:
+    """The report as one HTML page (a string)."""
+    summary = segment_summary(model, customers)
+    segments = model.predict(customers)["segment"].to_numpy()
+    esc = html.escape
+    parts = [
+        "<!DOCTYPE html>",
+        "<html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>Customer segments: {esc(source)}</title>",
+        f"<style>{_CSS}</style></head><body><main>",
+        "<h1>Customer segments</h1>",
+        (f"<p class='lead'>{len(customers):,} customers of <b>{esc(source)}</b> fall into "
+        f"<b>{model.k} segments</b> by what they buy. Each segment has a name that says how much "
+        "its customers spend and what they buy most, and a suggested strategy.</p>"),
+        "<h2>The segments at a glance</h2>",
+        _segment_cards(model, summary),
+        "<h2>How large each segment is</h2>",
+        _image(_sizes_figure(summary), "Bar chart of the number of customers per segment"),
+        "<h2>What each segment buys</h2>",
+        ("<p>Mean annual spending per category, in monetary units (m.u.). The second chart "
+        "compares shares: above 1, a segment spends a larger part of its budget on that "
+        "category than customers do on average.</p>"),
+        _profile_table(model, summary),
+        _image(_profile_figure(model, summary, customers),
+               "Charts of mean spending and relative spending per category and segment"),
+        "<h2>The segments on a map of two categories</h2>",
+        _image(_scatter_figure(model, customers, segments),
+               "Scatter plot of the customers by grocery and fresh spending, coloured by "
+               "segment"),
+        "<h2>How much to trust the segments</h2>",
+        _evaluation(model, customers, segments),
+        "<h2>About this report</h2>",
+        (f"<p class='small'>Model: {esc(model_source)} (k = {model.k}, features "
+        f"{esc(', '.join(model.features))}, {'log' if model.transform == 'log' else 'raw'} "
+        f"spending, scaled; k-means: {esc(model.algorithm)}, seed {model.random_state}). "
+        f"Trained on {model.training.get('customers', '?'):,} customers. Made with "
+        f"customer-segmentation {esc(__version__)}.</p>"),
+        "</main></body></html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+# --- parts of the page ---------------------------------------------------------------------------
+
+
+_CSS = """
+body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; color: #222; margin: 0;
+       background: #fafafa; line-height: 1.45; }
+main { max-width: 980px; margin: 0 auto; padding: 24px; background: white; }
+h1 { margin-top: 0; } h2 { margin-top: 32px; border-bottom: 1px solid #ddd; }
+.lead { font-size: 1.1em; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: 12px; }
+.card { border: 1px solid #ddd; border-left: 8px solid var(--colour); border-radius: 6px;
+        padding: 10px 14px; }
+.card h3 { margin: 0 0 4px 0; font-size: 1.05em; }
+.card .numbers { color: #555; font-size: 0.92em; }
+table { border-collapse: collapse; margin: 8px 0; font-size: 0.92em; }
+th, td { padding: 4px 10px; border-bottom: 1px solid #eee; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+img { max-width: 100%; height: auto; }
+.small { font-size: 0.85em; color: #555; }
+"""
+
+
+def _hex(j: int) -> str:
+    rgb = CLUSTER_COLOURS[j % len(CLUSTER_COLOURS)]
+    return "#" + "".join(f"{round(255 * c):02x}" for c in rgb)
+
+
+def _segment_cards(model: SegmentationModel, summary: pd.DataFrame) -> str:
+    cards = []
+    for segment in model.segments:
+        row = summary.loc[segment.number]
+        retail = ("" if "Retail share" not in row or pd.isna(row["Retail share"])
+                  else f"; {row['Retail share']:.0%} Retail customers")
+        total = "no customers" if row["customers"] == 0 else (
+            f"{int(row['customers']):,} customers ({row['share']:.0%}); mean total "
+            f"{row['mean total']:,.0f} m.u. a year{retail}")
+        cards.append(
+            f"<section class='card' style='--colour:{_hex(segment.number)}'>"
+            f"<h3>{segment.number}. {html.escape(segment.name)}</h3>"
+            f"<div class='numbers'>{total}</div>"
+            f"<p><b>Strategy:</b> {html.escape(segment.strategy)}</p></section>")
+    return f"<div class='cards'>{''.join(cards)}</div>"
+
+
+def _profile_table(model: SegmentationModel, summary: pd.DataFrame) -> str:
+    head = "".join(f"<th scope='col'>{html.escape(CATEGORY_WORDS[c])}</th>"
+                   for c in model.features)
+    rows = []
+    for segment in model.segments:
+        cells = "".join(
+            "<td>–</td>" if pd.isna(v) else f"<td>{v:,.0f}</td>"
+            for v in summary.loc[segment.number, list(model.features)])
+        rows.append(f"<tr><th scope='row'>{segment.number}. {html.escape(segment.name)}</th>"
+                    f"{cells}</tr>")
+    return (f"<table><caption>Mean annual spending (m.u.)</caption><thead><tr>"
+            f"<th scope='col'>segment</th>{head}</tr></thead><tbody>{''.join(rows)}"
+            "</tbody></table>")
+
+
+def _evaluation(model: SegmentationModel, customers: pd.DataFrame, segments: np.ndarray) -> str:
+    evaluation = model.evaluation
+    lines = []
+    if evaluation is not None:
+        lines.append(
+            f"<li><b>Separation</b>: silhouette "
+            f"{'n/a' if evaluation.silhouette is None else f'{evaluation.silhouette:.2f}'} on "
+            "the training data (from -1 to 1; around 0.25 means the segments overlap at their "
+            "edges but are real groups, above 0.5 that they are clearly apart).</li>")
+        lines.append(
+            f"<li><b>Stability</b>: fitting again with {evaluation.seeds} other random starts "
+            f"gives the same segments to an agreement of {evaluation.stability:.2f} on average "
+            f"(lowest {evaluation.stability_min:.2f}; 1 means identical).</li>")
+    if "Channel" in customers and model.k > 1:
+        from sklearn.metrics import adjusted_rand_score
+
+        ari = adjusted_rand_score(np.asarray(customers["Channel"]), segments)
+        lines.append(
+            f"<li><b>Against the sales channel</b>: agreement {ari:.2f} with Horeca / Retail "
+            "(0 = no more than chance, 1 = the segments are the channels). The segments "
+            "say more than the channel alone: they also separate customers by size.</li>")
+    if not lines:
+        return "<p>No evaluation is stored with this model.</p>"
+    return f"<ul>{''.join(lines)}</ul>"
+
+
+# --- the plots -----------------------------------------------------------------------------------
+
+
+def _image(figure: Figure, alt: str) -> str:
+    buffer = io.BytesIO()
+    FigureCanvasAgg(figure)
+    figure.savefig(buffer, format="png", dpi=96, metadata={"Software": None})
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f"<img src='data:image/png;base64,{data}' alt='{html.escape(alt)}'>"
+
+
+def _short(names: Sequence[str]) -> list[str]:
+    return [f"{j}. {name}" for j, name in enumerate(names)]
+
+
+def _sizes_figure(summary: pd.DataFrame) -> Figure:
+    figure = Figure(figsize=(8, 0.5 + 0.45 * len(summary)), layout="constrained")
+    ax = figure.subplots()
+    y = np.arange(len(summary))[::-1]
+    ax.barh(y, summary["customers"], color=[_hex(j) for j in range(len(summary))])
+    ax.set_yticks(y, _short(summary["name"]))
+    for yi, count, share in zip(y, summary["customers"], summary["share"]):
+        ax.text(count, yi, f" {count:,} ({share:.0%})", va="center", fontsize=9)
+    ax.set_xlabel("customers")
+    ax.set_xlim(0, summary["customers"].max() * 1.25 or 1)
+    ax.spines[["top", "right"]].set_visible(False)
+    return figure
+
+
+def _profile_figure(model: SegmentationModel, summary: pd.DataFrame,
+                    customers: pd.DataFrame) -> Figure:
+    features = list(model.features)
+    words = [CATEGORY_WORDS[c] for c in features]
+    means = summary[features].to_numpy(dtype=float)
+    overall = customers[features].astype(float).sum().to_numpy()
+    overall_share = overall / overall.sum()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        relative = (means / means.sum(axis=1, keepdims=True)) / overall_share
+    figure = Figure(figsize=(9, 3.6), layout="constrained")
+    left, right = figure.subplots(1, 2)
+    width = 0.8 / model.k
+    x = np.arange(len(features))
+    for j in range(model.k):
+        left.bar(x + j * width, means[j], width, color=_hex(j), label=f"segment {j}")
+        right.bar(x + j * width, relative[j], width, color=_hex(j))
+    for ax in (left, right):
+        ax.set_xticks(x + 0.4 - width / 2, words, rotation=30, ha="right")
+        ax.spines[["top", "right"]].set_visible(False)
+    left.set_ylabel("mean annual spending (m.u.)")
+    left.legend(fontsize=8)
+    right.axhline(1, color="0.3", linewidth=1)
+    right.set_ylabel("share of budget / average share")
+    return figure
+
+
+def _scatter_figure(model: SegmentationModel, customers: pd.DataFrame,
+                    segments: np.ndarray) -> Figure:
+    x_name, y_name = _axes_for(model.features)
+    figure = Figure(figsize=(6.5, 4.5), layout="constrained")
+    ax = figure.subplots()
+    x = customers[x_name].astype(float).to_numpy()
+    y = customers[y_name].astype(float).to_numpy()
+    sample = np.arange(len(x)) if len(x) <= 20_000 else np.sort(
+        np.random.default_rng(0).choice(len(x), 20_000, replace=False))
+    for j in range(model.k):
+        members = sample[segments[sample] == j]
+        ax.scatter(x[members] + 1, y[members] + 1, s=10, alpha=0.6, color=_hex(j),
+                   label=f"{j}. {model.names[j]}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(f"{CATEGORY_WORDS[x_name]} spending (m.u. + 1, log scale)")
+    ax.set_ylabel(f"{CATEGORY_WORDS[y_name]} spending (m.u. + 1, log scale)")
+    ax.legend(fontsize=7, loc="lower left")
+    return figure
+
+
+def _axes_for(features: Sequence[str]) -> tuple[str, str]:
+    """Grocery against fresh where the model has them: the pair that best shows retail-like
+    against Horeca-like customers; otherwise the model's first two features."""
+    preferred = [c for c in ("Grocery", "Fresh") if c in features]
+    rest = [c for c in features if c not in preferred]
+    chosen = (preferred + rest + list(features))[:2]
+    return chosen[0], chosen[1]
