@@ -1,13 +1,42 @@
-"""The command line: ``segmentation validate FILE`` (also ``python -m segmentation``)."""
+"""The command line (also ``python -m segmentation``)::
+
+    segmentation validate DATA.csv
+    segmentation fit DATA.csv --k 3 -o model.json
+    segmentation predict model.json NEW.csv -o segments.csv
+    segmentation report model.json DATA.csv -o report.html
+
+Bad input of any kind (a data file, a model file, an argument) ends with a message that says
+what is wrong and what to do, and a non-zero exit: 1 for bad input, 2 for bad arguments.
+Nothing is written then; an output file appears whole or not at all.
+"""
 
 from __future__ import annotations
 
 import argparse
+import io
+import os
 import sys
+import warnings
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from segmentation.reader import MAX_SPENDING, Validation, validate_customer_csv
+from segmentation.reader import (
+    MAX_SPENDING,
+    CustomerFileError,
+    CustomerFileWarning,
+    Validation,
+    read_customer_csv,
+    validate_customer_csv,
+)
 from segmentation.schema import LABEL_COLUMNS, SPENDING_COLUMNS
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+class UsageError(Exception):
+    """Arguments that make sense to argparse but not to the task (an output path, k)."""
 
 
 def _summary(result: Validation) -> list[str]:
@@ -39,6 +68,86 @@ def _validate(args: argparse.Namespace) -> int:
     return 1
 
 
+def _output(path_text: str, *inputs: str) -> Path:
+    """Check an output path before any work is done, so that nothing is half written."""
+    path = Path(path_text)
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder; give a file name for the output, such as "
+                         f"{path / 'output'}.")
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise UsageError(f"the folder {folder} does not exist; create it first or choose "
+                         "another output path.")
+    if not os.access(folder, os.W_OK):
+        raise UsageError(f"the folder {folder} cannot be written to; choose another output path.")
+    for given in inputs:
+        if Path(given).exists() and path.exists() and path.resolve() == Path(given).resolve():
+            raise UsageError(f"the output {path} is also an input; writing it would destroy "
+                             "the input. Choose another output path.")
+    return path
+
+
+def _read(path: str, **kwargs: Any) -> pd.DataFrame:
+    """A customer file through the checked reader; its notes are printed, not lost."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CustomerFileWarning)
+        customers = read_customer_csv(path, **kwargs)
+    for warning in caught:
+        print(f"  note: {warning.message}", file=sys.stderr)
+    return customers
+
+
+def _fit(args: argparse.Namespace) -> int:
+    from segmentation.model import SegmentationModel
+
+    output = _output(args.output, args.data)
+    customers = _read(args.data, max_spending=args.max_spending)
+    if not 1 <= args.k <= len(customers):
+        raise UsageError(f"--k must be from 1 to the number of customers in {args.data} "
+                         f"({len(customers)}); got {args.k}.")
+    model = SegmentationModel.fit(customers, args.k, transform=args.transform,
+                                  algorithm=args.algorithm, random_state=args.seed,
+                                  n_init=args.n_init, source=Path(args.data).name)
+    model.save(output)
+    print(f"Fitted {model.k} segments on {len(customers):,} customers of {args.data}; "
+          f"saved the model to {output}.")
+    print(model.describe()[["name", "customers"]].to_string())
+    if model.evaluation is not None:
+        print(model.evaluation.table()[["measure", "value"]].to_string(index=False))
+    return 0
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from segmentation.model import load_model, write_atomically
+
+    output = _output(args.output, args.model, args.data)
+    model = load_model(args.model)
+    customers = _read(args.data, max_spending=args.max_spending)
+    segments = model.predict(customers)
+    text = io.StringIO()
+    segments.to_csv(text, index=False, float_format="%.6f")
+    write_atomically(output, text.getvalue().encode("utf-8"))
+    counts = segments["segment"].value_counts().reindex(range(model.k), fill_value=0)
+    print(f"Segmented {len(segments):,} customers of {args.data}; wrote {output}.")
+    for j, count in counts.items():
+        print(f"  {j}. {model.names[j]}: {count:,}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from segmentation.model import load_model, write_atomically
+    from segmentation.report import build_report
+
+    output = _output(args.output, args.model, args.data)
+    model = load_model(args.model)
+    customers = _read(args.data, max_spending=args.max_spending)
+    page = build_report(model, customers, source=Path(args.data).name,
+                        model_source=Path(args.model).name)
+    write_atomically(output, page.encode("utf-8"))
+    print(f"Wrote the report on {len(customers):,} customers of {args.data} to {output}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="segmentation",
@@ -55,14 +164,80 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--max-spending", type=float, default=MAX_SPENDING, metavar="M",
                           help=f"largest plausible spending per category (default {MAX_SPENDING:,})")
     validate.set_defaults(run=_validate)
+
+    def max_spending(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--max-spending", type=float, default=MAX_SPENDING, metavar="M",
+                             help="largest plausible spending per category "
+                                  f"(default {MAX_SPENDING:,})")
+
+    fit = commands.add_parser(
+        "fit", help="fit a segmentation model on a customer CSV file and save it as JSON",
+        description="Fit the course's segmentation (log spending, scaled, k-means) on a "
+                    "customer file, name the segments, and save the model as JSON.")
+    fit.add_argument("data", metavar="DATA.csv", help="the customers to learn the segments from")
+    fit.add_argument("--k", type=int, default=3, help="the number of segments (default 3)")
+    fit.add_argument("-o", "--output", required=True, metavar="MODEL.json",
+                     help="where to save the model")
+    fit.add_argument("--seed", type=int, default=0, help="seed of the random starts (default 0)")
+    fit.add_argument("--n-init", type=int, default=10, metavar="N",
+                     help="random starts; the best is kept (default 10)")
+    fit.add_argument("--transform", choices=["log", "none"], default="log",
+                     help="take the log of spending first (default) or not")
+    fit.add_argument("--algorithm", choices=["course", "scikit-learn"], default="course",
+                     help="whose k-means to use (default: the course's)")
+    max_spending(fit)
+    fit.set_defaults(run=_fit)
+
+    predict = commands.add_parser(
+        "predict", help="segment the customers of a CSV file with a saved model",
+        description="Segment every customer of a file: writes a CSV with id, segment, name "
+                    "and the distance to each segment's centre.")
+    predict.add_argument("model", metavar="MODEL.json", help="a model saved by `fit`")
+    predict.add_argument("data", metavar="NEW.csv", help="the customers to segment")
+    predict.add_argument("-o", "--output", required=True, metavar="SEGMENTS.csv",
+                         help="where to write the segments")
+    max_spending(predict)
+    predict.set_defaults(run=_predict)
+
+    report = commands.add_parser(
+        "report", help="write a one-page HTML report of the segments in a customer file",
+        description="Write one self-contained HTML page (plots included) with the size, "
+                    "profile, name and strategy of each segment, for people who act on it.")
+    report.add_argument("model", metavar="MODEL.json", help="a model saved by `fit`")
+    report.add_argument("data", metavar="DATA.csv", help="the customers to report on")
+    report.add_argument("-o", "--output", required=True, metavar="REPORT.html",
+                        help="where to write the report")
+    max_spending(report)
+    report.set_defaults(run=_report)
     return parser
+
+
+def _input_errors() -> tuple[type[Exception], ...]:
+    """The errors that mean bad input. The model's are only there if a command loaded it
+    (importing it, and scikit-learn with it, would slow `validate` down for nothing)."""
+    model = sys.modules.get("segmentation.model")
+    if model is None:
+        return (CustomerFileError,)
+    return CustomerFileError, model.ModelFileError, model.ModelInputError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 good, 1 bad input, 2 bad arguments)."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
         return args.run(args)
+    except UsageError as exc:
+        parser.print_usage(sys.stderr)
+        print(f"segmentation {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except _input_errors() as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    except OSError as exc:           # the disk filled up, a file vanished while we worked
+        print(f"segmentation {args.command}: could not write or read {exc.filename or 'a file'}: "
+              f"{exc.strerror or exc}. Nothing was written.", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 

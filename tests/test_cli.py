@@ -1,13 +1,19 @@
-"""`segmentation validate FILE`, as a user runs it: summaries, problems, exit codes."""
+"""The command line as a user runs it: validate, fit, predict, report; summaries, problems,
+exit codes, and nothing written when the input was bad."""
 
+import html
+import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from segmentation.cli import main
 from segmentation.data import course_data_path
+from segmentation.model import load_model
 
 BAD_FILES = {
     "empty.csv": b"",
@@ -94,3 +100,135 @@ def test_a_missing_file():
     done = run("validate", "no/such/file.csv")
     assert done.returncode == 1
     assert "no/such/file.csv: no such file." in done.stderr
+
+
+# --- fit, predict, report ------------------------------------------------------------------------
+
+GOOD_NEW = ("Fresh,Milk,Grocery,Frozen,Detergents_Paper,Delicassen\n"
+            "500,9000,20000,300,9000,800\n30000,1500,2000,6000,200,1200\n")
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("model") / "model.json"
+    assert main(["fit", str(course_data_path()), "--k", "3", "-o", str(path)]) == 0
+    return path
+
+
+def test_fit_predict_report_as_a_user_runs_them(tmp_path):
+    model = tmp_path / "model.json"
+    done = run("fit", str(course_data_path()), "--k", "3", "-o", str(model))
+    assert done.returncode == 0, done.stderr
+    assert "Fitted 3 segments on 440 customers" in done.stdout
+    assert "large, delicatessen and milk: retail-like" in done.stdout and "silhouette" in done.stdout
+    assert json.loads(model.read_text())["kmeans"]["k"] == 3
+
+    new = tmp_path / "new.csv"
+    new.write_text(GOOD_NEW)
+    segments = tmp_path / "segments.csv"
+    done = run("predict", str(model), str(new), "-o", str(segments))
+    assert done.returncode == 0, done.stderr
+    assert "Segmented 2 customers" in done.stdout
+    assert "no Channel column" in done.stderr          # the reader's notes are shown
+    table = pd.read_csv(segments)
+    assert list(table.columns) == ["id", "segment", "name", "distance_0", "distance_1",
+                                   "distance_2"]
+    assert table["id"].tolist() == [1, 2]
+    assert table["name"].str.endswith("retail-like")[0] and table["name"].str.endswith("horeca-like")[1]
+
+    report = tmp_path / "report.html"
+    done = run("report", str(model), str(course_data_path()), "-o", str(report))
+    assert done.returncode == 0, done.stderr
+    assert "Wrote the report on 440 customers" in done.stdout
+
+
+def test_the_report_is_one_self_contained_page(model_file, tmp_path):
+    report = tmp_path / "report.html"
+    assert main(["report", str(model_file), str(course_data_path()), "-o", str(report)]) == 0
+    page = report.read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
+    assert page.count("<img src='data:image/png;base64,") == 3
+    assert "<script" not in page
+    assert not re.search(r"""(?:src|href)=['"](?!data:)""", page)   # nothing fetched from elsewhere
+    model = load_model(model_file)
+    for segment in model.segments:
+        assert html.escape(segment.name) in page and html.escape(segment.strategy) in page
+    assert "143 customers (32%)" in page and "Strategy:" in page
+    assert "agreement 0.36 with Horeca / Retail" in page
+
+
+def test_predict_handles_the_course_data_and_keeps_ids(model_file, tmp_path):
+    out = tmp_path / "segments.csv"
+    assert main(["predict", str(model_file), str(course_data_path()), "-o", str(out)]) == 0
+    table = pd.read_csv(out)
+    assert len(table) == 440 and table["id"].tolist() == list(range(1, 441))
+    model = load_model(model_file)
+    assert table["segment"].value_counts().sort_index().tolist() == list(model.evaluation.sizes)
+
+
+def damaged(tmp_path, model_file):
+    path = tmp_path / "damaged.json"
+    path.write_text(model_file.read_text().replace('"k": 3', '"k": 4'))
+    return path
+
+
+BAD_RUNS = {
+    # name: (arguments, with {model} {data} {bad} {damaged} {out} {dir} filled in;
+    #        exit status; words the message must have)
+    "fit bad data": (["fit", "{bad}", "-o", "{out}"], 1, "cannot be used: "),
+    "fit missing data": (["fit", "{dir}/nope.csv", "-o", "{out}"], 1, "no such file"),
+    "fit k 0": (["fit", "{data}", "--k", "0", "-o", "{out}"], 2, "--k must be from 1 to"),
+    "fit k too big": (["fit", "{data}", "--k", "441", "-o", "{out}"], 2, "(440); got 441"),
+    "fit k not a number": (["fit", "{data}", "--k", "three", "-o", "{out}"], 2,
+                           "invalid int value: 'three'"),
+    "fit no output": (["fit", "{data}"], 2, "the following arguments are required: -o"),
+    "fit into a missing folder": (["fit", "{data}", "-o", "{dir}/no/such/model.json"], 2,
+                                  "does not exist"),
+    "fit onto its input": (["fit", "{data}", "-o", "{data}"], 2, "is also an input"),
+    "fit onto a folder": (["fit", "{data}", "-o", "{dir}"], 2, "is a folder"),
+    "predict missing model": (["predict", "{dir}/nope.json", "{data}", "-o", "{out}"], 1,
+                              "no such file"),
+    "predict damaged model": (["predict", "{damaged}", "{data}", "-o", "{out}"], 1,
+                              "checksum does not match"),
+    "predict a CSV as model": (["predict", "{data}", "{data}", "-o", "{out}"], 1,
+                               "not valid JSON"),
+    "predict bad data": (["predict", "{model}", "{bad}", "-o", "{out}"], 1, "cannot be used: "),
+    "predict onto the model": (["predict", "{model}", "{data}", "-o", "{model}"], 2,
+                               "is also an input"),
+    "report damaged model": (["report", "{damaged}", "{data}", "-o", "{out}"], 1,
+                             "checksum does not match"),
+    "report bad data": (["report", "{model}", "{bad}", "-o", "{out}"], 1, "cannot be used: "),
+    "unknown command": (["cluster", "{data}"], 2, "invalid choice: 'cluster'"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_RUNS))
+def test_bad_input_ends_with_a_message_and_writes_nothing(name, model_file, tmp_path, capsys):
+    arguments, status, words = BAD_RUNS[name]
+    bad = tmp_path / "values.csv"
+    bad.write_bytes(BAD_FILES["values.csv"])
+    before_model = model_file.read_bytes()
+    places = {"model": model_file, "data": course_data_path(), "bad": bad,
+              "damaged": damaged(tmp_path, model_file), "out": tmp_path / "out.file",
+              "dir": tmp_path}
+    argv = [a.format(**places) for a in arguments]
+    before = sorted(tmp_path.iterdir())
+    try:
+        code = main(argv)
+    except SystemExit as exit_:          # argparse's own errors
+        code = exit_.code
+    err = capsys.readouterr().err
+    assert code == status, err
+    assert words in err
+    assert "Traceback" not in err
+    assert sorted(tmp_path.iterdir()) == before                      # nothing written
+    assert model_file.read_bytes() == before_model
+
+
+def test_bad_input_from_the_installed_command_has_no_traceback(tmp_path, model_file):
+    damaged_model = damaged(tmp_path, model_file)
+    out = tmp_path / "segments.csv"
+    done = run("predict", str(damaged_model), str(course_data_path()), "-o", str(out))
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith(f"{damaged_model} cannot be used as a segmentation model:")
+    assert "Traceback" not in done.stderr and not out.exists()
