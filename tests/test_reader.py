@@ -315,3 +315,19 @@ def test_a_plain_file_takes_the_fast_path(write_file, monkeypatch):
     monkeypatch.setattr(reader._Parser, "read_rows", careful_reader_not_wanted)
     pd.testing.assert_frame_equal(read_customer_csv(write_file(GOOD)), expected_good())
     pd.testing.assert_frame_equal(read_customer_csv(write_file(GOOD.replace("\n", "\r\n"))), expected_good())
+
+
+@pytest.mark.parametrize("rows, problem_rows", [
+    # one row short of a field and one with a field too many: the comma total is right
+    (["2,3,12669,9656,7561,214,2674", "2,3,1,2,3,4,5,6,7"], [4, 5]),
+    # a line of spaces, and a row with an extra field to make up the commas
+    (["   ", "2,3,1,2,3,4,5,6,7,8,9,10,11,12,13"], [5]),
+    # a blank line in the middle is skipped with a note, not an error
+    (["", "2,3,1,2,3,4,5,6"], []),
+])
+def test_rows_of_the_wrong_width_are_found_whatever_the_comma_total(write_file, rows,
+                                                                       problem_rows):
+    path = write_file(GOOD + "\n".join(rows) + "\n")
+    result = validate_customer_csv(path)
+    assert [p.row for p in result.errors] == problem_rows
+    assert result.ok == (not problem_rows)
