@@ -199,15 +199,22 @@ class SegmentationModel:
 
     def features_of(self, customers: pd.DataFrame, what: str = "the customer table") -> np.ndarray:
         """The customers as the model sees them: transformed and scaled features."""
-        raw = _spending_matrix(customers, self.features, what)
-        return (_transform(raw, self.transform) - self.mean) / self.scale
+        values = _transform(_spending_matrix(customers, self.features, what), self.transform,
+                            in_place=True)
+        values -= self.mean
+        values /= self.scale
+        return values
 
     def distances(self, X: np.ndarray) -> np.ndarray:
-        """Euclidean distance of each row of (scaled) ``X`` to each centre: (n, k)."""
-        out = np.empty((len(X), self.k))
-        for j, centre in enumerate(self.centres):
-            diff = X - centre
-            np.einsum("ij,ij->i", diff, diff, out=out[:, j])
+        """Euclidean distance of each row of (scaled) ``X`` to each centre: (n, k).
+
+        As |x|^2 - 2 x.c + |c|^2, one matrix product for all centres; the features are scaled
+        (values of a few units), so the rounding this allows is around 1e-15.
+        """
+        out = X @ (-2 * self.centres.T)
+        out += np.einsum("ij,ij->i", X, X)[:, None]
+        out += np.einsum("ij,ij->i", self.centres, self.centres)[None, :]
+        np.maximum(out, 0, out=out)
         return np.sqrt(out, out=out)
 
     def predict(self, customers: pd.DataFrame) -> pd.DataFrame:
@@ -455,6 +462,13 @@ def _spending_matrix(customers: pd.DataFrame, features: Sequence[str], what: str
                               "segmentation.reader.read_customer_csv.")
     if len(customers) == 0:
         raise ModelInputError(f"{what} holds no customers.")
+    frame = customers[list(features)]
+    if all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
+           for t in frame.dtypes):
+        matrix = frame.to_numpy(dtype=float)         # the usual case, as the reader gives it
+        if np.isfinite(matrix).all() and (matrix >= 0).all():
+            # The caller works on it in place: never on the customers' own memory.
+            return matrix if matrix.flags.writeable and matrix.flags.owndata else matrix.copy()
     columns = []
     for column in features:
         values = pd.to_numeric(customers[column], errors="coerce").to_numpy(dtype=float)
@@ -472,8 +486,11 @@ def _spending_matrix(customers: pd.DataFrame, features: Sequence[str], what: str
     return np.column_stack(columns)
 
 
-def _transform(raw: np.ndarray, transform: str) -> np.ndarray:
-    return np.log1p(raw) if transform == "log" else raw.astype(float, copy=True)
+def _transform(raw: np.ndarray, transform: str, *, in_place: bool = False) -> np.ndarray:
+    values = raw if in_place else raw.astype(float, copy=True)
+    if transform == "log":
+        np.log1p(values, out=values)
+    return values
 
 
 def _cluster(X: np.ndarray, k: int, algorithm: str, seed: int,
