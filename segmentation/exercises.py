@@ -275,3 +275,74 @@ def check_dominant_feature(answer: Any) -> Feedback:
                       "are scaled.")
     return _wrong(f"{column} has standard deviation {spread[column]:,.0f}; another column "
                   "spreads wider.")
+
+
+# --- Notebook 5: modelling and prediction ---------------------------------------------------
+
+#: The new customer of exercise 5.1 (annual spending, m.u.).
+NEW_CUSTOMER = {"Fresh": 2_000, "Milk": 12_000, "Grocery": 25_000, "Frozen": 500,
+                "Detergents_Paper": 11_000, "Delicassen": 1_500}
+
+
+def _course_model() -> Any:
+    """The model of notebook 5: k = 3 on the course data, seed 0."""
+    from segmentation.model import SegmentationModel
+
+    return SegmentationModel.fit(load_customers(), k=3, random_state=0, evaluate=False)
+
+
+def _segment_number(answer: Any, names: list[str]) -> int | None:
+    if isinstance(answer, str):
+        return names.index(answer.strip()) if answer.strip() in names else None
+    if isinstance(answer, (pd.Series, np.ndarray, list)) and len(answer) == 1:
+        answer = next(iter(answer))
+    if isinstance(answer, (int, np.integer)) and not isinstance(answer, bool):
+        return int(answer) if 0 <= answer < len(names) else None
+    return None
+
+
+def check_new_customer_segment(answer: Any) -> Feedback:
+    """Exercise 5.1: the segment the model gives :data:`NEW_CUSTOMER` (number or name)."""
+    if (none := _unanswered(answer)) is not None:
+        return none
+    model = _course_model()
+    result = model.predict(pd.DataFrame([NEW_CUSTOMER]))
+    right = int(result["segment"].iloc[0])
+    given = _segment_number(answer, model.names)
+    if given is None:
+        return _wrong(f"answer with a segment number (0 to {model.k - 1}) or its name.")
+    distances = result[[f"distance_{j}" for j in range(model.k)]].iloc[0]
+    if given == right:
+        return _right(f"Segment {right}, '{model.names[right]}': its centre is the nearest "
+                      f"(distance {distances.iloc[right]:.2f} against "
+                      f"{', '.join(f'{d:.2f}' for j, d in enumerate(distances) if j != right)}).")
+    return _wrong(f"segment {given} is at distance {distances.iloc[given]:.2f}; another centre "
+                  "is nearer. Put the customer in a one-row table and use model.predict.")
+
+
+#: The customers of exercise 5.2, by id.
+EXERCISE_IDS = (10, 20, 30, 40)
+
+
+def check_reloaded_segments(answer: Any) -> Feedback:
+    """Exercise 5.2: the segments of the customers with ids :data:`EXERCISE_IDS`, as the
+    notebook's model gives them after a save and a load."""
+    if (none := _unanswered(answer)) is not None:
+        return none
+    model = _course_model()
+    customers = load_customers()
+    chosen = customers[customers["id"].isin(EXERCISE_IDS)]
+    right = [int(s) for s in model.predict(chosen)["segment"]]
+    try:
+        given = [int(s) for s in np.asarray(answer).ravel()]
+    except (TypeError, ValueError):
+        return _wrong(f"answer with a list of {len(EXERCISE_IDS)} segment numbers, one per "
+                      "customer, in the order of their ids.")
+    if given == right:
+        names = "; ".join(f"id {i}: {model.names[s]}" for i, s in zip(EXERCISE_IDS, right))
+        return _right(f"The loaded model segments them as the fitted one did ({names}).")
+    if len(given) != len(right):
+        return _wrong(f"give {len(right)} segment numbers, one per customer, not {len(given)}.")
+    wrong = [i for i, g, r in zip(EXERCISE_IDS, given, right) if g != r]
+    return _wrong(f"not for id {', '.join(map(str, wrong))}. Select the customers with "
+                  "customers[customers['id'].isin([...])] and use the loaded model's predict.")

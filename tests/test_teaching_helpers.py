@@ -222,7 +222,7 @@ def test_segment_with_k_measures_the_segmentation(scaled):
 
 def test_every_check_says_when_an_answer_is_missing():
     checks = [getattr(exercises, name) for name in dir(exercises) if name.startswith("check_")]
-    assert len(checks) == 11
+    assert len(checks) == 13
     for check in checks:
         args = (...,) if check is not exercises.check_k_choice else (..., None)
         feedback = check(*args)
@@ -259,6 +259,13 @@ def k_table():
         (exercises.check_objective, lambda c: 12.208333333333334, lambda c: 33.25,
          "J for the old centres"),
         (exercises.check_dominant_feature, lambda c: "Fresh", lambda c: "Milk", "spreads wider"),
+        (exercises.check_new_customer_segment, lambda c: 1, lambda c: 0, "another centre is nearer"),
+        (exercises.check_new_customer_segment, lambda c: "medium, detergents and grocery: retail-like",
+         lambda c: 7, "segment number (0 to 2)"),
+        (exercises.check_reloaded_segments, lambda c: [0, 1, 2, 2], lambda c: [0, 1, 2, 0],
+         "not for id 40"),
+        (exercises.check_reloaded_segments, lambda c: np.array([0, 1, 2, 2]),
+         lambda c: [0, 1], "give 4 segment numbers"),
     ],
 )
 def test_checks_accept_the_right_answer_and_say_what_is_off(customers, check, right, wrong, advice):
