@@ -117,12 +117,18 @@ def _fit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _predict(args: argparse.Namespace) -> int:
-    from segmentation.model import load_model, write_atomically
+def _model_and_customers(args: argparse.Namespace) -> tuple[Path, Any, pd.DataFrame]:
+    """The checked output path, the loaded model and the checked customers of a command."""
+    from segmentation.model import load_model
 
     output = _output(args.output, args.model, args.data)
-    model = load_model(args.model)
-    customers = _read(args.data, max_spending=args.max_spending)
+    return output, load_model(args.model), _read(args.data, max_spending=args.max_spending)
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from segmentation.model import write_atomically
+
+    output, model, customers = _model_and_customers(args)
     segments = model.predict(customers)
     text = io.StringIO()
     segments.to_csv(text, index=False, float_format="%.6f")
@@ -135,12 +141,10 @@ def _predict(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from segmentation.model import load_model, write_atomically
+    from segmentation.model import write_atomically
     from segmentation.report import build_report
 
-    output = _output(args.output, args.model, args.data)
-    model = load_model(args.model)
-    customers = _read(args.data, max_spending=args.max_spending)
+    output, model, customers = _model_and_customers(args)
     page = build_report(model, customers, source=Path(args.data).name,
                         model_source=Path(args.model).name)
     write_atomically(output, page.encode("utf-8"))
@@ -188,27 +192,28 @@ def build_parser() -> argparse.ArgumentParser:
     max_spending(fit)
     fit.set_defaults(run=_fit)
 
-    predict = commands.add_parser(
-        "predict", help="segment the customers of a CSV file with a saved model",
-        description="Segment every customer of a file: writes a CSV with id, segment, name "
-                    "and the distance to each segment's centre.")
-    predict.add_argument("model", metavar="MODEL.json", help="a model saved by `fit`")
-    predict.add_argument("data", metavar="NEW.csv", help="the customers to segment")
-    predict.add_argument("-o", "--output", required=True, metavar="SEGMENTS.csv",
-                         help="where to write the segments")
-    max_spending(predict)
-    predict.set_defaults(run=_predict)
+    def model_and_data(name: str, run: Any, *, summary: str, description: str, data: str,
+                       data_help: str, output: str, output_help: str) -> None:
+        command = commands.add_parser(name, help=summary, description=description)
+        command.add_argument("model", metavar="MODEL.json", help="a model saved by `fit`")
+        command.add_argument("data", metavar=data, help=data_help)
+        command.add_argument("-o", "--output", required=True, metavar=output, help=output_help)
+        max_spending(command)
+        command.set_defaults(run=run)
 
-    report = commands.add_parser(
-        "report", help="write a one-page HTML report of the segments in a customer file",
+    model_and_data(
+        "predict", _predict, summary="segment the customers of a CSV file with a saved model",
+        description="Segment every customer of a file: writes a CSV with id, segment, name "
+                    "and the distance to each segment's centre.",
+        data="NEW.csv", data_help="the customers to segment",
+        output="SEGMENTS.csv", output_help="where to write the segments")
+    model_and_data(
+        "report", _report,
+        summary="write a one-page HTML report of the segments in a customer file",
         description="Write one self-contained HTML page (plots included) with the size, "
-                    "profile, name and strategy of each segment, for people who act on it.")
-    report.add_argument("model", metavar="MODEL.json", help="a model saved by `fit`")
-    report.add_argument("data", metavar="DATA.csv", help="the customers to report on")
-    report.add_argument("-o", "--output", required=True, metavar="REPORT.html",
-                        help="where to write the report")
-    max_spending(report)
-    report.set_defaults(run=_report)
+                    "profile, name and strategy of each segment, for people who act on it.",
+        data="DATA.csv", data_help="the customers to report on",
+        output="REPORT.html", output_help="where to write the report")
     return parser
 
 
