@@ -38,7 +38,14 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Say plainly, at the very end, when the browser tests did not run."""
+    """The explorer's response times from the browser tests; and, plainly, at the very end,
+    when the browser tests did not run."""
+    timings = [value for report in terminalreporter.stats.get("passed", [])
+               for key, value in report.user_properties if key == "explorer timing"]
+    if timings:
+        terminalreporter.section("explorer response time (browser tests)")
+        for line in timings:
+            terminalreporter.write_line(line)
     skipped = [r for r in terminalreporter.stats.get("skipped", [])
                if "BROWSER TESTS SKIPPED" in str(r.longrepr)]
     if skipped:

@@ -195,11 +195,15 @@ class ExplorerPage:
                 "kernel": statistics.median(self.kernel_ms)}
 
 
-def report(name: str, times: dict[str, float], explorer: ExplorerPage) -> None:
-    print(f"\n{name}: median from a control change to the new figure: "
-          f"{times['browser']:.0f} ms in the browser (target < 1000), "
-          f"{times['kernel']:.0f} ms of kernel work (target < 150), over "
-          f"{len(explorer.browser_ms)} changes; screenshots in {SHOTS.relative_to(ROOT)}/")
+def report(name: str, times: dict[str, float], explorer: ExplorerPage, record) -> None:
+    """Print the medians; they also go to the end of the test run (see tests/conftest.py),
+    where pytest shows them even though it hides a passing test's output."""
+    line = (f"{name}: median from a control change to the new figure: "
+            f"{times['browser']:.0f} ms in the browser (target < 1000), "
+            f"{times['kernel']:.0f} ms of kernel work (target < 150), over "
+            f"{len(explorer.browser_ms)} changes; screenshots in {SHOTS.relative_to(ROOT)}/")
+    print("\n" + line)
+    record("explorer timing", line)
     # Generous bounds that only catch a broken or stalled explorer; the targets are printed.
     assert times["browser"] < 5000 and times["kernel"] < 1000
 
@@ -226,7 +230,7 @@ def lab(tmp_path):
         yield f"http://127.0.0.1:{port}"
 
 
-def test_explorer_in_jupyterlab(lab, page):
+def test_explorer_in_jupyterlab(lab, page, record_property):
     page.goto(f"{lab}/lab/tree/04_choosing_k.ipynb?token={TOKEN}")
     page.locator(".jp-Notebook .jp-Cell").first.wait_for()
     # The kernel is connected and idle before anything is run.
@@ -247,7 +251,7 @@ def test_explorer_in_jupyterlab(lab, page):
     assert page.locator("[data-mime-type='application/vnd.jupyter.error']").count() == 0
     times = explorer.exercise()
     page.screenshot(path=str(SHOTS / "jupyterlab-page.png"))
-    report("JupyterLab", times, explorer)
+    report("JupyterLab", times, explorer, record_property)
 
 
 # --- Voila ---------------------------------------------------------------------------------------
@@ -262,7 +266,7 @@ def voila(tmp_path):
         yield f"http://127.0.0.1:{port}"
 
 
-def test_explorer_as_voila_dashboard(voila, page):
+def test_explorer_as_voila_dashboard(voila, page, record_property):
     page.goto(f"{voila}/")
     explorer = ExplorerPage(page, "voila")
     explorer.wait_until_shown()
@@ -272,4 +276,4 @@ def test_explorer_as_voila_dashboard(voila, page):
     assert page.locator(".jp-InputArea-editor, .CodeMirror, .cm-editor").count() == 0
     times = explorer.exercise()
     page.screenshot(path=str(SHOTS / "voila-page.png"), full_page=True)
-    report("Voila", times, explorer)
+    report("Voila", times, explorer, record_property)
