@@ -32,9 +32,9 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, ScalarFormatter
 from PIL import Image
 
-from segmentation.features import log_spending, spending
+from segmentation.features import log_spending, segment_profile, spending
 from segmentation.kmeans import KMeans, objective
-from segmentation.plots import CENTRE_STYLE, CLUSTER_COLOURS
+from segmentation.plots import CENTRE_STYLE, CLUSTER_COLOURS, cluster_colour
 from segmentation.schema import SPENDING_COLUMNS
 
 log = logging.getLogger(__name__)
@@ -138,13 +138,12 @@ class ExplorerState:
         return head + f"J = {self.objective:,.1f}, sizes {sizes}"
 
     def profile(self) -> pd.DataFrame:
-        """Per segment: its customers and their mean spending by category (m.u. per year)."""
+        """Per segment: its customers and their mean spending by category (m.u. per year);
+        a segment left empty at this step has no means."""
         if self.labels is None:
             return pd.DataFrame(columns=["customers", *SPENDING_COLUMNS])
-        table = self.spending.groupby(self.labels).mean().round(0).astype(int)
-        table = table.reindex(range(self.k))
-        table.insert(0, "customers", self.sizes)
-        table.index.name = "segment"
+        table = segment_profile(self.spending, self.labels).reindex(range(self.k))
+        table["customers"] = self.sizes
         return table
 
 
@@ -325,9 +324,9 @@ def profile_html(state: ExplorerState) -> str:
         return "<p>No segments yet: step forward to assign the customers.</p>"
     rows = []
     for segment, row in table.iterrows():
-        colour = _hex(CLUSTER_COLOURS[segment % len(CLUSTER_COLOURS)])
-        cells = "".join(f"<td style='text-align:right; padding:2px 8px'>{value:,}</td>"
-                        for value in row)
+        colour = cluster_colour(segment)
+        cells = "".join(f"<td style='text-align:right; padding:2px 8px'>"
+                        f"{'–' if pd.isna(value) else f'{value:,.0f}'}</td>" for value in row)
         rows.append(f"<tr><th scope='row'><span style='color:{colour}'>&#9679;</span> "
                     f"{segment}</th>{cells}</tr>")
     head = "".join(f"<th scope='col' style='padding:2px 8px'>{name}</th>"
@@ -339,10 +338,6 @@ def profile_html(state: ExplorerState) -> str:
 
 def _thousands(value: float, _: Any) -> str:
     return f"{value / 1000:g}"
-
-
-def _hex(rgb: tuple[float, float, float]) -> str:
-    return "#" + "".join(f"{round(255 * c):02x}" for c in rgb)
 
 
 class KMeansExplorer:

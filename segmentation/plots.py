@@ -24,6 +24,12 @@ CLUSTER_COLOURS = plt.get_cmap("tab10").colors
 CENTRE_STYLE = {"marker": "X", "s": 160, "c": "black", "edgecolors": "white", "linewidths": 1.5}
 
 
+def cluster_colour(j: int) -> str:
+    """Cluster ``j``'s colour as #rrggbb, for HTML and for matplotlib alike."""
+    rgb = CLUSTER_COLOURS[j % len(CLUSTER_COLOURS)]
+    return "#" + "".join(f"{round(255 * c):02x}" for c in rgb)
+
+
 def _axes(ax: Axes | None, figsize: tuple[float, float] = (6, 4)) -> Axes:
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)

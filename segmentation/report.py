@@ -18,30 +18,31 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from segmentation import __version__
+from segmentation.features import segment_profile
 from segmentation.model import CATEGORY_WORDS, SegmentationModel
-from segmentation.plots import CLUSTER_COLOURS
+from segmentation.plots import cluster_colour
 
 
-def segment_summary(model: SegmentationModel, customers: pd.DataFrame) -> pd.DataFrame:
-    """Per segment of ``customers`` as the model segments them: customers, their share,
-    mean total spending, the share of Retail customers (if Channel is known) and mean
-    spending per category."""
-    segments = model.predict(customers)["segment"].to_numpy()
-    spending = customers[list(model.features)].astype(float)
+def segment_summary(model: SegmentationModel, customers: pd.DataFrame,
+                    segments: np.ndarray | None = None) -> pd.DataFrame:
+    """Per segment of ``customers`` as the model segments them (``segments``, if already
+    predicted): name, customers, their share, mean total spending, the share of Retail
+    customers (if Channel is known) and mean spending per category (m.u.)."""
+    if segments is None:
+        segments = model.predict(customers)["segment"].to_numpy()
+    profile = segment_profile(customers, segments).reindex(range(model.k))
     counts = np.bincount(segments, minlength=model.k)
+    totals = pd.Series(customers[list(model.features)].sum(axis=1).to_numpy(dtype=float))
     table = pd.DataFrame({
         "name": model.names,
         "customers": counts,
         "share": counts / counts.sum(),
-        "mean total": [spending[segments == j].sum(axis=1).mean() if counts[j] else np.nan
-                       for j in range(model.k)],
+        "mean total": totals.groupby(segments).mean().reindex(range(model.k)),
     })
     if "Channel" in customers:
-        retail = np.asarray(customers["Channel"] == "Retail")
-        table["Retail share"] = [retail[segments == j].mean() if counts[j] else np.nan
-                                 for j in range(model.k)]
-    means = spending.groupby(segments).mean().reindex(range(model.k))
-    table = pd.concat([table, means], axis=1)
+        retail = pd.Series(np.asarray(customers["Channel"] == "Retail"))
+        table["Retail share"] = retail.groupby(segments).mean().reindex(range(model.k))
+    table = pd.concat([table, profile[list(model.features)]], axis=1)
     table.index.name = "segment"
     return table
 
@@ -49,8 +50,8 @@ def segment_summary(model: SegmentationModel, customers: pd.DataFrame) -> pd.Dat
 def build_report(model: SegmentationModel, customers: pd.DataFrame, *,
                  source: str = "the customer table", model_source: str = "the model") -> str:
     """The report as one HTML page (a string)."""
-    summary = segment_summary(model, customers)
     segments = model.predict(customers)["segment"].to_numpy()
+    summary = segment_summary(model, customers, segments)
     esc = html.escape
     parts = [
         "<!DOCTYPE html>",
@@ -112,11 +113,6 @@ img { max-width: 100%; height: auto; }
 """
 
 
-def _hex(j: int) -> str:
-    rgb = CLUSTER_COLOURS[j % len(CLUSTER_COLOURS)]
-    return "#" + "".join(f"{round(255 * c):02x}" for c in rgb)
-
-
 def _segment_cards(model: SegmentationModel, summary: pd.DataFrame) -> str:
     cards = []
     for segment in model.segments:
@@ -127,7 +123,7 @@ def _segment_cards(model: SegmentationModel, summary: pd.DataFrame) -> str:
             f"{int(row['customers']):,} customers ({row['share']:.0%}); mean total "
             f"{row['mean total']:,.0f} m.u. a year{retail}")
         cards.append(
-            f"<section class='card' style='--colour:{_hex(segment.number)}'>"
+            f"<section class='card' style='--colour:{cluster_colour(segment.number)}'>"
             f"<h3>{segment.number}. {html.escape(segment.name)}</h3>"
             f"<div class='numbers'>{total}</div>"
             f"<p><b>Strategy:</b> {html.escape(segment.strategy)}</p></section>")
@@ -194,7 +190,7 @@ def _sizes_figure(summary: pd.DataFrame) -> Figure:
     figure = Figure(figsize=(8, 0.5 + 0.45 * len(summary)), layout="constrained")
     ax = figure.subplots()
     y = np.arange(len(summary))[::-1]
-    ax.barh(y, summary["customers"], color=[_hex(j) for j in range(len(summary))])
+    ax.barh(y, summary["customers"], color=[cluster_colour(j) for j in range(len(summary))])
     ax.set_yticks(y, _short(summary["name"]))
     for yi, count, share in zip(y, summary["customers"], summary["share"]):
         ax.text(count, yi, f" {count:,} ({share:.0%})", va="center", fontsize=9)
@@ -218,8 +214,8 @@ def _profile_figure(model: SegmentationModel, summary: pd.DataFrame,
     width = 0.8 / model.k
     x = np.arange(len(features))
     for j in range(model.k):
-        left.bar(x + j * width, means[j], width, color=_hex(j), label=f"segment {j}")
-        right.bar(x + j * width, relative[j], width, color=_hex(j))
+        left.bar(x + j * width, means[j], width, color=cluster_colour(j), label=f"segment {j}")
+        right.bar(x + j * width, relative[j], width, color=cluster_colour(j))
     for ax in (left, right):
         ax.set_xticks(x + 0.4 - width / 2, words, rotation=30, ha="right")
         ax.spines[["top", "right"]].set_visible(False)
@@ -241,7 +237,7 @@ def _scatter_figure(model: SegmentationModel, customers: pd.DataFrame,
         np.random.default_rng(0).choice(len(x), 20_000, replace=False))
     for j in range(model.k):
         members = sample[segments[sample] == j]
-        ax.scatter(x[members] + 1, y[members] + 1, s=10, alpha=0.6, color=_hex(j),
+        ax.scatter(x[members] + 1, y[members] + 1, s=10, alpha=0.6, color=cluster_colour(j),
                    label=f"{j}. {model.names[j]}")
     ax.set_xscale("log")
     ax.set_yscale("log")
