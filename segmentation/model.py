@@ -52,10 +52,9 @@ ALGORITHMS = ("course", "scikit-learn")
 #: How the categories read in a segment's name.
 CATEGORY_WORDS = {"Fresh": "fresh", "Milk": "milk", "Grocery": "grocery", "Frozen": "frozen",
                   "Detergents_Paper": "detergents", "Delicassen": "delicatessen"}
-#: What retailers buy more of than hotels, restaurants and cafés (Horeca) do, and the reverse:
-#: in the course data, Retail customers spend a larger share on these (notebook 2).
+#: What retailers buy more of than hotels, restaurants and cafés (Horeca) do: in the course
+#: data, Retail customers spend a larger share on these, Horeca customers on the others.
 RETAIL_CATEGORIES = ("Grocery", "Detergents_Paper", "Milk")
-HORECA_CATEGORIES = ("Fresh", "Frozen", "Delicassen")
 
 #: Above this many customers, the silhouette (which compares every pair) and the seed
 #: stability are measured on a seeded sample of this size.
