@@ -38,7 +38,7 @@ import pandas as pd
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 from segmentation import __version__
-from segmentation.kmeans import KMeans
+from segmentation.kmeans import KMeans, objective
 from segmentation.reader import MAX_SPENDING, read_customer_csv
 from segmentation.schema import SPENDING_COLUMNS
 
@@ -183,7 +183,7 @@ class SegmentationModel:
                     training={"customers": n, "data_sha256": data_checksum(raw, features),
                               "source": source})
         if evaluate:
-            model.evaluation = model.evaluate(customers, labels=labels)
+            model.evaluation = model._evaluate(X, labels, customers.get("Channel"))
         return model
 
     @property
@@ -245,14 +245,19 @@ class SegmentationModel:
         X = self.features_of(customers)
         if labels is None:
             labels = self.distances(X).argmin(axis=1)
-        J = float(((X - self.centres[labels]) ** 2).sum())
+        return self._evaluate(X, labels, customers.get("Channel"), seeds)
+
+    def _evaluate(self, X: np.ndarray, labels: np.ndarray, channel_column: Any,
+                  seeds: int = 10) -> Evaluation:
+        """:meth:`evaluate` on customers already transformed and scaled (``X``)."""
+        J = objective(X, self.centres, labels)
         sample = _sample(len(X), EVALUATION_SAMPLE)
         Xs, ls = X[sample], labels[sample]
         silhouette = (float(silhouette_score(Xs, ls)) if 1 < len(np.unique(ls)) < len(Xs)
                       else None)
         channel = None
-        if "Channel" in customers and self.k > 1:
-            channel = float(adjusted_rand_score(np.asarray(customers["Channel"]), labels))
+        if channel_column is not None and self.k > 1:
+            channel = float(adjusted_rand_score(np.asarray(channel_column), labels))
         agreements = []
         for seed in range(self.random_state + 1, self.random_state + 1 + seeds):
             refit, _ = _cluster(Xs, self.k, self.algorithm, seed, self.n_init)
