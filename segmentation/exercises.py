@@ -68,6 +68,110 @@ def _wrong(message: str) -> Feedback:
     return Feedback(False, message)
 
 
+class AnswerFormError(ValueError):
+    """An answer whose form (not value) cannot be read; the message says what was expected."""
+
+
+def _kind(answer: Any) -> str:
+    """How an answer of an unexpected form is named in a message."""
+    if isinstance(answer, pd.DataFrame):
+        return f"a table of {answer.shape[0]} rows and {answer.shape[1]} columns"
+    if isinstance(answer, (pd.Series, np.ndarray, list, tuple)):
+        return f"{type(answer).__name__} of {np.size(np.asarray(answer, dtype=object))} values"
+    text = repr(answer)
+    return f"{type(answer).__name__} {text[:40]}{'…' if len(text) > 40 else ''}"
+
+
+def _as_array(answer: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
+    """The answer as a float array of ``shape``: a list, tuple, NumPy array, pandas Series or
+    table, and numbers written as text ("1", "12.5") are all accepted. Raises
+    :class:`AnswerFormError` with what was expected for anything else."""
+    if isinstance(answer, (str, bytes, dict, set)) or answer is ...:
+        raise AnswerFormError(f"answer with {what}; got {_kind(answer)}.")
+    try:
+        values = np.asarray(answer, dtype=object)
+        if values.dtype == object and values.ndim == 0 and not np.isscalar(answer):
+            raise TypeError
+        flat = [_one_number(v) for v in values.ravel()]
+    except (TypeError, ValueError):
+        raise AnswerFormError(f"answer with {what}; got {_kind(answer)}.") from None
+    if any(v is None for v in flat):
+        raise AnswerFormError(f"answer with {what}: every value must be a number.")
+    array = np.array(flat, dtype=float)
+    if array.size != int(np.prod(shape)):
+        raise AnswerFormError(f"answer with {what}; got {array.size} "
+                              f"value{'s' if array.size != 1 else ''}.")
+    return array.reshape(shape)
+
+
+def _one_number(value: Any) -> float | None:
+    """A single number from a number, a numeric string, or a one-value container; None when
+    it is not one (booleans are not numbers here: True is not an answer of 1)."""
+    if isinstance(value, (pd.Series, pd.DataFrame, np.ndarray, list, tuple)):
+        if np.size(np.asarray(value, dtype=object)) != 1:
+            return None
+        value = np.asarray(value, dtype=object).ravel()[0]
+    if isinstance(value, (bool, np.bool_)) or value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip().replace(",", ""))
+        except ValueError:
+            return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return number if np.isfinite(number) else None
+
+
+def _as_number(answer: Any, what: str = "a number") -> float:
+    """A single number (see :func:`_one_number`), or :class:`AnswerFormError`. A boolean
+    table or Series gets a message of its own: it still has to be counted."""
+    if isinstance(answer, (pd.Series, pd.DataFrame, np.ndarray)) and answer.size > 1:
+        if np.asarray(answer).dtype == bool:
+            raise AnswerFormError(f"that is a True/False value per row; answer with {what}: "
+                                  "count the True values with .sum().")
+        raise AnswerFormError(f"answer with {what}, not {_kind(answer)}.")
+    number = _one_number(answer)
+    if number is None:
+        raise AnswerFormError(f"answer with {what}; got {_kind(answer)}.")
+    return number
+
+
+def _as_whole_number(answer: Any, what: str = "a whole number") -> int:
+    number = _as_number(answer, what)
+    if number != round(number):
+        raise AnswerFormError(f"answer with {what}; {number:g} is not whole.")
+    return int(round(number))
+
+
+def _within_rounding(given: np.ndarray | float, exact: np.ndarray | float,
+                     decimals: int = 2) -> bool:
+    """True when ``given`` equals ``exact`` to ``decimals`` decimal places, as when a student
+    rounds a value worked by hand (12.21 for 12.208): at most half a unit in the last place
+    (plus a hair for the binary representation of decimals)."""
+    return bool(np.all(np.abs(np.asarray(given) - np.asarray(exact))
+                       <= 0.5 * 10.0 ** -decimals + 1e-9))
+
+
+def checked(function: Any) -> Any:
+    """Turn an :class:`AnswerFormError` raised inside a check into a "not yet" message, so
+    that a check answers any input with a sentence, never a traceback."""
+    import functools
+
+    @functools.wraps(function)
+    def wrapper(answer: Any = ..., *args: Any, **kwargs: Any) -> Feedback:
+        if (none := _unanswered(answer)) is not None:
+            return none
+        try:
+            return function(answer, *args, **kwargs)
+        except AnswerFormError as exc:
+            return _wrong(str(exc))
+
+    return wrapper
+
+
 def _column_name(answer: Any) -> str | None:
     if not isinstance(answer, str):
         return None

@@ -62,6 +62,17 @@ STOP_MAX_ITER = "max_iter reached"
 #: Rows per block: small enough that a block's temporaries stay in the CPU cache.
 CHUNK_ROWS = 8192
 
+#: Of n_init starts, a later one replaces the best so far only when its J is lower by more than
+#: this fraction. Starts that end in the same partition differ in J only in the last bits, and
+#: those bits depend on the order in which the CPU adds numbers up; without this rule which of
+#: them "wins" (and so how the clusters are numbered) would change from machine to machine.
+TIE_TOLERANCE = 1e-9
+
+
+def _clearly_lower(J: float, best: float) -> bool:
+    """True when J beats ``best`` by more than :data:`TIE_TOLERANCE` (relative)."""
+    return J < best - TIE_TOLERANCE * abs(best)
+
 
 @functools.cache
 def _blas_controller() -> ThreadpoolController:
@@ -327,7 +338,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
                 start = given_centres
             run = _lloyd(data, start, self.max_iter, threshold)
             inertias.append(run.inertia)
-            if best is None or run.inertia < best.inertia:
+            if best is None or _clearly_lower(run.inertia, best.inertia):
                 best = run
         assert best is not None
 

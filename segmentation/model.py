@@ -38,6 +38,7 @@ import pandas as pd
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 from segmentation import __version__
+from segmentation.features import number_segments
 from segmentation.kmeans import KMeans, objective
 from segmentation.reader import MAX_SPENDING, read_customer_csv
 from segmentation.schema import SPENDING_COLUMNS
@@ -171,11 +172,8 @@ class SegmentationModel:
         scale[scale == 0] = 1.0          # a column with one value carries no distance
         X = (values - mean) / scale
         labels, centres = _cluster(X, int(k), algorithm, random_state, n_init)
-        # Number the segments by mean total spending, largest first.
-        totals = np.array([raw[labels == j].sum(axis=1).mean() for j in range(k)])
-        order = np.argsort(-totals, kind="stable")
+        labels, order = number_segments(labels, raw.sum(axis=1), int(k))
         centres = centres[order]
-        labels = np.argsort(order)[labels]
         segments = name_segments(raw, labels, features)
         model = cls(features=features, transform=transform, mean=mean, scale=scale,
                     centres=centres, segments=segments, algorithm=algorithm,

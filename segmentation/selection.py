@@ -22,6 +22,7 @@ import pandas as pd
 from sklearn.datasets import make_blobs, make_moons
 from sklearn.metrics import silhouette_score
 
+from segmentation.features import number_segments
 from segmentation.kmeans import KMeans
 
 
@@ -44,14 +45,22 @@ class Segmentation:
         return f"{self.headline()}; segment sizes: {', '.join(str(s) for s in self.sizes)}"
 
 
-def segment_with_k(X: Any, k: int, *, random_state: int = 0, n_init: int = 10) -> Segmentation:
-    """Fit the course's k-means with k clusters and measure the result."""
+def segment_with_k(X: Any, k: int, *, totals: Any = None, random_state: int = 0,
+                   n_init: int = 10) -> Segmentation:
+    """Fit the course's k-means with k clusters and measure the result.
+
+    Segments are numbered as everywhere in the course (:func:`number_segments`): segment 0
+    has the largest mean of ``totals``, the customers' total spending. Without ``totals`` the
+    row sums of X stand in for it (on log spending: the overall level of spending).
+    """
     X = np.asarray(X, dtype=float)
     model = KMeans(k, n_init=n_init, random_state=random_state).fit(X)
-    silhouette = silhouette_score(X, model.labels_) if 1 < k < len(X) else float("nan")
+    totals = X.sum(axis=1) if totals is None else np.asarray(totals, dtype=float)
+    labels, order = number_segments(model.labels_, totals, k)
+    silhouette = silhouette_score(X, labels) if 1 < k < len(X) else float("nan")
     return Segmentation(
-        k=k, labels=model.labels_, centres=model.cluster_centers_,
-        sizes=np.bincount(model.labels_, minlength=k), J=model.inertia_,
+        k=k, labels=labels, centres=model.cluster_centers_[order],
+        sizes=np.bincount(labels, minlength=k), J=model.inertia_,
         silhouette=float(silhouette),
     )
 

@@ -90,7 +90,12 @@ def test_each_centre_is_the_mean_of_its_cluster(fit):
 @given(fits())
 def test_the_best_restart_is_kept_and_its_history_is_whole(fit):
     X, model = fit
-    assert model.inertia_ == min(model.inertia_per_init_)
+    # a later start replaces the kept one only when lower by more than one part in 10^9
+    kept = model.inertia_per_init_[0]
+    for J in model.inertia_per_init_[1:]:
+        kept = J if J < kept * (1 - 1e-9) else kept
+    assert model.inertia_ == kept
+    assert kept <= min(model.inertia_per_init_) * (1 + 1e-8)
     T = model.n_iter_
     assert 1 <= T <= model.max_iter
     assert model.history_.centres.shape == (T + 1, model.n_clusters, X.shape[1])

@@ -211,7 +211,12 @@ def test_plot_by_group_and_outliers_draw_a_box_per_column(customers):
 def test_segment_with_k_measures_the_segmentation(scaled):
     result = segment_with_k(scaled, 3)
     model = KMeans(3, n_init=10, random_state=0).fit(scaled)
-    np.testing.assert_array_equal(result.labels, model.labels_)
+    assert adjusted_rand_score(result.labels, model.labels_) == 1.0
+    # numbered by the mean row sum (the level of spending), highest first
+    level = [scaled[result.labels == j].sum(axis=1).mean() for j in range(3)]
+    assert level == sorted(level, reverse=True)
+    for j in range(3):
+        np.testing.assert_allclose(result.centres[j], scaled[result.labels == j].mean(axis=0))
     assert result.sizes.sum() == 440 and result.J == pytest.approx(model.inertia_)
     assert result.summary().startswith("k = 3: J = 1,553.4, silhouette = 0.259")
     assert np.isnan(segment_with_k(scaled, 1).silhouette)
