@@ -5,19 +5,27 @@ The path is the one of the course: choose the spending categories (features), ta
 segment from what its customers buy. :class:`SegmentationModel` holds every number of that
 path, so that new customers go through exactly the same steps.
 
+Names say only what is true of a segment (:func:`name_segments`): its size among the
+segments, the categories it buys clearly more of than the average customer (a share index of
+at least :data:`NAMING_INDEX`), and, when the training data has a Channel column, its mix of
+Retail and Horeca customers with the share shown. Its strategy follows that mix.
+
 A model is saved as JSON that a person can read (:meth:`SegmentationModel.save`): features,
-transform, scaling, centres, names and strategies, the training data's checksum, the library
-version, and a checksum of the whole, so that :func:`load_model` refuses a damaged, edited or
-incompatible file with a message that says what is wrong. Models are never pickled: loading a
-file runs no code from it.
+transform, scaling, centres, names, Retail shares and strategies, the training data's checksum,
+the library version, and a checksum of the whole, so that :func:`load_model` refuses a damaged,
+edited or incompatible file with a message that says what is wrong. Models are never pickled:
+loading a file runs no code from it.
 
 >>> from segmentation.data import load_customers
 >>> model = SegmentationModel.fit(load_customers(), k=3)
 >>> model.names  # doctest: +NORMALIZE_WHITESPACE
-['large, delicatessen and milk: retail-like', 'medium, detergents and grocery: retail-like',
- 'small, frozen and fresh: horeca-like']
+['large, broad basket: mixed channels (62% Retail)',
+ 'medium, detergents and grocery: mixed channels (61% Retail)',
+ 'small, frozen and fresh: mostly Horeca (99%)']
 >>> model.evaluation.sizes
 (143, 82, 215)
+>>> silhouette_reading(model.evaluation.silhouette)
+'weak structure, possibly artificial'
 """
 
 from __future__ import annotations
@@ -28,7 +36,7 @@ import math
 import os
 import tempfile
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -41,11 +49,13 @@ from segmentation import __version__
 from segmentation.features import number_segments
 from segmentation.kmeans import KMeans, objective
 from segmentation.reader import MAX_SPENDING, read_customer_csv
-from segmentation.schema import SPENDING_COLUMNS
+from segmentation.schema import CHANNELS, SPENDING_COLUMNS
 
 #: What the "format" field of a model file says, and the newest format this library reads.
+#: Format 2 records each segment's Retail share and names segments by the rules below; a
+#: format 1 file still loads (see :meth:`SegmentationModel.from_dict`).
 FORMAT = "customer-segmentation model"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 TRANSFORMS = ("log", "none")
 ALGORITHMS = ("course", "scikit-learn")
@@ -53,9 +63,27 @@ ALGORITHMS = ("course", "scikit-learn")
 #: How the categories read in a segment's name.
 CATEGORY_WORDS = {"Fresh": "fresh", "Milk": "milk", "Grocery": "grocery", "Frozen": "frozen",
                   "Detergents_Paper": "detergents", "Delicassen": "delicatessen"}
-#: What retailers buy more of than hotels, restaurants and cafés (Horeca) do: in the course
-#: data, Retail customers spend a larger share on these, Horeca customers on the others.
-RETAIL_CATEGORIES = ("Grocery", "Detergents_Paper", "Milk")
+#: A category is named in a segment's name when its share of the segment's spending is at
+#: least this many times its share of all customers' spending: a fifth more than average, a
+#: difference a buyer notices. On the course data (k = 2 to 6) every segment's highest index
+#: is 1.37 or more, but one: the largest segment at k = 3, whose highest is 1.17 (then 1.15).
+#: Its basket is broad, and 1.2 sits in that gap.
+NAMING_INDEX = 1.2
+#: At most this many categories in a name: those with the highest indexes.
+NAMED_CATEGORIES = 2
+#: A segment is "mostly Retail" when at least this share of its customers (with a known
+#: Channel) are Retail, "mostly Horeca" when at least this share are Horeca, and "mixed
+#: channels" in between.
+MOSTLY = 2 / 3
+CHANNEL_WORDS = ("mostly Retail", "mostly Horeca", "mixed channels")
+
+#: Kaufman and Rousseeuw's reading of an average silhouette (Finding Groups in Data, 1990,
+#: ch. 2): the lowest value of each band, to two decimals as the scale is written.
+SILHOUETTE_SCALE = ((0.71, "strong structure"), (0.51, "reasonable structure"),
+                    (0.26, "weak structure, possibly artificial"),
+                    (-1.0, "no substantial structure"))
+SILHOUETTE_SCALE_TEXT = ("Kaufman and Rousseeuw: 0.71 to 1 strong, 0.51 to 0.70 reasonable, "
+                         "0.26 to 0.50 weak, 0.25 or less none")
 
 #: Above this many customers, the silhouette (which compares every pair) and the seed
 #: stability are measured on a seeded sample of this size.
@@ -77,6 +105,35 @@ class ModelInputError(ValueError):
     """A customer table that a model cannot segment (a column missing, a bad value)."""
 
 
+def silhouette_reading(value: float | None) -> str:
+    """What an average silhouette says of a segmentation, on Kaufman and Rousseeuw's scale.
+
+    The value is read to two decimals, as the scale is written (:data:`SILHOUETTE_SCALE`):
+    0.71 to 1 strong structure, 0.51 to 0.70 reasonable, 0.26 to 0.50 weak and possibly
+    artificial, 0.25 or less no substantial structure.
+
+    Parameters
+    ----------
+    value : float or None
+        An average silhouette, from -1 to 1; None (or NaN) when it is not defined, as for a
+        single segment.
+
+    Returns
+    -------
+    str
+        The reading, such as ``"weak structure, possibly artificial"``.
+
+    >>> silhouette_reading(0.26), silhouette_reading(0.25)
+    ('weak structure, possibly artificial', 'no substantial structure')
+    """
+    if value is None or math.isnan(value):
+        return "not defined (it needs at least two segments)"
+    if not -1 <= value <= 1:
+        raise ValueError(f"a silhouette lies between -1 and 1; got {value}.")
+    rounded = round(float(value), 2)
+    return next(reading for lowest, reading in SILHOUETTE_SCALE if rounded >= lowest)
+
+
 @dataclass(frozen=True)
 class Segment:
     """One segment: its number, its name in business terms, and what it stands for."""
@@ -84,8 +141,9 @@ class Segment:
     number: int
     name: str
     size: str                         # "large", "medium" or "small": by total spending
-    buys_most: tuple[str, ...]        # the categories it buys most, relative to the others
-    kind: str                         # "retail-like" or "horeca-like"
+    buys_more: tuple[str, ...]        # share index >= NAMING_INDEX, highest first
+    channel: str | None               # one of CHANNEL_WORDS; None when Channel was not known
+    retail_share: float | None        # share of Retail among its customers with a known Channel
     strategy: str
     customers: int                    # in the training data
     mean_total: float                 # mean total annual spending (m.u.)
@@ -112,7 +170,8 @@ class Evaluation:
              ("sum of squared distances to the own centre; lower is tighter (only comparable "
               "for the same data and k)")),
             ("silhouette", "n/a" if self.silhouette is None else round(self.silhouette, 3),
-             "-1 to 1; above 0.25 the segments are reasonably apart, above 0.5 clearly"),
+             silhouette_reading(self.silhouette) if self.silhouette is None else
+             f"{silhouette_reading(self.silhouette)} ({SILHOUETTE_SCALE_TEXT})"),
             ("segment sizes", " / ".join(map(str, self.sizes)), "customers per segment"),
             ("agreement with Channel (ARI)",
              "n/a" if self.channel_ari is None else round(self.channel_ari, 3),
@@ -174,7 +233,7 @@ class SegmentationModel:
         labels, centres = _cluster(X, int(k), algorithm, random_state, n_init)
         labels, order = number_segments(labels, raw.sum(axis=1), int(k))
         centres = centres[order]
-        segments = name_segments(raw, labels, features)
+        segments = name_segments(raw, labels, features, customers.get("Channel"))
         model = cls(features=features, transform=transform, mean=mean, scale=scale,
                     centres=centres, segments=segments, algorithm=algorithm,
                     random_state=int(random_state), n_init=int(n_init),
@@ -276,6 +335,14 @@ class SegmentationModel:
             "strategy": [s.strategy for s in self.segments],
         }).set_index("segment")
 
+    def share_index(self) -> pd.DataFrame:
+        """Per segment and category, the :func:`share_index` of the training customers: how
+        many times the average share of spending the segment spends on the category. A
+        category is named in the segment's name from :data:`NAMING_INDEX` on."""
+        sums = [[s.mean_spending[c] * s.customers for c in self.features] for s in self.segments]
+        return pd.DataFrame(share_index(np.array(sums)), columns=list(self.features),
+                            index=pd.Index([s.number for s in self.segments], name="segment"))
+
     def profile(self) -> pd.DataFrame:
         """Mean annual spending per category (m.u.) of each segment's training customers."""
         return pd.DataFrame([s.mean_spending for s in self.segments],
@@ -294,7 +361,7 @@ class SegmentationModel:
             "scaling": {"mean": self.mean.tolist(), "scale": self.scale.tolist()},
             "kmeans": {"algorithm": self.algorithm, "k": self.k, "n_init": self.n_init,
                        "random_state": self.random_state, "centres": self.centres.tolist()},
-            "segments": [{**asdict(s), "buys_most": list(s.buys_most)} for s in self.segments],
+            "segments": [{**asdict(s), "buys_more": list(s.buys_more)} for s in self.segments],
             "training_data": dict(self.training),
             "evaluation": None if self.evaluation is None else
             {**asdict(self.evaluation), "sizes": list(self.evaluation.sizes)},
@@ -312,21 +379,33 @@ class SegmentationModel:
 
     @classmethod
     def from_dict(cls, data: Any, path: str = "<model>") -> SegmentationModel:
-        """A model from the plain data of its file, checked; see :func:`load_model`."""
+        """A model from the plain data of its file, checked; see :func:`load_model`.
+
+        A format 1 file (written before segments recorded their Retail share) loads with its
+        features, scaling and centres unchanged, so it segments customers as before; its
+        segments are named again by today's rules from their stored mean spending, without a
+        channel (format 1 did not record it). Fit again to name them with their channel mix.
+        """
         _check_envelope(data, path)
         problems = _schema_problems(data)
         if problems:
             raise ModelFileError(path, problems, _HINT_DAMAGED)
         km, scaling = data["kmeans"], data["scaling"]
         evaluation = data.get("evaluation")
+        if data["format_version"] == 1:
+            # Format 1 named segments by an older rule and kept no Retail shares: name them
+            # again from their mean spending, saying nothing of channel.
+            segments = _renamed(data["segments"], data["features"])
+        else:
+            segments = [Segment(**{**s, "buys_more": tuple(s["buys_more"])})
+                        for s in data["segments"]]
         return cls(
             features=tuple(data["features"]),
             transform=data["transform"],
             mean=np.array(scaling["mean"], dtype=float),
             scale=np.array(scaling["scale"], dtype=float),
             centres=np.array(km["centres"], dtype=float),
-            segments=[Segment(**{**s, "buys_most": tuple(s["buys_most"])})
-                      for s in data["segments"]],
+            segments=segments,
             algorithm=km["algorithm"], random_state=km["random_state"], n_init=km["n_init"],
             training=dict(data["training_data"]),
             evaluation=None if evaluation is None else
@@ -366,50 +445,155 @@ def load_model(path: str | PathLike[str]) -> SegmentationModel:
 # --- naming segments -----------------------------------------------------------------------------
 
 
-def name_segments(raw: np.ndarray, labels: np.ndarray,
-                  features: Sequence[str]) -> list[Segment]:
-    """Business names from the data: size by mean total spending (segments numbered from the
-    largest), what each buys most relative to all customers, whether it shops like a retailer
-    or like a hotel, restaurant or café (Horeca), and a strategy.
+def share_index(sums: np.ndarray) -> np.ndarray:
+    """How much more (above 1) or less (below 1) of each category a segment buys than the
+    average customer: the category's share of the segment's spending over its share of all
+    customers' spending.
 
-    "Buys most" compares shares of spending, not amounts, so a small segment can buy
-    relatively much of something: a category's share of the segment's spending over its share
-    of all customers' spending.
+    Shares, not amounts, so that a small segment can buy relatively much of something.
+
+    Parameters
+    ----------
+    sums : array of shape (k, d)
+        Each segment's total spending on each category.
+
+    Returns
+    -------
+    ndarray of shape (k, d)
+        The index; 1 for a segment without spending or a category nobody buys.
+
+    >>> share_index(np.array([[30.0, 10.0], [10.0, 30.0]])).tolist()
+    [[1.5, 0.5], [0.5, 1.5]]
     """
+    sums = np.asarray(sums, dtype=float)
+    grand = sums.sum()
+    d = sums.shape[1]
+    overall = sums.sum(axis=0) / grand if grand > 0 else np.full(d, 1 / d)
+    totals = sums.sum(axis=1, keepdims=True)
+    share = np.divide(sums, totals, out=np.tile(overall, (len(sums), 1)), where=totals > 0)
+    return np.divide(share, overall, out=np.ones_like(share), where=overall > 0)
+
+
+def name_segments(raw: np.ndarray, labels: np.ndarray, features: Sequence[str],
+                  channel: Any = None) -> list[Segment]:
+    """Names that are true of each segment, and a strategy that fits it.
+
+    A name has up to three parts:
+
+    - **size**: "large", "medium" or "small", by the segment's place in the order of mean
+      total spending (segment 0 spends most);
+    - **what it buys more of**: the categories whose :func:`share_index` is at least
+      :data:`NAMING_INDEX` (their share of the segment's spending is at least a fifth above
+      their share among all customers), at most :data:`NAMED_CATEGORIES`, highest first;
+      "broad basket" when no category is that far above average;
+    - **channel**, only when ``channel`` (the Channel column) is given: "mostly Retail (80%)"
+      when at least :data:`MOSTLY` (two thirds) of the segment's customers are Retail,
+      "mostly Horeca (99%)" when at least two thirds are Horeca, otherwise "mixed channels
+      (62% Retail)". Customers whose Channel is missing are left out of the share. Without a
+      Channel column the name says nothing about channel: spending alone does not tell a shop
+      from a restaurant.
+
+    The strategy serves the channel mix: shops for a mostly Retail segment, kitchens for a
+    mostly Horeca one, both for a mixed one; without Channel it claims neither.
+
+    Parameters
+    ----------
+    raw : array of shape (n, d)
+        Annual spending of each customer on each of ``features`` (m.u.).
+    labels : array of shape (n,)
+        Each customer's segment, numbered from the largest spenders (0).
+    features : sequence of str
+        The spending categories of ``raw``'s columns.
+    channel : array-like of shape (n,), optional
+        Each customer's Channel: "Retail" or "Horeca" (or their codes 2 and 1).
+
+    Returns
+    -------
+    list of Segment
+        One per segment, in order.
+    """
+    raw, labels = np.asarray(raw, dtype=float), np.asarray(labels)
     k = int(labels.max()) + 1 if len(labels) else 0
-    overall_share = raw.sum(axis=0) / raw.sum()
+    sums = np.column_stack([np.bincount(labels, weights=raw[:, i], minlength=k)
+                            for i in range(raw.shape[1])])
+    counts = np.bincount(labels, minlength=k)
+    return _named_segments(sums, counts, tuple(features), _channel_counts(channel, labels, k))
+
+
+def _named_segments(sums: np.ndarray, counts: np.ndarray, features: tuple[str, ...],
+                    channels: np.ndarray | None) -> list[Segment]:
+    """:func:`name_segments` from each segment's spending per category and its customers;
+    ``channels`` holds each segment's (Retail, Horeca) customers, or is None."""
+    k = len(sums)
+    # Rounded, so that differences in the last bits (between CPUs) cannot change a name.
+    index = np.round(share_index(sums), 9)
     segments, used = [], set()
     for j in range(k):
-        members = raw[labels == j]
-        mean_spending = members.mean(axis=0)
-        share = mean_spending / mean_spending.sum() if mean_spending.sum() > 0 else overall_share
-        index = share / np.where(overall_share > 0, overall_share, 1)
-        ranked = [features[i] for i in np.argsort(-index, kind="stable")]
-        above = [c for c in ranked if index[features.index(c)] > 1]
-        buys_most = tuple((above or ranked)[:2])
         size = _size_word(j, k)
-        kind = "retail-like" if _retail_index(share, overall_share, features) > 1 else "horeca-like"
-        words = " and ".join(CATEGORY_WORDS.get(c, c) for c in buys_most)
-        name = f"{size}, {words}: {kind}"
+        ranked = np.argsort(-index[j], kind="stable")
+        buys_more = tuple(features[i] for i in ranked
+                          if index[j, i] >= NAMING_INDEX)[:NAMED_CATEGORIES]
+        basket = (" and ".join(CATEGORY_WORDS.get(c, c) for c in buys_more)
+                  or ("broad basket" if len(features) > 1 else ""))
+        channel, retail_share, mix = (_channel_mix(*channels[j]) if channels is not None
+                                      else (None, None, ""))
+        name = ", ".join(part for part in (size, basket) if part) + (f": {mix}" if mix else "")
         if name in used:                    # two segments alike in every word
             name = f"{name} ({j})"
         used.add(name)
+        n = int(counts[j])
         segments.append(Segment(
-            number=j, name=name, size=size, buys_most=buys_most, kind=kind,
-            strategy=_strategy(size, kind, words), customers=len(members),
-            mean_total=float(members.sum(axis=1).mean()),
-            mean_spending={c: float(m) for c, m in zip(features, mean_spending)}))
+            number=j, name=name, size=size, buys_more=buys_more, channel=channel,
+            retail_share=retail_share, strategy=_strategy(size, channel, buys_more),
+            customers=n, mean_total=float(sums[j].sum() / n) if n else 0.0,
+            mean_spending={c: float(v / n) if n else 0.0 for c, v in zip(features, sums[j])}))
     return segments
 
 
-def _retail_index(share: np.ndarray, overall_share: np.ndarray, features: Sequence[str]) -> float:
-    """The share of spending on what retailers buy (grocery, detergents, milk), over that share
-    among all customers: above 1, the segment shops like a retailer. (On the course data this
-    agrees with the majority Channel of every segment for k = 2 to 5.)"""
-    retail = [i for i, c in enumerate(features) if c in RETAIL_CATEGORIES]
-    if len(retail) in (0, len(features)):    # only one side's categories were chosen
-        return 2.0 if retail else 0.0
-    return float(share[retail].sum() / overall_share[retail].sum())
+def _channel_counts(channel: Any, labels: np.ndarray, k: int) -> np.ndarray | None:
+    """(Retail, Horeca) customers of each segment, shape (k, 2); None without Channel."""
+    if channel is None:
+        return None
+    codes, uniques = pd.factorize(pd.Series(np.asarray(channel, dtype=object)))
+    words = [_channel_name(u) for u in uniques] + [None]       # code -1: missing
+    named = np.array(words, dtype=object)[codes]
+    return np.column_stack([np.bincount(labels, weights=named == word, minlength=k)
+                            for word in ("Retail", "Horeca")]).astype(int)
+
+
+def _channel_name(value: Any) -> str | None:
+    """Retail or Horeca from a name in any letter case or a code (2, 1); else None."""
+    if isinstance(value, str):
+        return {"retail": "Retail", "horeca": "Horeca"}.get(value.strip().lower())
+    try:
+        return CHANNELS.get(value)
+    except TypeError:                   # unhashable: not a channel
+        return None
+
+
+def _channel_mix(retail: int, horeca: int) -> tuple[str | None, float | None, str]:
+    """The channel word, the Retail share and the words a name shows."""
+    known = retail + horeca
+    if known == 0:
+        return None, None, ""
+    share, horeca_share = retail / known, horeca / known
+    if share >= MOSTLY:
+        return "mostly Retail", share, f"mostly Retail ({share:.0%})"
+    if horeca_share >= MOSTLY:
+        return "mostly Horeca", share, f"mostly Horeca ({horeca_share:.0%})"
+    return "mixed channels", share, f"mixed channels ({share:.0%} Retail)"
+
+
+def _renamed(segments: list[dict[str, Any]], features: Sequence[str]) -> list[Segment]:
+    """The segments of a format 1 file, named by today's rules from their mean spending
+    (their channel mix was not recorded); the stored means are kept as they are."""
+    counts = np.array([s["customers"] for s in segments])
+    sums = np.array([[s["mean_spending"][c] * s["customers"] for c in features]
+                     for s in segments], dtype=float)
+    renamed = _named_segments(sums, counts, tuple(features), None)
+    return [replace(new, mean_total=float(old["mean_total"]),
+                    mean_spending={c: float(old["mean_spending"][c]) for c in features})
+            for new, old in zip(renamed, segments)]
 
 
 def _size_word(rank: int, k: int) -> str:
@@ -428,15 +612,25 @@ _SIZE_STRATEGY = {
     "all": "One segment: treat every customer alike.",
 }
 
+#: What to offer, by channel mix: shops want shelf-ready packs and promotions, hotels,
+#: restaurants and cafés (kitchens) want frequent, reliable delivery.
+_CHANNEL_OFFER = {
+    "mostly Retail": "For shops: stock {what} deep, in shelf-ready packs, with promotions "
+                     "timed to shoppers' seasons.",
+    "mostly Horeca": "For kitchens: deliver {what} often and reliably, with offers built "
+                     "around their menus.",
+    "mixed channels": "Serve shops and kitchens alike: shelf-ready packs and promotions for "
+                      "the shops, frequent, reliable deliveries for the hotels, restaurants "
+                      "and cafés, with {what} at the centre of both.",
+    None: "Build offers around {what}; the data did not say which customers are shops and "
+          "which are kitchens, so ask before choosing packs and deliveries.",
+}
 
-def _strategy(size: str, kind: str, words: str) -> str:
-    if kind == "retail-like":
-        offer = (f"Stock {words} lines deep, in shelf-ready packs, with promotions timed to "
-                 "shoppers' seasons.")
-    else:
-        offer = (f"Deliver {words} products often and reliably, with offers built around "
-                 "kitchens' menus.")
-    return f"{_SIZE_STRATEGY[size]} {offer}"
+
+def _strategy(size: str, channel: str | None, buys_more: Sequence[str]) -> str:
+    words = " and ".join(CATEGORY_WORDS.get(c, c) for c in buys_more)
+    what = f"{words} lines" if words else "the full range"
+    return f"{_SIZE_STRATEGY[size]} {_CHANNEL_OFFER[channel].format(what=what)}"
 
 
 # --- the steps of the path -----------------------------------------------------------------------
@@ -617,16 +811,16 @@ def _schema_problems(data: dict[str, Any]) -> list[str]:
          f"\"kmeans.centres\" must be a list of k rows of {d} finite numbers.")
     need(km.get("k") == k, f"\"kmeans.k\" ({km.get('k')!r}) must equal the number of centres ({k}).")
     segments = data["segments"]
-    fields = {"number": int, "name": str, "size": str, "buys_most": list, "kind": str,
-              "strategy": str, "customers": int, "mean_total": (int, float),
-              "mean_spending": dict}
+    fields = SEGMENT_FIELDS[data["format_version"]]
     if need(len(segments) == k, f"there must be one segment per centre ({k}), not "
                                 f"{len(segments)}."):
         for j, segment in enumerate(segments):
             ok = isinstance(segment, dict) and set(segment) == set(fields) and all(
                 isinstance(segment[f], kind) for f, kind in fields.items())
-            need(ok and segment["number"] == j,
-                 f"segment {j} must have exactly the fields {', '.join(fields)}, and number {j}.")
+            if need(ok and segment["number"] == j,
+                    f"segment {j} must have exactly the fields {', '.join(fields)}, and "
+                    f"number {j}."):
+                problems += _segment_problems(segment, features)
         names = [s.get("name") for s in segments if isinstance(s, dict)]
         need(len(set(names)) == len(names), "segment names must differ from each other.")
     evaluation = data.get("evaluation")
@@ -634,6 +828,35 @@ def _schema_problems(data: dict[str, Any]) -> list[str]:
         keys = {f for f in Evaluation.__dataclass_fields__}
         need(isinstance(evaluation, dict) and set(evaluation) == keys,
              f"\"evaluation\" must be null or have exactly the fields {', '.join(sorted(keys))}.")
+    return problems
+
+
+#: The fields of a segment in each format of the file, and their types.
+SEGMENT_FIELDS: dict[int, dict[str, Any]] = {
+    1: {"number": int, "name": str, "size": str, "buys_most": list, "kind": str,
+        "strategy": str, "customers": int, "mean_total": (int, float), "mean_spending": dict},
+    2: {"number": int, "name": str, "size": str, "buys_more": list,
+        "channel": (str, type(None)), "retail_share": (int, float, type(None)),
+        "strategy": str, "customers": int, "mean_total": (int, float), "mean_spending": dict},
+}
+
+
+def _segment_problems(segment: dict[str, Any], features: list[str]) -> list[str]:
+    """What is wrong inside one segment (its fields are there, with the right types)."""
+    j, problems = segment["number"], []
+    spending = segment["mean_spending"]
+    if set(spending) != set(features) or not _numbers(list(spending.values()), len(features)):
+        problems.append(f"segment {j}: \"mean_spending\" must give a finite number for each "
+                        "feature.")
+    if "buys_more" in segment and not set(segment["buys_more"]) <= set(features):
+        problems.append(f"segment {j}: \"buys_more\" must list features of the model.")
+    if "channel" in segment:
+        channel, share = segment["channel"], segment["retail_share"]
+        if (share is None) != (channel is None) or channel not in (*CHANNEL_WORDS, None) or (
+                share is not None and not 0 <= share <= 1):
+            problems.append(f"segment {j}: \"channel\" must be one of "
+                            f"{', '.join(CHANNEL_WORDS)} with a \"retail_share\" from 0 to 1, "
+                            "or both null.")
     return problems
 
 

@@ -19,7 +19,13 @@ from matplotlib.figure import Figure
 
 from segmentation import __version__
 from segmentation.features import segment_profile
-from segmentation.model import CATEGORY_WORDS, SegmentationModel
+from segmentation.model import (
+    CATEGORY_WORDS,
+    NAMING_INDEX,
+    SILHOUETTE_SCALE_TEXT,
+    SegmentationModel,
+    silhouette_reading,
+)
 from segmentation.plots import cluster_colour
 
 
@@ -61,8 +67,12 @@ def build_report(model: SegmentationModel, customers: pd.DataFrame, *,
         f"<style>{_CSS}</style></head><body><main>",
         "<h1>Customer segments</h1>",
         (f"<p class='lead'>{len(customers):,} customers of <b>{esc(source)}</b> fall into "
-        f"<b>{model.k} segments</b> by what they buy. Each segment has a name that says how much "
-        "its customers spend and what they buy most, and a suggested strategy.</p>"),
+        f"<b>{model.k} segments</b> by what they buy. Each segment's name says how much its "
+        "customers spend compared with the other segments, which categories they buy clearly "
+        f"more of than the average customer (a share of their budget at least {NAMING_INDEX:g} "
+        "times the average share; \"broad basket\" when none is), and, when the training data "
+        "gave the sales channel, how many of them are Retail or Horeca. Each has a suggested "
+        "strategy that fits that mix.</p>"),
         "<h2>The segments at a glance</h2>",
         _segment_cards(model, summary),
         "<h2>How large each segment is</h2>",
@@ -145,15 +155,28 @@ def _profile_table(model: SegmentationModel, summary: pd.DataFrame) -> str:
             "</tbody></table>")
 
 
+#: What each reading of the silhouette means for the people who use the segments.
+_SEPARATION_ADVICE = {
+    "strong structure": " The segments are clearly apart.",
+    "reasonable structure": " The segments are apart, with some customers near their borders.",
+    "weak structure, possibly artificial": (
+        " The segments overlap: many customers lie between two of them. Treat them as useful "
+        "cuts of a continuum, with soft borders, rather than as natural groups."),
+    "no substantial structure": (
+        " The customers form no distinct groups: the segments are cuts of a continuum, useful "
+        "only as far as the business needs such cuts."),
+}
+
+
 def _evaluation(model: SegmentationModel, customers: pd.DataFrame, segments: np.ndarray) -> str:
     evaluation = model.evaluation
     lines = []
     if evaluation is not None:
+        value = "n/a" if evaluation.silhouette is None else f"{evaluation.silhouette:.2f}"
         lines.append(
-            f"<li><b>Separation</b>: silhouette "
-            f"{'n/a' if evaluation.silhouette is None else f'{evaluation.silhouette:.2f}'} on "
-            "the training data (from -1 to 1; around 0.25 means the segments overlap at their "
-            "edges but are real groups, above 0.5 that they are clearly apart).</li>")
+            f"<li><b>Separation</b>: silhouette {value} on the training data, from -1 to 1: "
+            f"<b>{silhouette_reading(evaluation.silhouette)}</b> ({SILHOUETTE_SCALE_TEXT})."
+            f"{_SEPARATION_ADVICE.get(silhouette_reading(evaluation.silhouette), '')}</li>")
         lines.append(
             f"<li><b>Stability</b>: fitting again with {evaluation.seeds} other random starts "
             f"gives the same segments to an agreement of {evaluation.stability:.2f} on average "
@@ -248,8 +271,8 @@ def _scatter_figure(model: SegmentationModel, customers: pd.DataFrame,
 
 
 def _axes_for(features: Sequence[str]) -> tuple[str, str]:
-    """Grocery against fresh where the model has them: the pair that best shows retail-like
-    against Horeca-like customers; otherwise the model's first two features."""
+    """Grocery against fresh where the model has them: the pair that best separates Retail
+    from Horeca customers; otherwise the model's first two features."""
     preferred = [c for c in ("Grocery", "Fresh") if c in features]
     rest = [c for c in features if c not in preferred]
     chosen = (preferred + rest + list(features))[:2]

@@ -120,7 +120,8 @@ def test_fit_predict_report_as_a_user_runs_them(tmp_path):
     done = run("fit", str(course_data_path()), "--k", "3", "-o", str(model))
     assert done.returncode == 0, done.stderr
     assert "Fitted 3 segments on 440 customers" in done.stdout
-    assert "large, delicatessen and milk: retail-like" in done.stdout and "silhouette" in done.stdout
+    assert "large, broad basket: mixed channels (62% Retail)" in done.stdout
+    assert "silhouette" in done.stdout
     assert json.loads(model.read_text())["kmeans"]["k"] == 3
 
     new = tmp_path / "new.csv"
@@ -134,7 +135,8 @@ def test_fit_predict_report_as_a_user_runs_them(tmp_path):
     assert list(table.columns) == ["id", "segment", "name", "distance_0", "distance_1",
                                    "distance_2"]
     assert table["id"].tolist() == [1, 2]
-    assert table["name"].str.endswith("retail-like")[0] and table["name"].str.endswith("horeca-like")[1]
+    assert table["name"].tolist() == ["medium, detergents and grocery: mixed channels (61% Retail)",
+                                      "small, frozen and fresh: mostly Horeca (99%)"]
 
     report = tmp_path / "report.html"
     done = run("report", str(model), str(course_data_path()), "-o", str(report))
@@ -155,6 +157,10 @@ def test_the_report_is_one_self_contained_page(model_file, tmp_path):
         assert html.escape(segment.name) in page and html.escape(segment.strategy) in page
     assert "143 customers (32%)" in page and "Strategy:" in page
     assert "agreement 0.36 with Horeca / Retail" in page
+    # The silhouette is read on Kaufman and Rousseeuw's scale: 0.26 is weak, not "real groups".
+    assert "silhouette 0.26 on the training data, from -1 to 1: <b>weak structure, possibly " \
+           "artificial</b>" in page
+    assert "The segments overlap" in page and "real groups" not in page
 
 
 def test_predict_handles_the_course_data_and_keeps_ids(model_file, tmp_path):
