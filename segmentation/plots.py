@@ -7,7 +7,7 @@ calls ``plt.show()``: the notebook does.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from sklearn.decomposition import PCA
 
 from segmentation.features import GRADES, HAND_THRESHOLDS, grade_by_hand, total_spending
 from segmentation.kmeans import FitHistory
@@ -79,8 +81,10 @@ def plot_distributions(frame: pd.DataFrame, *, title: str = "", ncols: int = 3) 
     return fig
 
 
-def plot_correlations(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
-    """The correlation of every pair of columns, as a colour-coded table."""
+def plot_correlations(frame: pd.DataFrame, ax: Axes | None = None, *,
+                      title: str = "Correlation between categories") -> Axes:
+    """The correlation of every pair of columns, as a colour-coded table. Name what was
+    correlated in ``title`` (raw or log spending): the two give different numbers."""
     ax = _axes(ax, (6, 5))
     corr = frame.corr()
     image = ax.imshow(corr.to_numpy(), vmin=-1, vmax=1, cmap="RdBu_r")
@@ -91,12 +95,22 @@ def plot_correlations(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
             ax.text(j, i, f"{corr.iat[i, j]:.2f}", ha="center", va="center", fontsize=8,
                     color="white" if abs(corr.iat[i, j]) > 0.6 else "black")
     ax.figure.colorbar(image, ax=ax, label="correlation")
-    ax.set_title("Correlation between categories")
+    ax.set_title(title)
     return ax
 
 
+def _column_ticks(ax: Axes, positions: Any, names: Sequence[str]) -> None:
+    # Slanted, so that long names such as Detergents_Paper do not run into their neighbours.
+    ax.set_xticks(positions, names, rotation=45, ha="right", rotation_mode="anchor")
+
+
 def plot_by_group(frame: pd.DataFrame, groups: pd.Series, ax: Axes | None = None) -> Axes:
-    """Box plots of each column, side by side for each group (a Channel, a Region)."""
+    """Box plots of each column, side by side for each group (a Channel, a Region).
+
+    The legend sits outside the axes, on the right: inside, it would hide boxes, whiskers or
+    outliers in one column or another.
+    """
+    own_figure = ax is None
     ax = _axes(ax, (9, 4))
     names = list(groups.cat.categories) if hasattr(groups, "cat") else sorted(groups.unique())
     width = 0.8 / len(names)
@@ -108,19 +122,21 @@ def plot_by_group(frame: pd.DataFrame, groups: pd.Series, ax: Axes | None = None
         for box in parts["boxes"]:
             box.set_facecolor(CLUSTER_COLOURS[g])
         parts["boxes"][0].set_label(str(name))
-    ax.set_xticks(range(frame.shape[1]), frame.columns)
+    _column_ticks(ax, range(frame.shape[1]), frame.columns)
     ax.set_ylabel("log spending")
-    ax.legend(title=groups.name)
+    ax.legend(title=groups.name, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     ax.set_title(f"Spending by {groups.name}")
+    if own_figure:
+        ax.figure.tight_layout()  # makes room for the legend beside the axes
     return ax
 
 
 def plot_outliers(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """A box plot of each column; the points beyond the whiskers are Tukey's outliers."""
-    ax = _axes(ax, (8, 4))
+    ax = _axes(ax, (9, 4))
     ax.boxplot([frame[c].to_numpy() for c in frame.columns], flierprops={"markersize": 3,
                "markerfacecolor": "tab:red"})
-    ax.set_xticks(range(1, frame.shape[1] + 1), frame.columns)
+    _column_ticks(ax, range(1, frame.shape[1] + 1), frame.columns)
     ax.set_title("Outliers: points beyond the whiskers (1.5 interquartile ranges)")
     return ax
 
@@ -206,6 +222,56 @@ def plot_k_scores(table: pd.DataFrame) -> Figure:
     return fig
 
 
+def plot_pca(X: Any, segmentations: Mapping[str, Any], *, size: float = 4.5) -> Figure:
+    """Many features seen at once: principal component analysis (PCA, 主成分分析).
+
+    The principal components are the directions along which the samples spread most, each at
+    right angles to the ones before; the first two give the flat picture that keeps the most
+    of the spread. Left: the percentage of the total variance each component explains (bars)
+    and the running total (line). Then one picture per entry of ``segmentations``: the samples
+    on the first two components, coloured by segment, each segment's mean a black cross.
+
+    Parameters
+    ----------
+    X : array of shape (n_samples, n_features)
+        The features as clustered (in the course: the scaled log spending); at least two.
+    segmentations : mapping of str to array of shape (n_samples,)
+        Segment labels by title, such as ``{"k = 2": labels2, "k = 3": labels3}``.
+    size : float
+        Height of each picture, in inches, over 0.8.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The variance explained first, then one axes per segmentation.
+    """
+    X = np.asarray(X, dtype=float)
+    if X.ndim != 2 or X.shape[1] < 2:
+        raise ValueError(f"plot_pca needs a table of at least two features; got shape {X.shape}.")
+    pca = PCA().fit(X)
+    share = 100 * pca.explained_variance_ratio_
+    scores = pca.transform(X)[:, :2]
+    fig, axes = plt.subplots(1, 1 + len(segmentations), squeeze=False,
+                             figsize=(size * (1 + len(segmentations)), size * 0.8))
+    left = axes[0, 0]
+    number = np.arange(1, len(share) + 1)
+    left.bar(number, share, color="tab:blue", label="each component")
+    left.plot(number, np.cumsum(share), marker="o", color="black", label="running total")
+    left.set_xticks(number)
+    left.set_ylim(0, 105)
+    left.set_xlabel("principal component")
+    left.set_ylabel("% of the variance explained")
+    left.legend(fontsize=8, loc="center right")
+    left.set_title(f"Two components keep {share[:2].sum():.0f}% of the variance")
+    axis_names = [f"PC {i + 1} ({share[i]:.0f}% of the variance)" for i in range(2)]
+    for ax, (title, labels) in zip(axes[0, 1:], segmentations.items(), strict=True):
+        labels = np.asarray(labels)
+        means = np.array([scores[labels == j].mean(axis=0) for j in np.unique(labels)])
+        plot_clusters(scores, labels, means, feature_names=axis_names, ax=ax, title=title)
+    fig.tight_layout()
+    return fig
+
+
 def plot_grade_mix(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Stacked bars: how the customers of each hand grade spread over the segments."""
     ax = _axes(ax, (6, 3))
@@ -220,6 +286,55 @@ def plot_grade_mix(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
     return ax
 
 
+def plot_pairs(frame: pd.DataFrame, labels: Any, names: Sequence[str] | None = None, *,
+               height: float = 1.7) -> Figure:
+    """Every pair of columns of ``frame`` in a scatter plot, and each column's histogram on
+    the diagonal, coloured by segment: seaborn's pair plot, the view of a segmentation that
+    analysts expect, in the course's segment colours.
+
+    Only the lower triangle is drawn (the upper one would repeat it, mirrored); the legend
+    sits in the empty upper right.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The features, one column each (in the course: the log spending).
+    labels : array of shape (n_samples,)
+        Each row's segment, 0 to k - 1.
+    names : sequence of str, optional
+        The segments' names, shown in the legend as "0. name"; by default "segment 0", ...
+    height : float
+        Height of each small picture, in inches.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure of the pair plot (its axes: ``fig.axes``).
+    """
+    import seaborn as sns  # only here: importing the plots must stay light
+
+    labels = np.asarray(labels)
+    if labels.shape != (len(frame),):
+        raise ValueError(f"labels must give one segment per row of the table ({len(frame)}); "
+                         f"got shape {labels.shape}.")
+    k = len(names) if names is not None else int(labels.max()) + 1
+    names = list(names) if names is not None else [f"segment {j}" for j in range(k)]
+    shown = [f"{j}. {name}" for j, name in enumerate(names)]
+    data = frame.assign(segment=pd.Categorical.from_codes(labels, categories=shown))
+    palette = {name: cluster_colour(j) for j, name in enumerate(shown)}
+    grid = sns.PairGrid(data, hue="segment", palette=palette, corner=True, height=height)
+    grid.map_diag(sns.histplot, element="step")
+    grid.map_lower(sns.scatterplot, s=8, alpha=0.6, linewidth=0)
+    # The legend goes in the empty upper triangle, not beside the grid (where seaborn's own
+    # add_legend would widen the figure for it).
+    markers = [Line2D([], [], marker="o", linestyle="", color=palette[name]) for name in shown]
+    grid.figure.legend(markers, shown, title="segment", loc="upper right",
+                       bbox_to_anchor=(0.99, 0.9), frameon=False)
+    grid.figure.suptitle("Every pair of features, coloured by segment", x=0.02, y=1.0,
+                         ha="left")
+    return grid.figure
+
+
 __all__ = [
     "plot_by_group",
     "plot_clusters",
@@ -231,4 +346,6 @@ __all__ = [
     "plot_k_scores",
     "plot_objective",
     "plot_outliers",
+    "plot_pairs",
+    "plot_pca",
 ]

@@ -1,5 +1,5 @@
-"""Choosing k: J and the silhouette for a range of k, and data on which k-means shows its
-limits.
+"""Choosing k: J and the silhouette for a range of k, the segments of several k side by side,
+and data on which k-means shows its limits.
 
 Examples
 --------
@@ -22,8 +22,9 @@ import pandas as pd
 from sklearn.datasets import make_blobs, make_moons
 from sklearn.metrics import silhouette_score
 
-from segmentation.features import number_segments
+from segmentation.features import number_segments, segment_profile, total_spending
 from segmentation.kmeans import KMeans
+from segmentation.schema import LABEL_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,44 @@ def scan_k(X: Any, ks: Iterable[int], *, random_state: int = 0, n_init: int = 10
     return pd.DataFrame([{"k": r.k, "J": r.J, "silhouette": r.silhouette} for r in results])
 
 
+def profiles_by_k(customers: pd.DataFrame, X: Any, ks: Iterable[int], *,
+                  random_state: int = 0) -> pd.DataFrame:
+    """The segments that each k gives, side by side, to compare choices of k on what they mean
+    for the business.
+
+    Parameters
+    ----------
+    customers : pandas.DataFrame
+        The customer table (:func:`segmentation.data.load_customers`), for the spending and the
+        Channel of each customer.
+    X : array of shape (n_customers, n_features)
+        The features to cluster, one row per customer of ``customers``.
+    ks : iterable of int
+        The values of k to compare.
+    random_state : int
+        Seed of the k-means starts (best of ten, as :func:`segment_with_k`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per k and segment (index ``k``, ``segment``): the number of customers, their
+        mean total spending, their mean spending on each category (all in m.u., rounded) and the
+        percentage of them buying through the Retail channel (the Channel mix). Segments are
+        numbered as everywhere in the course: segment 0 has the largest mean total spending.
+    """
+    totals = total_spending(customers)
+    retail = customers["Channel"] == "Retail"
+    tables = {}
+    for k in ks:
+        labels = segment_with_k(X, k, totals=totals, random_state=random_state).labels
+        profile = segment_profile(customers, labels).drop(columns=list(LABEL_COLUMNS),
+                                                          errors="ignore")
+        profile.insert(1, "mean total", totals.groupby(labels).mean().round(0))
+        profile["% Retail"] = retail.groupby(labels).mean().mul(100).round(0)
+        tables[k] = profile
+    return pd.concat(tables, names=["k", "segment"])
+
+
 def elbow(table: pd.DataFrame) -> int:
     """The k where J bends most sharply: the largest drop in the rate at which J falls."""
     J = table["J"].to_numpy()
@@ -120,3 +159,15 @@ def unscaled_groups(random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:
     first = rng.normal(scale=1000.0, size=300)
     second = 5.0 * group + rng.normal(scale=0.5, size=300)
     return np.column_stack([first, second]), group
+
+
+def groups_with_noise(random_state: int = 0, noise: int = 60) -> tuple[np.ndarray, np.ndarray]:
+    """Three tight groups of 50 points in the middle of a wide square (side 32) that holds
+    ``noise`` points of uniform background noise. Returns (X, true group), the group being -1
+    for a noise point; ``X[truth >= 0]`` is the same three groups without the noise."""
+    X, y = make_blobs(n_samples=150, centers=[[0.0, 0.0], [4.0, 0.0], [2.0, 3.5]],
+                      cluster_std=0.6, random_state=random_state)
+    rng = np.random.default_rng(random_state)
+    middle = np.array([2.0, 1.2])
+    background = middle + rng.uniform(-16.0, 16.0, size=(noise, 2))
+    return np.vstack([X, background]), np.concatenate([y, np.full(noise, -1)])

@@ -13,6 +13,15 @@ settings.register_profile(
 settings.load_profile("course")
 
 
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Every test's figures are closed after it: pyplot keeps them otherwise."""
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
 @pytest.fixture
 def write_file(tmp_path):
     """Write text (encoded as UTF-8) or bytes to a file in a fresh folder; returns its path."""

@@ -1,0 +1,188 @@
+"""Notebook 4's PCA view (checked on what it drew), its data with background noise and its
+side-by-side profiles of k = 2 and k = 3.
+
+Oracles: the eigenvalues and eigenvectors of the covariance matrix (``np.linalg.eigh``) for
+the principal components, small examples worked by hand, and properties."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.metrics import adjusted_rand_score
+from sklearn.preprocessing import StandardScaler
+
+from segmentation.data import load_customers
+from segmentation.features import log_spending, total_spending
+from segmentation.kmeans import KMeans
+from segmentation.plots import CLUSTER_COLOURS, plot_pca
+from segmentation.schema import SPENDING_COLUMNS
+from segmentation.selection import groups_with_noise, profiles_by_k, segment_with_k
+
+
+@pytest.fixture(scope="module")
+def customers():
+    return load_customers()
+
+
+@pytest.fixture(scope="module")
+def scaled(customers):
+    return StandardScaler().fit_transform(log_spending(customers))
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+def eigen(X):
+    """Variances along the principal axes, largest first, and the axes (as columns)."""
+    values, vectors = np.linalg.eigh(np.cov(X, rowvar=False))
+    order = np.argsort(values)[::-1]
+    return values[order], vectors[:, order]
+
+
+def assert_equal_up_to_sign(drawn, expected):
+    """Each principal axis is defined up to its sign: compare column by column."""
+    for j in range(expected.shape[1]):
+        sign = np.sign(drawn[:, j] @ expected[:, j])
+        np.testing.assert_allclose(drawn[:, j], sign * expected[:, j], atol=1e-9)
+
+
+# --- the PCA view ---------------------------------------------------------------------------
+
+
+def test_plot_pca_on_a_cross_worked_by_hand():
+    """Four points on two axes: variance 8/3 along x, 2/3 along y (n - 1 = 3), so the first
+    component explains 80% and lies along x; the scores are the coordinates themselves."""
+    X = np.array([[-2.0, 0.0], [2.0, 0.0], [0.0, -1.0], [0.0, 1.0]])
+    fig = plot_pca(X, {"two groups": [0, 0, 1, 1]})
+    variance, points = fig.axes[0], fig.axes[1]
+    np.testing.assert_allclose([bar.get_height() for bar in variance.patches], [80.0, 20.0])
+    np.testing.assert_allclose(variance.lines[0].get_ydata(), [80.0, 100.0])
+    drawn = np.vstack([points.collections[0].get_offsets(), points.collections[1].get_offsets()])
+    assert_equal_up_to_sign(drawn, X)
+    assert points.get_xlabel() == "PC 1 (80% of the variance)"
+    assert points.get_title() == "two groups"
+
+
+def test_plot_pca_shows_the_variance_each_component_explains(scaled):
+    values, _ = eigen(scaled)
+    share = 100 * values / values.sum()
+    fig = plot_pca(scaled, {"k = 2": segment_with_k(scaled, 2).labels})
+    left = fig.axes[0]
+    np.testing.assert_allclose([bar.get_height() for bar in left.patches], share)
+    np.testing.assert_allclose(left.lines[0].get_ydata(), np.cumsum(share))
+    assert [bar.get_x() + bar.get_width() / 2 for bar in left.patches] == [1, 2, 3, 4, 5, 6]
+    assert left.get_title() == f"Two components keep {share[:2].sum():.0f}% of the variance"
+    assert left.get_title() == "Two components keep 71% of the variance"  # notebook 4's text
+    assert [t.get_text() for t in left.get_legend().get_texts()] == ["running total",
+                                                                    "each component"]
+
+
+def test_plot_pca_draws_each_segment_on_the_first_two_components(scaled):
+    values, vectors = eigen(scaled)
+    projection = (scaled - scaled.mean(axis=0)) @ vectors[:, :2]
+    segmentations = {f"k = {k}": segment_with_k(scaled, k).labels for k in (2, 3)}
+    fig = plot_pca(scaled, segmentations)
+    assert len(fig.axes) == 3
+    for ax, (title, labels) in zip(fig.axes[1:], segmentations.items()):
+        k = labels.max() + 1
+        assert ax.get_title() == title
+        share = 100 * values / values.sum()
+        assert ax.get_xlabel() == f"PC 1 ({share[0]:.0f}% of the variance)"
+        assert ax.get_ylabel() == f"PC 2 ({share[1]:.0f}% of the variance)"
+        *segments, centres = ax.collections
+        assert len(segments) == k
+        drawn = np.vstack([s.get_offsets() for s in segments])
+        assert_equal_up_to_sign(drawn, np.vstack([projection[labels == j] for j in range(k)]))
+        signs = np.sign(np.sum(drawn * np.vstack([projection[labels == j] for j in range(k)]),
+                               axis=0))
+        means = np.array([projection[labels == j].mean(axis=0) for j in range(k)]) * signs
+        np.testing.assert_allclose(centres.get_offsets(), means, atol=1e-9)
+        for j, segment in enumerate(segments):
+            np.testing.assert_allclose(segment.get_facecolor()[0][:3], CLUSTER_COLOURS[j])
+        assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+            *(f"cluster {j}" for j in range(k)), "centres"]
+
+
+def test_plot_pca_needs_two_features():
+    with pytest.raises(ValueError, match="at least two features"):
+        plot_pca(np.arange(5.0)[:, None], {"one": [0, 0, 1, 1, 1]})
+
+
+# --- noise ----------------------------------------------------------------------------------
+
+
+def test_groups_with_noise_shape_and_seed():
+    X, truth = groups_with_noise()
+    assert X.shape == (210, 2) and truth.shape == (210,)
+    assert np.bincount(truth + 1).tolist() == [60, 50, 50, 50]     # noise (-1), groups 0 to 2
+    again, _ = groups_with_noise(random_state=0)
+    np.testing.assert_array_equal(X, again)
+    assert not np.allclose(X, groups_with_noise(random_state=1)[0])
+    clean, clean_truth = groups_with_noise(noise=0)
+    np.testing.assert_array_equal(clean, X[truth >= 0])            # the same groups
+    np.testing.assert_array_equal(clean_truth, truth[truth >= 0])
+    noise = X[truth == -1]
+    assert (np.abs(noise - [2.0, 1.2]) <= 16).all()                 # inside the square
+    assert noise.std(axis=0).min() > 5 > X[truth >= 0].std(axis=0).max()   # thin, wide
+
+
+@settings(max_examples=12)
+@given(st.integers(0, 2**31 - 1))
+def test_noise_lowers_the_agreement_of_k_means_with_the_groups(seed):
+    """Whatever the seed of the data: k-means finds the three groups without the noise, and
+    loses them (ARI on the group members) and moves its centres off them with the noise."""
+    X, truth = groups_with_noise(random_state=seed)
+    members = truth >= 0
+    means = np.array([X[truth == g].mean(axis=0) for g in range(3)])
+    scores, gaps = [], []
+    for rows in (members, np.ones(len(X), dtype=bool)):
+        fit = KMeans(3, n_init=10, random_state=0).fit(X[rows])
+        scores.append(adjusted_rand_score(truth[members], fit.predict(X[members])))
+        gaps.append(np.linalg.norm(means[:, None] - fit.cluster_centers_[None], axis=2)
+                    .min(axis=1).max())
+    clean, noisy = scores
+    assert clean > 0.9 and noisy < clean - 0.4
+    assert gaps[0] < 0.5 < 1.0 < gaps[1]
+
+
+# --- k = 2 and k = 3 side by side -----------------------------------------------------------
+
+
+def test_profiles_by_k_on_customers_worked_by_hand():
+    """Two small customers and two large ones, one of them Retail: k = 2 puts the large ones
+    in segment 0 (largest mean total) and k = 1 puts everyone together."""
+    spend = {"Fresh": [100, 120, 9_000, 11_000], "Milk": [100, 80, 10_000, 10_000]}
+    spend |= {c: [10, 10, 1_000, 1_000] for c in SPENDING_COLUMNS if c not in spend}
+    customers = pd.DataFrame({"id": [1, 2, 3, 4], "Channel": ["Horeca", "Horeca", "Horeca",
+                                                              "Retail"],
+                              "Region": ["Other"] * 4, **spend})
+    X = log_spending(customers).to_numpy()
+    table = profiles_by_k(customers, X, [1, 2])
+    assert table.index.tolist() == [(1, 0), (2, 0), (2, 1)]
+    assert table.columns.tolist() == ["customers", "mean total", *SPENDING_COLUMNS, "% Retail"]
+    assert table["customers"].tolist() == [4, 2, 2]
+    # totals: 240, 240, 23,000, 25,000
+    assert table["mean total"].tolist() == [12_120.0, 24_000.0, 240.0]
+    assert table.loc[(2, 0), "Fresh"] == 10_000 and table.loc[(2, 1), "Milk"] == 90
+    assert table["% Retail"].tolist() == [25.0, 50.0, 0.0]
+
+
+def test_profiles_by_k_on_the_course_data(customers, scaled):
+    table = profiles_by_k(customers, scaled, [2, 3])
+    totals = total_spending(customers)
+    retail_share = 100 * (customers["Channel"] == "Retail").mean()
+    for k in (2, 3):
+        rows = table.loc[k]
+        assert rows.index.tolist() == list(range(k)) and rows["customers"].sum() == 440
+        assert rows["mean total"].is_monotonic_decreasing                # segment 0 spends most
+        # the segments' means, weighted by size, give back the mean over all customers
+        weights = rows["customers"] / 440
+        assert (weights * rows["mean total"]).sum() == pytest.approx(totals.mean(), abs=1)
+        assert (weights * rows["% Retail"]).sum() == pytest.approx(retail_share, abs=0.5)
+    # notebook 4's text: k = 2 is 188 and 252 customers, k = 3 is 143, 82 and 215
+    assert table["customers"].tolist() == [188, 252, 143, 82, 215]
