@@ -32,8 +32,9 @@ def log_spending(customers: pd.DataFrame) -> pd.DataFrame:
     """The natural log of spending (log(1 + x), so that a zero stays zero).
 
     Spending is heavily skewed: a few customers spend a hundred times the typical amount. On
-    the log scale a doubling is the same step for a small and a large customer, the columns
-    become roughly symmetric, and distances are no longer ruled by the few largest customers.
+    the log scale a doubling is the same step for a small and a large customer, the long right
+    tails are gone, and distances are no longer ruled by the few largest customers. (On the
+    course data some columns then lean the other way: a few customers buy almost nothing.)
     """
     return np.log1p(spending(customers))
 

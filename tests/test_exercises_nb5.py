@@ -1,0 +1,243 @@
+"""The checks of notebook 5's exercises, as a table: right answers in every natural form,
+typical wrong answers, odd inputs, and the message each gets.
+
+The right answers come from an independent route: the nearest centre worked out with NumPy
+from the model's centres and the customers' log spending, scaled by hand."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from segmentation import exercises
+from segmentation.data import load_customers
+from segmentation.exercises import (
+    NEW_CUSTOMER,
+    check_new_customer_segment,
+    check_reloaded_segments,
+)
+from segmentation.model import SegmentationModel
+from segmentation.schema import SPENDING_COLUMNS
+
+IDS = [10, 20, 30, 40]
+
+
+@pytest.fixture(scope="module")
+def customers():
+    return load_customers()
+
+
+def nearest(model, table, customers):
+    """The nearest centre of each row of ``table``, scaling as the course does: log(1 + x),
+    then by the mean and standard deviation of the training customers."""
+    train = np.log1p(customers[list(SPENDING_COLUMNS)].to_numpy(dtype=float))
+    values = np.log1p(table[list(SPENDING_COLUMNS)].to_numpy(dtype=float))
+    scaled = (values - train.mean(axis=0)) / train.std(axis=0)
+    return np.linalg.norm(scaled[:, None, :] - model.centres[None], axis=2).argmin(axis=1)
+
+
+@pytest.fixture(scope="module")
+def course(customers):
+    model = SegmentationModel.fit(customers, k=3, evaluate=False)
+    segment = int(nearest(model, pd.DataFrame([NEW_CUSTOMER]), customers)[0])
+    chosen = customers[customers["id"].isin(IDS)]
+    return model, segment, nearest(model, chosen, customers).tolist()
+
+
+def verdict(feedback):
+    return "right" if feedback else ("unanswered" if not feedback.answered else "wrong")
+
+
+# --- exercise 5.1: the new customer's segment -----------------------------------------------
+
+
+def test_the_new_customer_is_in_segment_1_by_hand(course):
+    model, segment, _ = course
+    assert segment == 1
+    assert model.names[1] == "medium, detergents and grocery: mixed channels (61% Retail)"
+
+
+NAME = "medium, detergents and grocery: mixed channels (61% Retail)"
+
+RIGHT_5_1 = {
+    "int": 1,
+    "numpy int": np.int64(1),
+    "numpy int32": np.int32(1),
+    "float": 1.0,
+    "numeric string": "1",
+    "string with spaces": " 1 ",
+    "segment 1": "Segment 1",
+    "one-element list": [1],
+    "one-element tuple": (1,),
+    "one-element array": np.array([1]),
+    "one-element Series": pd.Series([1], index=[7]),
+    "the name": NAME,
+    "the name in capitals": NAME.upper(),
+    "the name, odd spacing": "  medium,detergents   and grocery :mixed channels(61% retail) ",
+    "the name up to its colon": "Medium, Detergents and Grocery",
+    "the name in a list": [NAME],
+    "predict's name column": pd.Series(pd.Categorical([NAME])),
+}
+
+
+@pytest.mark.parametrize("answer", RIGHT_5_1.values(), ids=RIGHT_5_1.keys())
+def test_5_1_accepts_the_right_segment_in_every_natural_form(answer):
+    feedback = check_new_customer_segment(answer)
+    assert verdict(feedback) == "right", feedback
+    assert repr(feedback).startswith("✅ Right. Segment 1, 'medium, detergents and grocery")
+    assert "its centre is the nearest (distance 1.81 against 2.04, 4.03)" in feedback.message
+
+
+WRONG_5_1 = [
+    ("another segment", 0, "segment 0 is at distance 2.04; another centre is nearer"),
+    ("another segment by name", "small, frozen and fresh: mostly Horeca (99%)",
+     "segment 2 is at distance 4.03"),
+    ("another segment as text", "2", "segment 2 is at distance 4.03"),
+    ("no such segment", 7, "there is no segment 7: answer with a segment number (0 to 2)"),
+    ("negative", -1, "there is no segment -1"),
+    ("not whole", 1.5, "1.5 is not whole"),
+    ("a size word only", "medium", "'medium' is neither a number nor the name of a segment"),
+    ("words", "the second one", "is neither a number nor the name"),
+    ("a very long text", "x" * 5000, "'xxxxxxxxxx"),
+    ("two segments", [1, 2], ("answer with one segment: its number (0 to 2) or its name; got "
+                             "list of 2 values")),
+    ("empty list", [], "got list of 0 values"),
+    ("a bool", True, "got bool True"),
+    ("a dict", {"segment": 1}, "got dict"),
+    ("a whole table", pd.DataFrame({"Fresh": [1, 2], "Milk": [3, 4]}),
+     "not a table of 2 rows and 2 columns"),
+    ("predict's whole result", "predict", ("the whole table that predict gives; answer with its "
+                                          "segment: result['segment']")),
+    ("a True/False Series", pd.Series([True, False, True]), "got Series of 3 values"),
+    ("infinity", float("inf"), "answer with one segment"),
+]
+
+
+@pytest.mark.parametrize("case, answer, message", WRONG_5_1, ids=[w[0] for w in WRONG_5_1])
+def test_5_1_says_what_is_off(course, case, answer, message):
+    if isinstance(answer, str) and answer == "predict":
+        answer = course[0].predict(pd.DataFrame([NEW_CUSTOMER]))
+    feedback = check_new_customer_segment(answer)
+    assert verdict(feedback) == "wrong"
+    assert repr(feedback).startswith("❌ Not yet: ") and message in feedback.message
+    assert len(feedback.message) < 250              # one line a student reads
+
+
+def test_5_1_unanswered():
+    feedback = check_new_customer_segment(...)
+    assert verdict(feedback) == "unanswered" and "replace the ..." in feedback.message
+    assert "your answer is None" in check_new_customer_segment(None).message
+
+
+# --- exercise 5.2: segments from the saved and loaded model ---------------------------------
+
+
+def test_the_four_customers_segments_by_hand(course):
+    assert course[2] == [0, 1, 2, 2]
+
+
+RIGHT_5_2 = {
+    "list": [0, 1, 2, 2],
+    "tuple": (0, 1, 2, 2),
+    "array": np.array([0, 1, 2, 2]),
+    "float array": np.array([0.0, 1.0, 2.0, 2.0]),
+    "Series with the rows' index": pd.Series([0, 1, 2, 2], index=[9, 19, 29, 39]),
+    "list of strings": ["0", "1", "2", "2"],
+    "text with commas": "0, 1, 2, 2",
+    "text in brackets": "[0 1 2 2]",
+    "column of four rows": np.array([[0], [1], [2], [2]]),
+    "numpy ints": [np.int64(v) for v in (0, 1, 2, 2)],
+}
+
+
+@pytest.mark.parametrize("answer", RIGHT_5_2.values(), ids=RIGHT_5_2.keys())
+@pytest.mark.parametrize("given", ["path", "model", "nothing"])
+def test_5_2_accepts_the_right_segments_in_every_natural_form(course, tmp_path, answer, given):
+    model = course[0]
+    second = {"path": model.save(tmp_path / "model.json"), "model": model, "nothing": None}[given]
+    feedback = check_reloaded_segments(answer, second)
+    assert verdict(feedback) == "right", feedback
+    assert feedback.message.startswith("The model you saved and loaded (k = 3) segments them so: "
+                                       "id 10: 0. large, broad basket")
+
+
+def test_5_2_the_predicted_column_itself_is_right(course, customers, tmp_path):
+    model = course[0]
+    chosen = customers[customers["id"].isin(IDS)]
+    assert check_reloaded_segments(model.predict(chosen)["segment"],
+                                   str(model.save(tmp_path / "m.json")))
+
+
+def test_5_2_checks_against_the_model_the_student_saved(customers, tmp_path, course):
+    # A student who chose k = 4, saved it and answers with that model's segments is right.
+    four = SegmentationModel.fit(customers, k=4, evaluate=False)
+    path = four.save(tmp_path / "model.json")
+    chosen = customers[customers["id"].isin(IDS)]
+    by_hand = nearest(four, chosen, customers).tolist()
+    assert by_hand != course[2]
+    feedback = check_reloaded_segments(by_hand, path)
+    assert verdict(feedback) == "right" and "(k = 4)" in feedback.message
+    # ... and the k = 3 answer is wrong for that student's model.
+    assert verdict(check_reloaded_segments(course[2], path)) == "wrong"
+
+
+WRONG_5_2 = [
+    ("one wrong", [0, 1, 2, 0], "not for id 40. Select the customers with"),
+    ("two wrong", [1, 1, 2, 1], "not for id 10, 40."),
+    ("rows, not ids", "rows", ("those are the customers in rows 10, 20, 30 and 40 (ids 11, 21, "
+                              "31 and 41): select by id")),
+    ("too few", [0, 1], "give 4 segment numbers, one per customer, not 2."),
+    ("too many", [0, 1, 2, 2, 0], "not 5."),
+    ("one number", 2, "not 1."),
+    ("no such segment", [0, 1, 2, 9], "the saved model has segments 0 to 2; 9 is not one"),
+    ("not whole", [0, 1, 2, 2.5], "segment numbers are whole numbers; got 0, 1, 2, 2.5."),
+    ("words", "large medium small small", "every value must be a number"),
+    ("a dict", {10: 0, 20: 1}, "got dict"),
+    ("a bool", True, "got bool True"),
+    ("a True/False Series", "bool series", "not 440."),
+    ("predict's whole result", "predict", ("(its 'segment' column: result['segment']); got a "
+                                          "table of 4 rows")),
+    ("the customer table", "customers", "got a table of 440 rows and 9 columns"),
+]
+
+
+@pytest.mark.parametrize("case, answer, message", WRONG_5_2, ids=[w[0] for w in WRONG_5_2])
+def test_5_2_says_what_is_off(course, customers, case, answer, message):
+    model = course[0]
+    made = {
+        "rows": lambda: model.predict(customers.iloc[IDS])["segment"],
+        "bool series": lambda: customers["Channel"] == "Retail",
+        "predict": lambda: model.predict(customers[customers["id"].isin(IDS)]),
+        "customers": lambda: customers,
+    }
+    if isinstance(answer, str) and answer in made:
+        answer = made[answer]()
+    feedback = check_reloaded_segments(answer, model)
+    assert verdict(feedback) == "wrong"
+    assert repr(feedback).startswith("❌ Not yet: ") and message in feedback.message
+
+
+@pytest.mark.parametrize("second, message", [
+    ("missing", ("the saved model cannot be read: no such file. Save it again with "
+                "model.save(path)")),
+    ("damaged", "the saved model cannot be read: its checksum does not match"),
+    (42, ("give the saved model as the second argument: the path it was saved to, or the "
+         "model load_model returned.")),
+])
+def test_5_2_a_model_that_cannot_be_used_gets_a_message(course, tmp_path, second, message):
+    if second == "missing":
+        second = tmp_path / "nowhere.json"
+    elif second == "damaged":
+        second = course[0].save(tmp_path / "model.json")
+        second.write_text(second.read_text().replace("broad basket", "best customers"))
+    feedback = check_reloaded_segments([0, 1, 2, 2], second)
+    assert verdict(feedback) == "wrong" and message in feedback.message
+
+
+def test_5_2_unanswered(tmp_path):
+    feedback = check_reloaded_segments(..., tmp_path / "not needed yet.json")
+    assert verdict(feedback) == "unanswered"
+    assert "your answer is None" in check_reloaded_segments(None, tmp_path / "x.json").message
+
+
+def test_the_exercise_ids_are_those_the_notebook_asks_for():
+    assert list(exercises.EXERCISE_IDS) == IDS
