@@ -152,6 +152,11 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _max_spending_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--max-spending", type=float, default=MAX_SPENDING, metavar="M",
+                         help=f"largest plausible spending per category (default {MAX_SPENDING:,})")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="segmentation",
@@ -165,15 +170,27 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("file", metavar="FILE", help="the CSV file to check")
     validate.add_argument("--require-labels", action="store_true",
                           help="also require the Channel and Region columns")
-    validate.add_argument("--max-spending", type=float, default=MAX_SPENDING, metavar="M",
-                          help=f"largest plausible spending per category (default {MAX_SPENDING:,})")
+    _max_spending_option(validate)
     validate.set_defaults(run=_validate)
+    _add_fit(commands)
+    _add_model_and_data(
+        commands, "predict", _predict,
+        summary="segment the customers of a CSV file with a saved model",
+        description="Segment every customer of a file: writes a CSV with id, segment, name "
+                    "and the distance to each segment's centre.",
+        data="NEW.csv", data_help="the customers to segment",
+        output="SEGMENTS.csv", output_help="where to write the segments")
+    _add_model_and_data(
+        commands, "report", _report,
+        summary="write a one-page HTML report of the segments in a customer file",
+        description="Write one self-contained HTML page (plots included) with the size, "
+                    "profile, name and strategy of each segment, for people who act on it.",
+        data="DATA.csv", data_help="the customers to report on",
+        output="REPORT.html", output_help="where to write the report")
+    return parser
 
-    def max_spending(command: argparse.ArgumentParser) -> None:
-        command.add_argument("--max-spending", type=float, default=MAX_SPENDING, metavar="M",
-                             help="largest plausible spending per category "
-                                  f"(default {MAX_SPENDING:,})")
 
+def _add_fit(commands: Any) -> None:
     fit = commands.add_parser(
         "fit", help="fit a segmentation model on a customer CSV file and save it as JSON",
         description="Fit the course's segmentation (log spending, scaled, k-means) on a "
@@ -189,32 +206,19 @@ def build_parser() -> argparse.ArgumentParser:
                      help="take the log of spending first (default) or not")
     fit.add_argument("--algorithm", choices=["course", "scikit-learn"], default="course",
                      help="whose k-means to use (default: the course's)")
-    max_spending(fit)
+    _max_spending_option(fit)
     fit.set_defaults(run=_fit)
 
-    def model_and_data(name: str, run: Any, *, summary: str, description: str, data: str,
-                       data_help: str, output: str, output_help: str) -> None:
-        command = commands.add_parser(name, help=summary, description=description)
-        command.add_argument("model", metavar="MODEL.json", help="a model saved by `fit`")
-        command.add_argument("data", metavar=data, help=data_help)
-        command.add_argument("-o", "--output", required=True, metavar=output, help=output_help)
-        max_spending(command)
-        command.set_defaults(run=run)
 
-    model_and_data(
-        "predict", _predict, summary="segment the customers of a CSV file with a saved model",
-        description="Segment every customer of a file: writes a CSV with id, segment, name "
-                    "and the distance to each segment's centre.",
-        data="NEW.csv", data_help="the customers to segment",
-        output="SEGMENTS.csv", output_help="where to write the segments")
-    model_and_data(
-        "report", _report,
-        summary="write a one-page HTML report of the segments in a customer file",
-        description="Write one self-contained HTML page (plots included) with the size, "
-                    "profile, name and strategy of each segment, for people who act on it.",
-        data="DATA.csv", data_help="the customers to report on",
-        output="REPORT.html", output_help="where to write the report")
-    return parser
+def _add_model_and_data(commands: Any, name: str, run: Any, *, summary: str, description: str,
+                        data: str, data_help: str, output: str, output_help: str) -> None:
+    """A command that takes a saved model, a customer file and an output path."""
+    command = commands.add_parser(name, help=summary, description=description)
+    command.add_argument("model", metavar="MODEL.json", help="a model saved by `fit`")
+    command.add_argument("data", metavar=data, help=data_help)
+    command.add_argument("-o", "--output", required=True, metavar=output, help=output_help)
+    _max_spending_option(command)
+    command.set_defaults(run=run)
 
 
 def _input_errors() -> tuple[type[Exception], ...]:
