@@ -47,14 +47,27 @@ def _grid(count: int, ncols: int, size: float = 3.0) -> tuple[Figure, np.ndarray
     return fig, axes.flat[:count]
 
 
+def _log_bins(low: float, high: float, edges: Sequence[float], count: int) -> np.ndarray:
+    """About ``count`` bins of equal width on a log scale from ``low`` to ``high``, with every
+    one of ``edges`` that falls inside as a bin edge: no bar then straddles one."""
+    if not 0 < low < high:
+        return np.array([low - 0.5, high + 0.5])
+    cuts = [low, *sorted(e for e in edges if low < e < high), high]
+    step = np.log(high / low) / count
+    bins = [low]
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        n = max(1, round(np.log(b / a) / step))
+        bins += [*np.geomspace(a, b, n + 1)[1:-1], b]  # the cuts themselves, not 10**log10(cut)
+    return np.array(bins)
+
+
 def plot_hand_grades(customers: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Total spending of every customer on a log scale, coloured by the hand rule's grade,
-    with its thresholds."""
+    with its thresholds. The thresholds are bin edges, so each bar holds one grade only."""
     ax = _axes(ax, (7, 3))
     total = total_spending(customers)
     grades = grade_by_hand(customers)
-    bins = np.logspace(np.log10(total.min()), np.log10(total.max()), 40)
-    bins[[0, -1]] = total.min(), total.max()  # so that rounding leaves nobody out
+    bins = _log_bins(total.min(), total.max(), list(HAND_THRESHOLDS.values()), 39)
     for j, grade in enumerate(GRADES):
         ax.hist(total[grades == grade], bins=bins, color=CLUSTER_COLOURS[j], label=grade)
     for threshold in HAND_THRESHOLDS.values():
@@ -69,12 +82,16 @@ def plot_hand_grades(customers: pd.DataFrame, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def plot_distributions(frame: pd.DataFrame, *, title: str = "", ncols: int = 3) -> Figure:
-    """A histogram of each column of ``frame``."""
+def plot_distributions(frame: pd.DataFrame, *, title: str = "", xlabel: str = "",
+                       ncols: int = 3) -> Figure:
+    """A histogram of each column of ``frame`` (one row per customer): ``xlabel`` names what
+    the values are, the height of a bar is a number of customers."""
     fig, axes = _grid(frame.shape[1], ncols)
     for ax, column in zip(axes, frame.columns, strict=True):
         ax.hist(frame[column], bins=30, color="tab:blue")
         ax.set_title(column)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("customers")
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -131,12 +148,14 @@ def plot_by_group(frame: pd.DataFrame, groups: pd.Series, ax: Axes | None = None
     return ax
 
 
-def plot_outliers(frame: pd.DataFrame, ax: Axes | None = None) -> Axes:
+def plot_outliers(frame: pd.DataFrame, ax: Axes | None = None, *,
+                  ylabel: str = "log spending") -> Axes:
     """A box plot of each column; the points beyond the whiskers are Tukey's outliers."""
     ax = _axes(ax, (9, 4))
     ax.boxplot([frame[c].to_numpy() for c in frame.columns], flierprops={"markersize": 3,
                "markerfacecolor": "tab:red"})
     _column_ticks(ax, range(1, frame.shape[1] + 1), frame.columns)
+    ax.set_ylabel(ylabel)
     ax.set_title("Outliers: points beyond the whiskers (1.5 interquartile ranges)")
     return ax
 
@@ -150,59 +169,87 @@ def plot_clusters(
     feature_names: Sequence[str] = ("feature 0", "feature 1"),
     ax: Axes | None = None,
     title: str = "",
+    name: str = "cluster",
+    centre_label: str = "centres",
+    centre_size: float = CENTRE_STYLE["s"],
+    zoom: tuple[float, float, float, float] | None = None,
 ) -> Axes:
     """Samples coloured by cluster, the centres as black crosses, and optionally the path
-    each centre has travelled (``paths``: shape (steps, k, 2)). Uses the first two columns."""
+    each centre has travelled (``paths``: shape (steps, k, 2)). Uses the first two columns.
+
+    ``name`` and ``centre_label`` are what the legend calls a group and the crosses ("cluster"
+    for k-means' own numbering; "segment" for the course's numbered segments, whose centres
+    are the segment means). ``centre_size`` is the crosses' area in points squared. ``zoom``,
+    a region (x_min, x_max, y_min, y_max) of the data, is drawn again, enlarged and with
+    smaller crosses, in an inset at the lower right, and outlined in the main picture: for
+    groups squeezed into a corner by far-away points.
+    """
     ax = _axes(ax, (5, 4))
     X, labels = np.asarray(X, dtype=float), np.asarray(labels)
+    centres = None if centres is None else np.asarray(centres, dtype=float)
+    _draw_groups(ax, X, labels, centres, paths, name, centre_label, centre_size)
+    ax.set_xlabel(feature_names[0])
+    ax.set_ylabel(feature_names[1])
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=7, loc="best" if zoom is None else "upper left")
+    if zoom is not None:
+        inset = ax.inset_axes([0.5, 0.06, 0.47, 0.47])
+        _draw_groups(inset, X, labels, centres, paths, name, centre_label, centre_size / 2)
+        inset.set_xlim(zoom[0], zoom[1])
+        inset.set_ylim(zoom[2], zoom[3])
+        inset.tick_params(labelsize=6)
+        ax.indicate_inset_zoom(inset, edgecolor="0.4")
+    return ax
+
+
+def _draw_groups(ax: Axes, X: np.ndarray, labels: np.ndarray, centres: np.ndarray | None,
+                 paths: Any, name: str, centre_label: str, centre_size: float) -> None:
     for j in np.unique(labels):
         members = X[labels == j]
         ax.scatter(members[:, 0], members[:, 1], s=12, alpha=0.7,
-                   color=CLUSTER_COLOURS[j % len(CLUSTER_COLOURS)], label=f"cluster {j}")
+                   color=CLUSTER_COLOURS[j % len(CLUSTER_COLOURS)], label=f"{name} {j}")
     if paths is not None:
         paths = np.asarray(paths, dtype=float)
         for j in range(paths.shape[1]):
             ax.plot(paths[:, j, 0], paths[:, j, 1], color="black", linewidth=1, marker=".")
     if centres is not None:
-        centres = np.asarray(centres, dtype=float)
-        ax.scatter(centres[:, 0], centres[:, 1], label="centres", **CENTRE_STYLE)
-    ax.set_xlabel(feature_names[0])
-    ax.set_ylabel(feature_names[1])
-    if title:
-        ax.set_title(title)
-    ax.legend(fontsize=7, loc="best")
-    return ax
+        ax.scatter(centres[:, 0], centres[:, 1], label=centre_label,
+                   **{**CENTRE_STYLE, "s": centre_size})
 
 
 def plot_iterations(
     X: Any,
     history: FitHistory,
     *,
-    steps: Sequence[int] | None = None,
+    iterations: Sequence[int] | None = None,
     feature_names: Sequence[str] = ("feature 0", "feature 1"),
     ncols: int = 3,
 ) -> Figure:
-    """One picture per iteration: the assignment to the centres of that step, the centres,
-    the path each has travelled so far, and J."""
+    """One picture per iteration ``t`` (0 is the start): the centres after ``t`` iterations,
+    each sample coloured by its nearest of them, the path each centre has travelled so far,
+    and J. All iterations when ``iterations`` is None."""
     assignments = history.assignments(X)
-    steps = list(range(len(history.centres))) if steps is None else list(steps)
-    fig, axes = _grid(len(steps), ncols, size=3.4)
-    for ax, t in zip(axes, steps, strict=True):
+    iterations = (list(range(len(history.centres))) if iterations is None
+                  else list(iterations))
+    fig, axes = _grid(len(iterations), ncols, size=3.4)
+    for ax, t in zip(axes, iterations, strict=True):
+        when = "start" if t == 0 else f"iteration {t}"
         plot_clusters(X, assignments[t], history.centres[t], paths=history.centres[: t + 1],
                       feature_names=feature_names, ax=ax,
-                      title=f"step {t}: J = {history.objective[t]:.1f}")
+                      title=f"{when}: J = {history.objective[t]:.1f}")
         ax.get_legend().remove()
     fig.tight_layout()
     return fig
 
 
 def plot_objective(objective: Sequence[float], ax: Axes | None = None) -> Axes:
-    """J after each assignment step: it never goes up."""
+    """J after each iteration (0 is the start): it never goes up."""
     ax = _axes(ax, (5, 3))
     ax.plot(range(len(objective)), objective, marker="o")
-    ax.set_xlabel("step")
+    ax.set_xlabel("iteration (0 = start)")
     ax.set_ylabel("J (sum of squared distances)")
-    ax.set_title("The objective J falls with every iteration")
+    ax.set_title("The objective J never rises")
     return ax
 
 
@@ -267,7 +314,8 @@ def plot_pca(X: Any, segmentations: Mapping[str, Any], *, size: float = 4.5) -> 
     for ax, (title, labels) in zip(axes[0, 1:], segmentations.items(), strict=True):
         labels = np.asarray(labels)
         means = np.array([scores[labels == j].mean(axis=0) for j in np.unique(labels)])
-        plot_clusters(scores, labels, means, feature_names=axis_names, ax=ax, title=title)
+        plot_clusters(scores, labels, means, feature_names=axis_names, ax=ax, title=title,
+                      name="segment", centre_label="segment means")
     fig.tight_layout()
     return fig
 

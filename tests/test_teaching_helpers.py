@@ -168,9 +168,10 @@ def test_plot_clusters_draws_each_cluster_its_centres_and_paths():
 def test_plot_iterations_draws_each_step_with_its_assignment_and_j():
     X = np.vstack([np.zeros((5, 2)), np.ones((5, 2)) * 4]) + np.arange(10)[:, None] * 0.1
     model = KMeans(2, init=X[[0, 1]], tol=0).fit(X)
-    fig = plots.plot_iterations(X, model.history_, steps=[0, model.n_iter_])
+    fig = plots.plot_iterations(X, model.history_, iterations=[0, model.n_iter_])
     first, last = [ax for ax in fig.axes if ax.get_visible()]
-    assert first.get_title() == f"step 0: J = {model.history_.objective[0]:.1f}"
+    assert first.get_title() == f"start: J = {model.history_.objective[0]:.1f}"
+    assert last.get_title() == f"iteration {model.n_iter_}: J = {model.inertia_:.1f}"
     np.testing.assert_array_equal(first.collections[-1].get_offsets(), X[[0, 1]])  # start
     np.testing.assert_allclose(last.collections[-1].get_offsets(), model.cluster_centers_)
     np.testing.assert_allclose(last.lines[0].get_xydata(), model.history_.centres[:, 0, :])
