@@ -11,7 +11,7 @@ measures the time from a control change to the new figure.
 >>> model = ExplorerModel(load_customers())
 >>> state = model.state(k=3, init="k-means++", seed=0, scale="log", step=None)
 >>> state.summary()
-'k = 3, step 25 of 25 (final assignment), J = 1,582.0, sizes 163 / 121 / 156'
+'k = 3, step 25 of 25 (final assignment), J = 1,582.0, sizes 121 / 156 / 163'
 >>> model.state(k=3, init="k-means++", seed=0, scale="log", step=0).summary()
 'k = 3, step 0 of 25 (start: 3 centres, customers not yet assigned), J not yet defined'
 """
@@ -32,7 +32,13 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, ScalarFormatter
 from PIL import Image
 
-from segmentation.features import log_spending, segment_profile, spending
+from segmentation.features import (
+    log_spending,
+    number_segments,
+    segment_profile,
+    spending,
+    total_spending,
+)
 from segmentation.kmeans import KMeans, objective
 from segmentation.plots import CENTRE_STYLE, CLUSTER_COLOURS, cluster_colour
 from segmentation.schema import SPENDING_COLUMNS
@@ -53,15 +59,24 @@ class FitSteps:
     *update* step (every centre moves to the mean of its customers, J is measured again with
     the same assignment). The last step is the final assignment. J never rises from one step
     to the next.
+
+    With ``totals`` (each customer's total spending), the segments are numbered as everywhere
+    in the course (:func:`segmentation.features.number_segments`: segment 0 has the largest
+    mean total), by the final assignment; every step keeps that numbering, so a segment keeps
+    its number and colour from the first step to the last.
     """
 
-    def __init__(self, X: np.ndarray, fit: KMeans) -> None:
+    def __init__(self, X: np.ndarray, fit: KMeans, totals: np.ndarray | None = None) -> None:
         history = fit.history_
         self.centres = history.centres             # (n_iter + 1, k, features), scaled space
         self.stop_reason = history.stop_reason
         self.assignments = history.assignments(X)  # (n_iter + 1, n_samples)
         self.n_iter = history.n_iter
         self.k = self.centres.shape[1]
+        if totals is not None:
+            _, order = number_segments(self.assignments[-1], totals, self.k)
+            self.assignments = np.argsort(order)[self.assignments]
+            self.centres = self.centres[:, order]
         self.n_steps = 2 * self.n_iter + 2         # steps 0 .. n_steps - 1
         j = [np.nan]
         for t in range(self.n_iter + 1):
@@ -124,7 +139,7 @@ class ExplorerState:
     def step_text(self) -> str:
         kind = self.steps.kind(self.step)
         if kind == "start":
-            return f"start: {self.k} centres, customers not yet assigned"
+            return f"start: {self.k} centre{'s' * (self.k != 1)}, customers not yet assigned"
         if kind == "final assignment":
             return kind
         return f"{kind}, iteration {self.steps.iteration(self.step)}"
@@ -157,6 +172,7 @@ class ExplorerModel:
 
     def __init__(self, customers: pd.DataFrame) -> None:
         self.spending = spending(customers).reset_index(drop=True)
+        self.totals = total_spending(customers).to_numpy(dtype=float)
         self.values = {"log": log_spending(customers).reset_index(drop=True),
                        "raw": self.spending}
         self._scaled = {}
@@ -180,7 +196,7 @@ class ExplorerModel:
             X = self._scaled[scale]
             fit = KMeans(k, init=STARTS.get(init, init), n_init=1, tol=0.0, max_iter=100,
                          random_state=seed).fit(X)
-            self.fits[key] = FitSteps(X, fit)
+            self.fits[key] = FitSteps(X, fit, totals=self.totals)
             self.fit_count += 1
         return self.fits[key]
 
@@ -221,7 +237,8 @@ class ExplorerFigure:
         (self.after_update,) = ax.plot([], [], "s", color="0.6", markersize=3,
                                        label="after update")
         (self.shown,) = ax.plot([], [], "o", markersize=10, markerfacecolor="none",
-                                markeredgecolor="crimson", markeredgewidth=2, label="shown step")
+                                markeredgecolor="crimson", markeredgewidth=2, label="shown step",
+                                clip_on=False)   # whole even at the last step, on the edge
         self.marker = ax.axvline(0, color="crimson", linewidth=1, alpha=0.5)
         ax.set_xlabel("step")
         ax.set_ylabel("J (sum of squared distances)")
@@ -283,7 +300,9 @@ class ExplorerFigure:
         self.after_update.set_data(steps[2::2], j[2::2])
         finite = j[np.isfinite(j)]
         pad_j = 0.05 * max(finite.max() - finite.min(), 1e-9)
-        self.curve_ax.set_xlim(-0.5, state.steps.last + 0.5)
+        # room for the "shown step" circle (radius 6 pt, about 2.5% of the axes) at either end
+        pad_x = 0.5 + 0.03 * state.steps.last
+        self.curve_ax.set_xlim(-pad_x, state.steps.last + pad_x)
         self.curve_ax.set_ylim(finite.min() - pad_j, finite.max() + pad_j)
 
     def _draw_moving(self, state: ExplorerState, x: str, y: str) -> None:

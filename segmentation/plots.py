@@ -92,6 +92,9 @@ def plot_distributions(frame: pd.DataFrame, *, title: str = "", xlabel: str = ""
         ax.set_title(column)
         ax.set_xlabel(xlabel)
         ax.set_ylabel("customers")
+        # few ticks, with thousands separated: "25000500007500010000" reads as one number
+        ax.locator_params(axis="x", nbins=4)
+        ax.xaxis.set_major_formatter("{x:,g}")
     if title:
         fig.suptitle(title)
     fig.tight_layout()
@@ -335,7 +338,7 @@ def plot_grade_mix(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
 
 
 def plot_pairs(frame: pd.DataFrame, labels: Any, names: Sequence[str] | None = None, *,
-               height: float = 1.7) -> Figure:
+               unit: str | None = None, height: float = 1.7) -> Figure:
     """Every pair of columns of ``frame`` in a scatter plot, and each column's histogram on
     the diagonal, coloured by segment: seaborn's pair plot, the view of a segmentation that
     analysts expect, in the course's segment colours.
@@ -351,6 +354,9 @@ def plot_pairs(frame: pd.DataFrame, labels: Any, names: Sequence[str] | None = N
         Each row's segment, 0 to k - 1.
     names : sequence of str, optional
         The segments' names, shown in the legend as "0. name"; by default "segment 0", ...
+    unit : str, optional
+        What the values are, added to each axis label in brackets: ``unit="log"`` labels the
+        log spending "Milk (log)", so that nobody reads its axes as money.
     height : float
         Height of each small picture, in inches.
 
@@ -368,6 +374,8 @@ def plot_pairs(frame: pd.DataFrame, labels: Any, names: Sequence[str] | None = N
     k = len(names) if names is not None else int(labels.max()) + 1
     names = list(names) if names is not None else [f"segment {j}" for j in range(k)]
     shown = [f"{j}. {name}" for j, name in enumerate(names)]
+    if unit:
+        frame = frame.rename(columns=lambda column: f"{column} ({unit})")
     data = frame.assign(segment=pd.Categorical.from_codes(labels, categories=shown))
     palette = {name: cluster_colour(j) for j, name in enumerate(shown)}
     grid = sns.PairGrid(data, hue="segment", palette=palette, corner=True, height=height)

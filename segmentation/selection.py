@@ -116,17 +116,29 @@ def profiles_by_k(customers: pd.DataFrame, X: Any, ks: Iterable[int], *,
 
 
 def elbow(table: pd.DataFrame) -> int:
-    """The k where J bends most sharply: the largest drop in the rate at which J falls."""
-    J = table["J"].to_numpy()
-    if len(J) < 3:
-        return int(table["k"].iloc[0])
+    """The k where J bends most sharply: the largest drop in the rate at which J falls.
+
+    Needs J for at least three values of k, one apart (a bend is read from three points in a
+    row); raises ValueError otherwise, with what to do.
+    """
+    scored = table.dropna(subset=["J"]).sort_values("k")
+    ks, J = scored["k"].to_numpy(), scored["J"].to_numpy(dtype=float)
+    if len(J) < 3 or not (np.diff(ks) == 1).all():
+        raise ValueError(f"an elbow needs J for at least three values of k in a row; the table "
+                         f"has it for k = {', '.join(str(k) for k in ks) or 'none'}. Make it "
+                         "with scan_k(X, range(1, 11)).")
     bend = J[:-2] - 2 * J[1:-1] + J[2:]
-    return int(table["k"].iloc[1 + int(np.argmax(bend))])
+    return int(ks[1 + int(np.argmax(bend))])
 
 
 def best_silhouette(table: pd.DataFrame) -> int:
-    """The k with the highest silhouette."""
-    return int(table.loc[table["silhouette"].idxmax(), "k"])
+    """The k with the highest silhouette; raises ValueError when the table has none (k = 1
+    alone has no silhouette)."""
+    scored = table.dropna(subset=["silhouette"])
+    if scored.empty:
+        raise ValueError("the table has no silhouette (it needs k = 2 or more). Make it with "
+                         "scan_k(X, range(1, 11)).")
+    return int(scored.loc[scored["silhouette"].idxmax(), "k"])
 
 
 # --- data on which a strength or weakness of k-means shows ---------------------------------
@@ -153,7 +165,9 @@ def groups_with_outliers(random_state: int = 0) -> tuple[np.ndarray, np.ndarray]
 
 def unscaled_groups(random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Two groups told apart by the second feature, while the first feature, which says
-    nothing about the groups, has a thousand times its spread. Returns (X, true group)."""
+    nothing about the groups, spreads far wider (standard deviation 1,000 against 0.5 within
+    each group, or about 2.5 across both, the gap between the groups included). Returns
+    (X, true group)."""
     rng = np.random.default_rng(random_state)
     group = np.repeat([0, 1], 150)
     first = rng.normal(scale=1000.0, size=300)

@@ -5,6 +5,7 @@ import io
 
 import numpy as np
 import pytest
+from matplotlib.colors import to_rgb
 from PIL import Image
 
 from segmentation.data import load_customers
@@ -17,6 +18,7 @@ from segmentation.explorer import (
     profile_html,
 )
 from segmentation.kmeans import KMeans, objective
+from segmentation.plots import CLUSTER_COLOURS
 from segmentation.schema import SPENDING_COLUMNS
 
 GROCERY, DETERGENTS = (list(SPENDING_COLUMNS).index(c) for c in ("Grocery", "Detergents_Paper"))
@@ -78,6 +80,51 @@ def test_the_last_step_is_the_fit_itself(model):
     assert steps.objective[-1] == pytest.approx(fit.inertia_)
 
 
+# --- the course's numbering of segments, at every step -----------------------------------------
+
+
+SETTINGS = [(3, "k-means++", 0, "log"), (4, "random points", 2, "log"),
+            (5, "random samples", 1, "raw"), (2, "k-means++", 3, "raw")]
+
+
+@pytest.mark.parametrize(("k", "init", "seed", "scale"), SETTINGS)
+def test_segment_0_spends_most_at_the_last_step(model, customers, k, init, seed, scale):
+    """The course's rule, checked on the customers' own totals: the mean total spending falls
+    from segment 0 on (at k = 3, seed 0, the lowest-spending segment used to be segment 0)."""
+    final = model.state(k=k, init=init, seed=seed, scale=scale, step=None)
+    totals = customers[list(SPENDING_COLUMNS)].sum(axis=1).to_numpy()
+    means = [totals[final.labels == j].mean() for j in range(k)]
+    assert means == sorted(means, reverse=True) and len(set(means)) == k
+
+
+@pytest.mark.parametrize(("k", "init", "seed", "scale"), SETTINGS)
+def test_one_numbering_for_every_step_of_a_fit(model, customers, k, init, seed, scale):
+    """The explorer's steps are k-means' own steps with one renaming of the segments, the same
+    at every step, so a segment keeps its number (and colour) while scrubbing."""
+    numbered = model.steps(k, init, seed, scale)
+    X = model._scaled[scale]
+    fit = KMeans(k, init=STARTS[init], n_init=1, tol=0.0, max_iter=100, random_state=seed).fit(X)
+    plain = FitSteps(X, fit)                      # k-means' own numbering
+    rename = np.full(k, -1)
+    rename[plain.assignments[-1]] = numbered.assignments[-1]
+    assert sorted(rename) == list(range(k))       # a one-to-one renaming
+    assert np.array_equal(numbered.assignments, rename[plain.assignments])
+    assert np.array_equal(numbered.centres[:, rename], plain.centres)
+    np.testing.assert_allclose(numbered.objective, plain.objective)   # J does not care
+    assert numbered.n_steps == plain.n_steps
+
+
+def test_colours_follow_the_segment_numbers_at_every_step(model):
+    drawing = ExplorerFigure()
+    for step in (1, 2, 7, None):
+        state = model.state(k=3, init="k-means++", seed=0, scale="log", step=step)
+        drawing.draw(state, "Grocery", "Detergents_Paper")
+        colours = drawing.customers.get_facecolors()[:, :3]
+        np.testing.assert_allclose(colours, np.asarray(CLUSTER_COLOURS)[state.labels], atol=1e-6)
+        for j, path in enumerate(drawing.paths[:3]):
+            np.testing.assert_allclose(to_rgb(path.get_color()), CLUSTER_COLOURS[j])
+
+
 # --- what a state shows -----------------------------------------------------------------------
 
 
@@ -93,6 +140,8 @@ def test_summary_names_k_step_j_and_sizes(model):
                                     "J not yet defined")
     assert "(update, iteration 2)" in model.state(
         k=3, init="k-means++", seed=0, scale="log", step=4).summary()
+    one = model.state(k=1, init="k-means++", seed=0, scale="log", step=0)
+    assert "(start: 1 centre, customers not yet assigned)" in one.summary()
 
 
 def test_centre_paths_grow_with_the_steps_in_the_datas_units(model):
@@ -175,6 +224,24 @@ def test_figure_shows_the_state(model):
     assert "thousand m.u." in drawing.scatter_ax.get_ylabel()
     assert len({tuple(c) for c in drawing.customers.get_facecolors()}) == 1   # unassigned
     assert not drawing.shown.get_visible()
+
+
+@pytest.mark.parametrize(("k", "init", "seed"), [
+    (3, "k-means++", 0), (1, "k-means++", 0), (10, "random points", 0), (6, "random samples", 5)])
+def test_the_shown_step_circle_is_whole_at_either_end(model, k, init, seed):
+    """The circle round the shown step lies inside the J axes, also at the last step (the
+    view the explorer opens on) and at the first assignment (the highest J)."""
+    drawing = ExplorerFigure()
+    steps = model.steps(k, init, seed, "log")
+    for step in (1, steps.last):
+        state = model.state(k=k, init=init, seed=seed, scale="log", step=step)
+        drawing.draw(state, "Grocery", "Milk")
+        centre = drawing.curve_ax.transData.transform((step, state.objective))
+        radius = (drawing.shown.get_markersize() + drawing.shown.get_markeredgewidth()) / 2 \
+            * drawing.figure.dpi / 72
+        box = drawing.curve_ax.bbox
+        assert box.x0 <= centre[0] - radius and centre[0] + radius <= box.x1, (step, centre, box)
+        assert box.y0 <= centre[1] - radius and centre[1] + radius <= box.y1, (step, centre, box)
 
 
 def test_moving_through_the_steps_redraws_only_the_moving_parts(model):

@@ -100,6 +100,26 @@ def test_x_tick_labels_do_not_run_into_each_other(customers, name, dpi):
 
 
 @pytest.mark.parametrize("dpi", [72, 100])
+@pytest.mark.parametrize("scale", ["raw", "log"])
+def test_histogram_ticks_do_not_run_into_each_other(customers, scale, dpi):
+    """Notebook 2's histograms: each panel's x tick labels stay apart (raw spending once
+    printed "25000500007500010000"), and the axes say what they count."""
+    frame = spending(customers) if scale == "raw" else log_spending(customers)
+    fig = plots.plot_distributions(frame, xlabel="m.u.")
+    fig.set_dpi(dpi)
+    fig.canvas.draw()
+    for ax in fig.axes:
+        low, high = ax.get_xlim()
+        visible = [(tick.label1.get_text(), text_rectangle(tick.label1))
+                   for tick in ax.xaxis.get_major_ticks()
+                   if low <= tick.get_loc() <= high and tick.label1.get_text()]
+        assert len(visible) >= 2
+        for (first, a), (second, b) in itertools.combinations(visible, 2):
+            assert labels_apart(a, b, MIN_GAP * dpi / 72), f"'{first}' and '{second}' touch"
+        assert (ax.get_xlabel(), ax.get_ylabel()) == ("m.u.", "customers")
+
+
+@pytest.mark.parametrize("dpi", [72, 100])
 @pytest.mark.parametrize("group", ["Channel", "Region"])
 def test_plot_by_group_legend_covers_nothing_and_stays_in_the_figure(customers, group, dpi):
     ax = drawn(plots.plot_by_group(log_spending(customers), customers[group]), dpi)

@@ -1,5 +1,6 @@
-"""Notebook 4's PCA view (checked on what it drew), its data with background noise and its
-side-by-side profiles of k = 2 and k = 3.
+"""Notebook 4's helpers: the PCA view (checked on what it drew), the elbow and the best
+silhouette on tables too short to have them, the data of its weaknesses (outliers, unscaled
+features, background noise) and its side-by-side profiles of k = 2 and k = 3.
 
 Oracles: the eigenvalues and eigenvectors of the covariance matrix (``np.linalg.eigh``) for
 the principal components, small examples worked by hand, and properties."""
@@ -18,7 +19,15 @@ from segmentation.features import log_spending, total_spending
 from segmentation.kmeans import KMeans
 from segmentation.plots import CLUSTER_COLOURS, plot_pca
 from segmentation.schema import SPENDING_COLUMNS
-from segmentation.selection import groups_with_noise, profiles_by_k, segment_with_k
+from segmentation.selection import (
+    best_silhouette,
+    elbow,
+    groups_with_noise,
+    groups_with_outliers,
+    profiles_by_k,
+    segment_with_k,
+    unscaled_groups,
+)
 
 
 @pytest.fixture(scope="module")
@@ -104,13 +113,65 @@ def test_plot_pca_draws_each_segment_on_the_first_two_components(scaled):
         np.testing.assert_allclose(centres.get_offsets(), means, atol=1e-9)
         for j, segment in enumerate(segments):
             np.testing.assert_allclose(segment.get_facecolor()[0][:3], CLUSTER_COLOURS[j])
+        # the course's numbered segments, and their means (the text: "each segment's mean")
         assert [t.get_text() for t in ax.get_legend().get_texts()] == [
-            *(f"cluster {j}" for j in range(k)), "centres"]
+            *(f"segment {j}" for j in range(k)), "segment means"]
 
 
 def test_plot_pca_needs_two_features():
     with pytest.raises(ValueError, match="at least two features"):
         plot_pca(np.arange(5.0)[:, None], {"one": [0, 0, 1, 1, 1]})
+
+
+# --- the elbow and the best silhouette ------------------------------------------------------
+
+
+def test_elbow_reads_k_in_order_and_needs_three_in_a_row():
+    """Worked by hand: J = 100, 40, 30, 25 falls by 60, 10, 5; the rate drops most at k = 2."""
+    table = pd.DataFrame({"k": [1, 2, 3, 4], "J": [100.0, 40, 30, 25],
+                          "silhouette": [np.nan, 0.3, 0.5, 0.4]})
+    assert elbow(table) == 2
+    assert elbow(table.iloc[::-1]) == 2                    # rows in any order
+    assert elbow(table.assign(k=[2, 3, 4, 5])) == 3        # the k, not the row
+    for short in (table.head(2), table.head(1), table.iloc[[0, 1, 3]], table.iloc[:0]):
+        with pytest.raises(ValueError, match="three values of k in a row"):
+            elbow(short)
+
+
+def test_best_silhouette_needs_a_silhouette():
+    table = pd.DataFrame({"k": [1, 2, 3], "J": [9.0, 4, 3], "silhouette": [np.nan, 0.3, 0.5]})
+    assert best_silhouette(table) == 3
+    assert best_silhouette(table.head(2)) == 2
+    for empty in (table.head(1), table.assign(silhouette=np.nan)):
+        with pytest.raises(ValueError, match="no silhouette"):
+            best_silhouette(empty)
+
+
+# --- outliers and unscaled features: what notebook 4 prints -----------------------------------
+
+
+def test_outliers_removed_or_given_a_cluster_of_their_own():
+    """Notebook 4's two cures, each an exact match with the true groups (ARI 1.00)."""
+    X, truth = groups_with_outliers()
+    groups = truth < 3
+    assert groups.sum() == 150 and (~groups).sum() == 3
+    removed = KMeans(3, n_init=10, random_state=0).fit(X[groups])
+    assert adjusted_rand_score(truth[groups], removed.labels_) == pytest.approx(1.0)
+    one_more = KMeans(4, n_init=10, random_state=0).fit(X)
+    assert adjusted_rand_score(truth, one_more.labels_) == pytest.approx(1.0)
+    assert adjusted_rand_score(truth, KMeans(3, n_init=10, random_state=0).fit(X).labels_) < 0.7
+
+
+def test_unscaled_groups_spread_about_400_times_wider_on_the_first_feature():
+    """The second feature: spread 0.5 within each group and groups 5 apart, so its variance
+    is 0.25 + (5 / 2)^2 = 6.5 (within plus between), a standard deviation of about 2.55;
+    the first has 1,000. Notebook 4 says "about 400 times"."""
+    X, group = unscaled_groups()
+    spread = X.std(axis=0)
+    assert spread[1] == pytest.approx(np.sqrt(6.5), rel=0.05)
+    assert spread[0] == pytest.approx(1000, rel=0.05)
+    assert 350 < spread[0] / spread[1] < 450
+    assert X[group == 0, 1].std() == pytest.approx(0.5, rel=0.15)
 
 
 # --- noise ----------------------------------------------------------------------------------

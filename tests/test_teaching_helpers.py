@@ -148,6 +148,29 @@ def test_plot_hand_grades_draws_every_customer_and_both_thresholds(customers):
     assert [line.get_xdata()[0] for line in ax.lines] == [25_000, 60_000]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["small", "medium", "large"]
     assert ax.get_xscale() == "log"
+    assert ax.get_ylabel() == "customers" and "m.u." in ax.get_xlabel()
+
+
+def test_plot_hand_grades_colours_change_at_the_thresholds(customers):
+    """No bar straddles a threshold, and each bar holds the customers of the grade of its
+    side, as many as lie in its range (counted here on the raw columns)."""
+    ax = plots.plot_hand_grades(customers)
+    total = customers[list(SPENDING_COLUMNS)].to_numpy().sum(axis=1)
+    sides = {"small": (0, 25_000), "medium": (25_000, 60_000), "large": (60_000, np.inf)}
+    assert len(ax.containers) == 3
+    for bars, grade in zip(ax.containers, sides, strict=True):
+        low, high = sides[grade]
+        for bar in bars:
+            left, right = bar.get_x(), bar.get_x() + bar.get_width()
+            for threshold in (25_000, 60_000):
+                assert not left + 1e-6 < threshold < right - 1e-6, (grade, left, right)
+            if bar.get_height() == 0:
+                continue
+            assert low - 1e-6 <= left and right <= high + 1e-6, (grade, left, right)
+            inside = (total >= left - 1e-6) & (total < right - 1e-6)
+            if right >= total.max() - 1e-6:  # the last bin holds its right edge too
+                inside |= total == total.max()
+            assert bar.get_height() == inside.sum(), (grade, left, right)
 
 
 def test_plot_clusters_draws_each_cluster_its_centres_and_paths():
@@ -163,6 +186,32 @@ def test_plot_clusters_draws_each_cluster_its_centres_and_paths():
     np.testing.assert_array_equal(ax.lines[0].get_xydata(), paths[:, 0, :])
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["cluster 0", "cluster 1", "centres"]
     assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == ("a", "b", "t")
+
+
+def test_plot_clusters_names_segments_and_enlarges_a_corner_in_an_inset():
+    """Two tight groups near the origin and one far away: the inset shows the region asked
+    for, with the same points and smaller crosses; the legend says "segment"."""
+    X = np.array([[0.0, 0.0], [0.2, 0.1], [3.0, 3.0], [3.1, 2.9], [40.0, 40.0], [41.0, 39.0]])
+    labels = np.array([0, 0, 1, 1, 2, 2])
+    centres = np.array([[0.1, 0.05], [3.05, 2.95], [40.5, 39.5]])
+    ax = plots.plot_clusters(X, labels, centres, name="segment", centre_label="segment means",
+                             centre_size=80, zoom=(-1, 4, -1, 4))
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "segment 0", "segment 1", "segment 2", "segment means"]
+    (inset,) = ax.child_axes
+    assert inset.get_xlim() == (-1, 4) and inset.get_ylim() == (-1, 4)
+    for drawn in (ax, inset):
+        *groups, crosses = drawn.collections[:4]
+        for j, group in enumerate(groups):
+            np.testing.assert_array_equal(group.get_offsets(), X[labels == j])
+        np.testing.assert_array_equal(crosses.get_offsets(), centres)
+    assert ax.collections[3].get_sizes()[0] == 80 and inset.collections[3].get_sizes()[0] == 40
+    # the inset sits in the main picture's empty lower right, clear of the far group
+    ax.figure.canvas.draw()
+    box = inset.get_window_extent()
+    far = ax.transData.transform(X[labels == 2])
+    assert not ((far >= box.min) & (far <= box.max)).all(axis=1).any()
+    assert not ax.get_legend().get_window_extent().overlaps(box)
 
 
 def test_plot_iterations_draws_each_step_with_its_assignment_and_j():
@@ -189,9 +238,13 @@ def test_plot_objective_and_k_scores_draw_their_numbers():
 
 def test_plot_distributions_and_correlations_label_every_column(customers):
     frame = log_spending(customers)
-    fig = plots.plot_distributions(frame, title="log")
+    fig = plots.plot_distributions(frame, title="log", xlabel="log(1 + m.u.)")
     assert [ax.get_title() for ax in fig.axes] == list(SPENDING_COLUMNS)
     assert fig.get_suptitle() == "log"
+    assert {(ax.get_xlabel(), ax.get_ylabel()) for ax in fig.axes} == {
+        ("log(1 + m.u.)", "customers")}
+    # the bars of each histogram count the customers: 440 in all
+    assert all(sum(bar.get_height() for bar in ax.patches) == len(frame) for ax in fig.axes)
     ax = plots.plot_correlations(frame)
     texts = {t.get_text() for t in ax.texts}
     assert f"{frame.corr().loc['Grocery', 'Detergents_Paper']:.2f}" in texts
@@ -206,6 +259,8 @@ def test_plot_by_group_and_outliers_draw_a_box_per_column(customers):
     ax = plots.plot_outliers(frame)
     fliers = sum(len(line.get_ydata()) for line in ax.lines if line.get_marker() == "o")
     assert fliers == iqr_outliers(frame).to_numpy().sum()
+    assert ax.get_ylabel() == "log spending"
+    assert plots.plot_outliers(frame, ylabel="m.u.").get_ylabel() == "m.u."
 
 
 # --- the k slider, without a browser --------------------------------------------------------
@@ -250,13 +305,13 @@ def k_table():
          lambda c: total_spending(c) + c["id"], "not id, Channel or Region"),
         (exercises.check_total_spending, lambda c: total_spending(c),
          lambda c: total_spending(c)[:10], "one total per customer"),
-        (exercises.check_large_by_hand, lambda c: 42, lambda c: 250, "medium and large together"),
+        (exercises.check_large_by_hand, lambda c: 66, lambda c: 42, "the usual line of 60,000"),
         (exercises.check_problem_type, lambda c: "Clustering", lambda c: "classification",
          "no such label"),
-        (exercises.check_most_skewed, lambda c: "delicatessen", lambda c: "Fresh", "skewness 2.6"),
-        (exercises.check_most_skewed, lambda c: "Delicassen", lambda c: "Channel", "column name"),
-        (exercises.check_strongest_pair, lambda c: ["Detergents_Paper", "grocery"],
-         lambda c: ("Milk", "Grocery"), "correlation 0.73"),
+        (exercises.check_most_skewed, lambda c: "frozen", lambda c: "Fresh", "skewness 0.98"),
+        (exercises.check_most_skewed, lambda c: "Frozen", lambda c: "Channel", "column name"),
+        (exercises.check_strongest_pair, lambda c: ["Grocery", "milk"],
+         lambda c: ("Milk", "Frozen"), "correlation 0.11"),
         (exercises.check_outlier_customers, lambda c: 42, lambda c: 48, "counts outlying values"),
         # notebook 3's checks have their own table: tests/test_exercises_nb3.py
         (exercises.check_dominant_feature, lambda c: "Fresh", lambda c: "Milk", "spreads wider"),
