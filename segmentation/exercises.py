@@ -35,7 +35,7 @@ from segmentation.features import (
     total_spending,
 )
 from segmentation.kmeans import assign, objective, update_centres
-from segmentation.schema import COLUMN_ALIASES, SPENDING_COLUMNS
+from segmentation.schema import COLUMN_ALIASES, SPENDING_COLUMNS, data_dictionary
 from segmentation.selection import best_silhouette, elbow
 
 
@@ -118,6 +118,9 @@ def _as_array(answer: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
     return array.reshape(shape)
 
 
+_THOUSANDS = re.compile(r"[-+]?\d{1,3}(,\d{3})+(\.\d*)?")
+
+
 def _one_number(value: Any) -> float | None:
     """A single number from a number, a numeric string, or a one-value container; None when
     it is not one (booleans are not numbers here: True is not an answer of 1)."""
@@ -129,7 +132,10 @@ def _one_number(value: Any) -> float | None:
         return None
     if isinstance(value, str):
         try:
-            value = float(value.strip().replace(",", ""))
+            text = value.strip()
+            if _THOUSANDS.fullmatch(text):      # 1,234,567: commas grouping digits
+                text = text.replace(",", "")
+            value = float(text)                 # "10,71" (a decimal comma) is no number
         except ValueError:
             return None
     try:
@@ -193,8 +199,16 @@ def checked(function: Any) -> Any:
             return function(*bound.args, **bound.kwargs)
         except AnswerFormError as exc:
             return _wrong(str(exc))
+        except Exception as exc:  # a student sees a sentence, never a traceback
+            return _wrong(f"{CANNOT_READ} ({type(exc).__name__}: {str(exc)[:80]}). Check the "
+                          "form of your answer against the task.")
 
     return wrapper
+
+
+#: The start of the message when a check fails on an answer it did not foresee (the tests
+#: make sure no foreseen answer ends here).
+CANNOT_READ = "the check could not read this answer"
 
 
 def _normalised(text: str) -> str:
@@ -209,11 +223,15 @@ _COLUMN_BY_NAME = {_normalised(c): c for c in SPENDING_COLUMNS} | {
 
 
 def _column_name(answer: Any) -> str | None:
-    """The spending column a string names, in any letter case or spacing, or by an alias
-    ("Delicatessen"); None when it names none."""
+    """The spending column a string names, in any letter case or spacing, by an alias
+    ("Delicatessen") or by its Chinese name in the field table ("熟食类"), with or without a
+    full stop or quotes around it; None when it names none."""
     if not isinstance(answer, str):
         return None
-    return _COLUMN_BY_NAME.get(_normalised(answer))
+    text = answer.strip().strip(".,;:!?。，；：！？'\"‘’“”").strip()
+    chinese = {row.chinese: row.name for row in data_dictionary().itertuples()}
+    return _COLUMN_BY_NAME.get(_normalised(text)) or (
+        chinese[text] if chinese.get(text) in SPENDING_COLUMNS else None)
 
 
 def _columns_in_text(text: str) -> list[str]:
@@ -261,27 +279,58 @@ def check_total_spending(answer: Any) -> Feedback:
                   f"({', '.join(SPENDING_COLUMNS)}) of each customer.")
 
 
+#: Exercise 1.2 moves the hand rule's "large" line here: the notebook prints the count at the
+#: usual line (60,000 m.u.), so the exercise asks for one it does not print.
+LOWER_LARGE_LINE = 50_000
+
+
+def _count_of(answer: Any, what: str) -> int:
+    """A count, told how to count when the answer is the things to count (a table, a list of
+    ids, one True/False per customer). The message never says how many there are: that
+    number is the answer."""
+    if isinstance(answer, (list, tuple, np.ndarray, pd.Series, pd.Index, pd.DataFrame)):
+        values = np.asarray(answer, dtype=object).ravel()
+        if values.size > 1 and all(isinstance(v, (bool, np.bool_)) for v in values):
+            raise AnswerFormError(f"that is a True/False value per row; answer with {what}: "
+                                  "count the True values with .sum().")
+        if isinstance(answer, pd.DataFrame) and values.size > 1:
+            raise AnswerFormError(f"that is a table; answer with {what}: count its rows with "
+                                  "len(...).")
+        if values.size > 1:
+            raise AnswerFormError(f"that is a list of values; answer with {what}: count them "
+                                  "with len(...).")
+    return _as_whole_number(answer, what)
+
+
 @checked
 def check_large_by_hand(answer: Any) -> Feedback:
-    """Exercise 1.2: how many customers the hand rule calls large (a number in any form:
-    42, 42.0, "42", a one-value list or Series)."""
+    """Exercise 1.2: how many customers would be large if the hand rule's "large" line were
+    moved down to LOWER_LARGE_LINE (a number in any form: 66, 66.0, "66", a one-value list
+    or Series)."""
     customers = load_customers()
-    counts = grade_by_hand(customers).value_counts()
-    large = HAND_THRESHOLDS["large"]
-    given = _as_whole_number(answer, "a number of customers")
-    if given == counts["large"]:
-        return _right(f"{given} of {len(customers)} customers are 'large' by hand.")
-    if given == counts["medium"] + counts["large"]:
-        return _wrong(f"that counts medium and large together: large starts at {large:,}.")
-    if given == len(customers) - counts["large"]:
-        return _wrong(f"that counts the customers below {large:,}; count those at or above.")
-    for grade in ("small", "medium"):
-        if given == counts[grade]:
-            return _wrong(f"that is the number of {grade} customers; count those whose total "
-                          f"is at least {large:,} m.u.")
+    total = total_spending(customers)
+    line, usual = LOWER_LARGE_LINE, HAND_THRESHOLDS["large"]
+    expected = int((total >= line).sum())
+    given = _count_of(answer, "a number of customers")
+    if given == expected:
+        moved = expected - int((total >= usual).sum())
+        return _right(f"{given} of {len(customers)} customers would be large at {line:,} m.u.: "
+                      f"moving the line by {usual - line:,} m.u. changes the grade of {moved} "
+                      "customers.")
+    if given == int((total >= usual).sum()):
+        return _wrong(f"that is the count at the usual line of {usual:,} m.u.; the task moves "
+                      f"the line down to {line:,}.")
+    if given == len(customers) - expected:
+        return _wrong(f"that counts the customers below {line:,}; count those at or above.")
+    if given == int(((total >= line) & (total < usual)).sum()):
+        return _wrong(f"that counts only the customers between {line:,} and {usual:,} m.u.; "
+                      f"those above {usual:,} are large too.")
+    if given == int((total >= HAND_THRESHOLDS["medium"]).sum()):
+        return _wrong(f"that counts every customer from {HAND_THRESHOLDS['medium']:,} m.u. "
+                      f"up (medium and large); large starts at {line:,} in this task.")
     if not 0 <= given <= len(customers):
         return _wrong(f"a number of customers lies between 0 and {len(customers)}.")
-    return _wrong(f"count the customers whose total spending is at least {large:,} m.u.")
+    return _wrong(f"count the customers whose total spending is at least {line:,} m.u.")
 
 
 #: How an answer says clustering, names another kind of problem, or denies clustering.
@@ -297,20 +346,26 @@ def check_problem_type(answer: Any) -> Feedback:
     ("clustering", "unsupervised learning", "聚类"). An answer that also names another kind,
     or says it is *not* clustering, is not taken as clustering."""
     if not isinstance(answer, str):
-        raise AnswerFormError(f"answer with the kind of problem as a string in quotes, such as "
-                              f"\"regression\"; got {_kind(answer)}.")
+        raise AnswerFormError("answer with the kind of problem as text in quotes: "
+                              f"answer = \"...\" with your words between the quotes; got "
+                              f"{_kind(answer)}.")
     text = " ".join(answer.lower().split())
     if not text:
-        raise AnswerFormError("write your answer between the quotes, such as \"regression\".")
+        raise AnswerFormError("write your answer between the quotes: answer = \"...\".")
+    # "non-supervised" and 非监督 are other spellings of unsupervised
+    text = re.sub(r"\bnon\s*-?\s*supervised", "unsupervised", text).replace("非监督", "无监督")
     clustering = any(word in text for word in _CLUSTERING)
-    rest = text.replace("unsupervised", "").replace("无监督", "")
+    # "unsupervised classification" is what some fields (remote sensing) call clustering
+    synonym = re.search(r"unsupervised classif|无监督分类", text)
+    rest = re.sub(r"unsupervised( classif\w*)?|无监督(分类)?", "", text)
     other = any(word in rest for word in _OTHER_KINDS)
     if clustering and _DENIAL.search(text):
         return _wrong("your answer says it is not clustering; decide, and answer with the one "
                       "kind of problem it is.")
     if clustering and not other:
-        return _right("The records carry no labels: the groups must be found in the data "
-                      "itself.")
+        return _right(("'Unsupervised classification' is another name for clustering. "
+                       if synonym else "") + "The records carry no labels: the groups must "
+                      "be found in the data itself.")
     if clustering:
         return _wrong("your answer names clustering and another kind of problem; answer with "
                       "the one kind it is, in one or two words.")
@@ -325,6 +380,18 @@ def check_problem_type(answer: Any) -> Feedback:
 
 
 # --- Notebook 2: the data -------------------------------------------------------------------
+
+#: The text of notebook 2 prints the skewness and the correlations of all customers, so its
+#: exercises ask about one group of them: a computation of the student's own.
+SKEW_REGION = "Oporto"
+PAIR_CHANNEL = "Horeca"
+
+
+def _rank_word(rank: int, of: int, most: str = "largest", least: str = "smallest") -> str:
+    """1 -> "largest", 2 -> "second largest", ..., ``of`` -> "smallest"."""
+    if rank == of:
+        return least
+    return {1: most, 2: f"second {most}", 3: f"third {most}"}.get(rank, f"{rank}th {most}")
 
 
 def _one_column(answer: Any) -> str:
@@ -351,72 +418,166 @@ def _one_column(answer: Any) -> str:
 
 @checked
 def check_most_skewed(answer: Any) -> Feedback:
-    """Exercise 2.1: the most skewed spending column (raw values), by name in any letter case,
-    or as ``skew.idxmax()`` gives it."""
-    skew = skewness(spending(load_customers()))
+    """Exercise 2.1: the most skewed spending column (raw values) among the customers of
+    SKEW_REGION, by name in any letter case, by its Chinese name, or as ``skew.idxmax()``
+    gives it."""
+    customers = load_customers()
+    region = customers[customers["Region"] == SKEW_REGION]
+    skew = skewness(spending(region))
     column = _one_column(answer)
     best = skew.idxmax()
     if column == best:
-        return _right(f"{best} has skewness {skew[best]:.1f}: a few customers buy far more "
-                      "delicatessen than everyone else.")
-    return _wrong(f"{column} has skewness {skew[column]:.1f}; one column has more.")
+        top, median = region[best].max(), region[best].median()
+        return _right(f"{best} has skewness {skew[best]:.2f} among the {len(region)} customers "
+                      f"of {SKEW_REGION}: one of them buys {top:,} m.u. of it, "
+                      f"{top / median:.0f} times the region's median: one customer far out is "
+                      "enough to make a long tail.")
+    if column == skewness(spending(customers)).idxmax():
+        return _wrong(f"{column} is the most skewed over all {len(customers)} customers (the "
+                      f"table above); the task asks about the {len(region)} customers of "
+                      f"{SKEW_REGION} only.")
+    rank = int((skew > skew[column]).sum()) + 1
+    message = (f"{column} has skewness {skew[column]:.2f} among the customers of {SKEW_REGION} "
+               f"(raw values), the {_rank_word(rank, len(skew))} of the six")
+    log_skew = skewness(log_spending(region))
+    if column == log_skew.abs().idxmax():
+        message += (f"; on the log scale its skewness is {log_skew[column]:.2f}, the largest "
+                    "in size, but the task asks for the raw values")
+    return _wrong(message + ".")
 
 
-def _column_pair(answer: Any) -> tuple[str, str]:
-    """The two spending columns an answer names: two names in a tuple, list, set, array or
-    Series, in any order and letter case; the pair ``corr.stack().idxmax()`` or
-    ``.nlargest(1)`` gives; one row of :func:`strongest_correlations`; or a text such as
-    "Grocery and Detergents_Paper". Numbers beside the names (a correlation) are ignored."""
+#: Words a text answer may hold beside two column names ("Milk and Grocery, r = 0.60").
+_PAIR_FILLER = {"and", "with", "vs", "versus", "the", "pair", "columns", "column", "is", "are",
+                "of", "between", "correlation", "r", "和", "与", "跟", "及"}
+_PAIR_DENIAL = re.compile(r"\b(not|no|never|nor|neither|isn'?t|aren'?t)\b|不是|不|非")
+_DECIMAL = re.compile(r"[-+]?(\d+\.\d*|\.\d+|\d+)")
+
+
+def _decimals(value: Any) -> int:
+    """How many decimals a number was written with (0.6 -> 1, "0.60" -> 2)."""
+    text = value.strip() if isinstance(value, str) else repr(float(value))
+    return len(text.split(".")[1]) if "." in text and "e" not in text.lower() else 0
+
+
+def _parts_of_text(text: str) -> tuple[list[str], list[str], list[str]]:
+    """The column names (in order), the numbers and the other words of a free text such as
+    "Grocery and Detergents_Paper (0.92)" or "杂货和洗涤类"."""
+    numbers = [m.group(0) for m in _DECIMAL.finditer(text.replace(",", " "))]
+    rest = " " + _normalised(re.sub(r"[^\w\s-]", " ", _DECIMAL.sub(" ", text))) + " "
+    found = []
+    chinese = {row.chinese: row.name for row in data_dictionary().itertuples()
+               if row.name in SPENDING_COLUMNS}
+    names = [(f" {name} ", column) for name, column in _COLUMN_BY_NAME.items()]
+    names += [(name, column) for name, column in chinese.items()]
+    for name, column in sorted(names, key=lambda item: -len(item[0])):  # longest first
+        while (at := rest.find(name)) >= 0:
+            found.append((at, column))
+            rest = rest[:at] + " " * len(name) + rest[at + len(name):]
+    words = [w for w in re.split(r"[\s和与跟及]+", rest) if w and w not in _PAIR_FILLER]
+    # name an unknown word as the student wrote it ("Detergent", not "detergent")
+    words = [(re.search(re.escape(w), text, re.IGNORECASE) or [w])[0] for w in words]
+    return [column for _, column in sorted(found)], numbers, words
+
+
+def _column_pair(answer: Any) -> tuple[str, str, Any]:
+    """The two spending columns an answer names, and the correlation given beside them (None
+    when none is): two names in a tuple, list, set, array or Series, in any order and letter
+    case; the pair ``corr.stack().idxmax()`` or ``.nlargest(1)`` gives; one row of
+    :func:`strongest_correlations`; or a text such as "Grocery and Detergents_Paper". A
+    third item, a number or a numeric text, is read as the pair's correlation."""
     form = "answer with two column names, such as ('Milk', 'Frozen')"
     if isinstance(answer, dict):
         raise AnswerFormError(f"{form}; got {_kind(answer)}.")
     if (isinstance(answer, pd.Series) and isinstance(answer.index, pd.MultiIndex)
             and pd.api.types.is_numeric_dtype(answer)):
-        pairs = {frozenset(pair) for pair in answer.index}
-        if len(pairs) != 1:
+        if len({frozenset(pair) for pair in answer.index}) != 1:
             raise AnswerFormError("that is one correlation per pair; take the strongest pair "
                                   "with .idxmax().")
         answer = list(answer.index[0])
     if isinstance(answer, pd.DataFrame):
         if len(answer) != 1:
-            raise AnswerFormError(f"{form}; got {_kind(answer)}. In the correlation table, "
-                                  "the strongest pair is where .stack().idxmax() points.")
+            raise AnswerFormError(f"that is a table; {form}. In the correlation table, the "
+                                  "strongest pair is where .stack().idxmax() points once the "
+                                  "1.0 of each column with itself is left out.")
         answer = answer.iloc[0]
     if isinstance(answer, str):
-        names, unknown = _columns_in_text(answer), []
+        if _PAIR_DENIAL.search(answer.lower()):
+            raise AnswerFormError("your answer says 'not'; answer with the pair that is most "
+                                  "strongly correlated.")
+        given, numbers, unknown = _parts_of_text(answer)
+        if not given:
+            raise AnswerFormError(f"{form}; your text names no spending column.")
+        others = []
     else:
-        leaves = _leaves(answer)
-        if any(not isinstance(v, str) and _one_number(v) is None for v in leaves):
-            raise AnswerFormError(f"{form}; got {_kind(answer)}.")
-        texts = [v for v in leaves if isinstance(v, str)]
-        names = list(dict.fromkeys(c for c in map(_column_name, texts) if c))
-        unknown = [v for v in texts if _column_name(v) is None]
+        given, numbers, unknown, others = [], [], [], []
+        for leaf in _leaves(answer):
+            if isinstance(leaf, str) and _column_name(leaf):
+                given.append(_column_name(leaf))
+            elif isinstance(leaf, str) and _one_number(leaf) is not None:
+                numbers.append(leaf)
+            elif isinstance(leaf, str):
+                unknown.append(leaf)
+            elif _one_number(leaf) is not None:
+                numbers.append(leaf)
+            else:
+                others.append(leaf)
     if unknown:
         raise AnswerFormError(f"{unknown[0]!r} is not a spending column; use two of "
                               f"{', '.join(SPENDING_COLUMNS)}.")
-    if len(names) == 1 and not isinstance(answer, str) and len(_leaves(answer)) > 1:
+    names = list(dict.fromkeys(given))
+    if others or (numbers and len(names) < 2):
+        odd = [repr(v) if isinstance(v, str) else str(v) for v in [*others, *numbers]][:3]
+        verb = "is not a column name" if len(odd) == 1 else "are not column names"
+        raise AnswerFormError(f"{' and '.join(odd)} {verb}; {form}, in quotes.")
+    if len(names) == 1 and len(given) > 1:
         raise AnswerFormError("a column with itself always has correlation 1; give two "
                               "different columns.")
-    if not names:
-        raise AnswerFormError(f"{form}; got {_kind(answer)}.")
     if len(names) != 2:
-        raise AnswerFormError(f"{form}; got {len(names)}: {', '.join(names)}.")
-    return names[0], names[1]
+        listed = f": {', '.join(names)}" if names else ""
+        raise AnswerFormError(f"{form}; got {len(names)} column name"
+                              f"{'s' * (len(names) != 1)}{listed}.")
+    if len(given) > 2:
+        repeated = next(name for name in names if given.count(name) > 1)
+        raise AnswerFormError(f"{repeated} appears twice; answer with exactly two different "
+                              "columns.")
+    if len(numbers) > 1:
+        raise AnswerFormError("beside the two names, give at most one number: their "
+                              "correlation.")
+    return names[0], names[1], numbers[0] if numbers else None
 
 
 @checked
 def check_strongest_pair(answer: Any) -> Feedback:
-    """Exercise 2.2: the two spending columns that are most strongly correlated (raw values),
-    in any order and form (see :func:`_column_pair`)."""
-    table = spending(load_customers())
-    top = strongest_correlations(table, top=1).iloc[0]
-    names = set(_column_pair(answer))
-    if names == {top["column"], top["with"]}:
-        return _right(f"{top['column']} and {top['with']} have correlation "
-                      f"{top['correlation']:.2f}: shops that sell groceries sell paper goods.")
-    a, b = sorted(names)
-    corr = table[[a, b]].corr().iat[0, 1]
-    return _wrong(f"{a} and {b} have correlation {corr:.2f}; one pair is higher.")
+    """Exercise 2.2: the two spending columns most strongly correlated on the log scale among
+    the PAIR_CHANNEL customers, in any order and form (see :func:`_column_pair`); a
+    correlation given beside them must be theirs, to the decimals written (at least 2)."""
+    customers = load_customers()
+    group = customers[customers["Channel"] == PAIR_CHANNEL]
+    ranked = strongest_correlations(log_spending(group), top=len(SPENDING_COLUMNS) ** 2)
+    pairs = [{a, b} for a, b in zip(ranked["column"], ranked["with"], strict=True)]
+    a, b, number = _column_pair(answer)
+    rank = pairs.index({a, b})
+    corr = ranked["correlation"].iloc[rank]
+    where = f"among the {len(group)} {PAIR_CHANNEL} customers (log spending)"
+    if rank == 0:
+        if number is not None and not _within_rounding(
+                _one_number(number), corr, max(2, _decimals(number))):
+            return _wrong(f"{a} and {b} is the right pair, but their correlation {where} is "
+                          f"{corr:.2f}, not {number}.")
+        return _right(f"{a} and {b} have correlation {corr:.2f} {where}: hotels and "
+                      "restaurants that buy more of one buy more of the other.")
+    overall = strongest_correlations(log_spending(customers), top=1).iloc[0]
+    raw = strongest_correlations(spending(group), top=1).iloc[0]
+    place = (f"the {_rank_word(rank + 1, len(pairs), 'strongest', 'weakest')} of the "
+             f"{len(pairs)} pairs")
+    if {a, b} == {overall["column"], overall["with"]}:
+        return _wrong(f"{a} and {b} lead over all customers (the tables above); {where} their "
+                      f"correlation is {corr:.2f}, {place}.")
+    if {a, b} == {raw["column"], raw["with"]}:
+        return _wrong(f"{a} and {b} lead on the raw spending of the {PAIR_CHANNEL} "
+                      f"customers ({raw['correlation']:.2f}); on the log spending the task "
+                      f"asks for, their correlation is {corr:.2f}, {place}.")
+    return _wrong(f"{a} and {b} have correlation {corr:.2f} {where}, {place}.")
 
 
 def _count_flags_first(answer: Any, customers: int) -> None:
@@ -445,7 +606,7 @@ def check_outlier_customers(answer: Any) -> Feedback:
     flags = iqr_outliers(log_spending(customers))
     expected = int(flags.any(axis=1).sum())
     _count_flags_first(answer, len(customers))
-    given = _as_whole_number(answer, "a number of customers")
+    given = _count_of(answer, "a number of customers")
     if given == expected:
         return _right(f"{expected} customers have at least one value beyond the whiskers.")
     if given == int(flags.to_numpy().sum()):
@@ -486,6 +647,16 @@ def _members(labels: np.ndarray, j: int) -> list[int]:
     return np.flatnonzero(labels == j).tolist()
 
 
+def _decimal_comma(answer: Any) -> bool:
+    """True when a value is written as text with a comma ("10,71"): _one_number would read
+    the comma as a thousands separator (1071), which is never what a value of a few units
+    means here."""
+    return any(isinstance(leaf, str) and "," in leaf for leaf in _leaves(answer))
+
+
+_DECIMAL_POINT = "write decimals with a point, as Python does: 10.5, not 10,5."
+
+
 @checked
 def check_assignment(answer: Any) -> Feedback:
     """Exercise 3.1: the nearest of TINY_CENTRES for each customer of TINY: seven cluster
@@ -502,6 +673,12 @@ def check_assignment(answer: Any) -> Feedback:
     if (labels == expected + 1).all():
         return _wrong("clusters are numbered from 0: the first centre (TINY_CENTRES[0]) is "
                       "cluster 0 and the second cluster 1, as argmin numbers them.")
+    nearest = ((TINY[:, np.newaxis, :] - TINY_CENTRES[np.newaxis, :, :]) ** 2).sum(axis=2).min(
+        axis=1)
+    if not np.isin(labels, (0, 1)).all() and (_within_rounding(labels, nearest, 2)
+                                              or _within_rounding(labels, np.sqrt(nearest), 2)):
+        return _wrong("those are the smallest distances themselves: min gives the smallest "
+                      "value in each row, argmin its position, which is the cluster number.")
     if not np.isin(labels, (0, 1)).all():
         return _wrong("each value must be 0 (nearest TINY_CENTRES[0]) or 1 (nearest "
                       "TINY_CENTRES[1]).")
@@ -515,11 +692,14 @@ def check_assignment(answer: Any) -> Feedback:
 @checked
 def check_new_centres(answer: Any) -> Feedback:
     """Exercise 3.2: the centres after one update, from the assignment of exercise 3.1, as
-    two rows [x, y] in any array form. Values rounded to 2 decimals are right."""
+    two rows [x, y] in any array form, or the four values in the order x, y, x, y. Values
+    rounded to 2 decimals are right."""
     labels, expected = _tiny_step()
     what = "the two new centres as two rows of two numbers, [[x, y], [x, y]]"
     if _is_true_false(answer):
         raise AnswerFormError(f"those are True/False values; answer with {what}.")
+    if _decimal_comma(answer):
+        raise AnswerFormError(_DECIMAL_POINT)
     centres = _as_array(answer, expected.shape, what)
     if _within_rounding(centres, expected, 2):
         shown = " and ".join(f"({x:.3f}, {y:.3f})" for x, y in expected)
@@ -528,12 +708,13 @@ def check_new_centres(answer: Any) -> Feedback:
         return _wrong("right centres, wrong order: row 0 is the centre of cluster 0 (the "
                       f"customers {_members(labels, 0)}).")
     if _within_rounding(centres.T, expected, 2):
-        return _wrong("each row is one centre: [x, y] of cluster 0, then of cluster 1 "
-                      "(transpose your answer).")
+        return _wrong("you gave both x values first: each centre is [x, y], so give x and y "
+                      "of cluster 0, then x and y of cluster 1.")
     off = [j for j in range(len(expected)) if not _within_rounding(centres[j], expected[j], 2)]
     if _within_rounding(centres, expected, 1):
         if np.allclose(centres, np.round(centres, 1)):
-            return _wrong("close, but rounded too far: give 2 decimals.")
+            return _wrong("close, but not right to 2 decimals: if you gave 1 decimal, give 2; "
+                          "if you gave 2, check the arithmetic.")
         which = f"centre {off[0]} is" if len(off) == 1 else "both centres are"
         return _wrong(f"close, but {which} off in the second decimal: check the arithmetic "
                       "and the rounding.")
@@ -556,6 +737,13 @@ def check_objective(answer: Any) -> Feedback:
     before = objective(TINY, TINY_CENTRES, labels)
     if _is_true_false(answer):
         raise AnswerFormError("those are True/False values; answer with one number, J.")
+    if isinstance(answer, tuple) and len(answer) == 2 and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in answer):
+        # J = 10,71 typed without quotes: Python makes the tuple (10, 71)
+        raise AnswerFormError(f"Python reads {answer[0]},{answer[1]} as two numbers; "
+                              f"{_DECIMAL_POINT}")
+    if _decimal_comma(answer):
+        raise AnswerFormError(_DECIMAL_POINT)
     value = _as_number(answer, "one number, J")
     if _within_rounding(value, expected, 2):
         return _right(f"J = {expected:.3f}, down from {before:.3f} with the old centres.")
@@ -569,33 +757,116 @@ def check_objective(answer: Any) -> Feedback:
         if _within_rounding(value, squared[labels == j].sum(), 2):
             return _wrong(f"that is cluster {j} alone; J adds up both clusters.")
     if _within_rounding(value, expected, 1):
+        # 10.7 and 10.70 are the same number: the message covers both ways of getting there
         if value == round(value, 1):
-            return _wrong("close, but rounded too far: give 2 decimals.")
-        return _wrong("close, but off in the second decimal: check the arithmetic and the "
-                      "rounding.")
+            return _wrong("close, but not right to 2 decimals: if you gave 1 decimal, give 2; "
+                          "if you gave 2, keep 3 decimals along the way and round only J.")
+        return _wrong("close, but off in the second decimal: keep 3 decimals along the way, "
+                      "round only J, and check the arithmetic.")
     return _wrong("sum, over customers, the squared distance to their own cluster's centre.")
 
 
 # --- Notebook 4: choosing k -----------------------------------------------------------------
 
-#: What names each reason for a choice of k, in a lower-case text (a reason may name several).
-#: Whole words where a part would mislead ("largest silhouette" is no business reason).
+#: What names each reason for a choice of k, in a lower-case text. "guides" names the elbow
+#: and the silhouette together ("both guides point to 2").
 _K_REASONS = {
-    "elbow": re.compile(r"elbow|\bbend|\bknee|\bkink|flatten|levels? off|inertia|肘|拐点"),
-    "silhouette": re.compile(r"silhouette|轮廓"),
-    "business": re.compile(r"business|\bask|\bgrades?\b|\bsales\b|scenario|wholesaler|"
-                           r"\bmanager|marketing|campaign|strateg|业务|大中小|大、中、小|大客户"),
+    "elbow": re.compile(r"elbow|\bbend|\bknee|\bkink|flatten|levels? off|diminishing|"
+                        r"stops? falling|biggest (drop|fall)|(drops?|falls?) (the )?most|肘|拐点"),
+    "silhouette": re.compile(r"silhouette|separat(ed|ion)|well apart|轮廓"),
+    "business": re.compile(r"business|compan(y|ies)|client|customer wants|wholesaler|\bfirm\b|"
+                           r"\bsales\b|manager|marketing|campaign|strateg|scenario|"
+                           r"\bgrades?\b|\btiers?\b|treatments?|key accounts?|\bask(s|ed)? for\b|"
+                           r"业务|大中小|大、中、小|大客户"),
+    "guides": re.compile(r"\bguides\b|\bboth (say|point|agree|give|show|pick|prefer)|"
+                         r"\b(measures|metrics|criteria|curves|plots|graphs)\b|"
+                         r"the data (itself )?(says|shows|supports|points)"),
 }
 #: Two of these together also name the business's grades ("large, medium and small").
 _SIZE_WORDS = re.compile(r"\b(large|medium|small|big)\b")
+#: Readings of the table that choose nothing: J is always lowest at the largest k, and a low
+#: silhouette means poorly separated segments.
+_MISREADINGS = {
+    "J": re.compile(r"(lowest|smallest|minimum|minimal|least|lower) (j|inertia|objective|sse)\b"
+                    r"|\b(j|inertia|objective|sse) (is |was )?(the )?"
+                    r"(lowest|smallest|minimal|minimum)"),
+    "silhouette": re.compile(r"(lowest|smallest|minimum|minimal|least|worst|lower) "
+                             r"(average |mean )?silhouette|silhouette (score )?(is |was )?(the )?"
+                             r"(lowest|smallest|minimal|minimum|worst)"),
+}
+#: A negation before a reason ("not the elbow", "I ignore the business") or after it ("the
+#: business does not matter", "the elbow isn't clear") takes that reason back.
+_NOT_BEFORE = re.compile(r"(\bnot|n't|\bno|\bnever|\bignor\w*|\bregardless of|\bwithout)"
+                         r"\W+(\w+\W+){0,3}$|(不是|不)\w{0,4}$")
+_NOT_AFTER = re.compile(r"^\W*(\w+\W+){0,2}?((is|are|was|does|do|did)( not|n't)\b|isn't|"
+                        r"doesn't|not (matter|count|clear|important|relevant|help)|irrelevant|"
+                        r"不重要|无关)")
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                 "eight": 8, "nine": 9, "ten": 10, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5}
+_NUMBER = re.compile(r"\b(\d+|two|three|four|five|six|seven|eight|nine|ten)\b|[两二三四五]")
+#: Where one statement ends and the next begins: punctuation and words of contrast.
+_CLAUSE_BREAK = re.compile(r"[;,:!?。，；：但而]|\.(?!\d)|\b(?:but|though|although|while|"
+                           r"whereas|however|yet|even if|even though|despite|instead)\b")
+
+
+@dataclass
+class _Reading:
+    """What a reason says: the guides it gives for the chosen k (``claims``), the guides it
+    ties to other numbers (``mentions``: guide and numbers, as in "the elbow says 2"), and
+    misreadings of the table."""
+
+    claims: set[str]
+    mentions: list[tuple[str, set[int]]]
+    misreadings: set[str]
+
+
+def _guides_named(clause: str) -> tuple[set[str], set[str]]:
+    """The guides a clause names and does not take back; and those it takes back."""
+    named, negated = set(), set()
+    for name, pattern in _K_REASONS.items():
+        for match in pattern.finditer(clause):
+            if (_NOT_BEFORE.search(clause[:match.start()])
+                    or _NOT_AFTER.search(clause[match.end():])):
+                negated.add(name)
+            else:
+                named |= {"elbow", "silhouette"} if name == "guides" else {name}
+    return named, negated
+
+
+def _read_reason(text: str, k: int) -> _Reading:
+    """Read a free-text reason, one clause at a time (see :data:`_K_REASONS`)."""
+    text = re.sub(r"\d*\.\d+", " ", text)       # 0.290 is a silhouette, not a k
+    text = re.sub(r"\bnotebook\s*\d+", "notebook", re.sub(r"\bnotebook\s*1\b", "scenario", text))
+    # "2 rather than 3", "not k = 2": a number set aside is not the number of the clause
+    text = re.sub(r"(\bnot|n't|rather than|instead of|\bover|\bthan|\bversus|\bvs\.?|\bagainst)"
+                  r"\s+(k\s*=\s*)?(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\b",
+                  " ", text)
+    reading = _Reading(set(), [], set())
+    business_named = False
+    for clause in filter(None, _CLAUSE_BREAK.split(text)):
+        for name, pattern in _MISREADINGS.items():
+            if pattern.search(clause):
+                reading.misreadings.add(name)
+                clause = pattern.sub(" ", clause)
+        named, negated = _guides_named(clause)
+        business_named |= "business" in named | negated
+        numbers = {_NUMBER_WORDS.get(n, None) or int(n) for n in
+                   (m.group(0) for m in _NUMBER.finditer(clause))}
+        if numbers and k not in numbers:
+            reading.mentions += [(name, numbers) for name in sorted(named)]
+        else:
+            reading.claims |= named
+    if not business_named and len(set(_SIZE_WORDS.findall(text))) >= 2:
+        reading.claims.add("business")
+    return reading
 
 
 def _reason_text(reason: Any) -> str:
     if isinstance(reason, (list, tuple)) and reason and all(isinstance(r, str) for r in reason):
-        reason = " ".join(reason)
+        reason = ", ".join(reason)
     if not isinstance(reason, str):
-        raise AnswerFormError(f'write the reason as text in quotes, such as reason = "..."; got '
-                              f"{_kind(reason)}.")
+        raise AnswerFormError(f'write the reason as text in quotes, such as reason = "elbow"; '
+                              f"got {_kind(reason)}.")
     return reason.lower()
 
 
@@ -606,18 +877,54 @@ def _k_table(table: Any) -> pd.DataFrame:
     return table
 
 
+def _k_facts(table: pd.DataFrame, number: int) -> tuple[dict[str, int | None], dict[str, str]]:
+    """The k each reason supports (None when the table is too short to tell) and the fact
+    behind it, as a sentence."""
+    from segmentation.features import GRADES  # the scenario's grades: one segment for each
+
+    supports: dict[str, int | None] = {"business": len(GRADES)}
+    facts = {"business": f"the business asked for {len(GRADES)} grades "
+                         f"({', '.join(reversed(GRADES))}), which means k = {len(GRADES)}"}
+    for name, guide in (("elbow", elbow), ("silhouette", best_silhouette)):
+        try:
+            supports[name] = guide(table)
+        except ValueError as exc:
+            supports[name], facts[name] = None, str(exc).rstrip(".")
+    silhouette = table.dropna(subset=["silhouette"]).set_index("k")["silhouette"]
+    if (best := supports["silhouette"]) is not None:
+        against = (f", against {silhouette[number]:.3f} at k = {number}"
+                   if number != best and number in silhouette.index else "")
+        facts["silhouette"] = (f"the silhouette is highest at k = {best} "
+                               f"({silhouette[best]:.3f}{against})")
+    if supports["elbow"] is not None:
+        facts["elbow"] = f"J bends most sharply at k = {supports['elbow']}"
+    return supports, facts
+
+
+def _misread(name: str, table: pd.DataFrame) -> str:
+    if name == "J":
+        return (f"J always falls as k grows (more centres are always closer), so it is lowest "
+                f"at the largest k tried (k = {table['k'].max()} here) and cannot choose k: "
+                "look where it stops falling fast (the elbow)")
+    scored = table.dropna(subset=["silhouette"])
+    low = (f" (k = {scored.loc[scored['silhouette'].idxmin(), 'k']} here)"
+           if not scored.empty else "")
+    return ("a higher silhouette means better separated segments, so choose the highest, not "
+            f"the lowest{low}")
+
+
 @checked
 def check_k_choice(k: Any, reason: Any = ..., table: Any = None) -> Feedback:
     """Exercise 4.1: a k and the reason for it, read against ``table`` (from
     :func:`segmentation.selection.scan_k`).
 
     Right: the k where J bends most sharply or where the silhouette is highest, for that
-    reason; or k = 3 because the business asked for three grades (large, medium and small
-    customers, notebook 1). ``k`` may be any whole number (3, "3", 3.0) or hold both, as
-    ``(3, "the business asked for three grades")``.
+    reason; or k = 3 because the business asked for three grades (notebook 1). The reason is
+    one word ("elbow", "silhouette", "business") or a few words of the student's own, read one
+    clause at a time: a reason taken back ("not the elbow") or tied to another k ("the elbow
+    says 2, but ...") is no reason for this k, and every reason given must support it. ``k``
+    may be any whole number (3, "3", 3.0) or hold both, as ``(3, "business")``.
     """
-    from segmentation.features import GRADES  # the scenario's grades: one segment for each
-
     if reason is ... and isinstance(k, (tuple, list)) and len(k) == 2 and isinstance(k[1], str):
         k, reason = k
     number = _as_whole_number(k, "k as a whole number, such as 4")
@@ -627,41 +934,34 @@ def check_k_choice(k: Any, reason: Any = ..., table: Any = None) -> Feedback:
         return Feedback(False, f'k = {number} is there; now say why, as text: reason = "...".',
                         answered=False)
     text, table = _reason_text(reason), _k_table(table)
-    named = [name for name, pattern in _K_REASONS.items() if pattern.search(text)]
-    if "business" not in named and len(set(_SIZE_WORDS.findall(text))) >= 2:
-        named.append("business")
-    if not named:
-        return _wrong(f"say why k = {number} in a few words: which guide (the elbow of J, the "
-                      "silhouette) or which need of the business points to it?")
-    silhouette = table.set_index("k")["silhouette"]
-    best, bend, grades = best_silhouette(table), elbow(table), len(GRADES)
-    against = (f", against {silhouette[number]:.3f} at k = {number}"
-               if number != best and pd.notna(silhouette.get(number)) else "")
-    supports = {"elbow": bend, "silhouette": best, "business": grades}
-    facts = {
-        "elbow": f"J bends most sharply at k = {bend}",
-        "silhouette": f"the silhouette is highest at k = {best} ({silhouette[best]:.3f}{against})",
-        "business": f"the business asked for {grades} grades ({', '.join(reversed(GRADES))}), "
-                    f"which means k = {grades}",
-    }
-    right = [name for name in named if supports[name] == number]
-    if not right:
-        shown = [("the table shows " if name != "business" else "") + facts[name]
-                 for name in named]
-        return _wrong(f"k = {number} does not follow from that: {'; and '.join(shown)}.")
+    reading = _read_reason(text, number)
+    supports, facts = _k_facts(table, number)
+    right = sorted(n for n in reading.claims if supports[n] == number)
+    wrong = sorted(n for n in reading.claims if supports[n] != number)
+    if not right or wrong:
+        shown = [("the table shows " if n != "business" and supports[n] else "") + facts[n]
+                 for n in wrong + [n for n, _ in reading.mentions]]
+        shown += [_misread(n, table) for n in sorted(reading.misreadings)]
+        if not shown:
+            return _wrong(f"say why k = {number} in a few words: which guide (the elbow of J, "
+                          "the silhouette) or which need of the business points to it?")
+        head = (f"half right: {facts[right[0]]}, but " if right else
+                "the table is too short to check that: " if {None} == {supports[n] for n in wrong}
+                else f"k = {number} does not follow from that: ")
+        tail = ": keep only the reason that holds." if right else "."
+        return _wrong(head + "; and ".join(dict.fromkeys(shown)) + tail)
     if "business" in right:
-        price = [facts[name] for name in ("elbow", "silhouette") if supports[name] != number]
-        return _right(f"k = {number} gives the grades the business asked for (large, medium and "
-                      "small customers)" + (f", at a price: {' and '.join(price)}." if price
-                                            else ", and the table's guides agree."))
-    off = [facts[name] for name in named if supports[name] != number and name != "business"]
-    note = f" (Note: {'; and '.join(off)}.)" if off else ""
-    closing = (f" It also gives the {grades} grades the business asked for." if number == grades
+        price = [facts[n] for n in ("elbow", "silhouette") if supports[n] not in (number, None)]
+        return _right(f"The business asked for {number} grades, and k = {number} gives it "
+                      f"{number} segments, one for each treatment" +
+                      (f", at a price: {' and '.join(price)}." if price else "."))
+    grades = supports["business"]
+    closing = (f" It also gives the {grades} segments the business asked for." if number == grades
                else f" The business asked for {grades} grades, though: the course goes on with "
                     f"k = {grades}.")
-    guides = " and ".join(facts[name] for name in right)
-    return _right(f"{guides[0].upper()}{guides[1:]}: the split the data itself supports best.{closing}"
-                  f"{note}")
+    guides = " and ".join(facts[n] for n in right)
+    return _right(f"{guides[0].upper()}{guides[1:]}: the split the data itself supports best."
+                  f"{closing}")
 
 
 @checked
@@ -675,6 +975,11 @@ def check_dominant_feature(answer: Any) -> Feedback:
         raise AnswerFormError("that is one number per column; answer with the name of the "
                               "column whose number is largest (.idxmax()).")
     leaves = _leaves(answer)
+    position = _one_number(leaves[0]) if len(leaves) == 1 else None
+    if position is not None and position in range(len(SPENDING_COLUMNS)):
+        raise AnswerFormError(f"{position:g} is a position, not a name (.argmax() gives "
+                              "positions, counting from 0); .idxmax() gives the column's name: "
+                              "answer with the name.")
     column = _column_name(leaves[0]) if len(leaves) == 1 else None
     if column is None:
         raise AnswerFormError("answer with the name of one spending column, one of "
@@ -705,26 +1010,49 @@ def _course_model() -> Any:
     return SegmentationModel.fit(load_customers(), k=3, random_state=0, evaluate=False)
 
 
-def _squeezed(text: str) -> str:
-    """A segment name without case or spaces: "Small,frozen and Fresh : mostly horeca (99%)"
-    reads as "small, frozen and fresh: mostly Horeca (99%)"."""
-    return _normalised(text).replace(" ", "")
+def _name_words(text: str) -> list[str]:
+    """The words and numbers of a segment's name in lower case, punctuation and spacing
+    aside: "Medium,detergents  and grocery :mixed" gives medium, detergents, and, grocery,
+    mixed."""
+    return re.findall(r"[^\W_]+", text.lower())
 
 
-def _named_segment(text: str, names: list[str]) -> int | None:
-    """The segment a text names, whole or up to its colon (the part before the channel)."""
-    key = _squeezed(text)
-    whole = [_squeezed(name) for name in names]
-    heads = [_squeezed(name.split(":")[0]) for name in names]
-    for candidates in (whole, heads):
-        if key and candidates.count(key) == 1:
-            return candidates.index(key)
-    return None
+def _named_segments(text: str, names: list[str]) -> list[int]:
+    """The segments a text may name: the one whose whole name it is, or else every one whose
+    name starts with its words ("medium", "medium, detergents and grocery: mixed channels")."""
+    words = _name_words(text)
+    if not words:
+        return []
+    named = [_name_words(name) for name in names]
+    whole = [j for j, name in enumerate(named) if name == words]
+    return whole or [j for j, name in enumerate(named) if name[:len(words)] == words]
+
+
+def _segment_by_name(text: str, names: list[str]) -> int | None:
+    """The one segment a text names, also as the legends write it ("1. medium, ..."); None
+    when it names none. Raises :class:`AnswerFormError` when it fits several, or when its
+    number and its name disagree."""
+    shown = text.strip() if len(text.strip()) <= 60 else f"{text.strip()[:60]}…"
+    numbered = re.match(r"\s*(?:segment\s*)?(\d+)(?:\s*[.:)]\s*|\s+)(\D.*)$", text,
+                        re.IGNORECASE)
+    if numbered and _named_segments(numbered[2], names):
+        number, found = int(numbered[1]), _named_segments(numbered[2], names)
+        if found != [number]:
+            raise AnswerFormError(f"{shown!r} gives a number and a name of different segments: "
+                                  "answer with one of them.")
+        return number
+    found = _named_segments(text, names)
+    if len(found) > 1:
+        raise AnswerFormError(f"{shown!r} starts the names of segments "
+                              f"{', '.join(map(str, found))}: give the number, or enough of "
+                              "the name to tell them apart (see model.names).")
+    return found[0] if found else None
 
 
 def _segment_number(answer: Any, names: list[str]) -> int:
     """The segment an answer gives: its number (1, "1", 1.0, "segment 1", or one value in a
-    list, array or Series) or its name. Raises :class:`AnswerFormError` for anything else."""
+    list, array or Series) or its name, whole or its start. Raises :class:`AnswerFormError`
+    for anything else."""
     what = f"one segment: its number (0 to {len(names) - 1}) or its name"
     if isinstance(answer, pd.DataFrame) and "segment" in answer:
         raise AnswerFormError("that is the whole table that predict gives; answer with its "
@@ -734,15 +1062,18 @@ def _segment_number(answer: Any, names: list[str]) -> int:
         raise AnswerFormError(f"answer with {what}; got {_kind(answer)}.")
     value = leaves[0]
     if isinstance(value, str):
-        named = _named_segment(value, names)
+        named = _segment_by_name(value, names)
         if named is not None:
             return named
         value = re.sub(r"^\s*segment\s*", "", value, flags=re.IGNORECASE)
         if _one_number(value) is None:
             text = leaves[0].strip()
             shown = text if len(text) <= 60 else f"{text[:60]}…"
-            raise AnswerFormError(f"answer with {what}; {shown!r} is neither a number nor the "
-                                  "name of a segment (see model.names).")
+            example = names[0].split(":")[0]
+            raise AnswerFormError(f"{shown!r} is neither a segment number nor a segment's name: "
+                                  f"answer with the number (0 to {len(names) - 1}), the name "
+                                  f"as model.names gives it, or its start, such as "
+                                  f"{example!r}.")
     number = _as_whole_number(value, what)
     if not 0 <= number < len(names):
         raise AnswerFormError(f"there is no segment {number}: answer with a segment number "
@@ -751,23 +1082,29 @@ def _segment_number(answer: Any, names: list[str]) -> int:
 
 
 @checked
-def check_new_customer_segment(answer: Any) -> Feedback:
-    """Exercise 5.1: the segment the model of notebook 5 gives :data:`NEW_CUSTOMER`.
+def check_new_customer_segment(answer: Any, model: Any = None) -> Feedback:
+    """Exercise 5.1: the segment the student's model gives :data:`NEW_CUSTOMER`.
 
-    The segment's number in any natural form (1, "1", 1.0, "segment 1", a one-value list,
-    array or Series) or its name in any letter case and spacing, whole or up to its colon.
+    ``model`` is the model the student fitted (the notebook passes ``model``), or the path it
+    was saved to, so that a student who chose another k is checked against that model; the
+    course's k = 3 model when it is not given. The answer: the segment's number in any
+    natural form (1, "1", 1.0, "segment 1", a one-value list, array or Series) or its name in
+    any letter case and spacing, whole or its start when only one name starts so ("medium",
+    or the name without its channel share).
     """
-    model = _course_model()
+    model = _saved_model(model)
     result = model.predict(pd.DataFrame([NEW_CUSTOMER]))
     right = int(result["segment"].iloc[0])
     given = _segment_number(answer, model.names)
     distances = result[[f"distance_{j}" for j in range(model.k)]].iloc[0]
     if given == right:
-        return _right(f"Segment {right}, '{model.names[right]}': its centre is the nearest "
-                      f"(distance {distances.iloc[right]:.2f} against "
-                      f"{', '.join(f'{d:.2f}' for j, d in enumerate(distances) if j != right)}).")
-    return _wrong(f"segment {given} is at distance {distances.iloc[given]:.2f}; another centre "
-                  "is nearer. Put the customer in a one-row table and use model.predict.")
+        others = ", ".join(f"{d:.2f}" for j, d in enumerate(distances) if j != right)
+        nearest = (f"its centre is the nearest (distance {distances.iloc[right]:.2f} against "
+                   f"{others})" if others else "the only segment")
+        return _right(f"Segment {right}, '{model.names[right]}': {nearest}.")
+    return _wrong(f"segment {given} is at distance {distances.iloc[given]:.2f} in your model "
+                  f"(k = {model.k}); another centre is nearer. Put the customer in a one-row "
+                  "table and use model.predict.")
 
 
 #: The customers of exercise 5.2, by id.
@@ -775,8 +1112,8 @@ EXERCISE_IDS = (10, 20, 30, 40)
 
 
 def _saved_model(model: Any) -> Any:
-    """The model the student saved: the model itself or the path of its file (the course's
-    k = 3 model when none is given)."""
+    """The student's model: the model itself or the path of its file (the course's k = 3
+    model when none is given)."""
     import os
 
     from segmentation.model import ModelFileError, SegmentationModel, load_model
@@ -791,8 +1128,8 @@ def _saved_model(model: Any) -> Any:
         except ModelFileError as exc:
             raise AnswerFormError(f"the saved model cannot be read: {exc.problems[0]} Save it "
                                   "again with model.save(path), then run this cell.") from None
-    raise AnswerFormError("give the saved model as the second argument: the path it was saved "
-                          "to, or the model load_model returned.")
+    raise AnswerFormError("give your model as the second argument, as in the exercise: the "
+                          "model itself, or the path it was saved to.")
 
 
 def _segment_list(answer: Any, count: int) -> list[float]:

@@ -42,6 +42,7 @@ def verdict(check_name, answer):
     assert isinstance(result, Feedback), (check_name, answer, result)
     assert result.message and isinstance(result.message, str)
     assert len(repr(result)) < 600, "a message a student can read"
+    assert exercises.CANNOT_READ not in result.message, "an answer the check did not foresee"
     return result
 
 

@@ -19,6 +19,14 @@ COLUMNS = ["Fresh", "Milk", "Grocery", "Frozen", "Detergents_Paper", "Delicassen
 RIGHT, WRONG, UNANSWERED = "✅ Right.", "❌ Not yet:", "… Not answered yet"
 
 
+def strongest(values):
+    """The most correlated pair of columns of an array, and the correlation table."""
+    corr = np.corrcoef(values, rowvar=False)
+    off = np.where(np.eye(len(COLUMNS), dtype=bool), -np.inf, corr)
+    i, j = np.unravel_index(np.argmax(off), off.shape)
+    return (COLUMNS[i], COLUMNS[j]), pd.DataFrame(corr, index=COLUMNS, columns=COLUMNS)
+
+
 class Data:
     """The course data and the answers to the six exercises, worked out independently."""
 
@@ -27,14 +35,17 @@ class Data:
         self.raw = self.customers[COLUMNS].to_numpy(dtype=float)
         self.total = pd.Series(self.raw.sum(axis=1), index=self.customers.index)
         self.large = int(np.count_nonzero(self.raw.sum(axis=1) >= 60_000))
+        self.large_at_50k = int(np.count_nonzero(self.raw.sum(axis=1) >= 50_000))
         skew = stats.skew(self.raw, axis=0, bias=False)
         self.skew = pd.Series(skew, index=COLUMNS)
-        corr = np.corrcoef(self.raw, rowvar=False)
-        np.fill_diagonal(corr, -np.inf)
-        i, j = np.unravel_index(np.argmax(corr), corr.shape)
-        self.pair = (COLUMNS[i], COLUMNS[j])
-        self.corr = pd.DataFrame(np.corrcoef(self.raw, rowvar=False), index=COLUMNS,
-                                 columns=COLUMNS)
+        oporto = self.raw[(self.customers["Region"] == "Oporto").to_numpy()]
+        self.oporto_skew = pd.Series(stats.skew(oporto, axis=0, bias=False), index=COLUMNS)
+        self.oporto_log_skew = pd.Series(stats.skew(np.log1p(oporto), axis=0, bias=False),
+                                         index=COLUMNS)
+        self.all_pair, self.corr = strongest(self.raw)
+        horeca = self.raw[(self.customers["Channel"] == "Horeca").to_numpy()]
+        self.pair, self.horeca_corr = strongest(np.log1p(horeca))
+        self.horeca_raw_pair, _ = strongest(horeca)
         logs = np.log1p(self.raw)
         q1, q3 = np.percentile(logs, [25, 75], axis=0)
         self.flags = pd.DataFrame((logs < q1 - 1.5 * (q3 - q1)) | (logs > q3 + 1.5 * (q3 - q1)),
@@ -49,10 +60,25 @@ def data():
 
 def test_the_independent_answers_are_the_hand_checked_ones(data):
     """What the tables below rely on, as read off the data once by hand."""
-    assert data.large == 42 and data.outlier_customers == 42
+    assert data.large == 42 and data.large_at_50k == 66 and data.outlier_customers == 42
     assert data.skew.idxmax() == "Delicassen"
-    assert set(data.pair) == {"Grocery", "Detergents_Paper"}
+    assert data.oporto_skew.idxmax() == "Frozen"
+    assert data.oporto_skew.rank(ascending=False)["Grocery"] == 2
+    assert data.oporto_log_skew.abs().idxmax() == "Fresh"
+    assert set(data.all_pair) == {"Grocery", "Detergents_Paper"}
+    assert set(data.pair) == {"Milk", "Grocery"}
+    assert set(data.horeca_raw_pair) == {"Milk", "Delicassen"}
     assert int(data.flags.to_numpy().sum()) == 48
+    # the numbers the messages below quote
+    assert data.oporto_skew.round(2)[["Frozen", "Grocery", "Milk"]].tolist() == [5.49, 3.64, 1.80]
+    assert round(data.oporto_log_skew["Fresh"], 2) == -2.21
+    pairs = data.horeca_corr.where(np.triu(np.ones((6, 6), dtype=bool), 1)).stack().dropna()
+    ranked = pairs.abs().sort_values(ascending=False).index.map(frozenset).tolist()
+    assert len(ranked) == 15
+    assert ranked.index(frozenset({"Grocery", "Detergents_Paper"})) + 1 == 2
+    assert ranked.index(frozenset({"Fresh", "Frozen"})) + 1 == 4
+    assert ranked.index(frozenset({"Milk", "Frozen"})) + 1 == 10
+    assert round(pairs[("Milk", "Grocery")], 2) == 0.60
 
 
 def verdict(feedback):
@@ -97,7 +123,7 @@ TOTAL_CASES = [
     case(total, np.full(440, 1e300), WRONG, "1e+300 larger on average", "huge numbers"),
     case(total, lambda d: np.where(d.total > 60_000, np.inf, d.total), WRONG,
          "every value must be a number", "infinite values"),
-    case(total, None, WRONG, id="None"),
+    case(total, None, WRONG, "your answer is None", "None"),
     case(total, {"total": 1}, WRONG, "got dict", "dict"),
     case(total, True, WRONG, "one total per customer", "bool"),
     case(total, math.nan, WRONG, "one total per customer", "NaN"),
@@ -116,34 +142,40 @@ def test_check_total_spending(data, check, answer, expected, phrase):
 large = exercises.check_large_by_hand
 
 LARGE_CASES = [
-    case(large, lambda d: d.large, RIGHT, "42 of 440", "int"),
-    case(large, lambda d: np.int64(d.large), RIGHT, id="np.int64"),
-    case(large, lambda d: (d.total >= 60_000).sum(), RIGHT, id="a summed bool Series"),
-    case(large, 42.0, RIGHT, id="42.0"),
-    case(large, "42", RIGHT, id="'42'"),
-    case(large, " 42 ", RIGHT, id="' 42 '"),
-    case(large, [42], RIGHT, id="one-value list"),
-    case(large, pd.Series([42]), RIGHT, id="one-value Series"),
-    case(large, np.array([42.0]), RIGHT, id="one-value array"),
-    case(large, lambda d: d.total >= 60_000, WRONG, "count the True values with .sum()",
+    case(large, lambda d: d.large_at_50k, RIGHT, "66 of 440", "int"),
+    case(large, lambda d: d.large_at_50k, RIGHT, "changes the grade of 24", "says what moved"),
+    case(large, lambda d: np.int64(d.large_at_50k), RIGHT, id="np.int64"),
+    case(large, lambda d: (d.total >= 50_000).sum(), RIGHT, id="a summed bool Series"),
+    case(large, 66.0, RIGHT, id="66.0"),
+    case(large, "66", RIGHT, id="'66'"),
+    case(large, " 66 ", RIGHT, id="' 66 '"),
+    case(large, [66], RIGHT, id="one-value list"),
+    case(large, pd.Series([66]), RIGHT, id="one-value Series"),
+    case(large, np.array([66.0]), RIGHT, id="one-value array"),
+    case(large, lambda d: d.total >= 50_000, WRONG, "count the True values with .sum()",
          "an unsummed bool Series"),
-    case(large, 250, WRONG, "medium and large together", "medium and large"),
-    case(large, 398, WRONG, "below 60,000", "the others"),
-    case(large, 208, WRONG, "number of medium customers", "medium only"),
-    case(large, 190, WRONG, "number of small customers", "small only"),
-    case(large, 41, WRONG, "at least 60,000", "off by one"),
-    case(large, 42.5, WRONG, "42.5 is not whole", "not whole"),
+    case(large, lambda d: (d.total >= 50_000).tolist(), WRONG, "count the True values",
+         "a list of True/False"),
+    case(large, lambda d: d.customers[d.total >= 50_000], WRONG, "count its rows with len",
+         "the large customers' table"),
+    case(large, lambda d: d.customers["id"][d.total >= 50_000].tolist(), WRONG,
+         "a list of values; answer with a number of customers: count them", "their ids"),
+    case(large, 42, WRONG, "the usual line of 60,000", "the count printed above"),
+    case(large, 24, WRONG, "between 50,000 and 60,000", "only the newly large"),
+    case(large, 374, WRONG, "below 50,000", "the others"),
+    case(large, 250, WRONG, "medium and large", "from 25,000 up"),
+    case(large, 65, WRONG, "at least 50,000", "off by one"),
+    case(large, 66.5, WRONG, "66.5 is not whole", "not whole"),
     case(large, -3, WRONG, "between 0 and 440", "negative"),
     case(large, 1e300, WRONG, "between 0 and 440", "huge float"),
     case(large, 10**400, WRONG, "answer with a number of customers", "too large for a float"),
-    case(large, None, WRONG, id="None"),
-    case(large, {"large": 42}, WRONG, "got dict", "dict"),
-    case(large, lambda d: d.customers, WRONG, "not a table of 440 rows", "DataFrame"),
+    case(large, None, WRONG, "your answer is None", "None"),
+    case(large, {"large": 66}, WRONG, "got dict", "dict"),
+    case(large, lambda d: d.customers, WRONG, "that is a table", "DataFrame"),
     case(large, True, WRONG, "got bool", "bool"),
     case(large, math.nan, WRONG, "got float nan", "NaN"),
-    case(large, "forty-two", WRONG, "got str", "words"),
+    case(large, "sixty-six", WRONG, "got str", "words"),
 ]
-
 
 @pytest.mark.parametrize(("check", "answer", "expected", "phrase"), LARGE_CASES)
 def test_check_large_by_hand(data, check, answer, expected, phrase):
@@ -160,7 +192,13 @@ KIND_CASES = [
     case(kind, "Clustering", RIGHT, NO_LABEL, "Clustering"),
     case(kind, "  CLUSTERING ", RIGHT, NO_LABEL, "capitals and spaces"),
     case(kind, "unsupervised learning", RIGHT, NO_LABEL, "unsupervised learning"),
+    case(kind, "non-supervised learning", RIGHT, NO_LABEL, "non-supervised"),
+    case(kind, "Non supervised", RIGHT, NO_LABEL, "non supervised"),
+    case(kind, "unsupervised classification", RIGHT, "another name for clustering",
+         "unsupervised classification"),
     case(kind, "聚类", RIGHT, NO_LABEL, "聚类"),
+    case(kind, "非监督学习", RIGHT, NO_LABEL, "非监督学习"),
+    case(kind, "无监督分类", RIGHT, "another name for clustering", "无监督分类"),
     case(kind, "a clustering problem", RIGHT, NO_LABEL, "a clustering problem"),
     case(kind, "cluster analysis", RIGHT, NO_LABEL, "cluster analysis"),
     case(kind, "clustering (no labels)", RIGHT, NO_LABEL, "a reason with 'no' in it"),
@@ -168,24 +206,36 @@ KIND_CASES = [
          "not clustering, classification"),
     case(kind, "It is not a clustering problem", WRONG, "not clustering", "not a clustering"),
     case(kind, "non-clustering", WRONG, "not clustering", "non-clustering"),
+    case(kind, "not unsupervised", WRONG, "not clustering", "not unsupervised"),
     case(kind, "不是聚类", WRONG, "not clustering", "不是聚类"),
+    case(kind, "不是非监督", WRONG, "not clustering", "不是非监督"),
     case(kind, "clustering or classification", WRONG, "another kind", "two kinds"),
+    case(kind, "unsupervised classification or regression", WRONG, "another kind",
+         "a synonym and another kind"),
     case(kind, "semi-supervised clustering", WRONG, "another kind", "semi-supervised"),
     case(kind, "classification", WRONG, "no such label", "classification"),
     case(kind, "Supervised learning", WRONG, "no such label", "supervised"),
+    case(kind, "supervised classification", WRONG, "no such label", "supervised classification"),
     case(kind, "regression", WRONG, "no such label", "regression"),
     case(kind, "not classification", WRONG, "rather than what it is not", "only a denial"),
     case(kind, "k-means", WRONG, "k-means is a method", "the method"),
     case(kind, "segmentation", WRONG, "right group attached", "the question again"),
     case(kind, "", WRONG, "between the quotes", "empty"),
-    case(kind, None, WRONG, id="None"),
-    case(kind, {"kind": "clustering"}, WRONG, "as a string", "dict"),
-    case(kind, ["clustering"], WRONG, "as a string", "list"),
-    case(kind, True, WRONG, "as a string", "bool"),
-    case(kind, math.nan, WRONG, "as a string", "NaN"),
-    case(kind, 3, WRONG, "as a string", "number"),
+    case(kind, None, WRONG, "your answer is None", "None"),
+    case(kind, {"kind": "clustering"}, WRONG, "as text in quotes", "dict"),
+    case(kind, ["clustering"], WRONG, "as text in quotes", "list"),
+    case(kind, True, WRONG, "as text in quotes", "bool"),
+    case(kind, math.nan, WRONG, "as text in quotes", "NaN"),
+    case(kind, 3, WRONG, "as text in quotes", "number"),
 ]
 
+
+@pytest.mark.parametrize("answer", [3, "", ["clustering"]])
+def test_check_problem_type_gives_no_wrong_answer_as_an_example(answer):
+    """A form message shows where to write, not a kind of problem (once it showed
+    "regression", a wrong answer, as the example)."""
+    message = exercises.check_problem_type(answer).message.lower()
+    assert not any(kind in message for kind in ("regression", "classification", "cluster"))
 
 @pytest.mark.parametrize(("check", "answer", "expected", "phrase"), KIND_CASES)
 def test_check_problem_type(data, check, answer, expected, phrase):
@@ -197,33 +247,45 @@ def test_check_problem_type(data, check, answer, expected, phrase):
 skewed = exercises.check_most_skewed
 ONE_NAME = "answer with one column name"
 
+OPORTO = "among the customers of Oporto (raw values)"
+
 SKEW_CASES = [
-    case(skewed, lambda d: d.skew.idxmax(), RIGHT, "skewness 11.2", "idxmax"),
-    case(skewed, lambda d: d.customers[COLUMNS].skew().idxmax(), RIGHT, id="pandas idxmax"),
-    case(skewed, "Delicassen", RIGHT, id="the name"),
-    case(skewed, "delicassen", RIGHT, id="lower case"),
-    case(skewed, " DELICASSEN ", RIGHT, id="capitals and spaces"),
-    case(skewed, "Delicatessen", RIGHT, id="the usual spelling"),
-    case(skewed, ["Delicassen"], RIGHT, id="one-name list"),
-    case(skewed, pd.Series(["Delicassen"]), RIGHT, id="one-name Series"),
-    case(skewed, np.array(["Delicassen"]), RIGHT, id="one-name array"),
-    case(skewed, lambda d: d.skew.nlargest(1).index, RIGHT, id="nlargest(1).index"),
-    case(skewed, lambda d: d.skew.nlargest(1), RIGHT, id="nlargest(1)"),
-    case(skewed, "Fresh", WRONG, "Fresh has skewness 2.6", "Fresh"),
-    case(skewed, "frozen", WRONG, "Frozen has skewness 5.9", "frozen"),
+    case(skewed, lambda d: d.oporto_skew.idxmax(), RIGHT, "skewness 5.49", "idxmax"),
+    case(skewed, "Frozen", RIGHT, "60,869 m.u.", "the name"),
+    case(skewed, lambda d: d.customers[d.customers["Region"] == "Oporto"][COLUMNS].skew()
+         .idxmax(), RIGHT, id="pandas idxmax"),
+    case(skewed, "frozen", RIGHT, id="lower case"),
+    case(skewed, " FROZEN ", RIGHT, id="capitals and spaces"),
+    case(skewed, "Frozen.", RIGHT, id="a full stop"),
+    case(skewed, "'Frozen'", RIGHT, id="quotes inside the string"),
+    case(skewed, "冷冻类", RIGHT, id="the field table's Chinese name"),
+    case(skewed, ["Frozen"], RIGHT, id="one-name list"),
+    case(skewed, pd.Series(["Frozen"]), RIGHT, id="one-name Series"),
+    case(skewed, np.array(["Frozen"]), RIGHT, id="one-name array"),
+    case(skewed, lambda d: d.oporto_skew.nlargest(1).index, RIGHT, id="nlargest(1).index"),
+    case(skewed, lambda d: d.oporto_skew.nlargest(1), RIGHT, id="nlargest(1)"),
+    case(skewed, "Delicassen", WRONG, "over all 440 customers", "all customers' answer"),
+    case(skewed, "Delicatessen", WRONG, "the 47 customers of Oporto only", "the usual spelling"),
+    case(skewed, "熟食类", WRONG, "over all 440 customers", "all customers', in Chinese"),
+    case(skewed, "Grocery", WRONG, f"Grocery has skewness 3.64 {OPORTO}, the second largest",
+         "the runner-up"),
+    case(skewed, "Milk", WRONG, "Milk has skewness 1.80", "Milk"),
+    case(skewed, "Milk", WRONG, "the 5th largest of the six", "Milk's rank"),
+    case(skewed, "Fresh", WRONG, "the smallest of the six", "the least skewed"),
+    case(skewed, "Fresh", WRONG, "-2.21, the largest in size, but the task asks for the raw",
+         "the log scale's leader"),
     case(skewed, "detergents paper", WRONG, "Detergents_Paper has skewness", "spaced name"),
     case(skewed, "Channel", WRONG, ONE_NAME, "a label column"),
-    case(skewed, lambda d: d.skew, WRONG, ".idxmax()", "the whole skewness Series"),
+    case(skewed, lambda d: d.oporto_skew, WRONG, ".idxmax()", "the whole skewness Series"),
     case(skewed, ["Fresh", "Milk"], WRONG, ONE_NAME, "two names"),
-    case(skewed, None, WRONG, id="None"),
-    case(skewed, {"Delicassen": 11.2}, WRONG, ONE_NAME, "dict"),
+    case(skewed, None, WRONG, "your answer is None", "None"),
+    case(skewed, {"Frozen": 5.5}, WRONG, ONE_NAME, "dict"),
     case(skewed, lambda d: d.customers, WRONG, "a table of 440 rows", "DataFrame"),
     case(skewed, True, WRONG, ONE_NAME, "bool"),
     case(skewed, math.nan, WRONG, ONE_NAME, "NaN"),
-    case(skewed, 11.15, WRONG, ONE_NAME, "the skewness instead of the name"),
-    case(skewed, "the delicatessen column", WRONG, ONE_NAME, "words"),
+    case(skewed, 5.49, WRONG, ONE_NAME, "the skewness instead of the name"),
+    case(skewed, "the frozen column", WRONG, ONE_NAME, "words"),
 ]
-
 
 @pytest.mark.parametrize(("check", "answer", "expected", "phrase"), SKEW_CASES)
 def test_check_most_skewed(data, check, answer, expected, phrase):
@@ -237,41 +299,73 @@ TWO_NAMES = "answer with two column names"
 
 
 def stacked(d):
-    return d.corr.where(~np.eye(len(COLUMNS), dtype=bool)).stack()
+    return d.horeca_corr.where(~np.eye(len(COLUMNS), dtype=bool)).stack()
 
+
+HORECA = "among the 298 Horeca customers (log spending)"
+NOT_NAMES = "in quotes"
 
 PAIR_CASES = [
-    case(pair, lambda d: d.pair, RIGHT, "correlation 0.92", "tuple"),
+    case(pair, lambda d: d.pair, RIGHT, f"correlation 0.60 {HORECA}", "tuple"),
     case(pair, lambda d: stacked(d).idxmax(), RIGHT, id="stack().idxmax()"),
     case(pair, lambda d: stacked(d).nlargest(1), RIGHT, id="stack().nlargest(1)"),
     case(pair, lambda d: stacked(d).nlargest(2), RIGHT, id="the pair both ways"),
     case(pair, lambda d: stacked(d).nlargest(1).index, RIGHT, id="a MultiIndex"),
-    case(pair, ("Detergents_Paper", "Grocery"), RIGHT, id="other order"),
-    case(pair, ["grocery", "DETERGENTS_PAPER"], RIGHT, id="list, any case"),
-    case(pair, {"Grocery", "Detergents_Paper"}, RIGHT, id="set"),
-    case(pair, np.array(["Grocery", "Detergents_Paper"]), RIGHT, id="array"),
-    case(pair, pd.Series(["Grocery", "Detergents_Paper"]), RIGHT, id="Series"),
-    case(pair, ("Grocery", "Detergents_Paper", 0.92), RIGHT, id="with the correlation"),
-    case(pair, "Grocery and Detergents_Paper", RIGHT, id="a sentence"),
-    case(pair, "grocery / detergents paper", RIGHT, id="a slash and spaces"),
-    case(pair, "Grocery-Detergents_Paper", RIGHT, id="a hyphen"),
-    case(pair, ("Milk", "Grocery"), WRONG, "Grocery and Milk have correlation 0.73", "second"),
-    case(pair, "Fresh and Frozen", WRONG, "Fresh and Frozen have correlation 0.35", "text"),
+    case(pair, ("Grocery", "Milk"), RIGHT, id="other order"),
+    case(pair, ["milk", "GROCERY"], RIGHT, id="list, any case"),
+    case(pair, {"Grocery", "Milk"}, RIGHT, id="set"),
+    case(pair, np.array(["Milk", "Grocery"]), RIGHT, id="array"),
+    case(pair, pd.Series(["Milk", "Grocery"]), RIGHT, id="Series"),
+    case(pair, ("Milk", "Grocery", 0.60), RIGHT, id="with the correlation"),
+    case(pair, ("Milk", "Grocery", "0.60"), RIGHT, id="with the correlation as text"),
+    case(pair, ("Milk", "Grocery", 0.6), RIGHT, id="the correlation to 1 decimal"),
+    case(pair, lambda d: ("Milk", "Grocery", d.horeca_corr.loc["Milk", "Grocery"]), RIGHT,
+         id="with the computed correlation"),
+    case(pair, lambda d: pd.Series({"column": "Milk", "with": "Grocery",
+                                    "correlation": d.horeca_corr.loc["Milk", "Grocery"]}),
+         RIGHT, id="a row of strongest_correlations"),
+    case(pair, "Milk and Grocery", RIGHT, id="a sentence"),
+    case(pair, "Milk and Grocery (0.60)", RIGHT, id="a sentence with the correlation"),
+    case(pair, "grocery / milk", RIGHT, id="a slash"),
+    case(pair, "Milk-Grocery", RIGHT, id="a hyphen"),
+    case(pair, "奶制品和杂货", RIGHT, id="the Chinese names"),
+    case(pair, ("Milk", "Grocery", 0.5), WRONG, "the right pair, but their correlation",
+         "a wrong correlation"),
+    case(pair, ("Milk", "Grocery", "0.5"), WRONG, "is 0.60, not 0.5", "a wrong one as text"),
+    case(pair, ("Grocery", "Detergents_Paper"), WRONG, "lead over all customers",
+         "the printed pair"),
+    case(pair, ("Grocery", "Detergents_Paper"), WRONG, "0.57, the second strongest of the 15",
+         "the printed pair's rank"),
+    case(pair, ("Grocery", "Detergents_Paper", 0.92), WRONG, "lead over all customers",
+         "the printed pair with its correlation"),
+    case(pair, ("Grocery", "Detergents_Paper", "0.92"), WRONG, "lead over all customers",
+         "the printed pair with its correlation as text"),
+    case(pair, ("Milk", "Delicassen"), WRONG, "lead on the raw spending", "raw, not log"),
+    case(pair, "Fresh and Frozen", WRONG, f"Fresh and Frozen have correlation 0.38 {HORECA}, "
+         "the 4th strongest of the 15 pairs", "text"),
+    case(pair, ("Milk", "Frozen"), WRONG, "the 10th strongest", "a weak pair"),
     case(pair, ("Milk", "Milk"), WRONG, "with itself", "one column twice"),
-    case(pair, "Milk", WRONG, "got 1: Milk", "one name"),
-    case(pair, ("Grocery", "Detergents_Paper", "Milk"), WRONG, "got 3", "three names"),
+    case(pair, ("Grocery", "Grocery", "Milk"), WRONG, "Grocery appears twice", "a name twice"),
+    case(pair, "Milk", WRONG, "got 1 column name: Milk", "one name"),
+    case(pair, ("Grocery", "Milk", "Fresh"), WRONG, "got 3 column names", "three names"),
+    case(pair, ("Milk", "Grocery", 0.6, 0.7), WRONG, "at most one number", "two numbers"),
     case(pair, ("Grocery", "Channel"), WRONG, "'Channel' is not a spending column", "label"),
+    case(pair, "Grocery and Detergent", WRONG, "'Detergent' is not a spending column",
+         "a misspelt name in a text"),
+    case(pair, "not Grocery and Detergents_Paper", WRONG, "says 'not'", "a denial"),
+    case(pair, ("Milk", 5), WRONG, "5 is not a column name", "a name and a number"),
+    case(pair, (2, 4), WRONG, "2 and 4 are not column names", "two numbers"),
+    case(pair, ("Grocery", None), WRONG, "None is not a column name", "a name and None"),
+    case(pair, [True, False], WRONG, "True and False are not column names", "bools"),
     case(pair, lambda d: stacked(d), WRONG, "one correlation per pair", "every pair"),
-    case(pair, lambda d: d.corr, WRONG, ".stack().idxmax()", "the correlation table"),
-    case(pair, None, WRONG, id="None"),
-    case(pair, {"Grocery": "Detergents_Paper"}, WRONG, "got dict", "dict"),
-    case(pair, True, WRONG, TWO_NAMES, "bool"),
-    case(pair, math.nan, WRONG, TWO_NAMES, "NaN"),
-    case(pair, 0.92, WRONG, TWO_NAMES, "the correlation only"),
-    case(pair, "the two that move together", WRONG, TWO_NAMES, "words"),
-    case(pair, [True, False], WRONG, TWO_NAMES, "bools"),
+    case(pair, lambda d: d.horeca_corr, WRONG, ".stack().idxmax()", "the correlation table"),
+    case(pair, None, WRONG, "your answer is None", "None"),
+    case(pair, {"Milk": "Grocery"}, WRONG, "got dict", "dict"),
+    case(pair, True, WRONG, NOT_NAMES, "bool"),
+    case(pair, math.nan, WRONG, NOT_NAMES, "NaN"),
+    case(pair, 0.60, WRONG, "0.6 is not a column name", "the correlation only"),
+    case(pair, "the two that move together", WRONG, "names no spending column", "words"),
 ]
-
 
 @pytest.mark.parametrize(("check", "answer", "expected", "phrase"), PAIR_CASES)
 def test_check_strongest_pair(data, check, answer, expected, phrase):
@@ -303,9 +397,15 @@ OUTLIER_CASES = [
     case(outliers, 441, WRONG, "between 0 and 440", "more than there are"),
     case(outliers, 1e300, WRONG, "between 0 and 440", "huge"),
     case(outliers, 4.2, WRONG, "not whole", "not whole"),
-    case(outliers, None, WRONG, id="None"),
+    case(outliers, None, WRONG, "your answer is None", "None"),
     case(outliers, {"n": 42}, WRONG, "got dict", "dict"),
-    case(outliers, lambda d: d.customers, WRONG, "not a table of 440 rows", "DataFrame"),
+    case(outliers, lambda d: d.customers[d.flags.any(axis=1).to_numpy()], WRONG,
+         "that is a table; answer with a number of customers: count its rows with len(...).",
+         "the outlying customers' table"),
+    case(outliers, lambda d: d.customers["id"][d.flags.any(axis=1).to_numpy()].tolist(), WRONG,
+         "that is a list of values; answer with a number of customers: count them",
+         "their ids"),
+    case(outliers, lambda d: d.customers, WRONG, "that is a table", "DataFrame"),
     case(outliers, True, WRONG, "got bool", "bool"),
     case(outliers, math.nan, WRONG, "got float nan", "NaN"),
     case(outliers, "about forty", WRONG, "got str", "words"),
@@ -317,6 +417,19 @@ def test_check_outlier_customers(data, check, answer, expected, phrase):
     run(data, check, answer, expected, phrase)
 
 
+@pytest.mark.parametrize(("check", "things", "count"), [
+    (large, lambda d: d.customers[d.total >= 50_000], 66),
+    (large, lambda d: d.customers["id"][d.total >= 50_000].tolist(), 66),
+    (outliers, lambda d: d.customers[d.flags.any(axis=1).to_numpy()], 42),
+    (outliers, lambda d: d.customers["id"][d.flags.any(axis=1).to_numpy()], 42),
+], ids=["1.2 table", "1.2 ids", "2.3 table", "2.3 ids"])
+def test_a_count_exercise_does_not_give_its_count_away(data, check, things, count):
+    """The things to count, handed in uncounted, are told how to count them, not how many
+    there are."""
+    message = check(things(data)).message
+    assert "len(...)" in message and str(count) not in message
+
+
 def test_raw_scale_outliers_are_the_108_the_check_names(data):
     """The raw-scale count the check recognises, worked out independently."""
     q1, q3 = np.percentile(data.raw, [25, 75], axis=0)
@@ -326,8 +439,8 @@ def test_raw_scale_outliers_are_the_108_the_check_names(data):
 
 @pytest.mark.parametrize("check", [total, large, kind, skewed, pair, outliers])
 def test_a_right_answer_is_true_and_a_wrong_one_false(data, check):
-    right = {total: data.total, large: data.large, kind: "clustering",
-             skewed: "Delicassen", pair: data.pair, outliers: data.outlier_customers}[check]
+    right = {total: data.total, large: data.large_at_50k, kind: "clustering",
+             skewed: "Frozen", pair: data.pair, outliers: data.outlier_customers}[check]
     assert check(right) and check(right).answered
     wrong = check("not an answer")
     assert not wrong and wrong.answered
