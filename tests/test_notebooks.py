@@ -43,6 +43,9 @@ def test_notebook_shape(path):
     for link in re.findall(r"\]\(([^)]+\.ipynb)\)", first + last):
         assert (NOTEBOOKS / link).is_file(), link
     assert len(exercises(notebook)) >= 2
+    for _, check_line, solution in exercises(notebook):
+        # pasted over the whole exercise cell, a solution still shows the verdict
+        assert solution.strip().splitlines()[-1] == check_line, solution
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
