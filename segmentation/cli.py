@@ -109,7 +109,8 @@ def _fit(args: argparse.Namespace) -> int:
                                   algorithm=args.algorithm, random_state=args.seed,
                                   n_init=args.n_init, source=Path(args.data).name)
     model.save(output)
-    print(f"Fitted {model.k} segments on {len(customers):,} customers of {args.data}; "
+    print(f"Fitted {model.k} segment{'s' if model.k != 1 else ''} on {len(customers):,} "
+          f"customers of {args.data}; "
           f"saved the model to {output}.")
     print(model.describe()[["name", "customers"]].to_string())
     if model.evaluation is not None:
@@ -119,10 +120,28 @@ def _fit(args: argparse.Namespace) -> int:
 
 def _model_and_customers(args: argparse.Namespace) -> tuple[Path, Any, pd.DataFrame]:
     """The checked output path, the loaded model and the checked customers of a command."""
-    from segmentation.model import load_model
-
     output = _output(args.output, args.model, args.data)
-    return output, load_model(args.model), _read(args.data, max_spending=args.max_spending)
+    return output, _load_model(args), _read(args.data, max_spending=args.max_spending)
+
+
+def _load_model(args: argparse.Namespace) -> Any:
+    """The model of a command; a file that is no model at all gets advice on the arguments."""
+    from segmentation.model import ModelFileError, load_model
+
+    try:
+        return load_model(args.model)
+    except ModelFileError as exc:
+        if exc.kind not in ("table", "not a model"):
+            raise
+        hint = (f"`segmentation {args.command}` expects a model first: the .json file saved by "
+                "`segmentation fit`; then the customers' CSV file.")
+        if exc.kind == "table" and Path(args.data).suffix.lower() == ".json":
+            hint += (" The two arguments look swapped; try: segmentation "
+                     f"{args.command} {args.data} {args.model} -o {args.output}")
+        elif exc.kind == "table":
+            hint += (" This one is a table of customers; give the model first: segmentation "
+                     f"{args.command} MODEL.json {args.model} -o {args.output}")
+        raise ModelFileError(exc.path, exc.problems, hint, kind=exc.kind) from None
 
 
 def _predict(args: argparse.Namespace) -> int:

@@ -24,8 +24,10 @@ loading a file runs no code from it.
  'small, frozen and fresh: mostly Horeca (99%)']
 >>> model.evaluation.sizes
 (143, 82, 215)
+>>> round(model.evaluation.silhouette, 3)
+0.259
 >>> silhouette_reading(model.evaluation.silhouette)
-'weak structure, possibly artificial'
+'weak structure, possibly artificial (on the border of no substantial structure)'
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import hashlib
 import json
 import math
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -78,12 +81,17 @@ MOSTLY = 2 / 3
 CHANNEL_WORDS = ("mostly Retail", "mostly Horeca", "mixed channels")
 
 #: Kaufman and Rousseeuw's reading of an average silhouette (Finding Groups in Data, 1990,
-#: ch. 2): the lowest value of each band, to two decimals as the scale is written.
-SILHOUETTE_SCALE = ((0.71, "strong structure"), (0.51, "reasonable structure"),
-                    (0.26, "weak structure, possibly artificial"),
+#: ch. 2): the lower edge of each band and its reading. The bands cover -1 to 1 without a gap;
+#: each starts at its lower edge (0.50 is reasonable), and the value is read unrounded.
+SILHOUETTE_SCALE = ((0.70, "strong structure"), (0.50, "reasonable structure"),
+                    (0.25, "weak structure, possibly artificial"),
                     (-1.0, "no substantial structure"))
-SILHOUETTE_SCALE_TEXT = ("Kaufman and Rousseeuw: 0.71 to 1 strong, 0.51 to 0.70 reasonable, "
-                         "0.26 to 0.50 weak, 0.25 or less none")
+SILHOUETTE_SCALE_TEXT = ("Kaufman and Rousseeuw: 0.70 to 1 strong, 0.50 to 0.70 reasonable, "
+                         "0.25 to 0.50 weak, below 0.25 none; an edge belongs to the band above it")
+#: A silhouette this close to a band's edge (or closer) is read as on the border of the next
+#: band: another sample of customers could put it on the other side (on the course data, k = 3,
+#: the silhouette of a random half of the customers varies with a standard deviation of 0.013).
+SILHOUETTE_BORDER = 0.01
 
 #: Above this many customers, the silhouette (which compares every pair) and the seed
 #: stability are measured on a seeded sample of this size.
@@ -91,10 +99,17 @@ EVALUATION_SAMPLE = 10_000
 
 
 class ModelFileError(ValueError):
-    """A model file that cannot be used; the message says why and what to do."""
+    """A model file that cannot be used; the message says why and what to do.
 
-    def __init__(self, path: str, problems: Sequence[str], hint: str) -> None:
-        self.path, self.problems, self.hint = path, list(problems), hint
+    ``kind`` says which sort of file it was, for a program that words its own advice (the
+    command line does): ``"table"`` for a CSV table given where a model goes, ``"not a
+    model"`` for any other file that is no model at all, ``"unusable"`` for the rest (a
+    missing, damaged or newer model file).
+    """
+
+    def __init__(self, path: str, problems: Sequence[str], hint: str, *,
+                 kind: str = "unusable") -> None:
+        self.path, self.problems, self.hint, self.kind = path, list(problems), hint, kind
         lines = [f"{path} cannot be used as a segmentation model:"]
         lines += [f"  - {p}" for p in self.problems]
         lines.append(hint)
@@ -105,12 +120,49 @@ class ModelInputError(ValueError):
     """A customer table that a model cannot segment (a column missing, a bad value)."""
 
 
+def silhouette_band(value: float | None) -> tuple[str, str | None]:
+    """The band of Kaufman and Rousseeuw's scale an average silhouette falls in, and the
+    neighbouring band when the value is within :data:`SILHOUETTE_BORDER` of their edge.
+
+    Parameters
+    ----------
+    value : float or None
+        An average silhouette, from -1 to 1; None (or NaN) when it is not defined, as for a
+        single segment.
+
+    Returns
+    -------
+    tuple of (str, str or None)
+        The band's reading (see :data:`SILHOUETTE_SCALE`) and the neighbouring band's, or None
+        when the value is not near an edge.
+
+    >>> silhouette_band(0.2585)
+    ('weak structure, possibly artificial', 'no substantial structure')
+    >>> silhouette_band(0.4)
+    ('weak structure, possibly artificial', None)
+    """
+    if value is None or math.isnan(value):
+        return "not defined (it needs at least two segments)", None
+    if not -1 <= value <= 1:
+        raise ValueError(f"a silhouette lies between -1 and 1; got {value}.")
+    band = next(j for j, (lowest, _) in enumerate(SILHOUETTE_SCALE) if value >= lowest)
+    # 1e-9: 0.26 - 0.25 is 0.01000000000000001 in binary floating point, yet 0.01 away.
+    near = SILHOUETTE_BORDER + 1e-9
+    neighbour = None
+    if band + 1 < len(SILHOUETTE_SCALE) and value - SILHOUETTE_SCALE[band][0] <= near:
+        neighbour = SILHOUETTE_SCALE[band + 1][1]
+    elif band > 0 and SILHOUETTE_SCALE[band - 1][0] - value <= near:
+        neighbour = SILHOUETTE_SCALE[band - 1][1]
+    return SILHOUETTE_SCALE[band][1], neighbour
+
+
 def silhouette_reading(value: float | None) -> str:
     """What an average silhouette says of a segmentation, on Kaufman and Rousseeuw's scale.
 
-    The value is read to two decimals, as the scale is written (:data:`SILHOUETTE_SCALE`):
-    0.71 to 1 strong structure, 0.51 to 0.70 reasonable, 0.26 to 0.50 weak and possibly
-    artificial, 0.25 or less no substantial structure.
+    The value is read as it is, not rounded: 0.70 to 1 strong structure, 0.50 to 0.70
+    reasonable, 0.25 to 0.50 weak and possibly artificial, below 0.25 no substantial
+    structure (an edge belongs to the band above it). Within :data:`SILHOUETTE_BORDER` of an
+    edge, the reading says so: the value is on the border of the next band.
 
     Parameters
     ----------
@@ -123,15 +175,13 @@ def silhouette_reading(value: float | None) -> str:
     str
         The reading, such as ``"weak structure, possibly artificial"``.
 
-    >>> silhouette_reading(0.26), silhouette_reading(0.25)
-    ('weak structure, possibly artificial', 'no substantial structure')
+    >>> silhouette_reading(0.4)
+    'weak structure, possibly artificial'
+    >>> silhouette_reading(0.2585)
+    'weak structure, possibly artificial (on the border of no substantial structure)'
     """
-    if value is None or math.isnan(value):
-        return "not defined (it needs at least two segments)"
-    if not -1 <= value <= 1:
-        raise ValueError(f"a silhouette lies between -1 and 1; got {value}.")
-    rounded = round(float(value), 2)
-    return next(reading for lowest, reading in SILHOUETTE_SCALE if rounded >= lowest)
+    band, neighbour = silhouette_band(value)
+    return band if neighbour is None else f"{band} (on the border of {neighbour})"
 
 
 @dataclass(frozen=True)
@@ -432,13 +482,21 @@ def load_model(path: str | PathLike[str]) -> SegmentationModel:
                              "Check that it exists and that you may read it.") from None
     except UnicodeDecodeError:
         raise ModelFileError(name, ["the file is not text (a model file is JSON)."],
-                             _HINT_NOT_MODEL) from None
+                             _HINT_NOT_MODEL, kind="not a model") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ModelFileError(name, [(f"the file is not valid JSON: {exc.msg} at line "
-                                    f"{exc.lineno}, column {exc.colno}.")],
-                             _HINT_DAMAGED) from None
+        problem = (f"the file is not valid JSON: {exc.msg} at line {exc.lineno}, column "
+                   f"{exc.colno}.")
+        first = text.lstrip().partition("\n")[0].strip()
+        if first.startswith("{"):       # a model file cut short or edited: it began as one
+            raise ModelFileError(name, [problem], _HINT_DAMAGED) from None
+        if len(re.split(r"[,;\t]", first)) > 1:
+            shown = first if len(first) <= 60 else f"{first[:60]}…"
+            raise ModelFileError(name, [(f"it is not a model file: it looks like a CSV table "
+                                         f"(first line: {shown!r}).")],
+                                 _HINT_NOT_MODEL, kind="table") from None
+        raise ModelFileError(name, [problem], _HINT_NOT_MODEL, kind="not a model") from None
     return SegmentationModel.from_dict(data, name)
 
 
@@ -750,7 +808,7 @@ def _check_envelope(data: Any, path: str) -> None:
     """Is this a model file at all, of a format we read, unchanged since it was saved?"""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ModelFileError(path, [(f"it is JSON, but not a model file (no \"format\": "
-                                    f"\"{FORMAT}\").")], _HINT_NOT_MODEL)
+                                    f"\"{FORMAT}\").")], _HINT_NOT_MODEL, kind="not a model")
     version = data.get("format_version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise ModelFileError(path, [f"its format_version is {version!r}, not a version number."],

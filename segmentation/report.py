@@ -24,6 +24,8 @@ from segmentation.model import (
     NAMING_INDEX,
     SILHOUETTE_SCALE_TEXT,
     SegmentationModel,
+    data_checksum,
+    silhouette_band,
     silhouette_reading,
 )
 from segmentation.plots import cluster_colour
@@ -33,7 +35,8 @@ def segment_summary(model: SegmentationModel, customers: pd.DataFrame,
                     segments: np.ndarray | None = None) -> pd.DataFrame:
     """Per segment of ``customers`` as the model segments them (``segments``, if already
     predicted): name, customers, their share, mean total spending, the share of Retail
-    customers (if Channel is known) and mean spending per category (m.u.)."""
+    customers among those whose Channel is known (if the table has a Channel column) and mean
+    spending per category (m.u.)."""
     if segments is None:
         segments = model.predict(customers)["segment"].to_numpy()
     profile = segment_profile(customers, segments).reindex(range(model.k))
@@ -46,7 +49,8 @@ def segment_summary(model: SegmentationModel, customers: pd.DataFrame,
         "mean total": totals.groupby(segments).mean().reindex(range(model.k)),
     })
     if "Channel" in customers:
-        retail = pd.Series(np.asarray(customers["Channel"] == "Retail"))
+        channel = pd.Series(np.asarray(customers["Channel"], dtype=object))
+        retail = (channel == "Retail").astype(float).where(channel.notna())
         table["Retail share"] = retail.groupby(segments).mean().reindex(range(model.k))
     table = pd.concat([table, profile[list(model.features)]], axis=1)
     table.index.name = "segment"
@@ -55,9 +59,16 @@ def segment_summary(model: SegmentationModel, customers: pd.DataFrame,
 
 def build_report(model: SegmentationModel, customers: pd.DataFrame, *,
                  source: str = "the customer table", model_source: str = "the model") -> str:
-    """The report as one HTML page (a string)."""
+    """The report as one HTML page (a string).
+
+    Every number says where it comes from: the segments' names, channel shares and strategies,
+    the silhouette and the stability were measured on the training data when the model was
+    fitted; sizes, means, charts and the agreement with Channel on ``customers`` (``source``).
+    When ``customers`` are the training data themselves, the page says so once.
+    """
     segments = model.predict(customers)["segment"].to_numpy()
     summary = segment_summary(model, customers, segments)
+    origin = _Origin(model, customers, source)
     esc = html.escape
     parts = [
         "<!DOCTYPE html>",
@@ -66,22 +77,21 @@ def build_report(model: SegmentationModel, customers: pd.DataFrame, *,
         f"<title>Customer segments: {esc(source)}</title>",
         f"<style>{_CSS}</style></head><body><main>",
         "<h1>Customer segments</h1>",
-        (f"<p class='lead'>{len(customers):,} customers of <b>{esc(source)}</b> fall into "
-        f"<b>{model.k} segments</b> by what they buy. Each segment's name says how much its "
-        "customers spend compared with the other segments, which categories they buy clearly "
-        f"more of than the average customer (a share of their budget at least {NAMING_INDEX:g} "
-        "times the average share; \"broad basket\" when none is), and, when the training data "
-        "gave the sales channel, how many of them are Retail or Horeca. Each has a suggested "
-        "strategy that fits that mix.</p>"),
+        _lead(model, customers, summary, origin),
         "<h2>The segments at a glance</h2>",
-        _segment_cards(model, summary),
+        _segment_cards(model, summary, origin),
         "<h2>How large each segment is</h2>",
-        _image(_sizes_figure(summary), "Bar chart of the number of customers per segment"),
+        _image(_sizes_figure(summary), f"Bar chart of the number of customers of {source} per "
+               "segment"),
         "<h2>What each segment buys</h2>",
-        ("<p>Mean annual spending per category, in monetary units (m.u.). The second chart "
-        "compares shares: above 1, a segment spends a larger part of its budget on that "
-        "category than customers do on average.</p>"),
-        _profile_table(model, summary),
+        (f"<p>Mean annual spending per category of the customers of {esc(origin.here)}, in "
+        "monetary units (m.u.). The second chart compares shares: each segment's share of its "
+        "budget spent on a category, divided by the average customer's share. The solid line "
+        "at 1 is the average share; above it, a segment spends a larger part of its budget on "
+        "that category than customers do on average. The dashed line at "
+        f"{NAMING_INDEX:g} is where a name starts to name a category (the names were given "
+        "by this rule on the training data).</p>"),
+        _profile_table(model, summary, origin),
         _image(_profile_figure(model, summary, customers),
                "Charts of mean spending and relative spending per category and segment"),
         "<h2>The segments on a map of two categories</h2>",
@@ -89,16 +99,57 @@ def build_report(model: SegmentationModel, customers: pd.DataFrame, *,
                "Scatter plot of the customers by grocery and fresh spending, coloured by "
                "segment"),
         "<h2>How much to trust the segments</h2>",
-        _evaluation(model, customers, segments),
+        _evaluation(model, customers, segments, origin),
         "<h2>About this report</h2>",
         (f"<p class='small'>Model: {esc(model_source)} (k = {model.k}, features "
         f"{esc(', '.join(model.features))}, {'log' if model.transform == 'log' else 'raw'} "
-        f"spending, scaled; k-means: {esc(model.algorithm)}, seed {model.random_state}). "
-        f"Trained on {model.training.get('customers', '?'):,} customers. Made with "
+        f"spending, scaled; k-means: {esc(model.algorithm)}, seed {model.random_state}, best "
+        f"of {model.n_init} random starts). Trained on {esc(origin.training)}. Made with "
         f"customer-segmentation {esc(__version__)}.</p>"),
         "</main></body></html>",
     ]
     return "\n".join(parts) + "\n"
+
+
+class _Origin:
+    """Where the numbers of a report come from: the training data, and the file reported on."""
+
+    def __init__(self, model: SegmentationModel, customers: pd.DataFrame, source: str) -> None:
+        count = model.training.get("customers")
+        name = model.training.get("source")
+        self.training = (f"{count:,} customers" if isinstance(count, int) else "its training data"
+                         ) + (f" of {name}" if name else "")
+        raw = customers[list(model.features)].to_numpy(dtype=float)
+        self.same = model.training.get("data_sha256") == data_checksum(raw, model.features)
+        self.source = source
+        self.here = f"{source} (the training data)" if self.same else source
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def _lead(model: SegmentationModel, customers: pd.DataFrame, summary: pd.DataFrame,
+          origin: _Origin) -> str:
+    esc = html.escape
+    k = _plural(model.k, "segment")
+    if origin.same:
+        where = (f"{_plural(len(customers), 'customer')} of <b>{esc(origin.source)}</b>, the "
+                 f"data the model was fitted on, fall into its <b>{k}</b> by what they buy.")
+    else:
+        empty = [str(j) for j in range(model.k) if summary.loc[j, "customers"] == 0]
+        where = (f"{_plural(len(customers), 'customer')} of <b>{esc(origin.source)}</b>, placed "
+                 f"in the <b>{k}</b> of a model fitted on {esc(origin.training)}."
+                 + (f" Segment{'s' if len(empty) > 1 else ''} {', '.join(empty)} "
+                    f"hold{'s' if len(empty) == 1 else ''} none of them." if empty else "")
+                 + f" Names, channel shares and strategies come from the training data; the "
+                 f"counts, means and charts from {esc(origin.source)}.")
+    return (f"<p class='lead'>{where} Each segment's name says how much its customers spend "
+            "compared with the other segments, which categories they buy clearly more of than "
+            f"the average customer (a share of their budget at least {NAMING_INDEX:g} times the "
+            "average share; \"broad basket\" when none is), and, when the training data gave "
+            "the sales channel, how many of them are Retail or Horeca. Each has a suggested "
+            "strategy that fits that mix.</p>")
 
 
 # --- parts of the page ---------------------------------------------------------------------------
@@ -123,24 +174,31 @@ img { max-width: 100%; height: auto; }
 """
 
 
-def _segment_cards(model: SegmentationModel, summary: pd.DataFrame) -> str:
+def _segment_cards(model: SegmentationModel, summary: pd.DataFrame, origin: _Origin) -> str:
     cards = []
     for segment in model.segments:
         row = summary.loc[segment.number]
         retail = ("" if "Retail share" not in row or pd.isna(row["Retail share"])
                   else f"; {row['Retail share']:.0%} Retail customers")
-        total = "no customers" if row["customers"] == 0 else (
-            f"{int(row['customers']):,} customers ({row['share']:.0%}); mean total "
+        here = "no customers" if row["customers"] == 0 else (
+            f"{_plural(int(row['customers']), 'customer')} ({row['share']:.0%}); mean total "
             f"{row['mean total']:,.0f} m.u. a year{retail}")
+        numbers = f"{here[0].upper()}{here[1:]}."
+        if not origin.same:
+            numbers = f"In {html.escape(origin.source)}: {here}."
+            shown = ("" if segment.retail_share is None
+                     else f", {segment.retail_share:.0%} Retail")
+            numbers += (f"<br>In the training data: {_plural(segment.customers, 'customer')}"
+                        f"{shown}.")
         cards.append(
             f"<section class='card' style='--colour:{cluster_colour(segment.number)}'>"
             f"<h3>{segment.number}. {html.escape(segment.name)}</h3>"
-            f"<div class='numbers'>{total}</div>"
+            f"<div class='numbers'>{numbers}</div>"
             f"<p><b>Strategy:</b> {html.escape(segment.strategy)}</p></section>")
     return f"<div class='cards'>{''.join(cards)}</div>"
 
 
-def _profile_table(model: SegmentationModel, summary: pd.DataFrame) -> str:
+def _profile_table(model: SegmentationModel, summary: pd.DataFrame, origin: _Origin) -> str:
     head = "".join(f"<th scope='col'>{html.escape(CATEGORY_WORDS[c])}</th>"
                    for c in model.features)
     rows = []
@@ -150,7 +208,8 @@ def _profile_table(model: SegmentationModel, summary: pd.DataFrame) -> str:
             for v in summary.loc[segment.number, list(model.features)])
         rows.append(f"<tr><th scope='row'>{segment.number}. {html.escape(segment.name)}</th>"
                     f"{cells}</tr>")
-    return (f"<table><caption>Mean annual spending (m.u.)</caption><thead><tr>"
+    return (f"<table><caption>Mean annual spending (m.u.), customers of "
+            f"{html.escape(origin.here)}</caption><thead><tr>"
             f"<th scope='col'>segment</th>{head}</tr></thead><tbody>{''.join(rows)}"
             "</tbody></table>")
 
@@ -167,31 +226,68 @@ _SEPARATION_ADVICE = {
         "only as far as the business needs such cuts."),
 }
 
+#: Below this many customers with a known channel, an agreement with Channel is not read:
+#: with a handful of customers, chance alone gives any value (4 customers can agree 1.00).
+FEW_FOR_AGREEMENT = 30
+#: How an agreement with Channel (adjusted Rand index) is read: from 0.8 the segments nearly
+#: are the channels; below 0.1 they are little more related to them than chance.
+CHANNEL_AGREEMENT = ((0.8, ("The segments nearly are the sales channels: they add little to "
+                            "what the Channel column already says.")),
+                     (0.1, ("The segments follow the channel in part: they also separate "
+                            "customers by what and how much they buy.")),
+                     (-1.0, ("The segments have little to do with the channel: they separate "
+                             "customers by what and how much they buy instead.")))
 
-def _evaluation(model: SegmentationModel, customers: pd.DataFrame, segments: np.ndarray) -> str:
+
+def _evaluation(model: SegmentationModel, customers: pd.DataFrame, segments: np.ndarray,
+                origin: _Origin) -> str:
+    esc = html.escape
+    trained, here = [], []
     evaluation = model.evaluation
-    lines = []
     if evaluation is not None:
-        value = "n/a" if evaluation.silhouette is None else f"{evaluation.silhouette:.2f}"
-        lines.append(
-            f"<li><b>Separation</b>: silhouette {value} on the training data, from -1 to 1: "
+        band, _ = silhouette_band(evaluation.silhouette)
+        trained.append(
+            "<li><b>Separation</b>: silhouette not defined (it needs at least two segments).</li>"
+            if evaluation.silhouette is None else
+            f"<li><b>Separation</b>: silhouette {evaluation.silhouette:.3f}, from -1 to 1: "
             f"<b>{silhouette_reading(evaluation.silhouette)}</b> ({SILHOUETTE_SCALE_TEXT})."
-            f"{_SEPARATION_ADVICE.get(silhouette_reading(evaluation.silhouette), '')}</li>")
-        lines.append(
-            f"<li><b>Stability</b>: fitting again with {evaluation.seeds} other random starts "
-            f"gives the same segments to an agreement of {evaluation.stability:.2f} on average "
-            f"(lowest {evaluation.stability_min:.2f}; 1 means identical).</li>")
+            f"{_SEPARATION_ADVICE.get(band, '')}</li>")
+        trained.append(
+            f"<li><b>Stability</b>: refitting with {evaluation.seeds} other seeds (each the best "
+            f"of {model.n_init} random starts, as the model was) gives the same segments to an "
+            f"agreement of {evaluation.stability:.2f} on average (lowest "
+            f"{evaluation.stability_min:.2f}; 1 means identical).</li>")
     if "Channel" in customers and model.k > 1:
-        from sklearn.metrics import adjusted_rand_score
+        here.append(_channel_agreement(customers, segments))
+    if origin.same:
+        lists = [(f"From {origin.here}:", trained + here)]
+    else:
+        lists = [(f"From the training data ({origin.training}), when the model was fitted:",
+                  trained), (f"From {origin.source} ({_plural(len(customers), 'customer')}):",
+                             here)]
+    shown = "".join(f"<p>{esc(title)}</p><ul>{''.join(items)}</ul>"
+                    for title, items in lists if items)
+    return shown or "<p>No evaluation is stored with this model.</p>"
 
-        ari = adjusted_rand_score(np.asarray(customers["Channel"]), segments)
-        lines.append(
-            f"<li><b>Against the sales channel</b>: agreement {ari:.2f} with Horeca / Retail "
-            "(0 = no more than chance, 1 = the segments are the channels). The segments "
-            "say more than the channel alone: they also separate customers by size.</li>")
-    if not lines:
-        return "<p>No evaluation is stored with this model.</p>"
-    return f"<ul>{''.join(lines)}</ul>"
+
+def _channel_agreement(customers: pd.DataFrame, segments: np.ndarray) -> str:
+    """The agreement of the segments with Channel, read only when it can say something."""
+    from sklearn.metrics import adjusted_rand_score
+
+    channel = pd.Series(np.asarray(customers["Channel"], dtype=object))
+    known = channel.notna().to_numpy()
+    label = "<li><b>Against the sales channel</b>: "
+    if known.sum() < FEW_FOR_AGREEMENT:
+        return (f"{label}only {_plural(int(known.sum()), 'customer')} with a known channel: "
+                f"too few to measure how far the segments follow it (from "
+                f"{FEW_FOR_AGREEMENT} on).</li>")
+    if channel[known].nunique() < 2 or len(np.unique(segments[known])) < 2:
+        return (f"{label}not measurable: these customers are all of one channel, or all in "
+                "one segment.</li>")
+    ari = adjusted_rand_score(channel[known].astype(str), segments[known])
+    reading = next(text for lowest, text in CHANNEL_AGREEMENT if ari >= lowest)
+    return (f"{label}agreement {ari:.2f} with Horeca / Retail (0 = no more than chance, 1 = "
+            f"the segments are the channels). {reading}</li>")
 
 
 # --- the plots -----------------------------------------------------------------------------------
@@ -232,7 +328,7 @@ def _profile_figure(model: SegmentationModel, summary: pd.DataFrame,
     overall_share = overall / overall.sum()
     with np.errstate(invalid="ignore", divide="ignore"):
         relative = (means / means.sum(axis=1, keepdims=True)) / overall_share
-    figure = Figure(figsize=(9, 3.6), layout="constrained")
+    figure = Figure(figsize=(9, 4.2), layout="constrained")
     left, right = figure.subplots(1, 2)
     width = 0.8 / model.k
     x = np.arange(len(features))
@@ -243,16 +339,22 @@ def _profile_figure(model: SegmentationModel, summary: pd.DataFrame,
         ax.set_xticks(x + 0.4 - width / 2, words, rotation=30, ha="right")
         ax.spines[["top", "right"]].set_visible(False)
     left.set_ylabel("mean annual spending (m.u.)")
-    left.legend(fontsize=8)
-    right.axhline(1, color="0.3", linewidth=1)
+    right.axhline(1, color="0.3", linewidth=1, label="1: the average share")
+    right.axhline(NAMING_INDEX, color="0.3", linewidth=1, linestyle="--",
+                  label=f"{NAMING_INDEX:g}: from here on, a segment's name names the category")
     right.set_ylabel("share of budget / average share")
+    # One legend under both charts, where it covers no bar: the segments in the first
+    # column, the two lines in the second.
+    handles = [h for ax in (left, right) for h in ax.get_legend_handles_labels()[0]]
+    figure.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=9,
+                  frameon=False)
     return figure
 
 
 def _scatter_figure(model: SegmentationModel, customers: pd.DataFrame,
                     segments: np.ndarray) -> Figure:
     x_name, y_name = _axes_for(model.features)
-    figure = Figure(figsize=(6.5, 4.5), layout="constrained")
+    figure = Figure(figsize=(6.5, 5.2), layout="constrained")
     ax = figure.subplots()
     x = customers[x_name].astype(float).to_numpy()
     y = customers[y_name].astype(float).to_numpy()
@@ -266,7 +368,9 @@ def _scatter_figure(model: SegmentationModel, customers: pd.DataFrame,
     ax.set_yscale("log")
     ax.set_xlabel(f"{CATEGORY_WORDS[x_name]} spending (m.u. + 1, log scale)")
     ax.set_ylabel(f"{CATEGORY_WORDS[y_name]} spending (m.u. + 1, log scale)")
-    ax.legend(fontsize=7, loc="lower left")
+    # Under the map, at the size of the axis labels: the names are long, and inside the axes
+    # the legend would cover customers.
+    figure.legend(loc="outside lower center", fontsize=9, frameon=False)
     return figure
 
 

@@ -157,9 +157,10 @@ def test_the_report_is_one_self_contained_page(model_file, tmp_path):
         assert html.escape(segment.name) in page and html.escape(segment.strategy) in page
     assert "143 customers (32%)" in page and "Strategy:" in page
     assert "agreement 0.36 with Horeca / Retail" in page
-    # The silhouette is read on Kaufman and Rousseeuw's scale: 0.26 is weak, not "real groups".
-    assert "silhouette 0.26 on the training data, from -1 to 1: <b>weak structure, possibly " \
-           "artificial</b>" in page
+    # The silhouette is read on Kaufman and Rousseeuw's scale: 0.259 is weak, on the border of
+    # no substantial structure, not "real groups".
+    assert "silhouette 0.259, from -1 to 1: <b>weak structure, possibly artificial (on the " \
+           "border of no substantial structure)</b>" in page
     assert "The segments overlap" in page and "real groups" not in page
 
 
@@ -197,7 +198,10 @@ BAD_RUNS = {
     "predict damaged model": (["predict", "{damaged}", "{data}", "-o", "{out}"], 1,
                               "checksum does not match"),
     "predict a CSV as model": (["predict", "{data}", "{data}", "-o", "{out}"], 1,
-                               "not valid JSON"),
+                               ("`segmentation predict` expects a model first: the .json "
+                                "file saved by `segmentation fit`")),
+    "report a CSV as model": (["report", "{data}", "{data}", "-o", "{out}"], 1,
+                              "it is not a model file: it looks like a CSV table"),
     "predict bad data": (["predict", "{model}", "{bad}", "-o", "{out}"], 1, "cannot be used: "),
     "predict onto the model": (["predict", "{model}", "{data}", "-o", "{model}"], 2,
                                "is also an input"),
@@ -238,3 +242,34 @@ def test_bad_input_from_the_installed_command_has_no_traceback(tmp_path, model_f
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr.startswith(f"{damaged_model} cannot be used as a segmentation model:")
     assert "Traceback" not in done.stderr and not out.exists()
+
+
+def test_a_table_where_the_model_goes_is_called_what_it_is(model_file, tmp_path, capsys):
+    out = tmp_path / "segments.csv"
+    # The two arguments swapped: say so, and give the command the right way round.
+    assert main(["predict", str(course_data_path()), str(model_file), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "it is not a model file: it looks like a CSV table (first line: 'Channel,Region," in err
+    assert (f"The two arguments look swapped; try: segmentation predict {model_file} "
+            f"{course_data_path()} -o {out}") in err
+    assert "damaged" not in err and "edited by hand" not in err
+    # A table given twice: no swap to suggest, but where the model goes.
+    assert main(["predict", str(course_data_path()), str(course_data_path()), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "swapped" not in err
+    assert f"give the model first: segmentation predict MODEL.json {course_data_path()}" in err
+    # Any other file that is no model: what the first argument must be.
+    text = tmp_path / "notes.txt"
+    text.write_text("remember to fit the model\n")
+    assert main(["report", str(text), str(course_data_path()), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "`segmentation report` expects a model first" in err and "damaged" not in err
+    assert not out.exists()
+
+
+def test_one_segment_is_one_segment(tmp_path, capsys):
+    assert main(["fit", str(course_data_path()), "--k", "1", "-o", str(tmp_path / "m.json")]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Fitted 1 segment on 440 customers") and "1 segments" not in out
+    assert main(["fit", str(course_data_path()), "--k", "2", "-o", str(tmp_path / "m.json")]) == 0
+    assert capsys.readouterr().out.startswith("Fitted 2 segments on 440 customers")

@@ -74,29 +74,79 @@ RIGHT_5_1 = {
     "the name in capitals": NAME.upper(),
     "the name, odd spacing": "  medium,detergents   and grocery :mixed channels(61% retail) ",
     "the name up to its colon": "Medium, Detergents and Grocery",
+    "the name without its channel share": "medium, detergents and grocery: mixed channels",
+    "the size word, the only medium segment": "medium",
+    "the size word in capitals": "MEDIUM",
+    "number and name, as the legends show them": f"1. {NAME}",
+    "number and the start of the name": "Segment 1: medium",
+    "number and name without a full stop": "1 medium",
     "the name in a list": [NAME],
     "predict's name column": pd.Series(pd.Categorical([NAME])),
 }
 
 
 @pytest.mark.parametrize("answer", RIGHT_5_1.values(), ids=RIGHT_5_1.keys())
-def test_5_1_accepts_the_right_segment_in_every_natural_form(answer):
-    feedback = check_new_customer_segment(answer)
+@pytest.mark.parametrize("given", ["model", "path", "nothing"])
+def test_5_1_accepts_the_right_segment_in_every_natural_form(course, tmp_path, answer, given):
+    model = course[0]
+    second = {"path": lambda: model.save(tmp_path / "model.json"), "model": lambda: model,
+              "nothing": lambda: None}[given]()
+    feedback = check_new_customer_segment(answer, second)
     assert verdict(feedback) == "right", feedback
     assert repr(feedback).startswith("✅ Right. Segment 1, 'medium, detergents and grocery")
     assert "its centre is the nearest (distance 1.81 against 2.04, 4.03)" in feedback.message
 
 
+def test_5_1_checks_against_the_students_own_model(customers, course, tmp_path):
+    # A student who changed k to 4 at the top of the notebook: the solution's answer (that
+    # model's segment, worked out by hand) is right, by number and by name, and the k = 3
+    # model's segment is wrong, with that student's own distances.
+    four = SegmentationModel.fit(customers, k=4, evaluate=False)
+    by_hand = int(nearest(four, pd.DataFrame([NEW_CUSTOMER]), customers)[0])
+    assert by_hand != course[1]
+    for second in (four, four.save(tmp_path / "four.json")):
+        for answer in (by_hand, four.names[by_hand], four.predict(
+                pd.DataFrame([NEW_CUSTOMER]))["segment"]):
+            feedback = check_new_customer_segment(answer, second)
+            assert verdict(feedback) == "right", feedback
+            assert feedback.message.startswith(f"Segment {by_hand}, '{four.names[by_hand]}'")
+        wrong = check_new_customer_segment(course[1], second)
+        assert verdict(wrong) == "wrong"
+        scaled = (np.log1p([NEW_CUSTOMER[c] for c in SPENDING_COLUMNS]) - four.mean) / four.scale
+        distance = np.linalg.norm(scaled - four.centres[course[1]])
+        assert f"segment 1 is at distance {distance:.2f} in your model (k = 4)" in wrong.message
+
+
+def test_5_1_a_size_word_that_starts_two_names_says_so(customers):
+    four = SegmentationModel.fit(customers, k=4, evaluate=False)
+    medium = [j for j, name in enumerate(four.names) if name.startswith("medium")]
+    assert len(medium) == 2                      # k = 4 has two medium segments
+    feedback = check_new_customer_segment("medium", four)
+    assert verdict(feedback) == "wrong"
+    assert (f"'medium' starts the names of segments {medium[0]}, {medium[1]}: give the number, "
+            "or enough of the name to tell them apart") in feedback.message
+
+
 WRONG_5_1 = [
-    ("another segment", 0, "segment 0 is at distance 2.04; another centre is nearer"),
+    ("another segment", 0, ("segment 0 is at distance 2.04 in your model (k = 3); another "
+                            "centre is nearer")),
     ("another segment by name", "small, frozen and fresh: mostly Horeca (99%)",
      "segment 2 is at distance 4.03"),
     ("another segment as text", "2", "segment 2 is at distance 4.03"),
     ("no such segment", 7, "there is no segment 7: answer with a segment number (0 to 2)"),
     ("negative", -1, "there is no segment -1"),
     ("not whole", 1.5, "1.5 is not whole"),
-    ("a size word only", "medium", "'medium' is neither a number nor the name of a segment"),
-    ("words", "the second one", "is neither a number nor the name"),
+    ("a size word of no segment", "tiny", ("'tiny' is neither a segment number nor a "
+                                           "segment's name: answer with the number (0 to 2), "
+                                           "the name as model.names gives it, or its start, "
+                                           "such as 'large, broad basket'.")),
+    ("a word cut short", "med", "'med' is neither a segment number nor a segment's name"),
+    ("words", "the second one", "is neither a segment number nor a segment's name"),
+    ("the name with a word too many", f"{NAME} customers", "is neither a segment number"),
+    ("number and name disagree", "2. medium", ("'2. medium' gives a number and a name of "
+                                               "different segments: answer with one of them.")),
+    ("another model's name", "large, detergents and milk: mostly Retail (80%)",
+     "is neither a segment number nor a segment's name"),
     ("a very long text", "x" * 5000, "'xxxxxxxxxx"),
     ("two segments", [1, 2], ("answer with one segment: its number (0 to 2) or its name; got "
                              "list of 2 values")),
@@ -116,16 +166,29 @@ WRONG_5_1 = [
 def test_5_1_says_what_is_off(course, case, answer, message):
     if isinstance(answer, str) and answer == "predict":
         answer = course[0].predict(pd.DataFrame([NEW_CUSTOMER]))
-    feedback = check_new_customer_segment(answer)
+    feedback = check_new_customer_segment(answer, course[0])
     assert verdict(feedback) == "wrong"
     assert repr(feedback).startswith("❌ Not yet: ") and message in feedback.message
     assert len(feedback.message) < 250              # one line a student reads
 
 
-def test_5_1_unanswered():
-    feedback = check_new_customer_segment(...)
+@pytest.mark.parametrize("second, message", [
+    ("missing", "the saved model cannot be read: no such file."),
+    (42, ("give your model as the second argument, as in the exercise: the model itself, or "
+          "the path it was saved to.")),
+    ("a table", "give your model as the second argument"),
+])
+def test_5_1_a_model_that_cannot_be_used_gets_a_message(customers, tmp_path, second, message):
+    second = {"missing": tmp_path / "nowhere.json", "a table": customers}.get(second, second)
+    feedback = check_new_customer_segment(1, second)
+    assert verdict(feedback) == "wrong" and message in feedback.message
+
+
+def test_5_1_unanswered(course):
+    feedback = check_new_customer_segment(..., course[0])
     assert verdict(feedback) == "unanswered" and "replace the ..." in feedback.message
-    assert "your answer is None" in check_new_customer_segment(None).message
+    assert "your answer is None" in check_new_customer_segment(None, course[0]).message
+    assert verdict(check_new_customer_segment(model=course[0], answer=1)) == "right"
 
 
 # --- exercise 5.2: segments from the saved and loaded model ---------------------------------
@@ -220,8 +283,8 @@ def test_5_2_says_what_is_off(course, customers, case, answer, message):
     ("missing", ("the saved model cannot be read: no such file. Save it again with "
                 "model.save(path)")),
     ("damaged", "the saved model cannot be read: its checksum does not match"),
-    (42, ("give the saved model as the second argument: the path it was saved to, or the "
-         "model load_model returned.")),
+    (42, ("give your model as the second argument, as in the exercise: the model itself, or "
+          "the path it was saved to.")),
 ])
 def test_5_2_a_model_that_cannot_be_used_gets_a_message(course, tmp_path, second, message):
     if second == "missing":

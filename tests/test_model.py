@@ -15,6 +15,7 @@ from segmentation.data import course_data_path, load_customers
 from segmentation.model import (
     FORMAT_VERSION,
     NAMING_INDEX,
+    SILHOUETTE_SCALE_TEXT,
     ModelFileError,
     ModelInputError,
     SegmentationModel,
@@ -272,21 +273,44 @@ def test_evaluation_without_channel_or_with_one_segment(customers):
     assert "n/a" in one.evaluation.table().to_string()
 
 
-# Kaufman and Rousseeuw (1990), read to two decimals: 0.71-1.00 strong, 0.51-0.70 reasonable,
-# 0.26-0.50 weak and possibly artificial, 0.25 or less no substantial structure.
+# Kaufman and Rousseeuw (1990), on the unrounded value and without a gap: 0.70 to 1 strong,
+# 0.50 to 0.70 reasonable, 0.25 to 0.50 weak and possibly artificial, below 0.25 no substantial
+# structure; an edge belongs to the band above it. Within 0.01 of an edge: on the border.
+STRONG, REASONABLE = "strong structure", "reasonable structure"
+WEAK, NONE = "weak structure, possibly artificial", "no substantial structure"
+
+
+def border(band, other):
+    return f"{band} (on the border of {other})"
+
+
 @pytest.mark.parametrize("value, reading", [
-    (1.0, "strong structure"), (0.71, "strong structure"), (0.706, "strong structure"),
-    (0.704, "reasonable structure"), (0.70, "reasonable structure"),
-    (0.51, "reasonable structure"), (0.506, "reasonable structure"),
-    (0.504, "weak structure, possibly artificial"), (0.50, "weak structure, possibly artificial"),
-    (0.26, "weak structure, possibly artificial"), (0.259, "weak structure, possibly artificial"),
-    (0.254, "no substantial structure"), (0.25, "no substantial structure"),
-    (0.0, "no substantial structure"), (-1.0, "no substantial structure"),
+    (1.0, STRONG), (0.85, STRONG), (0.7101, STRONG), (0.71, border(STRONG, REASONABLE)),
+    (0.70, border(STRONG, REASONABLE)), (0.6999, border(REASONABLE, STRONG)),
+    (0.69, border(REASONABLE, STRONG)), (0.6899, REASONABLE), (0.60, REASONABLE),
+    (0.5101, REASONABLE), (0.51, border(REASONABLE, WEAK)), (0.50, border(REASONABLE, WEAK)),
+    (0.4999, border(WEAK, REASONABLE)), (0.49, border(WEAK, REASONABLE)), (0.4899, WEAK),
+    (0.40, WEAK), (0.2601, WEAK), (0.26, border(WEAK, NONE)), (0.2585, border(WEAK, NONE)),
+    (0.25, border(WEAK, NONE)), (0.2499, border(NONE, WEAK)), (0.24, border(NONE, WEAK)),
+    (0.2399, NONE), (0.0, NONE), (-1.0, NONE),
     (None, "not defined (it needs at least two segments)"),
     (float("nan"), "not defined (it needs at least two segments)"),
 ])
 def test_silhouette_reading_follows_kaufman_and_rousseeuw(value, reading):
     assert silhouette_reading(value) == reading
+
+
+def test_the_silhouette_scale_has_no_gap_and_every_value_one_band():
+    # Every value from -1 to 1, in steps of 0.0001, falls in exactly one band of the text's
+    # statement, and the reading names that band.
+    bands = [(0.70, 1.0, STRONG), (0.50, 0.70, REASONABLE), (0.25, 0.50, WEAK),
+             (-1.0, 0.25, NONE)]
+    for value in np.linspace(-1, 1, 20_001):
+        fitting = [name for low, high, name in bands
+                   if low <= value < high or (high == 1.0 and value == 1.0)]
+        assert len(fitting) == 1
+        assert silhouette_reading(value).startswith(fitting[0])
+    assert "0.25 to 0.50 weak, below 0.25 none" in SILHOUETTE_SCALE_TEXT
 
 
 @pytest.mark.parametrize("value", [1.01, -1.5, float("inf")])
@@ -296,8 +320,11 @@ def test_silhouette_reading_refuses_what_no_silhouette_can_be(value):
 
 
 def test_the_evaluation_table_reads_the_silhouette(fitted):
+    # The course model's 0.2585 is weak, 0.0085 above the edge of no substantial structure.
+    assert round(fitted.evaluation.silhouette, 4) == 0.2585
     meaning = fitted.evaluation.table().set_index("measure").loc["silhouette", "meaning"]
-    assert meaning.startswith("weak structure, possibly artificial (Kaufman and Rousseeuw:")
+    assert meaning.startswith("weak structure, possibly artificial (on the border of no "
+                              "substantial structure) (Kaufman and Rousseeuw:")
     assert "reasonably apart" not in meaning
 
 
@@ -477,13 +504,32 @@ def test_an_inconsistent_file_is_refused_saying_what_is_wrong(saved, change, mes
     (b'{"format": "customer-segmentation model", "format_', "not valid JSON"),
     (b'[1, 2, 3]', "it is JSON, but not a model file"),
     (b'{"name": "something else"}', "it is JSON, but not a model file"),
-    (b"Channel,Region,Fresh\n1,1,5\n", "not valid JSON"),
+    (b"Channel,Region,Fresh\n1,1,5\n", (r"it is not a model file: it looks like a CSV table "
+                                        r"\(first line: 'Channel,Region,Fresh'\)")),
+    (b"Fresh;Milk\n1;2\n", "it looks like a CSV table"),
+    (b"just some words\n", "(?s)not valid JSON.*Give the .json file written by"),
     (b"\x80\x04\x95pickle", "the file is not text"),
 ])
 def test_files_that_are_not_models_are_refused(write_file, content, message):
     path = write_file(content, name="model.json")
     with pytest.raises(ModelFileError, match=message):
         load_model(path)
+
+
+@pytest.mark.parametrize("content, kind, damaged", [
+    (b"Channel,Region,Fresh\n1,1,5\n", "table", False),
+    (b"just some words\n", "not a model", False),
+    (b'{"name": "something else"}', "not a model", False),
+    (b"\x80\x04\x95pickle", "not a model", False),
+    (b'{"format": "customer-segmentation model", "format_', "unusable", True),
+])
+def test_a_file_that_is_no_model_is_not_called_damaged(write_file, content, kind, damaged):
+    # Only a file that began as a model is "damaged or edited by hand"; a table or any other
+    # file is told what a model file is.
+    with pytest.raises(ModelFileError) as refused:
+        load_model(write_file(content, name="model.json"))
+    assert refused.value.kind == kind
+    assert ("damaged or was edited by hand" in str(refused.value)) == damaged
 
 
 def test_missing_files_and_folders_are_refused(tmp_path):

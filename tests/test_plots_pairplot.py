@@ -14,6 +14,7 @@ from segmentation.data import load_customers
 from segmentation.features import log_spending
 from segmentation.model import SegmentationModel
 from segmentation.plots import CLUSTER_COLOURS, plot_pairs
+from segmentation.schema import SPENDING_COLUMNS
 
 # Six customers, three features, three segments; every pair of values is distinct, so each
 # drawn point can be traced back to its customer.
@@ -83,6 +84,17 @@ def test_axis_labels_name_the_columns(close_figures):
     assert xlabels == ylabels == {"a", "b", "c"}
 
 
+def test_a_unit_is_added_to_every_axis_label(close_figures):
+    fig = plot_pairs(FRAME, LABELS, ["north", "south", "east"], unit="log")
+    xlabels = {ax.get_xlabel() for ax in fig.axes} - {""}
+    ylabels = {ax.get_ylabel() for ax in fig.axes if ax.get_ylabel() != "Count"} - {""}
+    assert xlabels == ylabels == {"a (log)", "b (log)", "c (log)"}
+    # The points are the values given, not transformed again.
+    points = {tuple(p) for _, drawn, _ in scatters(fig) for p in drawn}
+    assert (1.0, 5.5) in points and (5.5, 1.0) in points
+    assert list(FRAME.columns) == ["a", "b", "c"]           # the caller's table is unchanged
+
+
 def test_the_legend_lists_the_segments_by_number_and_name(close_figures):
     fig = plot_pairs(FRAME, LABELS, ["north", "south", "east"])
     (legend,) = fig.legends
@@ -105,10 +117,11 @@ def test_the_course_pair_plot_draws_all_customers_without_a_warning(close_figure
     labels = model.predict(customers)["segment"].to_numpy()
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        fig = plot_pairs(log_spending(customers), labels, model.names)
+        fig = plot_pairs(log_spending(customers), labels, model.names, unit="log")
         fig.canvas.draw()
     drawn = scatters(fig)
     assert len(drawn) == 15 and len(diagonals(fig)) == 6        # 6 features: 15 pairs
+    assert {ax.get_xlabel() for ax in fig.axes} - {""} == {f"{c} (log)" for c in SPENDING_COLUMNS}
     assert all(len(points) == 440 for _, points, _ in drawn)
     assert [t.get_text() for t in fig.legends[0].get_texts()] == [
         f"{j}. {name}" for j, name in enumerate(model.names)]
