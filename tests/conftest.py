@@ -13,6 +13,24 @@ settings.register_profile(
 settings.load_profile("course")
 
 
+@pytest.fixture(scope="session")
+def customers():
+    """The course data, as the notebooks load it (tests must not change it)."""
+    from segmentation.data import load_customers
+
+    return load_customers()
+
+
+@pytest.fixture(scope="session")
+def scaled(customers):
+    """The course data as the notebooks cluster it: log spending, each column scaled."""
+    from sklearn.preprocessing import StandardScaler
+
+    from segmentation.features import log_spending
+
+    return StandardScaler().fit_transform(log_spending(customers))
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     """Every test's figures are closed after it: pyplot keeps them otherwise."""

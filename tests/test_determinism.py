@@ -18,7 +18,6 @@ import numpy as np
 import pytest
 from sklearn.preprocessing import StandardScaler
 
-from segmentation.data import load_customers
 from segmentation.features import log_spending, number_segments, total_spending
 from segmentation.kmeans import KMeans
 from segmentation.model import SegmentationModel
@@ -40,11 +39,6 @@ def printed(X: np.ndarray, totals: np.ndarray) -> dict:
         "summaries": [r.summary() for r in results],
         "labels": [r.labels.tolist() for r in results],
     }
-
-
-@pytest.fixture(scope="module")
-def customers():
-    return load_customers()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 
 from segmentation import exercises
-from segmentation.data import load_customers
 from segmentation.exercises import (
     NEW_CUSTOMER,
     check_new_customer_segment,
@@ -19,11 +18,6 @@ from segmentation.model import SegmentationModel
 from segmentation.schema import SPENDING_COLUMNS
 
 IDS = [10, 20, 30, 40]
-
-
-@pytest.fixture(scope="module")
-def customers():
-    return load_customers()
 
 
 def nearest(model, table, customers):

@@ -25,11 +25,6 @@ GROCERY, DETERGENTS = (list(SPENDING_COLUMNS).index(c) for c in ("Grocery", "Det
 
 
 @pytest.fixture(scope="module")
-def customers():
-    return load_customers()
-
-
-@pytest.fixture(scope="module")
 def model(customers):
     return ExplorerModel(customers)
 

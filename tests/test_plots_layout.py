@@ -11,18 +11,12 @@ import numpy as np
 import pytest
 
 from segmentation import plots
-from segmentation.data import load_customers
 from segmentation.features import iqr_outliers, log_spending, spending
 from segmentation.schema import SPENDING_COLUMNS
 
 #: Closer than this (in points, 1/72 inch), two labels read as one word
 #: ("Detergents_PaperDelicassen"); a space of the tick font is about 3 points.
 MIN_GAP = 5.0
-
-
-@pytest.fixture(scope="module")
-def customers():
-    return load_customers()
 
 
 @pytest.fixture(autouse=True)

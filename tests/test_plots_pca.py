@@ -12,9 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import adjusted_rand_score
-from sklearn.preprocessing import StandardScaler
 
-from segmentation.data import load_customers
 from segmentation.features import log_spending, total_spending
 from segmentation.kmeans import KMeans
 from segmentation.plots import CLUSTER_COLOURS, plot_pca
@@ -28,16 +26,6 @@ from segmentation.selection import (
     segment_with_k,
     unscaled_groups,
 )
-
-
-@pytest.fixture(scope="module")
-def customers():
-    return load_customers()
-
-
-@pytest.fixture(scope="module")
-def scaled(customers):
-    return StandardScaler().fit_transform(log_spending(customers))
 
 
 @pytest.fixture(autouse=True)

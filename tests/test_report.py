@@ -10,7 +10,6 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.lines import Line2D
 
-from segmentation.data import load_customers
 from segmentation.model import NAMING_INDEX, SegmentationModel
 from segmentation.report import (
     _profile_figure,
@@ -29,11 +28,6 @@ NEW = pd.DataFrame({
     "Grocery": [24000, 3000, 20000, 1500], "Frozen": [600, 7000, 9000, 400],
     "Detergents_Paper": [10500, 300, 6000, 150], "Delicassen": [1400, 1100, 5000, 200],
 })
-
-
-@pytest.fixture(scope="module")
-def customers():
-    return load_customers()
 
 
 @pytest.fixture(scope="module")

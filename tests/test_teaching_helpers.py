@@ -9,7 +9,6 @@ from sklearn.metrics import adjusted_rand_score
 from sklearn.preprocessing import StandardScaler
 
 from segmentation import exercises, plots
-from segmentation.data import load_customers
 from segmentation.exercises import TINY, TINY_CENTRES
 from segmentation.features import (
     grade_by_hand,
@@ -32,16 +31,6 @@ from segmentation.selection import (
     unscaled_groups,
 )
 from segmentation.selection import segment_with_k
-
-
-@pytest.fixture(scope="module")
-def customers():
-    return load_customers()
-
-
-@pytest.fixture(scope="module")
-def scaled(customers):
-    return StandardScaler().fit_transform(log_spending(customers))
 
 
 # --- features -------------------------------------------------------------------------------
