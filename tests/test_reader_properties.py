@@ -1,6 +1,7 @@
 """Property tests: generated good files read back exactly; generated bad files are refused
 with the problem at the right row and column; nothing at all makes the reader crash."""
 
+import math
 import string
 from unittest import mock
 
@@ -11,7 +12,12 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from segmentation import reader
-from segmentation.reader import CustomerFileError, read_customer_csv, validate_customer_csv
+from segmentation.reader import (
+    MAX_SPENDING,
+    CustomerFileError,
+    read_customer_csv,
+    validate_customer_csv,
+)
 from segmentation.schema import CHANNELS, REGIONS, SPENDING_COLUMNS
 
 COLUMNS = ["Channel", "Region", *SPENDING_COLUMNS]
@@ -183,9 +189,9 @@ def test_any_text_under_a_good_header_gives_a_verdict_never_a_crash(tmp_path_fac
         assert (result.frame[list(SPENDING_COLUMNS)] >= 0).all().all()
 
 
-def _careful_only(path):
+def _careful_only(path, **kwargs):
     with mock.patch.object(reader, "_read_fast", lambda *args: None):
-        return validate_customer_csv(path)
+        return validate_customer_csv(path, **kwargs)
 
 
 CELLS = st.one_of(
@@ -199,7 +205,7 @@ CELLS = st.one_of(
 @given(data=st.data())
 def test_the_fast_path_agrees_with_the_careful_reader(tmp_path_factory, data):
     table = data.draw(customer_tables())
-    text, _, positions = data.draw(written(table))
+    text, _, _ = data.draw(written(table))
     eol = "\r\n" if "\r\n" in text else "\n"
     lines = text.split(eol)
     for _ in range(data.draw(st.integers(1, 3))):  # a few odd cells anywhere
@@ -215,3 +221,123 @@ def test_the_fast_path_agrees_with_the_careful_reader(tmp_path_factory, data):
     assert [p.describe("f") for p in fast.errors] == [p.describe("f") for p in careful.errors]
     if fast.ok:
         pd.testing.assert_frame_equal(fast.frame, careful.frame)
+
+
+# Spellings where the two readers could part: infinities, NaN, huge and tiny exponents, signed
+# zeros, numbers of hundreds of digits.
+EDGE_CELLS = [
+    "inf", "-inf", "+inf", "Inf", "INF", "iNf", "Infinity", "-Infinity", "+Infinity", "infinity",
+    "nan", "NaN", "-nan", "+nan", "NAN", "NA", "null",
+    "1e308", "1.7976931348623157e308", "1.7976931348623158e308", "1.8e308", "1e400", "-1e400",
+    "1E+400", "1e-400", "4.9e-324", "2.4703282292062328e-324", "0e999", "0.0e-999",
+    "1e0000000000000000400",
+    "-0", "-0.0", "+0", "-0e5", "0.", "-.0", "9" * 400, "1" + "0" * 30, "0" * 30 + "7",
+]
+
+
+def limit_cells(limit: float) -> list[str]:
+    """Values at a spending limit: exactly it, just above, just below, as written by hand."""
+    if math.isinf(limit):
+        return ["1.7976931348623157e308", "1e309", "inf"]
+    above, below = float(np.nextafter(limit, math.inf)), float(np.nextafter(limit, 0))
+    return [repr(limit), f"{limit:.0f}", repr(above), repr(below), f"{limit:.0f}.0000000001",
+            f"{limit:.0f}.5", f"{limit + 1:.0f}", f"{limit:e}", f"{limit:.0f}.00000000000000000001"]
+
+
+# Limits above every value customer_tables() draws, and one below some of them.
+LIMITS = [MAX_SPENDING, math.inf, 1e8, 250_000.0, 2.0**53, 234_567.5]
+
+
+NUMBERS = st.one_of(st.integers(0, 10**6).map(str),
+                    st.floats(0, 1e7, allow_nan=False).map(repr),
+                    st.decimals(0, 10**6, places=3).map(str))
+
+
+@st.composite
+def odd_cells(draw, limit):
+    cell = draw(st.one_of(NUMBERS, st.sampled_from(EDGE_CELLS), st.sampled_from(limit_cells(limit)),
+                          CELLS))
+    quoting = draw(st.sampled_from(["none", "quoted", "quoted", "padded inside", "unclosed",
+                                    "text after", "space after", "space before", "doubled"]))
+    return {
+        "none": cell,
+        "quoted": f'"{cell}"',
+        "padded inside": f'" {cell}\t"',
+        "unclosed": f'"{cell}',
+        "text after": f'"{cell}"5',
+        "space after": f'"{cell}" ',
+        "space before": f' "{cell}"',
+        "doubled": f'"{cell}"""',
+    }[quoting]
+
+
+@given(data=st.data(), limit=st.sampled_from([*LIMITS, 150_000.0]))
+def test_the_fast_path_agrees_on_infinities_limits_and_quotes(tmp_path_factory, data, limit):
+    """Odd numbers, some quoted (as spreadsheets write them), some with broken quoting, under
+    several spending limits: both readers give the same verdict, the same problems at the same
+    rows, and, when they accept, exactly the same table."""
+    table = data.draw(customer_tables())
+    text, _, positions = data.draw(written(table))
+    eol = "\r\n" if "\r\n" in text else "\n"
+    lines = text.split(eol)
+    spending = [positions[c] for c in SPENDING_COLUMNS]
+    if data.draw(st.booleans()):  # a column the course ignores, names quoted as exports do
+        notes = st.sampled_from(["x", '"Smith, J"', '"a,b,c"', '""', '"say ""hi"""', "", '"7"'])
+        lines = [("Note" if i == 0 else data.draw(notes)) + "," + line if line else line
+                 for i, line in enumerate(lines)]
+        spending = [p + 1 for p in spending]
+    for _ in range(data.draw(st.integers(1, 3))):
+        i = data.draw(st.integers(1, len(table)))
+        cells = lines[i].split(",")
+        position = data.draw(st.sampled_from(spending) if data.draw(st.booleans())
+                             else st.integers(0, len(cells) - 1))
+        cells[position] = data.draw(odd_cells(limit))
+        lines[i] = ",".join(cells)
+    if data.draw(st.booleans()):  # a quoted, harmless value elsewhere: the fast path must stay
+        i = data.draw(st.integers(1, len(table)))
+        cells = lines[i].split(",")
+        j = data.draw(st.integers(0, len(cells) - 1))
+        if '"' not in cells[j]:
+            cells[j] = f'"{cells[j]}"'
+        lines[i] = ",".join(cells)
+    path = tmp_path_factory.mktemp("edges") / "c.csv"
+    path.write_bytes(eol.join(lines).encode("utf-8"))
+    fast = validate_customer_csv(path, max_spending=limit)
+    careful = _careful_only(path, max_spending=limit)
+    assert fast.ok == careful.ok
+    assert [p.describe("f") for p in fast.errors] == [p.describe("f") for p in careful.errors]
+    assert fast.total_errors == careful.total_errors
+    if fast.ok:
+        pd.testing.assert_frame_equal(fast.frame, careful.frame, check_exact=True)
+        spent = fast.frame[list(SPENDING_COLUMNS)].to_numpy(dtype=float)
+        assert np.isfinite(spent).all() and (spent <= limit).all()
+        assert not np.signbit(spent).any()  # no -0
+
+
+@given(data=st.data(), limit=st.sampled_from(LIMITS))
+def test_a_limit_value_is_judged_by_its_exact_number(tmp_path_factory, data, limit):
+    """A value at the limit is taken, one just above it refused, on both paths, quoted or not,
+    against float() as the oracle."""
+    table = data.draw(customer_tables())
+    text, names, positions = data.draw(written(table))
+    eol = "\r\n" if "\r\n" in text else "\n"
+    lines = text.split(eol)
+    column = data.draw(st.sampled_from(SPENDING_COLUMNS))
+    i = data.draw(st.integers(1, len(table)))
+    value = data.draw(st.sampled_from(limit_cells(limit)))
+    cells = lines[i].split(",")
+    cells[positions[column]] = f'"{value}"' if data.draw(st.booleans()) else value
+    lines[i] = ",".join(cells)
+    path = tmp_path_factory.mktemp("limit") / "c.csv"
+    path.write_bytes(eol.join(lines).encode("utf-8"))
+    number = float(value)
+    taken = (math.isfinite(number) and 0 <= number <= limit
+             and value.lower() not in ("inf", "infinity"))
+    for result in (validate_customer_csv(path, max_spending=limit),
+                   _careful_only(path, max_spending=limit)):
+        assert result.ok == taken, (value, result.errors)
+        if taken:
+            assert result.frame[column].iloc[i - 1] == number
+        else:
+            (problem,) = result.errors
+            assert (problem.row, problem.column) == (i + 1, names[column])
