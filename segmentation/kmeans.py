@@ -9,7 +9,7 @@ The steps, each a small function a notebook can show:
 4. :func:`objective` computes J, the sum of squared distances of the samples to their centres.
 
 :class:`KMeans` repeats steps 2 and 3 until the assignments stop changing or the centres move
-less than a threshold (or ``max_iter`` is reached), keeps the restart with the lowest J, and
+no more than a threshold (or ``max_iter`` is reached), keeps the restart with the lowest J, and
 records the whole history of that run in ``history_``. Started from the same centres it ends
 where ``sklearn.cluster.KMeans(algorithm="lloyd")`` ends.
 
@@ -56,7 +56,7 @@ INIT_METHODS = {
 
 #: Why a fit stopped (``history_.stop_reason``).
 STOP_ASSIGNMENTS_UNCHANGED = "assignments unchanged"
-STOP_CENTRES_SETTLED = "centres moved less than the threshold"
+STOP_CENTRES_SETTLED = "centres moved no more than the threshold"
 STOP_MAX_ITER = "max_iter reached"
 
 #: Rows per block: small enough that a block's temporaries stay in the CPU cache.

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from segmentation.exercises import (
+    CANNOT_READ,
     TINY,
     TINY_CENTRES,
     Feedback,
@@ -62,6 +63,7 @@ def wrong(feedback, phrase):
     assert repr(feedback).startswith("❌ Not yet:"), repr(feedback)
     assert phrase in feedback.message, feedback.message
     assert "\n" not in feedback.message
+    assert CANNOT_READ not in feedback.message, "an answer the check did not foresee"
     return True
 
 
@@ -85,6 +87,8 @@ ODD_INPUTS = [
     {}, {"a": 1}, "cluster zero", "", b"01", {0, 1}, True, False, object(), 1j, float("nan"),
     pd.NA, [None] * 7, [[0], [1, 1]], np.array([]), pd.DataFrame(), (x for x in range(7)),
     [[[0]]] * 7, pd.Series([True] * 7), np.full((2, 2), True), ["a"] * 7, [float("inf")] * 4,
+    # two groups NumPy cannot hold as one array
+    ((None, []), None), [np.array(0), np.array(1)], [[0, 1], [[2, 3]]],
 ]
 
 
@@ -141,6 +145,16 @@ def test_check_assignment_accepts_the_right_answer_in_any_form(answer):
         ({"customer 0": 0}, "got dict"),
         ("the first three go to cluster 0", "got str"),
         ([0, 0, 0, "one", 1, 1, 1], "every value must be a number"),
+        # the customers of each cluster instead of a cluster number per customer
+        ([[0, 1, 2], [3, 4, 5, 6]], "those are the right customers of each cluster"),
+        ([np.array([0, 1, 2]), np.array([3, 4, 5, 6])], "the other way round"),
+        ((pd.Series([0, 1, 2]), pd.Series([3, 4, 5, 6])), "the other way round"),
+        ([[0, 1], [2, 3, 4, 5, 6]], "those look like the customers of each cluster"),
+        ([[0, 1, 2], [3, 4, 5]], "one per customer in order (the cluster of customer 0"),
+        # cluster numbers split by cluster
+        ([[0, 0, 0], [1, 1, 1, 1]], "in one flat list, not split into groups"),
+        ([[0, 0, 0, 1], [1, 1, 0.5]], "in one flat list"),
+        ([[0, 0], [1, 1]], "got 4 values"),
     ],
 )
 def test_check_assignment_says_what_is_off(answer, phrase):
@@ -156,7 +170,9 @@ def test_check_assignment_says_what_is_off(answer, phrase):
         CENTRES_FLOAT,
         CENTRES_FLOAT.tolist(),
         [[1.83, 2.17], [4.13, 5.38]],  # rounded half up
-        [[1.83, 2.17], [4.12, 5.37]],  # rounded half to even, as Python's round() does
+        # 4.125 lies on a half: half to even (NumPy's round, Python's round) gives 4.12;
+        # 5.375 rounds to 5.38 both ways (8 is the even digit)
+        [[1.83, 2.17], [4.12, 5.38]],
         [[1.833, 2.167], [4.125, 5.375]],
         np.round(CENTRES_FLOAT, 2),
         pd.DataFrame([[1.83, 2.17], [4.13, 5.38]], columns=["x", "y"]),
@@ -190,6 +206,10 @@ def test_check_new_centres_accepts_the_right_answer_in_any_form(answer):
          "centre 1 is not the mean of its cluster (cluster 1 is customers [3, 4, 5, 6])"),
         ([[1.84, 2.17], [4.13, 5.38]], "centre 0 is off in the second decimal"),
         ([[1.84, 2.17], [4.14, 5.38]], "both centres are off in the second decimal"),
+        # 5.375 is 5.38 rounded half up and half to even: 5.37 is neither
+        ([[1.83, 2.17], [4.13, 5.37]], "centre 1 is off in the second decimal"),
+        ([[1.83, 2.17], [4.12, 5.37]], "centre 1 is off in the second decimal"),
+        ([[1.83, 2.16], [4.13, 5.38]], "centre 0 is off in the second decimal"),
         ([[1.83, 2.33], [4.13, 5.38]], "centre 0 is not the mean"),  # customer 2 at (3, 4)
         # customer 2 put in cluster 1
         ([[1.25, 1.5], [3.9, 5.0]],
@@ -228,6 +248,10 @@ def test_check_objective_accepts_the_right_answer_in_any_form(answer):
         (float(J_OLD_CENTRES), "J for the old centres"),
         (round(DISTANCES.sum(), 2), "sums distances"),
         (round(float(J) / 7, 2), "mean of the squared distances"),
+        # .mean() over the 7 x 2 table of squared differences
+        (float(J) / 14, "mean of the 14 squared differences"),
+        (round(float(J) / 14, 3), "J is their sum: use .sum()"),
+        (round(float(J) / 14, 2), "mean of the 14 squared differences"),
         (round(float(J_CLUSTER_0), 2), "cluster 0 alone"),
         (round(float(J_CLUSTER_1), 2), "cluster 1 alone"),
         (10.7, "if you gave 1 decimal, give 2"),
@@ -250,6 +274,24 @@ def test_check_objective_accepts_the_right_answer_in_any_form(answer):
 )
 def test_check_objective_says_what_is_off(answer, phrase):
     assert wrong(check_objective(answer), phrase)
+
+
+# Worked by hand: the coordinates to 2 decimals. 11/6 = 1.8333 and 13/6 = 2.1667 have one
+# rounding each; 33/8 = 4.125 lies on a half (4.12 half to even, 4.13 half up), and 43/8 =
+# 5.375 too, but its two roundings agree: 5.38.
+ROUNDINGS = [[{1.83}, {2.17}], [{4.12, 4.13}, {5.38}]]
+
+
+@pytest.mark.parametrize(("row", "column"), [(0, 0), (0, 1), (1, 0), (1, 1)])
+def test_check_new_centres_takes_exactly_the_correct_roundings(row, column):
+    exact = float(CENTRES[row][column])
+    accepted = set()
+    for hundredths in range(round(exact * 100) - 3, round(exact * 100) + 4):
+        answer = np.round(CENTRES_FLOAT, 2)
+        answer[row, column] = hundredths / 100
+        if right(check_new_centres(answer)):
+            accepted.add(hundredths / 100)
+    assert accepted == ROUNDINGS[row][column]
 
 
 def test_the_right_messages_give_the_exact_values():

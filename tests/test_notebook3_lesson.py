@@ -4,7 +4,8 @@ The notebook keeps its own copy of the steps, because that copy is the lesson. T
 the notebook's code cells tagged ``lesson`` (the functions a student reads and retypes) in a
 fresh namespace, and check each against the library's public steps and ``KMeans``, the second
 implementation. They also check what the notebook's text says about the course data, so that
-the text stays true when the outputs are regenerated.
+the text stays true when the outputs are regenerated, that each exercise's hint carries every
+accepted answer of the exercise before to the next, and what the notebook's pictures name.
 """
 
 import ast
@@ -15,11 +16,18 @@ from types import SimpleNamespace
 import matplotlib.pyplot as plt
 import nbformat
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.datasets import make_blobs
 from sklearn.preprocessing import StandardScaler
 
 from segmentation.data import load_customers
+from segmentation.exercises import (
+    TINY,
+    check_assignment,
+    check_new_centres,
+    check_objective,
+)
 from segmentation.features import iqr_outliers, log_spending, spending
 from segmentation.kmeans import (
     STOP_ASSIGNMENTS_UNCHANGED,
@@ -242,8 +250,9 @@ def test_kmeans_plus_plus_draws_as_the_library_does(lesson, name):
 def test_the_text_about_random_and_kmeans_plus_plus_starts_holds():
     """Notebook 3's prose: on log Fresh and log Grocery every random start (seeds 0 to 19)
     ends within 0.5% of the best J; some k-means++ starts do not, and each of those has a small
-    cluster of outliers: the customer with almost no groceries, or 28 customers with little
-    fresh food among whom are all 16 Fresh outliers. Ten starts cure it."""
+    cluster far from the rest: the customer with almost no groceries, or 28 customers with
+    little fresh food among whom are all 16 Fresh outliers. k-means++ starts on an outlier more
+    often, but most such starts end near the best J. Ten starts cure it."""
     X = course_two_features()
     outliers = iqr_outliers(log_spending(load_customers())[["Fresh", "Grocery"]]).to_numpy()
     fits = {(method, seed): KMeans(3, init=method, n_init=1, random_state=seed).fit(X)
@@ -272,9 +281,36 @@ def test_the_text_about_random_and_kmeans_plus_plus_starts_holds():
     assert np.all(starts[8] < np.median(X, axis=0) - 2)
     assert np.linalg.norm(starts[8] - poor[("k-means++", 8)].cluster_centers_[
         np.bincount(poor[("k-means++", 8)].labels_).argmin()]) > 3
-    text = markdown_with("In each of these runs one cluster is small")
+    # starts with an outlier (Fresh or Grocery) among their three centres, found by row index
+    on_outlier = {}
+    for key, fit in fits.items():
+        rows = [np.flatnonzero((X == centre).all(axis=1)) for centre in fit.history_.centres[0]]
+        assert all(len(r) == 1 for r in rows)  # each centre is one customer, none duplicated
+        on_outlier[key] = bool(outliers[np.concatenate(rows)].any())
+    counts = {method: sum(on_outlier[(method, seed)] for seed in range(20))
+              for method in ("random", "k-means++")}
+    assert counts == {"random": 4, "k-means++": 13}
+    near_after_outlier = {method: sum(on_outlier[(method, seed)] and (method, seed) not in poor
+                                      for seed in range(20)) for method in counts}
+    assert near_after_outlier == {"random": 4, "k-means++": 10}
+    assert {seed: on_outlier[("k-means++", seed)] for _, seed in poor} == {
+        1: True, 8: False, 14: True, 18: True}
+    smallest_near = [np.bincount(fit.labels_).min() for key, fit in fits.items()
+                     if key not in poor]
+    assert (min(smallest_near), max(smallest_near)) == (65, 80)
+    text = " ".join(markdown_with("In each of these runs one cluster is small").split())
+    assert "the smallest has 65 to 80 customers" in text
+    assert "(13 starts against 4)" in text
+    assert "10 of those 13 k-means++ starts, and all 4 random ones, still ended near" in text
+    assert "seed 8 ended poor without one" in text
+    assert "4 of the 20 k-means++ starts ended in such a low point" in text
+    assert "13 k-means++ starts, against 4 random ones" in " ".join(
+        markdown_with("counts the starts with an outlier").split())
+    takeaway = " ".join(markdown_with("## Key takeaways").split())
+    assert "4 k-means++ starts did, each with one small cluster far from the rest" in takeaway
     assert "With seeds 14 and 18 that centre started on one of those outliers" in text
     assert f"seed 8 it started at ({starts[8][0]:.1f}, {starts[8][1]:.2f})" in text
+    assert len(poor) == 4
     ten = KMeans(3, init="k-means++", n_init=10, random_state=1).fit(X)
     assert ten.inertia_per_init_[0] > 1.005 * best and ten.inertia_ <= 1.005 * best
 
@@ -327,6 +363,78 @@ def test_the_exercises_do_not_call_the_lessons_functions():
     for cell in notebook.cells[first:]:
         for name in LESSON_FUNCTIONS:
             assert f"{name}(" not in cell.source, (name, cell.source)
+
+
+# --- the exercises chain: each hint turns the previous answers, in any accepted form, into arrays
+
+HINT_CODE = re.compile(r"<summary>Hint</summary>.*?```python\n(.*?)```", re.DOTALL)
+
+
+def hint_code(exercise):
+    return HINT_CODE.search(markdown_with(f"### Exercise {exercise}"))[1]
+
+
+LABELS_3_1 = [0, 0, 0, 1, 1, 1, 1]  # worked by hand in test_exercises_nb3.py
+LABEL_FORMS = {
+    "list": LABELS_3_1,
+    "tuple": tuple(LABELS_3_1),
+    "floats": np.array(LABELS_3_1, dtype=float),
+    "strings": [str(label) for label in LABELS_3_1],
+    "Series": pd.Series(LABELS_3_1),
+    "column": pd.DataFrame({"cluster": LABELS_3_1}),
+    "row": pd.DataFrame([LABELS_3_1]),
+    "nested": [[label] for label in LABELS_3_1],
+}
+CENTRE_FORMS = {
+    "rows": [[1.83, 2.17], [4.13, 5.38]],
+    "half to even": [[1.83, 2.17], [4.12, 5.38]],
+    "flat": [1.83, 2.17, 4.13, 5.38],
+    "strings": [["1.83", "2.17"], ["4.13", "5.38"]],
+    "DataFrame": pd.DataFrame([[1.83, 2.17], [4.13, 5.38]], columns=["x", "y"]),
+    "Series rows": [pd.Series([1.83, 2.17]), pd.Series([4.13, 5.38])],
+    "flat Series": pd.Series([1.83, 2.17, 4.13, 5.38]),
+    "column": np.array([[1.83], [2.17], [4.13], [5.38]]),
+}
+
+
+@pytest.mark.parametrize("labels", LABEL_FORMS.values(), ids=LABEL_FORMS.keys())
+def test_the_hints_carry_every_accepted_answer_to_the_next_exercise(labels):
+    """A student who answers 3.1 and 3.2 in any form the checks accept, then runs the line the
+    next hint shows, can compute the next answer as the solutions do (a list of labels cannot
+    index an array of centres; the four-number form of 3.2 cannot be indexed by cluster)."""
+    assert check_assignment(labels)
+    step = {"np": np, "labels": labels}
+    exec(hint_code("3.2"), step)  # noqa: S102 - the notebook's own hint, run as a student runs it
+    centres = np.array([TINY[step["labels"] == j].mean(axis=0) for j in range(2)])
+    assert check_new_centres(centres)
+    for name, answer in CENTRE_FORMS.items():
+        assert check_new_centres(answer), name
+        step = {"np": np, "labels": labels, "centres": answer}
+        exec(hint_code("3.3"), step)  # noqa: S102
+        J = ((TINY - step["centres"][step["labels"]]) ** 2).sum()
+        assert check_objective(J), name
+
+
+# --- the pictures of this notebook ------------------------------------------------------------
+
+
+def test_the_empty_cluster_picture_names_each_centre(lesson, monkeypatch):
+    """The text after the picture speaks of "centre 1" and "centre 2": each cross is named."""
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    [source] = [cell.source for cell in notebook.cells
+                if cell.cell_type == "code" and "X_small = np.array" in cell.source]
+    monkeypatch.setattr(plt, "show", lambda: None)
+    namespace = {"np": np, "plt": plt, **vars(lesson)}
+    exec(source, namespace)  # noqa: S102
+    ax = namespace["ax"]
+    # worked by hand: the means of customers {0, 1, 3}, {4} and {2, 5} of X_small
+    expected = {"centre 0": (10 / 3, 14 / 3), "centre 1": (8, 8), "centre 2": (6.5, 4.5)}
+    named = {text.get_text(): text.xy for text in ax.texts}
+    assert named.keys() == expected.keys()
+    for name, where in expected.items():
+        assert named[name] == pytest.approx(where), name
+    assert "centre 2 sits at (6.5, 4.5)" in markdown_with("cluster 2 is empty")
+    plt.close(ax.figure)
 
 
 # --- the plot helpers of this notebook say "iteration", as the text does ------------------------
