@@ -153,10 +153,17 @@ def plot_by_group(frame: pd.DataFrame, groups: pd.Series, ax: Axes | None = None
 
 def plot_outliers(frame: pd.DataFrame, ax: Axes | None = None, *,
                   ylabel: str = "log spending") -> Axes:
-    """A box plot of each column; the points beyond the whiskers are Tukey's outliers."""
+    """A box plot of each column; the points beyond the whiskers are Tukey's outliers. A
+    point that stands for several customers with the same value says how many ("×2")."""
     ax = _axes(ax, (9, 4))
-    ax.boxplot([frame[c].to_numpy() for c in frame.columns], flierprops={"markersize": 3,
-               "markerfacecolor": "tab:red"})
+    parts = ax.boxplot([frame[c].to_numpy() for c in frame.columns],
+                       flierprops={"markersize": 3, "markerfacecolor": "tab:red"})
+    # equal values draw one dot, so the dots alone undercount the outliers printed beside
+    for position, fliers in enumerate(parts["fliers"], start=1):
+        values, counts = np.unique(fliers.get_ydata(), return_counts=True)
+        for value, count in zip(values[counts > 1], counts[counts > 1]):
+            ax.annotate(f"×{count}", (position, value), xytext=(4, 0),
+                        textcoords="offset points", va="center", fontsize=8, color="tab:red")
     _column_ticks(ax, range(1, frame.shape[1] + 1), frame.columns)
     ax.set_ylabel(ylabel)
     ax.set_title("Outliers: points beyond the whiskers (1.5 interquartile ranges)")
@@ -176,6 +183,7 @@ def plot_clusters(
     centre_label: str = "centres",
     centre_size: float = CENTRE_STYLE["s"],
     zoom: tuple[float, float, float, float] | None = None,
+    legend_outside: bool = False,
 ) -> Axes:
     """Samples coloured by cluster, the centres as black crosses, and optionally the path
     each centre has travelled (``paths``: shape (steps, k, 2)). Uses the first two columns.
@@ -185,8 +193,11 @@ def plot_clusters(
     are the segment means). ``centre_size`` is the crosses' area in points squared. ``zoom``,
     a region (x_min, x_max, y_min, y_max) of the data, is drawn again, enlarged and with
     smaller crosses, in an inset at the lower right, and outlined in the main picture: for
-    groups squeezed into a corner by far-away points.
+    groups squeezed into a corner by far-away points. ``legend_outside`` puts the legend to the
+    right of the picture, where it can hide no point (for points spread everywhere, as noise).
     """
+    from matplotlib.ticker import MaxNLocator
+
     ax = _axes(ax, (5, 4))
     X, labels = np.asarray(X, dtype=float), np.asarray(labels)
     centres = None if centres is None else np.asarray(centres, dtype=float)
@@ -195,13 +206,21 @@ def plot_clusters(
     ax.set_ylabel(feature_names[1])
     if title:
         ax.set_title(title)
-    ax.legend(fontsize=7, loc="best" if zoom is None else "upper left")
+    # fewer x ticks than matplotlib's default, under which labels such as "-3000" run together
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
+    if legend_outside:
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0)
+    else:
+        ax.legend(fontsize=7, loc="best" if zoom is None else "upper left")
     if zoom is not None:
-        inset = ax.inset_axes([0.5, 0.06, 0.47, 0.47])
+        # high enough above the main picture's bottom edge for the inset's own tick labels
+        inset = ax.inset_axes([0.53, 0.17, 0.44, 0.44])
         _draw_groups(inset, X, labels, centres, paths, name, centre_label, centre_size / 2)
         inset.set_xlim(zoom[0], zoom[1])
         inset.set_ylim(zoom[2], zoom[3])
-        inset.tick_params(labelsize=6)
+        for axis in (inset.xaxis, inset.yaxis):
+            axis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 5, 10]))
+        inset.tick_params(labelsize=8, pad=2)
         ax.indicate_inset_zoom(inset, edgecolor="0.4")
     return ax
 
@@ -260,11 +279,13 @@ def plot_k_scores(table: pd.DataFrame) -> Figure:
     """J (the elbow) and the silhouette against k, from :func:`segmentation.selection.scan_k`."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
     left.plot(table["k"], table["J"], marker="o")
+    left.set_xticks(table["k"])
     left.set_xlabel("k")
     left.set_ylabel("J")
     left.set_title("Elbow: J against k")
     scored = table.dropna(subset=["silhouette"])
     right.plot(scored["k"], scored["silhouette"], marker="o", color="tab:green")
+    right.set_xticks(scored["k"])
     right.set_xlabel("k")
     right.set_ylabel("silhouette")
     right.set_title("Silhouette against k (higher is better)")

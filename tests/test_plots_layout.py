@@ -186,3 +186,26 @@ def test_two_heatmaps_side_by_side_keep_their_labels_apart(customers):
     assert len(fig.axes) == 4  # two heatmaps and their colour bars
     for (ax1, a), (ax2, b) in itertools.combinations(upright, 2):
         assert ax1 is ax2 or apart(a, b, MIN_GAP * fig.dpi / 72)
+
+
+def test_plot_outliers_says_how_many_customers_a_dot_stands_for(customers):
+    """Equal values draw one dot: Detergents_Paper's two outliers (both 3 m.u.) showed as one
+    while notebook 2 prints 2. Each such dot carries "×n"; the counts are worked out here with
+    NumPy's percentiles on the log of the raw columns, not with the course's functions."""
+    frame = log_spending(customers)
+    ax = plots.plot_outliers(frame)
+    shown = sorted((round(t.xy[0]), round(t.xy[1], 6), t.get_text()) for t in ax.texts)
+    expected = []
+    for position, column in enumerate(SPENDING_COLUMNS, start=1):
+        logs = np.log1p(customers[column].to_numpy(dtype=float))
+        q1, q3 = np.percentile(logs, [25, 75])
+        out = logs[(logs < q1 - 1.5 * (q3 - q1)) | (logs > q3 + 1.5 * (q3 - q1))]
+        values, counts = np.unique(out, return_counts=True)
+        expected += [(position, round(v, 6), f"×{n}") for v, n in zip(values, counts) if n > 1]
+    assert shown == sorted(expected)
+    # as read off the data by hand: 3 m.u. twice in Fresh and Detergents_Paper, four times
+    # in Delicassen, and 18 m.u. twice in Delicassen
+    assert [(p, text) for p, _, text in sorted(expected)] == [
+        (1, "×2"), (5, "×2"), (6, "×4"), (6, "×2")]
+    for text in ax.texts:   # each note beside its dot, inside the axes
+        assert ax.get_ylim()[0] < text.xy[1] < ax.get_ylim()[1]

@@ -1,6 +1,7 @@
 """Notebook 4's helpers: the PCA view (checked on what it drew), the elbow and the best
 silhouette on tables too short to have them, the data of its weaknesses (outliers, unscaled
-features, background noise) and its side-by-side profiles of k = 2 and k = 3.
+features, background noise), its side-by-side profiles of k = 2 and k = 3, and its pictures
+measured for readability (tick labels apart, an inset and legends that hide nothing).
 
 Oracles: the eigenvalues and eigenvectors of the covariance matrix (``np.linalg.eigh``) for
 the principal components, small examples worked by hand, and properties."""
@@ -15,15 +16,17 @@ from sklearn.metrics import adjusted_rand_score
 
 from segmentation.features import log_spending, total_spending
 from segmentation.kmeans import KMeans
-from segmentation.plots import CLUSTER_COLOURS, plot_pca
+from segmentation.plots import CLUSTER_COLOURS, plot_clusters, plot_k_scores, plot_pca
 from segmentation.schema import SPENDING_COLUMNS
 from segmentation.selection import (
     best_silhouette,
     elbow,
     groups_with_noise,
     groups_with_outliers,
+    moons,
     profiles_by_k,
     segment_with_k,
+    unequal_groups,
     unscaled_groups,
 )
 
@@ -235,3 +238,122 @@ def test_profiles_by_k_on_the_course_data(customers, scaled):
         assert (weights * rows["% Retail"]).sum() == pytest.approx(retail_share, abs=0.5)
     # notebook 4's text: k = 2 is 188 and 252 customers, k = 3 is 143, 82 and 215
     assert table["customers"].tolist() == [188, 252, 143, 82, 215]
+
+
+# --- notebook 4's pictures are readable: measured on what was drawn ---------------------------
+
+#: Closer than this (in points, 1/72 inch), two tick labels read as one ("−3000−2000").
+MIN_GAP = 5.0
+
+
+def weakness_panels():
+    """Notebook 4's four weaknesses side by side, laid out as the notebook lays them out."""
+    cases = [(moons(), 2, None), (unequal_groups(), 2, None),
+             (groups_with_outliers(), 3, (-2, 7.5, -2.5, 6.5)), (unscaled_groups(), 2, None)]
+    fig, axes = plt.subplots(1, 4, figsize=(16, 3.6))
+    for ax, ((data, _), k, zoom) in zip(axes, cases):
+        fit = KMeans(k, n_init=10, random_state=0).fit(data)
+        plot_clusters(data, fit.labels_, fit.cluster_centers_, ax=ax, title="title\nARI",
+                      centre_size=80, zoom=zoom)
+    fig.tight_layout()
+    return fig, axes
+
+
+def noise_panels():
+    """Notebook 4's noise picture: the same groups without and with background noise."""
+    data, truth = groups_with_noise()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, rows in zip(axes, [truth >= 0, np.ones(len(data), dtype=bool)]):
+        fit = KMeans(3, n_init=10, random_state=0).fit(data[rows])
+        plot_clusters(data[rows], fit.labels_, fit.cluster_centers_, ax=ax, title="title\nARI",
+                      legend_outside=True)
+    fig.tight_layout()
+    return fig, axes
+
+
+def shown_tick_labels(axis):
+    """The tick labels of ``axis`` that are drawn: with text, inside the view."""
+    low, high = sorted(axis.get_view_interval())
+    return [label for tick, label in zip(axis.get_majorticklocs(), axis.get_ticklabels())
+            if label.get_text() and low <= tick <= high]
+
+
+def drawn_points(ax):
+    """Every point of every collection on ``ax``, in pixels."""
+    return np.vstack([c.get_offset_transform().transform(c.get_offsets())
+                      for c in ax.collections if len(c.get_offsets())])
+
+
+def inside(points, box):
+    return ((points >= box.min) & (points <= box.max)).all(axis=1)
+
+
+@pytest.mark.parametrize("dpi", [72, 100])
+def test_the_weakness_panels_x_tick_labels_do_not_run_together(dpi):
+    fig, axes = weakness_panels()
+    fig.set_dpi(dpi)
+    fig.canvas.draw()
+    gap = MIN_GAP * dpi / 72
+    for ax in axes:
+        boxes = sorted((label.get_window_extent() for label in shown_tick_labels(ax.xaxis)),
+                       key=lambda box: box.x0)
+        assert len(boxes) >= 3, ax.get_title()
+        for left, right in zip(boxes, boxes[1:]):
+            assert left.x1 + gap <= right.x0, (ax.get_title(), left, right)
+    # the unscaled feature still spans its thousands: -2000 to 2000 at least
+    ticks = [float(t.get_text().replace("−", "-")) for t in shown_tick_labels(axes[3].xaxis)]
+    assert min(ticks) <= -2000 and max(ticks) >= 2000
+
+
+@pytest.mark.parametrize("dpi", [72, 100])
+def test_the_outliers_inset_has_readable_ticks_inside_the_main_picture(dpi):
+    """The student saw the inset's tick labels tiny, and its lowest one on the main picture's
+    bottom edge: each must now be of the tick font of a legend (8 points) or more, lie inside
+    the main picture and touch none of the main picture's tick labels."""
+    fig, axes = weakness_panels()
+    fig.set_dpi(dpi)
+    fig.canvas.draw()
+    main = axes[2]
+    (inset,) = main.child_axes
+    frame = main.get_window_extent()
+    labels = shown_tick_labels(inset.xaxis) + shown_tick_labels(inset.yaxis)
+    assert len(labels) >= 6
+    main_labels = [t.get_window_extent() for t in
+                   shown_tick_labels(main.xaxis) + shown_tick_labels(main.yaxis)]
+    for label in labels:
+        box = label.get_window_extent()
+        assert label.get_fontsize() >= 8
+        assert frame.x0 < box.x0 and box.x1 < frame.x1 and frame.y0 < box.y0 and box.y1 < frame.y1
+        assert not any(box.overlaps(other) for other in main_labels)
+    # the inset, tick labels included, hides no point of the main picture, and no legend entry
+    covered = inset.get_tightbbox()
+    assert not inside(drawn_points(main), covered).any()
+    assert not main.get_legend().get_window_extent().overlaps(covered)
+
+
+@pytest.mark.parametrize("dpi", [72, 100])
+def test_the_noise_legend_is_beside_the_picture_and_hides_no_point(dpi):
+    """The student found a noise point at about (-11.1, 3.8) under the legend."""
+    fig, axes = noise_panels()
+    fig.set_dpi(dpi)
+    fig.canvas.draw()
+    figure = fig.bbox
+    for ax in axes:
+        legend = ax.get_legend().get_window_extent()
+        assert not inside(drawn_points(ax), legend).any()
+        assert legend.x0 >= ax.get_window_extent().x1                  # right of the picture
+        assert figure.x0 <= legend.x0 and legend.x1 <= figure.x1       # and not cut off
+        assert not any(legend.overlaps(other.get_window_extent())
+                       for other in axes if other is not ax)
+    data, truth = groups_with_noise()
+    assert np.isclose(data[truth == -1], [-11.1, 3.8], atol=0.1).all(axis=1).any()
+
+
+def test_plot_k_scores_labels_every_k():
+    """The student saw the J panel label only even k while the silhouette panel labelled
+    every k."""
+    table = pd.DataFrame({"k": range(1, 11), "J": np.linspace(100, 10, 10),
+                          "silhouette": [np.nan, *np.linspace(0.3, 0.1, 9)]})
+    left, right = plot_k_scores(table).axes
+    assert [t.get_text() for t in left.get_xticklabels()] == [str(k) for k in range(1, 11)]
+    assert [t.get_text() for t in right.get_xticklabels()] == [str(k) for k in range(2, 11)]
