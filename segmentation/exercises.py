@@ -16,6 +16,7 @@ False
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +36,7 @@ from segmentation.features import (
     total_spending,
 )
 from segmentation.kmeans import assign, objective, update_centres
-from segmentation.schema import COLUMN_ALIASES, SPENDING_COLUMNS, data_dictionary
+from segmentation.schema import COLUMN_ALIASES, LABEL_CODES, SPENDING_COLUMNS, data_dictionary
 from segmentation.selection import best_silhouette, elbow
 
 
@@ -83,6 +84,19 @@ class AnswerFormError(ValueError):
     """An answer whose form (not value) cannot be read; the message says what was expected."""
 
 
+def _objects(value: Any) -> np.ndarray:
+    """``value`` as a NumPy array of objects; nesting NumPy cannot shape (such as
+    ``[[0, 1], np.zeros((2, 2))]``) becomes a flat array of the outer items."""
+    try:
+        return np.asarray(value, dtype=object)
+    except ValueError:
+        items = list(value)
+        array = np.empty(len(items), dtype=object)
+        for i, item in enumerate(items):
+            array[i] = item
+        return array
+
+
 def _kind(answer: Any) -> str:
     """How an answer of an unexpected form is named in a message."""
     if isinstance(answer, pd.DataFrame):
@@ -90,7 +104,7 @@ def _kind(answer: Any) -> str:
         return (f"a table of {rows} row{'s' * (rows != 1)} and "
                 f"{columns} column{'s' * (columns != 1)}")
     if isinstance(answer, (pd.Series, np.ndarray, list, tuple)):
-        size = np.size(np.asarray(answer, dtype=object))
+        size = np.size(_objects(answer))
         return f"{type(answer).__name__} of {size} value{'s' * (size != 1)}"
     text = repr(answer)
     return f"{type(answer).__name__} {text[:40]}{'…' if len(text) > 40 else ''}"
@@ -103,7 +117,7 @@ def _as_array(answer: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
     if isinstance(answer, (str, bytes, dict, set)) or answer is ...:
         raise AnswerFormError(f"answer with {what}; got {_kind(answer)}.")
     try:
-        values = np.asarray(answer, dtype=object)
+        values = _objects(answer)
         if values.dtype == object and values.ndim == 0 and not np.isscalar(answer):
             raise TypeError
         flat = [_one_number(v) for v in values.ravel()]
@@ -125,9 +139,9 @@ def _one_number(value: Any) -> float | None:
     """A single number from a number, a numeric string, or a one-value container; None when
     it is not one (booleans are not numbers here: True is not an answer of 1)."""
     if isinstance(value, (pd.Series, pd.DataFrame, np.ndarray, list, tuple)):
-        if np.size(np.asarray(value, dtype=object)) != 1:
+        if np.size(_objects(value)) != 1:
             return None
-        value = np.asarray(value, dtype=object).ravel()[0]
+        value = _objects(value).ravel()[0]
     if isinstance(value, (bool, np.bool_, complex, np.complexfloating)) or value is None:
         return None
     if isinstance(value, str):
@@ -143,6 +157,20 @@ def _one_number(value: Any) -> float | None:
     except (TypeError, ValueError, OverflowError):
         return None
     return number if np.isfinite(number) else None
+
+
+_COMMA_NUMBER = re.compile(r"[-+]?\d+(,\d+)+(\.\d*)?")
+
+
+def _decimal_comma_in(answer: Any) -> str | None:
+    """The first number an answer writes as text with a decimal comma ("0,60", "66,0"), or
+    None: commas that group digits in threes ("1,234") are thousands separators."""
+    for leaf in _leaves(answer):
+        if isinstance(leaf, str):
+            for match in _COMMA_NUMBER.finditer(leaf):
+                if not _THOUSANDS.fullmatch(match.group(0)):
+                    return match.group(0)
+    return None
 
 
 def _as_number(answer: Any, what: str = "a number") -> float:
@@ -198,6 +226,11 @@ def checked(function: Any) -> Any:
         try:
             return function(*bound.args, **bound.kwargs)
         except AnswerFormError as exc:
+            # an answer refused for its form because of a decimal comma gets the one hint
+            # every check gives for it (notebook 3's wording, _DECIMAL_POINT)
+            comma = _decimal_comma_in(answer)
+            if comma is not None and _DECIMAL_POINT not in str(exc):
+                return _wrong(f"{comma!r} has a decimal comma: {_DECIMAL_POINT}")
             return _wrong(str(exc))
         except Exception as exc:  # a student sees a sentence, never a traceback
             return _wrong(f"{CANNOT_READ} ({type(exc).__name__}: {str(exc)[:80]}). Check the "
@@ -209,6 +242,9 @@ def checked(function: Any) -> Any:
 #: The start of the message when a check fails on an answer it did not foresee (the tests
 #: make sure no foreseen answer ends here).
 CANNOT_READ = "the check could not read this answer"
+
+#: What every check says to a number written with a decimal comma.
+_DECIMAL_POINT = "write decimals with a point, as Python does: 10.5, not 10,5."
 
 
 def _normalised(text: str) -> str:
@@ -270,13 +306,42 @@ def check_total_spending(answer: Any) -> Feedback:
     if np.allclose(np.sort(values), np.sort(expected)):
         return _wrong("the totals are right but in another order: keep one total per customer "
                       "in the customers' order (do not sort them).")
-    extra = float(np.mean(values - expected))
-    if extra > 0:
-        amount = f"{extra:,.1f}" if extra < 1e9 else f"{extra:.3g}"  # no 300-digit numbers
-        return _wrong(f"your totals are {amount} larger on average: sum only the six "
-                      "spending columns, not id, Channel or Region.")
-    return _wrong("some totals differ: sum the six spending columns "
-                  f"({', '.join(SPENDING_COLUMNS)}) of each customer.")
+    return _wrong(_what_totals_miss(values, expected, load_customers()))
+
+
+def _what_totals_miss(values: np.ndarray, expected: np.ndarray, customers: pd.DataFrame) -> str:
+    """Why totals differ from the sums of the six spending columns, told from how they
+    differ: rounded, a mean, id or a label's code added, a constant offset, or otherwise."""
+    for unit in (10, 100, 1_000, 10_000):
+        if (np.all(np.mod(values, unit) == 0)
+                and np.all(np.abs(values - expected) <= unit / 2)):
+            return (f"those totals are rounded to the nearest {unit:,}; the task asks for the "
+                    "totals themselves: leave out the rounding.")
+    if np.allclose(values, expected / len(SPENDING_COLUMNS)):
+        return ("that is each customer's mean over the six spending columns, not the sum: use "
+                ".sum(axis=1), not .mean(axis=1).")
+    # the columns a student may add by mistake: id (a number) and the labels' codes
+    added = {"id": customers["id"].to_numpy(dtype=float)} | {
+        column: customers[column].map({name: code for code, name in codes.items()})
+        .astype(float).to_numpy() for column, codes in LABEL_CODES.items()}
+    for size in range(1, len(added) + 1):
+        for names in itertools.combinations(added, size):
+            if np.allclose(values - expected, sum(added[name] for name in names)):
+                shown = [name if name == "id" else f"the {name} code" for name in names]
+                return (f"your totals add {' and '.join(shown)} to the spending: sum only the "
+                        "six spending columns, not id, Channel or Region.")
+    extra = values - expected
+    if np.ptp(extra) == 0:
+        side = "larger" if extra[0] > 0 else "smaller"
+        return (f"every total is {abs(extra[0]):,g} {side} than the sum of the six spending "
+                "columns: add up those six, and nothing else.")
+    if extra.mean() > 0:
+        amount = f"{extra.mean():,.1f}" if extra.mean() < 1e9 else f"{extra.mean():.3g}"
+        return (f"your totals are {amount} larger on average: sum only the six spending "
+                f"columns ({', '.join(SPENDING_COLUMNS)}), and nothing else.")
+    differ = int((~np.isclose(values, expected)).sum())
+    return (f"{differ} of the {len(expected)} totals differ: sum the six spending columns "
+            f"({', '.join(SPENDING_COLUMNS)}) of each customer.")
 
 
 #: Exercise 1.2 moves the hand rule's "large" line here: the notebook prints the count at the
@@ -289,17 +354,31 @@ def _count_of(answer: Any, what: str) -> int:
     ids, one True/False per customer). The message never says how many there are: that
     number is the answer."""
     if isinstance(answer, (list, tuple, np.ndarray, pd.Series, pd.Index, pd.DataFrame)):
-        values = np.asarray(answer, dtype=object).ravel()
+        values = _objects(answer).ravel()
         if values.size > 1 and all(isinstance(v, (bool, np.bool_)) for v in values):
             raise AnswerFormError(f"that is a True/False value per row; answer with {what}: "
                                   "count the True values with .sum().")
         if isinstance(answer, pd.DataFrame) and values.size > 1:
             raise AnswerFormError(f"that is a table; answer with {what}: count its rows with "
                                   "len(...).")
+        if (isinstance(answer, pd.Series) and values.size > 1
+                and answer.index.dtype.kind not in "iuf"):
+            # value_counts() gives one count per value it found, labelled by that value
+            groups = ", ".join(map(str, answer.index[:4])) + ", …" * (values.size > 4)
+            raise AnswerFormError(f"that is one count per group ({groups}); answer with {what}: "
+                                  "the one count the task asks for.")
+        if 1 < values.size <= 5 and all(_one_number(v) is not None for v in values):
+            # a handful of numbers is several answers, not the customers themselves
+            raise AnswerFormError(f"that is {values.size} numbers; answer with one: {what}.")
         if values.size > 1:
             raise AnswerFormError(f"that is a list of values; answer with {what}: count them "
                                   "with len(...).")
-    return _as_whole_number(answer, what)
+    number = _as_number(answer, what)
+    if 0 < number < 1:
+        raise AnswerFormError(f"that is a share, not a count (.mean() of True/False values "
+                              f"gives the share of True); answer with {what}: count the True "
+                              "values with .sum().")
+    return _as_whole_number(number, what)
 
 
 @checked
@@ -335,16 +414,37 @@ def check_large_by_hand(answer: Any) -> Feedback:
 
 #: How an answer says clustering, names another kind of problem, or denies clustering.
 _CLUSTERING = ("cluster", "unsupervised", "聚类", "无监督")
-_OTHER_KINDS = ("classif", "regress", "supervised", "分类", "回归", "监督")
+_OTHER_KINDS = ((r"semi\s*-?\s*supervised|半监督", "semi-supervised learning"),
+                (r"supervised|监督", "supervised learning"), (r"classif|分类", "classification"),
+                (r"regress|回归", "regression"))
 _DENIAL = re.compile(r"\b(not|no|non|never|isn'?t|nor)\s*-?\s*(an?\s+|the\s+|really\s+|just\s+)?"
                      r"(unsupervised|cluster)|(不是|不|非|没有)\s*(无监督|聚类)")
+#: Another kind of problem ruled out ("clustering, not classification").
+_NOT_OTHER = re.compile(r"\b(not|no|non|never|isn'?t|nor|rather than|instead of)\s*-?\s*"
+                        r"(an?\s+|the\s+)?(semi\s*-?\s*)?(supervised|classif|regress)\w*|"
+                        r"(不是|不|非|而非)\s*(半监督|监督|分类|回归)")
+#: Labels said to be missing ("no labels", "unlabelled"); any other "label" says they exist.
+_NO_LABELS = re.compile(r"\bun\s*-?\s*label|\b(no|without|not|non|never)\s*-?\s*(any\s+)?"
+                        r"label|label\w*\s*-?\s*(free|less|unknown|missing|absent)|"
+                        r"labels?\s+(are\s+)?(not|never)\b|(无|没有|没|不带)\s*(标签|标注)")
+
+
+def _other_kinds(text: str) -> list[str]:
+    """The kinds of problem other than clustering that a text names, in a fixed order."""
+    found = []
+    for pattern, name in _OTHER_KINDS:
+        if re.search(pattern, text):
+            found.append(name)
+            text = re.sub(pattern, " ", text)  # "semi-supervised" is not "supervised" too
+    return found
 
 
 @checked
 def check_problem_type(answer: Any) -> Feedback:
     """Exercise 1.3: what kind of machine-learning problem segmentation is, in a word or two
     ("clustering", "unsupervised learning", "聚类"). An answer that also names another kind,
-    or says it is *not* clustering, is not taken as clustering."""
+    says it is *not* clustering, or says the records carry labels is not taken as clustering;
+    one that rules another kind out ("clustering, not classification") is."""
     if not isinstance(answer, str):
         raise AnswerFormError("answer with the kind of problem as text in quotes: "
                               f"answer = \"...\" with your words between the quotes; got "
@@ -352,28 +452,41 @@ def check_problem_type(answer: Any) -> Feedback:
     text = " ".join(answer.lower().split())
     if not text:
         raise AnswerFormError("write your answer between the quotes: answer = \"...\".")
-    # "non-supervised" and 非监督 are other spellings of unsupervised
-    text = re.sub(r"\bnon\s*-?\s*supervised", "unsupervised", text).replace("非监督", "无监督")
+    # "non-supervised", "not supervised" and 非监督 are other spellings of unsupervised
+    text = re.sub(r"\b(non|not)\s*-?\s*supervised", "unsupervised", text)
+    text = re.sub(r"(不是|非)监督", "无监督", text)
+    if any(word in text for word in _CLUSTERING) and _DENIAL.search(text):
+        return _wrong("your answer says it is not clustering; decide, and answer with the one "
+                      "kind of problem it is.")
+    if re.search(r"label|标签|标注", _NO_LABELS.sub(" ", text)):
+        return _wrong("your answer says the records carry labels, but nobody has labelled "
+                      "these customers: no record comes with its right segment.")
+    ruled_out = _NOT_OTHER.search(text) is not None
+    text = _NOT_OTHER.sub(" ", text)
     clustering = any(word in text for word in _CLUSTERING)
     # "unsupervised classification" is what some fields (remote sensing) call clustering
     synonym = re.search(r"unsupervised classif|无监督分类", text)
-    rest = re.sub(r"unsupervised( classif\w*)?|无监督(分类)?", "", text)
-    other = any(word in rest for word in _OTHER_KINDS)
-    if clustering and _DENIAL.search(text):
-        return _wrong("your answer says it is not clustering; decide, and answer with the one "
-                      "kind of problem it is.")
-    if clustering and not other:
+    others = _other_kinds(re.sub(r"unsupervised( classif\w*)?|无监督(分类)?", " ", text))
+    if clustering and not others:
         return _right(("'Unsupervised classification' is another name for clustering. "
                        if synonym else "") + "The records carry no labels: the groups must "
                       "be found in the data itself.")
+    if clustering and others[0].endswith("supervised learning"):
+        some = "a few " if others[0].startswith("semi") else ""
+        return _wrong(f"'{others[0].split()[0]}' means learning from {some}labelled records, but "
+                      "nobody has labelled these customers: no record comes with its right "
+                      "segment.")
     if clustering:
-        return _wrong("your answer names clustering and another kind of problem; answer with "
-                      "the one kind it is, in one or two words.")
-    if other and re.search(r"\b(not|no|non|isn'?t)\b|不|非", text):
+        named = "clustering" if re.search(r"cluster|聚类", text) else "unsupervised learning"
+        return _wrong(f"your answer names both {named} and {others[0]}; {others[0]} needs "
+                      "a known answer for each customer, which these records lack: answer with "
+                      "the one kind of problem it is.")
+    if ruled_out and not others:
         return _wrong("say what kind of problem it is, rather than what it is not.")
-    if other:
-        return _wrong("classification and regression learn from a known answer for each "
-                      "customer; customer records carry no such label.")
+    if others:
+        which = "some customers" if others[0].startswith("semi") else "each customer"
+        return _wrong(f"{others[0]} needs a known answer for {which}; customer records carry "
+                      "no such label.")
     if re.search(r"k[\s-]?means", text):
         return _wrong("k-means is a method; name the kind of problem it solves.")
     return _wrong("think about whether each customer comes with the right group attached.")
@@ -416,16 +529,36 @@ def _one_column(answer: Any) -> str:
     return column
 
 
+def _name_and_number(answer: Any) -> tuple[Any, Any]:
+    """A column's name with a number beside it, as ``("Frozen", 5.49)`` or "Frozen (5.49)",
+    split into the name and the number; ``(answer, None)`` for any other answer."""
+    if isinstance(answer, (tuple, list)) and len(answer) == 2:
+        named = [isinstance(v, str) and _column_name(v) is not None for v in answer]
+        if named.count(True) == 1 and _one_number(answer[named.index(False)]) is not None:
+            return answer[named.index(True)], answer[named.index(False)]
+    if isinstance(answer, str) and _column_name(answer) is None:
+        columns, numbers, words = _parts_of_text(answer)
+        if len(columns) == 1 and len(numbers) == 1 and not words:
+            return columns[0], numbers[0]
+    return answer, None
+
+
 @checked
 def check_most_skewed(answer: Any) -> Feedback:
     """Exercise 2.1: the most skewed spending column (raw values) among the customers of
     SKEW_REGION, by name in any letter case, by its Chinese name, or as ``skew.idxmax()``
-    gives it."""
+    gives it; its skewness given beside it (``("Frozen", 5.49)``) must be right to the
+    decimals written (at least 2)."""
     customers = load_customers()
     region = customers[customers["Region"] == SKEW_REGION]
     skew = skewness(spending(region))
-    column = _one_column(answer)
+    name, number = _name_and_number(answer)
+    column = _one_column(name)
     best = skew.idxmax()
+    if column == best and number is not None and not _within_rounding(
+            _one_number(number), skew[best], max(2, _decimals(number))):
+        return _wrong(f"{best} is the right column, but its skewness among the customers of "
+                      f"{SKEW_REGION} (raw values) is {skew[best]:.2f}, not {number}.")
     if column == best:
         top, median = region[best].max(), region[best].median()
         return _right(f"{best} has skewness {skew[best]:.2f} among the {len(region)} customers "
@@ -612,6 +745,9 @@ def check_outlier_customers(answer: Any) -> Feedback:
     if given == int(flags.to_numpy().sum()):
         return _wrong("that counts outlying values; count customers with at least one "
                       "(any(axis=1)).")
+    if given == int(flags.any(axis=0).sum()):
+        return _wrong("that counts columns, not customers: .any() and .any(axis=0) ask per "
+                      "column; .any(axis=1) asks per customer, then .sum() counts them.")
     if given == int(iqr_outliers(spending(customers)).any(axis=1).sum()):
         return _wrong("that is on the raw scale; use iqr_outliers on the log spending.")
     if not 0 <= given <= len(customers):
@@ -654,7 +790,35 @@ def _decimal_comma(answer: Any) -> bool:
     return any(isinstance(leaf, str) and "," in leaf for leaf in _leaves(answer))
 
 
-_DECIMAL_POINT = "write decimals with a point, as Python does: 10.5, not 10,5."
+def _rounded_right(given: Any, exact: Any, decimals: int = 2) -> bool:
+    """True when each given value is the exact one written to at least ``decimals`` decimals:
+    nearer to it than half a unit in that place, or, when the exact value lies on a half
+    (4.125), either of its two roundings (4.13 half up, as by hand; 4.12 half to even, as
+    NumPy rounds). 5.375 rounds to 5.38 both ways, so 5.37 is not right: stricter than
+    :func:`_within_rounding`, which takes both neighbours of every half."""
+    given, exact = np.asarray(given, dtype=float), np.asarray(exact, dtype=float)
+    scale = 10.0**decimals
+    near = np.abs(given - exact) < 0.5 / scale - 1e-9
+    roundings = (np.floor(exact * scale + 0.5) / scale, np.round(exact, decimals))
+    rounded = [np.isclose(given, r, rtol=0, atol=1e-9) for r in roundings]
+    return bool(np.all(near | rounded[0] | rounded[1]))
+
+
+def _groups_of_numbers(answer: Any) -> list[list[float]] | None:
+    """The groups, when an answer splits numbers into one group per cluster (the customers of
+    each cluster, [[0, 1, 2], [3, 4, 5, 6]], or cluster numbers split by cluster); else None."""
+    if not isinstance(answer, (list, tuple)) or len(answer) != len(TINY_CENTRES):
+        return None
+    groups = []
+    for group in answer:
+        if not isinstance(group, (list, tuple, np.ndarray, pd.Series)) or (
+                isinstance(group, np.ndarray) and group.ndim != 1):
+            return None
+        numbers = [_one_number(value) for value in group]
+        if any(n is None for n in numbers):
+            return None
+        groups.append(sorted(numbers))
+    return groups
 
 
 @checked
@@ -666,6 +830,15 @@ def check_assignment(answer: Any) -> Feedback:
     if _is_true_false(answer):
         raise AnswerFormError(f"those are True/False values; answer with {what} "
                               "(.astype(int) turns True/False into 1/0).")
+    groups = _groups_of_numbers(answer)
+    values = [n for group in groups or [] for n in group]
+    if values and max(values) > 1 and all(n >= 0 and n == round(n) for n in values):
+        right = groups == [_members(expected, j) for j in range(len(TINY_CENTRES))]
+        return _wrong(f"those {'are the right' if right else 'look like the'} customers of "
+                      f"each cluster; the task asks the other way round: {what} (the cluster "
+                      "of customer 0, then of customer 1, and so on).")
+    if groups is not None and len({len(group) for group in groups}) > 1:
+        raise AnswerFormError(f"answer with {what}, in one flat list, not split into groups.")
     labels = _as_array(answer, expected.shape, what)
     if (labels == expected).all():
         return _right(f"Cluster 0 gets customers {_members(expected, 0)}, cluster 1 the rest; "
@@ -693,7 +866,8 @@ def check_assignment(answer: Any) -> Feedback:
 def check_new_centres(answer: Any) -> Feedback:
     """Exercise 3.2: the centres after one update, from the assignment of exercise 3.1, as
     two rows [x, y] in any array form, or the four values in the order x, y, x, y. Values
-    rounded to 2 decimals are right."""
+    rounded correctly to 2 decimals are right (on a half, either way: 4.12 or 4.13 for
+    4.125)."""
     labels, expected = _tiny_step()
     what = "the two new centres as two rows of two numbers, [[x, y], [x, y]]"
     if _is_true_false(answer):
@@ -701,16 +875,16 @@ def check_new_centres(answer: Any) -> Feedback:
     if _decimal_comma(answer):
         raise AnswerFormError(_DECIMAL_POINT)
     centres = _as_array(answer, expected.shape, what)
-    if _within_rounding(centres, expected, 2):
+    if _rounded_right(centres, expected):
         shown = " and ".join(f"({x:.3f}, {y:.3f})" for x, y in expected)
         return _right(f"The centres moved to {shown}.")
-    if _within_rounding(centres[::-1], expected, 2):
+    if _rounded_right(centres[::-1], expected):
         return _wrong("right centres, wrong order: row 0 is the centre of cluster 0 (the "
                       f"customers {_members(labels, 0)}).")
-    if _within_rounding(centres.T, expected, 2):
+    if _rounded_right(centres.T, expected):
         return _wrong("you gave both x values first: each centre is [x, y], so give x and y "
                       "of cluster 0, then x and y of cluster 1.")
-    off = [j for j in range(len(expected)) if not _within_rounding(centres[j], expected[j], 2)]
+    off = [j for j in range(len(expected)) if not _rounded_right(centres[j], expected[j])]
     if _within_rounding(centres, expected, 1):
         if np.allclose(centres, np.round(centres, 1)):
             return _wrong("close, but not right to 2 decimals: if you gave 1 decimal, give 2; "
@@ -753,6 +927,10 @@ def check_objective(answer: Any) -> Feedback:
         return _wrong("that is J for the old centres; use the new ones.")
     if _within_rounding(value, expected / len(TINY), 2):
         return _wrong("that is the mean of the squared distances; J is their sum.")
+    if _within_rounding(value, expected / TINY.size, 2):
+        # .mean() over the whole table of squared differences: 7 customers times 2 features
+        return _wrong(f"that is the mean of the {TINY.size} squared differences (.mean() "
+                      "averages over every customer and feature); J is their sum: use .sum().")
     for j in range(len(centres)):
         if _within_rounding(value, squared[labels == j].sum(), 2):
             return _wrong(f"that is cluster {j} alone; J adds up both clusters.")
@@ -768,106 +946,29 @@ def check_objective(answer: Any) -> Feedback:
 
 # --- Notebook 4: choosing k -----------------------------------------------------------------
 
-#: What names each reason for a choice of k, in a lower-case text. "guides" names the elbow
-#: and the silhouette together ("both guides point to 2").
-_K_REASONS = {
-    "elbow": re.compile(r"elbow|\bbend|\bknee|\bkink|flatten|levels? off|diminishing|"
-                        r"stops? falling|biggest (drop|fall)|(drops?|falls?) (the )?most|肘|拐点"),
-    "silhouette": re.compile(r"silhouette|separat(ed|ion)|well apart|轮廓"),
-    "business": re.compile(r"business|compan(y|ies)|client|customer wants|wholesaler|\bfirm\b|"
-                           r"\bsales\b|manager|marketing|campaign|strateg|scenario|"
-                           r"\bgrades?\b|\btiers?\b|treatments?|key accounts?|\bask(s|ed)? for\b|"
-                           r"业务|大中小|大、中、小|大客户"),
-    "guides": re.compile(r"\bguides\b|\bboth (say|point|agree|give|show|pick|prefer)|"
-                         r"\b(measures|metrics|criteria|curves|plots|graphs)\b|"
-                         r"the data (itself )?(says|shows|supports|points)"),
-}
-#: Two of these together also name the business's grades ("large, medium and small").
-_SIZE_WORDS = re.compile(r"\b(large|medium|small|big)\b")
-#: Readings of the table that choose nothing: J is always lowest at the largest k, and a low
-#: silhouette means poorly separated segments.
-_MISREADINGS = {
-    "J": re.compile(r"(lowest|smallest|minimum|minimal|least|lower) (j|inertia|objective|sse)\b"
-                    r"|\b(j|inertia|objective|sse) (is |was )?(the )?"
-                    r"(lowest|smallest|minimal|minimum)"),
-    "silhouette": re.compile(r"(lowest|smallest|minimum|minimal|least|worst|lower) "
-                             r"(average |mean )?silhouette|silhouette (score )?(is |was )?(the )?"
-                             r"(lowest|smallest|minimal|minimum|worst)"),
-}
-#: A negation before a reason ("not the elbow", "I ignore the business") or after it ("the
-#: business does not matter", "the elbow isn't clear") takes that reason back.
-_NOT_BEFORE = re.compile(r"(\bnot|n't|\bno|\bnever|\bignor\w*|\bregardless of|\bwithout)"
-                         r"\W+(\w+\W+){0,3}$|(不是|不)\w{0,4}$")
-_NOT_AFTER = re.compile(r"^\W*(\w+\W+){0,2}?((is|are|was|does|do|did)( not|n't)\b|isn't|"
-                        r"doesn't|not (matter|count|clear|important|relevant|help)|irrelevant|"
-                        r"不重要|无关)")
-_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-                 "eight": 8, "nine": 9, "ten": 10, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5}
-_NUMBER = re.compile(r"\b(\d+|two|three|four|five|six|seven|eight|nine|ten)\b|[两二三四五]")
-#: Where one statement ends and the next begins: punctuation and words of contrast.
-_CLAUSE_BREAK = re.compile(r"[;,:!?。，；：但而]|\.(?!\d)|\b(?:but|though|although|while|"
-                           r"whereas|however|yet|even if|even though|despite|instead)\b")
+#: The one word that names each reason for a choice of k, in lower case, with the Chinese names
+#: notebook 4 gives. Free text is not read: reading it proved unreliable (right reasons
+#: rejected, wrong ones accepted), while one word from a stated list is read the same by all.
+_K_REASON_WORDS = {"elbow": "elbow", "肘部": "elbow", "肘部法则": "elbow",
+                   "silhouette": "silhouette", "轮廓系数": "silhouette", "轮廓": "silhouette",
+                   "business": "business", "业务": "business"}
+_K_REASONS = ("elbow", "silhouette", "business")
+#: Around the word: spaces, quotes, brackets and punctuation, Western or Chinese.
+_AROUND_A_WORD = " \u3000\t\r\n.,;:!?'\"`()[]{}<>。，；：！？、“”‘’（）《》"
+_NAME_THE_REASON = ('name the reason with one word: "elbow", "silhouette" or "business" (or, '
+                    'for both guides, the list ["elbow", "silhouette"]). Your sentence is a '
+                    "fine note for yourself; the check reads the word.")
 
 
-@dataclass
-class _Reading:
-    """What a reason says: the guides it gives for the chosen k (``claims``), the guides it
-    ties to other numbers (``mentions``: guide and numbers, as in "the elbow says 2"), and
-    misreadings of the table."""
-
-    claims: set[str]
-    mentions: list[tuple[str, set[int]]]
-    misreadings: set[str]
-
-
-def _guides_named(clause: str) -> tuple[set[str], set[str]]:
-    """The guides a clause names and does not take back; and those it takes back."""
-    named, negated = set(), set()
-    for name, pattern in _K_REASONS.items():
-        for match in pattern.finditer(clause):
-            if (_NOT_BEFORE.search(clause[:match.start()])
-                    or _NOT_AFTER.search(clause[match.end():])):
-                negated.add(name)
-            else:
-                named |= {"elbow", "silhouette"} if name == "guides" else {name}
-    return named, negated
-
-
-def _read_reason(text: str, k: int) -> _Reading:
-    """Read a free-text reason, one clause at a time (see :data:`_K_REASONS`)."""
-    text = re.sub(r"\d*\.\d+", " ", text)       # 0.290 is a silhouette, not a k
-    text = re.sub(r"\bnotebook\s*\d+", "notebook", re.sub(r"\bnotebook\s*1\b", "scenario", text))
-    # "2 rather than 3", "not k = 2": a number set aside is not the number of the clause
-    text = re.sub(r"(\bnot|n't|rather than|instead of|\bover|\bthan|\bversus|\bvs\.?|\bagainst)"
-                  r"\s+(k\s*=\s*)?(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\b",
-                  " ", text)
-    reading = _Reading(set(), [], set())
-    business_named = False
-    for clause in filter(None, _CLAUSE_BREAK.split(text)):
-        for name, pattern in _MISREADINGS.items():
-            if pattern.search(clause):
-                reading.misreadings.add(name)
-                clause = pattern.sub(" ", clause)
-        named, negated = _guides_named(clause)
-        business_named |= "business" in named | negated
-        numbers = {_NUMBER_WORDS.get(n, None) or int(n) for n in
-                   (m.group(0) for m in _NUMBER.finditer(clause))}
-        if numbers and k not in numbers:
-            reading.mentions += [(name, numbers) for name in sorted(named)]
-        else:
-            reading.claims |= named
-    if not business_named and len(set(_SIZE_WORDS.findall(text))) >= 2:
-        reading.claims.add("business")
-    return reading
-
-
-def _reason_text(reason: Any) -> str:
-    if isinstance(reason, (list, tuple)) and reason and all(isinstance(r, str) for r in reason):
-        reason = ", ".join(reason)
-    if not isinstance(reason, str):
-        raise AnswerFormError(f'write the reason as text in quotes, such as reason = "elbow"; '
+def _k_reasons(reason: Any) -> list[str] | None:
+    """The reasons named, in the order of :data:`_K_REASONS`: one word, or a list or tuple of
+    words; None for text that is not one of the words (it is not judged)."""
+    items = list(reason) if isinstance(reason, (list, tuple)) else [reason]
+    if not items or not all(isinstance(item, str) for item in items):
+        raise AnswerFormError('write the reason as one word in quotes, such as reason = "elbow"; '
                               f"got {_kind(reason)}.")
-    return reason.lower()
+    named = {_K_REASON_WORDS.get(item.strip(_AROUND_A_WORD).lower()) for item in items}
+    return None if None in named else [name for name in _K_REASONS if name in named]
 
 
 def _k_table(table: Any) -> pd.DataFrame:
@@ -878,78 +979,88 @@ def _k_table(table: Any) -> pd.DataFrame:
 
 
 def _k_facts(table: pd.DataFrame, number: int) -> tuple[dict[str, int | None], dict[str, str]]:
-    """The k each reason supports (None when the table is too short to tell) and the fact
-    behind it, as a sentence."""
+    """The k each reason supports (None when the table is too short to tell) and what the
+    table or the scenario shows, as a sentence (the silhouette's compared with ``number``)."""
     from segmentation.features import GRADES  # the scenario's grades: one segment for each
 
-    supports: dict[str, int | None] = {"business": len(GRADES)}
-    facts = {"business": f"the business asked for {len(GRADES)} grades "
-                         f"({', '.join(reversed(GRADES))}), which means k = {len(GRADES)}"}
+    grades = len(GRADES)
+    supports: dict[str, int | None] = {"business": grades}
+    facts = {"business": f"the business asked for {grades} grades "
+                         f"({', '.join(reversed(GRADES))}), which means k = {grades}"}
     for name, guide in (("elbow", elbow), ("silhouette", best_silhouette)):
         try:
             supports[name] = guide(table)
         except ValueError as exc:
             supports[name], facts[name] = None, str(exc).rstrip(".")
+    if (best := supports["elbow"]) is not None:
+        facts["elbow"] = f"J bends most sharply at k = {best}"
     silhouette = table.dropna(subset=["silhouette"]).set_index("k")["silhouette"]
     if (best := supports["silhouette"]) is not None:
-        against = (f", against {silhouette[number]:.3f} at k = {number}"
-                   if number != best and number in silhouette.index else "")
+        against = ("" if number == best else f", against {silhouette[number]:.3f} at k = {number}"
+                   if number in silhouette.index else f"; none at k = {number} in the table")
         facts["silhouette"] = (f"the silhouette is highest at k = {best} "
                                f"({silhouette[best]:.3f}{against})")
-    if supports["elbow"] is not None:
-        facts["elbow"] = f"J bends most sharply at k = {supports['elbow']}"
     return supports, facts
 
 
-def _misread(name: str, table: pd.DataFrame) -> str:
-    if name == "J":
-        return (f"J always falls as k grows (more centres are always closer), so it is lowest "
-                f"at the largest k tried (k = {table['k'].max()} here) and cannot choose k: "
-                "look where it stops falling fast (the elbow)")
-    scored = table.dropna(subset=["silhouette"])
-    low = (f" (k = {scored.loc[scored['silhouette'].idxmin(), 'k']} here)"
-           if not scored.empty else "")
-    return ("a higher silhouette means better separated segments, so choose the highest, not "
-            f"the lowest{low}")
+def _k_nobody_chose(table: pd.DataFrame, number: int, shown: list[str]) -> str:
+    """What the table shows about a k that no guide and not the business points to."""
+    if number == 1:
+        return " k = 1 puts every customer in one segment: no segmentation at all."
+    said = ["J always falls as k grows, so a larger k always has a lower J: that alone "
+            "chooses nothing"]
+    if "silhouette" not in shown:
+        silhouette = table.dropna(subset=["silhouette"]).set_index("k")["silhouette"]
+        best = silhouette.idxmax()
+        said.append(f"the silhouette at k = {number} is {silhouette[number]:.3f}, against "
+                    f"{silhouette[best]:.3f} at k = {best}" if number in silhouette.index
+                    else f"the table stops at k = {table['k'].max()}")
+    return f" Nothing in the table points to k = {number} either: {'; and '.join(said)}."
 
 
 @checked
 def check_k_choice(k: Any, reason: Any = ..., table: Any = None) -> Feedback:
-    """Exercise 4.1: a k and the reason for it, read against ``table`` (from
-    :func:`segmentation.selection.scan_k`).
+    """Exercise 4.1: a k and the reason for it, named with one word ("elbow", "silhouette" or
+    "business", any letter case; the Chinese 肘部, 轮廓系数 or 业务), read against ``table``
+    (from :func:`segmentation.selection.scan_k`).
 
-    Right: the k where J bends most sharply or where the silhouette is highest, for that
-    reason; or k = 3 because the business asked for three grades (notebook 1). The reason is
-    one word ("elbow", "silhouette", "business") or a few words of the student's own, read one
-    clause at a time: a reason taken back ("not the elbow") or tied to another k ("the elbow
-    says 2, but ...") is no reason for this k, and every reason given must support it. ``k``
+    Right: the k where J bends most sharply ("elbow"), where the silhouette is highest
+    ("silhouette"), or k = 3 because the business asked for three grades ("business",
+    notebook 1). Where both guides point to the same k, a list of both words is right too.
+    Any other text gets the list of words, without a verdict: free text is not read. ``k``
     may be any whole number (3, "3", 3.0) or hold both, as ``(3, "business")``.
     """
-    if reason is ... and isinstance(k, (tuple, list)) and len(k) == 2 and isinstance(k[1], str):
+    if reason is ... and isinstance(k, (tuple, list)) and len(k) == 2 and (
+            isinstance(k[1], str) or isinstance(k[1], (list, tuple)) and k[1]
+            and all(isinstance(r, str) for r in k[1])):
         k, reason = k
     number = _as_whole_number(k, "k as a whole number, such as 4")
     if number < 1:
         raise AnswerFormError(f"k counts segments: a whole number from 1 up, not {number}.")
     if reason is ... or reason is None:
-        return Feedback(False, f'k = {number} is there; now say why, as text: reason = "...".',
-                        answered=False)
-    text, table = _reason_text(reason), _k_table(table)
-    reading = _read_reason(text, number)
+        return Feedback(False, f'k = {number} is there; now name the reason with one word: '
+                               'reason = "elbow", "silhouette" or "business".', answered=False)
+    reasons, table = _k_reasons(reason), _k_table(table)
+    if reasons is None:
+        return Feedback(False, _NAME_THE_REASON, answered=False)
     supports, facts = _k_facts(table, number)
-    right = sorted(n for n in reading.claims if supports[n] == number)
-    wrong = sorted(n for n in reading.claims if supports[n] != number)
-    if not right or wrong:
-        shown = [("the table shows " if n != "business" and supports[n] else "") + facts[n]
-                 for n in wrong + [n for n, _ in reading.mentions]]
-        shown += [_misread(n, table) for n in sorted(reading.misreadings)]
-        if not shown:
-            return _wrong(f"say why k = {number} in a few words: which guide (the elbow of J, "
-                          "the silhouette) or which need of the business points to it?")
-        head = (f"half right: {facts[right[0]]}, but " if right else
-                "the table is too short to check that: " if {None} == {supports[n] for n in wrong}
-                else f"k = {number} does not follow from that: ")
-        tail = ": keep only the reason that holds." if right else "."
-        return _wrong(head + "; and ".join(dict.fromkeys(shown)) + tail)
+    right = [n for n in reasons if supports[n] == number]
+    wrong = [n for n in reasons if supports[n] != number]
+    if wrong:
+        if {None} == {supports[n] for n in wrong}:
+            return _wrong("the table is too short to check that: "
+                          + "; and ".join(facts[n] for n in wrong) + ".")
+        # a reason's k set against the student's, where its fact does not already do it
+        against = {"elbow": f", not at {number}", "business": f", not {number}"}
+        shown = "; and ".join(facts[n] + against.get(n, "") * (supports[n] is not None)
+                              for n in wrong)
+        if right:
+            held = " and ".join(facts[n] for n in right)
+            return _wrong(f"half right: {held}, but {shown}: keep only the words that hold.")
+        head = f"k = {number} does not follow from {' and '.join(f'the {n}' for n in wrong)}"
+        tail = (_k_nobody_chose(table, number, wrong)
+                if number not in supports.values() and None not in supports.values() else "")
+        return _wrong(f"{head}: {shown}.{tail}")
     if "business" in right:
         price = [facts[n] for n in ("elbow", "silhouette") if supports[n] not in (number, None)]
         return _right(f"The business asked for {number} grades, and k = {number} gives it "
@@ -964,6 +1075,18 @@ def check_k_choice(k: Any, reason: Any = ..., table: Any = None) -> Feedback:
                   f"{closing}")
 
 
+def _number_instead_of_a_name(number: float, raw: pd.DataFrame) -> str:
+    """What to say to a number given where a column's name is asked for."""
+    if number in range(len(SPENDING_COLUMNS)):
+        return (f"{number:g} is a position, not a name (.argmax() gives positions, counting "
+                "from 0); .idxmax() gives the column's name: answer with the name.")
+    spreads = np.concatenate([raw.std().to_numpy(), raw.var().to_numpy()])
+    if np.isclose(number, spreads, rtol=1e-3).any():
+        return "that is the spread itself; .idxmax() gives its column: answer with its name."
+    return ("answer with the name of one spending column, one of "
+            f"{', '.join(SPENDING_COLUMNS)}, not a number.")
+
+
 @checked
 def check_dominant_feature(answer: Any) -> Feedback:
     """Exercise 4.2: the spending column that weighs most in the distances between customers
@@ -971,15 +1094,18 @@ def check_dominant_feature(answer: Any) -> Feedback:
     spacing, or an alias ("Delicatessen")."""
     raw = spending(load_customers())
     spread, share = raw.std(), raw.var() / raw.var().sum()
-    if isinstance(answer, pd.Series) and len(answer) > 1 and answer.dtype.kind in "fiu":
-        raise AnswerFormError("that is one number per column; answer with the name of the "
-                              "column whose number is largest (.idxmax()).")
+    if isinstance(answer, pd.Series) and answer.dtype.kind in "fiu":
+        if len(answer) == 1 and str(answer.index[0]) in SPENDING_COLUMNS:
+            raise AnswerFormError("that is a spread with its column's name in the index "
+                                  "(.nlargest(1) keeps both); answer with the name alone: "
+                                  ".idxmax().")
+        if len(answer) > 1:
+            raise AnswerFormError("that is one number per column; answer with the name of the "
+                                  "column whose number is largest (.idxmax()).")
     leaves = _leaves(answer)
-    position = _one_number(leaves[0]) if len(leaves) == 1 else None
-    if position is not None and position in range(len(SPENDING_COLUMNS)):
-        raise AnswerFormError(f"{position:g} is a position, not a name (.argmax() gives "
-                              "positions, counting from 0); .idxmax() gives the column's name: "
-                              "answer with the name.")
+    number = _one_number(leaves[0]) if len(leaves) == 1 else None
+    if number is not None:
+        raise AnswerFormError(_number_instead_of_a_name(number, raw))
     column = _column_name(leaves[0]) if len(leaves) == 1 else None
     if column is None:
         raise AnswerFormError("answer with the name of one spending column, one of "

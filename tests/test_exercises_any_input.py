@@ -25,6 +25,7 @@ ODD = [
     np.array([1 + 2j]), pd.Series(dtype=float), pd.Series([True, False]), pd.DataFrame(),
     pd.DataFrame({"a": [1, 2]}), pd.NA, pd.NaT, object(), print, np.float64("nan"), slice(1, 2),
     range(7), 3 + 4j, np.int64(2**62), np.datetime64("2026-01-01"),
+    [[0, 1], np.zeros((2, 2))], [np.zeros(3), [1, 2]],
 ]
 
 values = st.recursive(
@@ -66,16 +67,11 @@ def test_an_unanswered_exercise_says_so(check_name):
     assert not result.answered and not result
 
 
-def test_checks_can_be_called_by_keyword():
+def test_checks_can_be_called_by_keyword(scaled):
     from segmentation.selection import scan_k
-    from sklearn.preprocessing import StandardScaler
 
-    from segmentation.data import load_customers
-    from segmentation.features import log_spending
-
-    X = StandardScaler().fit_transform(log_spending(load_customers()))
-    table = scan_k(X, range(1, 5), n_init=2)
-    assert exercises.check_k_choice(k=3, reason="the business wants three grades", table=table)
-    assert exercises.check_k_choice(k=2, reason="the silhouette is highest", table=table)
+    table = scan_k(scaled, range(1, 5), n_init=2)
+    assert exercises.check_k_choice(k=3, reason="business", table=table)
+    assert exercises.check_k_choice(k=2, reason="silhouette", table=table)
     wrong = exercises.check_k_choice(3, reason="x", tabel=table)
     assert not wrong and "call it as in the exercise" in wrong.message
