@@ -7,20 +7,39 @@
 
 Bad input of any kind (a data file, a model file, an argument) ends with a message that says
 what is wrong and what to do, and a non-zero exit: 1 for bad input, 2 for bad arguments.
-Nothing is written then; an output file appears whole or not at all.
+Every argument is checked before any work starts. Nothing is written then; an output file
+appears whole or not at all (see :mod:`segmentation.output`), also when the command is
+stopped by Ctrl-C, SIGTERM or SIGHUP. ``-o -`` sends the output to standard output, and the
+summary to standard error. When something fails after an output was written, the message
+says so. Warnings of the libraries underneath are printed as one-line notes.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
+import contextlib
+import math
 import os
+import re
+import signal
 import sys
+import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, TypeVar
 
+import numpy as np
+
+from segmentation.output import (
+    OutputPathError,
+    atomic_output,
+    output_target,
+    shown_path,
+    write_atomically,
+    write_predictions,
+)
 from segmentation.reader import (
     MAX_SPENDING,
     CustomerFileError,
@@ -34,91 +53,218 @@ from segmentation.schema import LABEL_COLUMNS, SPENDING_COLUMNS
 if TYPE_CHECKING:
     import pandas as pd
 
+#: ``-o -``: the output goes to standard output (and the summary to standard error).
+STANDARD_OUTPUT = "-"
+#: The most segments ``fit`` looks for: more than anyone can act on, and each one costs a
+#: column of distances in every prediction.
+MAX_K = 1000
+#: The largest ``--max-spending`` short of ``inf`` (no limit): the most a model fits or
+#: segments (``segmentation.model.MAX_MODEL_SPENDING``, equal by test). Written out here so
+#: that ``validate`` need not import the model, and scikit-learn with it.
+MAX_SPENDING_LIMIT = 1e15
+
+_T = TypeVar("_T")
+
 
 class UsageError(Exception):
     """Arguments that make sense to argparse but not to the task (an output path, k)."""
 
 
+class _PrintError(Exception):
+    """Writing to standard output or standard error failed (a closed pipe, a full disk)."""
+
+    def __init__(self, stream: IO[Any], error: OSError, what: str) -> None:
+        super().__init__(error.strerror or str(error))
+        self.stream, self.error, self.what = stream, error, what
+
+
+class _Stopped(BaseException):
+    """SIGTERM or SIGHUP arrived. Not an Exception, so that nothing on the way swallows it;
+    like KeyboardInterrupt it runs the clean-up of a half-written output."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@dataclass
+class _Outcome:
+    """What a command has done so far, so that a failure message can say what is true."""
+
+    written: str | None = None   # e.g. "the model was written to m.json"
+    streaming: str | None = None  # e.g. "the segments", while they go to standard output
+
+    def so_far(self) -> str:
+        """The end of a failure message: what was written, or that nothing was."""
+        if self.written:
+            return f"{self.written[0].upper()}{self.written[1:]}."
+        if self.streaming:
+            return (f"{self.streaming[0].upper()}{self.streaming[1:]} sent to standard output "
+                    "may be incomplete.")
+        return "Nothing was written."
+
+
+# --- printing that never fails on a file name --------------------------------------------------
+
+
+def _say(text: str, stream: IO[str] | None = None, what: str = "the summary") -> None:
+    """Print a line. A character the stream cannot encode is written as an escape (a file
+    name that is not UTF-8 would otherwise stop the command); a failed write raises
+    :class:`_PrintError`, which says what was being printed."""
+    stream = sys.stdout if stream is None else stream
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    with contextlib.suppress(LookupError):
+        text = text.encode(encoding, "backslashreplace").decode(encoding)
+    try:
+        stream.write(text + "\n")
+    except OSError as exc:
+        raise _PrintError(stream, exc, what) from None
+
+
+def _flush(stream: IO[str], what: str = "the summary") -> None:
+    try:
+        stream.flush()
+    except OSError as exc:
+        raise _PrintError(stream, exc, what) from None
+
+
+def _complain(text: str) -> None:
+    """A message on standard error; if even that is closed, there is no one left to tell."""
+    with contextlib.suppress(OSError, _PrintError):
+        _say(text, sys.stderr)
+        _flush(sys.stderr)
+
+
+def _note(text: str, stream: IO[str] | None = None) -> None:
+    """A note is worth printing, not worth stopping a command that works."""
+    with contextlib.suppress(OSError, _PrintError):
+        _say(f"  note: {text}", sys.stderr if stream is None else stream)
+
+
+def _shown_value(value: float) -> str:
+    text = f"{value:,}" if isinstance(value, int) else f"{value:g}"
+    return text if len(text) <= 40 else f"{text[:37]}... ({len(text):,} characters)"
+
+
+# --- the commands ----------------------------------------------------------------------------
+
+
+def _amount(value: float) -> str:
+    """A sum of money for a summary: in full up to 1e15, then in powers of ten."""
+    if not math.isfinite(value):
+        return "too large to add up"
+    return f"{value:,.0f}" if value < 1e15 else f"{value:.3g}"
+
+
 def _summary(result: Validation) -> list[str]:
     frame = result.frame
     assert frame is not None
-    lines = [f"{result.filename}: OK, {len(frame)} customers."]
+    lines = [f"{shown_path(result.filename)}: OK, {len(frame)} customers."]
     for column in LABEL_COLUMNS:
         if column in frame:
             counts = frame[column].value_counts(sort=False)
             lines.append(f"  {column}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     spending = frame[list(SPENDING_COLUMNS)]
+    # Divided first, so that the means of values near the largest float do not overflow.
+    means = (spending / len(frame)).sum()
+    with np.errstate(over="ignore"):
+        total = float(spending.to_numpy().sum(dtype=float))
     lines.append("  mean annual spending (m.u.): "
-                 + ", ".join(f"{c} {m:,.0f}" for c, m in spending.mean().items()))
-    lines.append(f"  total annual spending (m.u.): {spending.to_numpy().sum():,.0f}")
+                 + ", ".join(f"{c} {_amount(m)}" for c, m in means.items()))
+    lines.append(f"  total annual spending (m.u.): {_amount(total)}")
     return lines
 
 
-def _validate(args: argparse.Namespace) -> int:
+def _validate(args: argparse.Namespace, outcome: _Outcome) -> int:
     result = validate_customer_csv(args.file, require_labels=args.require_labels,
                                    max_spending=args.max_spending)
     if result.ok:
-        print("\n".join(_summary(result)))
+        for line in _summary(result):
+            _say(line)
         for note in result.notes:
-            print(f"  note: {note.describe(result.filename)}")
+            _say(f"  note: {note.describe(result.filename)}")
         return 0
-    print(result.error(), file=sys.stderr)
+    _say(str(result.error()), sys.stderr, "the problems")
     for note in result.notes:
-        print(f"  note: {note.describe(result.filename)}", file=sys.stderr)
+        _say(f"  note: {note.describe(result.filename)}", sys.stderr, "the problems")
     return 1
 
 
-def _output(path_text: str, *inputs: str) -> Path:
-    """Check an output path before any work is done, so that nothing is half written."""
-    path = Path(path_text)
-    if path.is_dir():
-        raise UsageError(f"{path} is a folder; give a file name for the output, such as "
-                         f"{path / 'output'}.")
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise UsageError(f"the folder {folder} does not exist; create it first or choose "
-                         "another output path.")
-    if not os.access(folder, os.W_OK):
-        raise UsageError(f"the folder {folder} cannot be written to; choose another output path.")
-    for given in inputs:
-        if Path(given).exists() and path.exists() and path.resolve() == Path(given).resolve():
-            raise UsageError(f"the output {path} is also an input; writing it would destroy "
-                             "the input. Choose another output path.")
-    return path
+def _output(path_text: str, *inputs: str) -> Path | None:
+    """The output path, checked before any work is done so that nothing is half written;
+    None for standard output."""
+    if path_text == STANDARD_OUTPUT:
+        return None
+    try:
+        output_target(path_text, inputs=inputs)
+    except OutputPathError as exc:
+        raise UsageError(str(exc)) from None
+    return Path(path_text)
 
 
-def _read(path: str, **kwargs: Any) -> pd.DataFrame:
-    """A customer file through the checked reader; its notes are printed, not lost."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", CustomerFileWarning)
-        customers = read_customer_csv(path, **kwargs)
-    for warning in caught:
-        print(f"  note: {warning.message}", file=sys.stderr)
-    return customers
+def _where(output: Path | None) -> str:
+    return "standard output" if output is None else shown_path(output)
 
 
-def _fit(args: argparse.Namespace) -> int:
+def _summary_stream(output: Path | None) -> IO[str]:
+    """Standard output, unless the output itself goes there."""
+    return sys.stderr if output is None else sys.stdout
+
+
+def _to_standard_output(write: Callable[[BinaryIO], _T], what: str, outcome: _Outcome) -> _T:
+    """Write bytes to standard output (``-o -``)."""
+    stream = sys.stdout
+    outcome.streaming = what
+    try:
+        stream.flush()
+        buffer = getattr(stream, "buffer", None)
+        result = write(buffer if buffer is not None else _TextSink(stream))
+        (buffer or stream).flush()
+    except OSError as exc:
+        raise _PrintError(stream, exc, what) from None
+    outcome.streaming = None
+    return result
+
+
+class _TextSink:
+    """A binary stream over a text one without a buffer (a notebook's output)."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+
+    def write(self, data: bytes) -> int:
+        return self.stream.write(data.decode("utf-8"))
+
+
+def _fit(args: argparse.Namespace, outcome: _Outcome) -> int:
     from segmentation.model import SegmentationModel
 
     output = _output(args.output, args.data)
     customers = _read(args.data, max_spending=args.max_spending)
-    if not 1 <= args.k <= len(customers):
-        raise UsageError(f"--k must be from 1 to the number of customers in {args.data} "
-                         f"({len(customers)}); got {args.k}.")
+    if args.k > len(customers):
+        raise UsageError(f"--k must be from 1 to the number of customers in "
+                         f"{shown_path(args.data)} ({len(customers)}); got {args.k}.")
     model = SegmentationModel.fit(customers, args.k, transform=args.transform,
                                   algorithm=args.algorithm, random_state=args.seed,
-                                  n_init=args.n_init, source=Path(args.data).name)
-    model.save(output)
-    print(f"Fitted {model.k} segment{'s' if model.k != 1 else ''} on {len(customers):,} "
-          f"customers of {args.data}; "
-          f"saved the model to {output}.")
-    print(model.describe()[["name", "customers"]].to_string())
+                                  n_init=args.n_init, source=shown_path(Path(args.data).name))
+    if output is None:
+        _to_standard_output(lambda out: out.write(model.to_json().encode("utf-8")),
+                            "the model", outcome)
+    else:
+        model.save(output)
+    outcome.written = f"the model was written to {_where(output)}"
+    stream = _summary_stream(output)
+    _say(f"Fitted {model.k} segment{'s' if model.k != 1 else ''} on {len(customers):,} "
+         f"customers of {shown_path(args.data)}; "
+         + ("wrote the model to standard output." if output is None
+            else f"saved the model to {shown_path(output)}."), stream)
+    _say(model.describe()[["name", "customers"]].to_string(), stream)
     if model.evaluation is not None:
-        print(model.evaluation.table()[["measure", "value"]].to_string(index=False))
+        _say(model.evaluation.table()[["measure", "value"]].to_string(index=False), stream)
     return 0
 
 
-def _model_and_customers(args: argparse.Namespace) -> tuple[Path, Any, pd.DataFrame]:
+def _model_and_customers(args: argparse.Namespace) -> tuple[Path | None, Any, pd.DataFrame]:
     """The checked output path, the loaded model and the checked customers of a command."""
     output = _output(args.output, args.model, args.data)
     return output, _load_model(args), _read(args.data, max_spending=args.max_spending)
@@ -133,47 +279,88 @@ def _load_model(args: argparse.Namespace) -> Any:
     except ModelFileError as exc:
         if exc.kind not in ("table", "not a model"):
             raise
+        model, data, output = (shown_path(p) for p in (args.model, args.data, args.output))
         hint = (f"`segmentation {args.command}` expects a model first: the .json file saved by "
                 "`segmentation fit`; then the customers' CSV file.")
         if exc.kind == "table" and Path(args.data).suffix.lower() == ".json":
             hint += (" The two arguments look swapped; try: segmentation "
-                     f"{args.command} {args.data} {args.model} -o {args.output}")
+                     f"{args.command} {data} {model} -o {output}")
         elif exc.kind == "table":
             hint += (" This one is a table of customers; give the model first: segmentation "
-                     f"{args.command} MODEL.json {args.model} -o {args.output}")
+                     f"{args.command} MODEL.json {model} -o {output}")
         raise ModelFileError(exc.path, exc.problems, hint, kind=exc.kind) from None
 
 
-def _predict(args: argparse.Namespace) -> int:
-    from segmentation.model import write_atomically
-
+def _predict(args: argparse.Namespace, outcome: _Outcome) -> int:
     output, model, customers = _model_and_customers(args)
-    segments = model.predict(customers)
-    text = io.StringIO()
-    segments.to_csv(text, index=False, float_format="%.6f")
-    write_atomically(output, text.getvalue().encode("utf-8"))
-    counts = segments["segment"].value_counts().reindex(range(model.k), fill_value=0)
-    print(f"Segmented {len(segments):,} customers of {args.data}; wrote {output}.")
-    for j, count in counts.items():
-        print(f"  {j}. {model.names[j]}: {count:,}")
+    if output is None:
+        counts = _to_standard_output(lambda out: write_predictions(model, customers, out),
+                                     "the segments", outcome)
+    else:
+        with atomic_output(output) as out:
+            counts = write_predictions(model, customers, out)
+    outcome.written = f"the segments were written to {_where(output)}"
+    stream = _summary_stream(output)
+    _say(f"Segmented {int(counts.sum()):,} customers of {shown_path(args.data)}; wrote "
+         + ("them to standard output." if output is None else f"{shown_path(output)}."), stream)
+    for j, count in enumerate(counts):
+        _say(f"  {j}. {model.names[j]}: {count:,}", stream)
     return 0
 
 
-def _report(args: argparse.Namespace) -> int:
-    from segmentation.model import write_atomically
-    from segmentation.report import build_report
-
+def _report(args: argparse.Namespace, outcome: _Outcome) -> int:
     output, model, customers = _model_and_customers(args)
-    page = build_report(model, customers, source=Path(args.data).name,
-                        model_source=Path(args.model).name)
-    write_atomically(output, page.encode("utf-8"))
-    print(f"Wrote the report on {len(customers):,} customers of {args.data} to {output}.")
+    from segmentation.report import build_report   # after the checks: it imports matplotlib
+
+    page = build_report(model, customers, source=shown_path(Path(args.data).name),
+                        model_source=shown_path(Path(args.model).name)).encode("utf-8")
+    if output is None:
+        _to_standard_output(lambda out: out.write(page), "the report", outcome)
+    else:
+        write_atomically(output, page)
+    outcome.written = f"the report was written to {_where(output)}"
+    _say(f"Wrote the report on {len(customers):,} customers of {shown_path(args.data)} to "
+         f"{_where(output)}.", _summary_stream(output))
     return 0
+
+
+def _read(path: str, **kwargs: Any) -> pd.DataFrame:
+    """A customer file through the checked reader; its notes are printed (by
+    :func:`_warnings_as_notes`), not lost."""
+    return read_customer_csv(path, **kwargs)
+
+
+# --- checking the arguments ------------------------------------------------------------------
+
+
+def _check_arguments(args: argparse.Namespace) -> None:
+    """Every argument within its range, before any work starts (else exit 2, with the
+    range). Whether ``--k`` is at most the number of customers is known only after reading
+    them; :func:`_fit` checks it then."""
+    limit = args.max_spending
+    if not (0 < limit <= MAX_SPENDING_LIMIT or limit == math.inf):
+        raise UsageError(
+            f"--max-spending must be a number above 0 and at most 1e15 "
+            f"(the most a model works with), or inf for no limit; got "
+            f"{_shown_value(limit)}.")
+    if args.command != "fit":
+        return
+    from segmentation.model import N_INIT_RANGE, SEED_RANGE
+
+    for option, value, (low, high), why in (
+            ("--k", args.k, (1, MAX_K), " (and at most the number of customers)"),
+            ("--n-init", args.n_init, N_INIT_RANGE, ""),
+            ("--seed", args.seed, SEED_RANGE, ", as scikit-learn's are")):
+        if not low <= value <= high:
+            raise UsageError(f"{option} must be from {low:,} to {high:,}{why}; "
+                             f"got {_shown_value(value)}.")
 
 
 def _max_spending_option(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--max-spending", type=float, default=MAX_SPENDING, metavar="M",
-                         help=f"largest plausible spending per category (default {MAX_SPENDING:,})")
+    command.add_argument(
+        "--max-spending", type=float, default=MAX_SPENDING, metavar="M",
+        help=f"largest plausible spending per category (default {MAX_SPENDING:,}; at most "
+             "1e15, or inf for no limit)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -196,16 +383,17 @@ def build_parser() -> argparse.ArgumentParser:
         commands, "predict", _predict,
         summary="segment the customers of a CSV file with a saved model",
         description="Segment every customer of a file: writes a CSV with id, segment, name "
-                    "and the distance to each segment's centre.",
+                    "and the distance to each segment's centre. Cells that a spreadsheet "
+                    "would run as a formula start with a single quote.",
         data="NEW.csv", data_help="the customers to segment",
-        output="SEGMENTS.csv", output_help="where to write the segments")
+        output="SEGMENTS.csv", output_help="where to write the segments (- for standard output)")
     _add_model_and_data(
         commands, "report", _report,
         summary="write a one-page HTML report of the segments in a customer file",
         description="Write one self-contained HTML page (plots included) with the size, "
                     "profile, name and strategy of each segment, for people who act on it.",
         data="DATA.csv", data_help="the customers to report on",
-        output="REPORT.html", output_help="where to write the report")
+        output="REPORT.html", output_help="where to write the report (- for standard output)")
     return parser
 
 
@@ -215,12 +403,14 @@ def _add_fit(commands: Any) -> None:
         description="Fit the course's segmentation (log spending, scaled, k-means) on a "
                     "customer file, name the segments, and save the model as JSON.")
     fit.add_argument("data", metavar="DATA.csv", help="the customers to learn the segments from")
-    fit.add_argument("--k", type=int, default=3, help="the number of segments (default 3)")
+    fit.add_argument("--k", type=int, default=3,
+                     help=f"the number of segments, 1 to {MAX_K:,} (default 3)")
     fit.add_argument("-o", "--output", required=True, metavar="MODEL.json",
-                     help="where to save the model")
-    fit.add_argument("--seed", type=int, default=0, help="seed of the random starts (default 0)")
+                     help="where to save the model (- for standard output)")
+    fit.add_argument("--seed", type=int, default=0,
+                     help="seed of the random starts, 0 to 2**32 - 1 (default 0)")
     fit.add_argument("--n-init", type=int, default=10, metavar="N",
-                     help="random starts; the best is kept (default 10)")
+                     help="random starts, 1 to 1,000; the best is kept (default 10)")
     fit.add_argument("--transform", choices=["log", "none"], default="log",
                      help="take the log of spending first (default) or not")
     fit.add_argument("--algorithm", choices=["course", "scikit-learn"], default="course",
@@ -240,6 +430,80 @@ def _add_model_and_data(commands: Any, name: str, run: Any, *, summary: str, des
     command.set_defaults(run=run)
 
 
+# --- running a command -----------------------------------------------------------------------
+
+
+_TOO_FEW_DISTINCT = re.compile(
+    r"Only (\d+) distinct clusters were found for n_clusters=(\d+)"      # the course's KMeans
+    r"|Number of distinct clusters \((\d+)\) found smaller than n_clusters \((\d+)\)")
+
+
+def _note_for(category: type[Warning], message: str) -> str:
+    """A warning as a sentence for the person at the command line."""
+    if issubclass(category, CustomerFileWarning):
+        return message
+    too_few = _TOO_FEW_DISTINCT.search(message)
+    if too_few:
+        # `fit` refuses data with fewer distinct customers than k, so this comes from the
+        # stability check, whose refits see a sample that can leave rare customers out.
+        from segmentation.model import EVALUATION_SAMPLE
+
+        found, k = (group for group in too_few.groups() if group is not None)
+        return (f"k-means found only {found} distinct group{'s' if found != '1' else ''} for "
+                f"{k} segments: the customers it clustered have fewer different spending "
+                "patterns than segments (the stability check refits a sample of at most "
+                f"{EVALUATION_SAMPLE:,} customers, which can leave rare ones out), so a segment "
+                "stayed empty there. Read the stability with care, or choose a smaller --k.")
+    if issubclass(category, RuntimeWarning) and " encountered in " in message:
+        # NumPy's words for a division by zero or an overflow, as when every customer
+        # spends 0: the number is NaN, and tables and charts leave it out.
+        return (f"some numbers could not be computed ({message}), as happens when customers "
+                "spend nothing at all in a category; they are left out.")
+    return message.strip().splitlines()[0] if message.strip() else category.__name__
+
+
+@contextlib.contextmanager
+def _warnings_as_notes() -> Iterator[None]:
+    """Warnings printed as ``note:`` lines, each once, without the source lines Python shows
+    (they mean something to a programmer, not to the person at the command line). Filters
+    are left as they are, so that warnings turned into errors stay errors."""
+    printed: set[str] = set()
+
+    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+             file: Any = None, line: str | None = None) -> None:
+        note = _note_for(category, str(message))
+        if note not in printed:
+            printed.add(note)
+            _note(note)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", CustomerFileWarning)
+        warnings.showwarning = show
+        yield
+
+
+@contextlib.contextmanager
+def _signals_stop_the_work() -> Iterator[None]:
+    """SIGTERM and SIGHUP end a command as Ctrl-C does: through the clean-up that removes a
+    half-written temporary file. A signal already ignored (``nohup``) stays ignored."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise _Stopped(signum)
+
+    previous = {}
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(signum) == signal.SIG_DFL:
+            previous[signum] = signal.signal(signum, stop)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
 def _input_errors() -> tuple[type[Exception], ...]:
     """The errors that mean bad input. The model's are only there if a command loaded it
     (importing it, and scikit-learn with it, would slow `validate` down for nothing)."""
@@ -249,25 +513,69 @@ def _input_errors() -> tuple[type[Exception], ...]:
     return CustomerFileError, model.ModelFileError, model.ModelInputError
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (0 good, 1 bad input, 2 bad arguments)."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def _stop_writing_to(stream: IO[str]) -> None:
+    """Point a broken standard stream at /dev/null, so that Python's last flush at exit
+    cannot fail again with a second, raw error."""
     try:
-        return args.run(args)
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):   # not a real file (a notebook's output)
+        return
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        os.close(devnull)
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, outcome: _Outcome) -> int:
+    """Run the command; every failure becomes a message that says what was written."""
+    name = f"segmentation {args.command}"
+    try:
+        _check_arguments(args)
+        status = args.run(args, outcome)
+        _flush(sys.stdout)
+        return status
     except UsageError as exc:
-        parser.print_usage(sys.stderr)
-        print(f"segmentation {args.command}: error: {exc}", file=sys.stderr)
+        _complain(f"{parser.format_usage().rstrip()}\n{name}: error: {exc}")
         return 2
     except _input_errors() as exc:
-        print(exc, file=sys.stderr)
+        _complain(str(exc))
         return 1
-    except OSError as exc:           # the disk filled up, a file vanished while we worked
-        print(f"segmentation {args.command}: could not write or read {exc.filename or 'a file'}: "
-              f"{exc.strerror or exc}. Nothing was written.", file=sys.stderr)
+    except _PrintError as exc:
+        _stop_writing_to(exc.stream)
+        reason = exc.error.strerror or str(exc.error)
+        if outcome.written:
+            _complain(f"{name}: {outcome.written}, but {exc.what} could not be printed: "
+                      f"{reason}.")
+        elif exc.what == "the summary":
+            _complain(f"{name}: {exc.what} could not be printed: {reason}.")
+        else:
+            _complain(f"{name}: {exc.what} could not be written in full to standard output: "
+                      f"{reason}.")
+        return 1
+    except OutputPathError as exc:     # the output turned into a special file meanwhile
+        _complain(f"{name}: {exc} {outcome.so_far()}")
+        return 1
+    except OSError as exc:             # the disk filled up, a file vanished while we worked
+        what = shown_path(exc.filename) if exc.filename else "a file"
+        _complain(f"{name}: could not write or read {what}: {exc.strerror or exc}. "
+                  f"{outcome.so_far()}")
         return 1
     except KeyboardInterrupt:
+        _complain(f"{name}: interrupted. {outcome.so_far()}")
         return 130
+    except _Stopped as exc:
+        _complain(f"{name}: stopped by {signal.Signals(exc.signum).name}. {outcome.so_far()}")
+        return 128 + exc.signum
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 good, 1 bad input, 2 bad arguments;
+    130 after Ctrl-C, 143 after SIGTERM, 129 after SIGHUP)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    outcome = _Outcome()
+    with _signals_stop_the_work(), _warnings_as_notes():
+        return _run(parser, args, outcome)
 
 
 if __name__ == "__main__":
