@@ -35,9 +35,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import re
-import tempfile
+import reprlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from os import PathLike
@@ -51,6 +50,7 @@ from sklearn.metrics import adjusted_rand_score, silhouette_score
 from segmentation import __version__
 from segmentation.features import number_segments
 from segmentation.kmeans import KMeans, objective
+from segmentation.output import write_atomically
 from segmentation.reader import MAX_SPENDING, read_customer_csv
 from segmentation.schema import CHANNELS, SPENDING_COLUMNS
 
@@ -96,6 +96,40 @@ SILHOUETTE_BORDER = 0.01
 #: Above this many customers, the silhouette (which compares every pair) and the seed
 #: stability are measured on a seeded sample of this size.
 EVALUATION_SAMPLE = 10_000
+
+# --- the bounds of a model -----------------------------------------------------------------
+# A model file is checked against these before anything uses it, and `fit` keeps within them,
+# so that every model it saves loads again. They keep every distance finite: a customer scaled
+# by a model lies within (1e15 + 1e15) / 1e-12 = 2e27 of 0, its square far below the 1.8e308
+# where floating point overflows.
+
+#: The largest spending (m.u. a year, in one category) a model is fitted on or segments: far
+#: beyond any customer's.
+MAX_MODEL_SPENDING = 1e15
+#: A standard deviation below this is rounding noise, not a spread of the customers: such a
+#: feature is left unscaled (scale 1), as one with a single value is.
+MIN_SCALE = 1e-12
+#: Centres lie within this distance of 0 on each scaled feature: a fitted centre is a mean of
+#: scaled values, which lie within the square root of the number of customers of 0 (so beyond
+#: 1e6 only for more than 1e12 customers).
+MAX_CENTRE = 1e6
+#: Random starts of k-means, and seeds: whole numbers in these ranges (scikit-learn takes
+#: seeds from 0 to 2**32 - 1).
+N_INIT_RANGE = (1, 1000)
+SEED_RANGE = (0, 2**32 - 1)
+#: At most this many refits with other seeds measure an evaluation's stability.
+MAX_SEEDS = 1000
+#: Text in a model file (a name, a strategy, a file name) is one line of printable characters,
+#: at most this long.
+MAX_TEXT = 1000
+#: The largest model file read: a segment takes about 1 kB, so this is a model of some 50,000
+#: segments.
+MAX_MODEL_BYTES = 50_000_000
+#: A model file nests objects and lists 4 deep (the file, its segments, a segment, its mean
+#: spending); deeper than this is no model file, and would exhaust Python's stack at 1,000 or so.
+MAX_DEPTH = 32
+#: The longest whole number a model file holds (a count of customers, a seed) has 20 digits.
+MAX_DIGITS = 20
 
 
 class ModelFileError(ValueError):
@@ -262,8 +296,15 @@ class SegmentationModel:
             source: str | None = None, evaluate: bool = True) -> SegmentationModel:
         """Fit the whole path on a customer table (as :func:`read_customer_csv` returns).
 
-        ``source`` is recorded as where the data came from (a file name, say). With
-        ``evaluate`` the model keeps its :class:`Evaluation` on the training data.
+        ``source`` is recorded as where the data came from (a file name, say; characters
+        that are not printable text are written as escapes). With ``evaluate`` the model keeps
+        its :class:`Evaluation` on the training data.
+
+        Raises ValueError for a setting out of range (``n_init`` runs from 1 to 1000,
+        ``random_state`` from 0 to 2**32 - 1), and :class:`ModelInputError` for a table it
+        cannot fit: a spending that is not a number from 0 to :data:`MAX_MODEL_SPENDING`, or
+        fewer distinct customers than ``k`` (k-means would leave a segment empty, and a
+        model with an empty segment is no model).
         """
         features = _check_features(features)
         if transform not in TRANSFORMS:
@@ -272,14 +313,18 @@ class SegmentationModel:
             raise ValueError(f"algorithm must be one of {', '.join(ALGORITHMS)}, not {algorithm!r}.")
         raw = _spending_matrix(customers, features, "the training data")
         n = len(raw)
-        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not 1 <= k <= n:
+        if not _whole(k, 1, n):
             raise ValueError(f"k must be a whole number from 1 to the number of customers ({n}); "
-                             f"got {k!r}.")
+                             f"got {_shown(k)}.")
+        _check_settings(n_init, random_state)
         values = _transform(raw, transform)
         mean = values.mean(axis=0)
         scale = values.std(axis=0)
-        scale[scale == 0] = 1.0          # a column with one value carries no distance
+        # A column with one value carries no distance; one whose spread is rounding noise
+        # neither, and dividing by that noise would blow it up into the largest distance.
+        scale[scale < MIN_SCALE] = 1.0
         X = (values - mean) / scale
+        _check_distinct(X, int(k))
         labels, centres = _cluster(X, int(k), algorithm, random_state, n_init)
         labels, order = number_segments(labels, raw.sum(axis=1), int(k))
         centres = centres[order]
@@ -288,7 +333,7 @@ class SegmentationModel:
                     centres=centres, segments=segments, algorithm=algorithm,
                     random_state=int(random_state), n_init=int(n_init),
                     training={"customers": n, "data_sha256": data_checksum(raw, features),
-                              "source": source})
+                              "source": _printable(source)})
         if evaluate:
             model.evaluation = model._evaluate(X, labels, customers.get("Channel"))
         return model
@@ -349,6 +394,9 @@ class SegmentationModel:
                  seeds: int = 10) -> Evaluation:
         """J, silhouette, sizes, agreement with Channel and stability across seeds, on
         ``customers`` segmented by this model."""
+        if not _whole(seeds, 1, MAX_SEEDS):
+            raise ValueError(f"seeds must be a whole number from 1 to {MAX_SEEDS}; got "
+                             f"{_shown(seeds)}.")
         X = self.features_of(customers)
         if labels is None:
             labels = self.distances(X).argmin(axis=1)
@@ -366,7 +414,9 @@ class SegmentationModel:
         if channel_column is not None and self.k > 1:
             channel = float(adjusted_rand_score(np.asarray(channel_column), labels))
         agreements = []
-        for seed in range(self.random_state + 1, self.random_state + 1 + seeds):
+        for step in range(1, seeds + 1):
+            # The next seeds, counted round past 2**32 - 1 to 0: scikit-learn takes no larger.
+            seed = (self.random_state + step) % (SEED_RANGE[1] + 1)
             refit, _ = _cluster(Xs, self.k, self.algorithm, seed, self.n_init)
             agreements.append(adjusted_rand_score(ls, refit))
         return Evaluation(J=J, silhouette=silhouette,
@@ -466,10 +516,21 @@ class SegmentationModel:
 
 def load_model(path: str | PathLike[str]) -> SegmentationModel:
     """Read a model file, refusing (with :class:`ModelFileError`) anything that is not a
-    complete, unchanged model file of a format this library reads."""
+    complete, unchanged model file of a format this library reads.
+
+    The file is read as JSON data only: no code runs, a number that is not finite or longer
+    than :data:`MAX_DIGITS` digits, a key twice in one object, or nesting deeper than
+    :data:`MAX_DEPTH` is refused before it is used; then every field's type and range is
+    checked (see :meth:`SegmentationModel.from_dict`).
+    """
     name = str(path)
+    return SegmentationModel.from_dict(_parse_model(_read_model_text(path, name), name), name)
+
+
+def _read_model_text(path: str | PathLike[str], name: str) -> str:
     try:
-        text = Path(path).read_bytes().decode("utf-8")
+        with open(path, "rb") as file:
+            content = file.read(MAX_MODEL_BYTES + 1)
     except FileNotFoundError:
         raise ModelFileError(name, ["no such file."],
                              "Check the name and the folder, or make a model first with "
@@ -480,16 +541,43 @@ def load_model(path: str | PathLike[str]) -> SegmentationModel:
     except OSError as exc:
         raise ModelFileError(name, [f"the file cannot be opened ({exc.strerror or exc})."],
                              "Check that it exists and that you may read it.") from None
+    except ValueError:                  # a NUL character in the name
+        raise ModelFileError(_shown(name), ["no file can have this name."],
+                             "Check the name.") from None
+    if len(content) > MAX_MODEL_BYTES:
+        raise ModelFileError(name, [f"it is larger than {MAX_MODEL_BYTES // 1_000_000} MB, and "
+                                    "no model file is (a segment takes about 1 kB)."],
+                             _HINT_NOT_MODEL, kind="not a model")
+    try:
+        return content.decode("utf-8")
     except UnicodeDecodeError:
         raise ModelFileError(name, ["the file is not text (a model file is JSON)."],
                              _HINT_NOT_MODEL, kind="not a model") from None
+
+
+class _Refused(Exception):
+    """JSON that no model file holds, met while parsing; the message says what it was."""
+
+
+def _parse_model(text: str, name: str) -> Any:
+    """The JSON data of a model file's text; anything a model file cannot hold is refused
+    before it can exhaust the stack (nesting) or Python's limits (long numbers)."""
+    began_as_model = text.lstrip().startswith("{")
+    hint = _HINT_DAMAGED if began_as_model else _HINT_NOT_MODEL
+    kind = "unusable" if began_as_model else "not a model"
+    if _nesting(text) > MAX_DEPTH:
+        raise ModelFileError(name, [f"it nests lists or objects more than {MAX_DEPTH} deep; a "
+                                    "model file nests 4 deep."], hint, kind=kind)
     try:
-        data = json.loads(text)
+        return json.loads(text, parse_int=_whole_number, parse_float=_finite_number,
+                          parse_constant=_no_constant, object_pairs_hook=_unique_keys)
+    except _Refused as exc:
+        raise ModelFileError(name, [str(exc)], hint, kind=kind) from None
     except json.JSONDecodeError as exc:
         problem = (f"the file is not valid JSON: {exc.msg} at line {exc.lineno}, column "
                    f"{exc.colno}.")
         first = text.lstrip().partition("\n")[0].strip()
-        if first.startswith("{"):       # a model file cut short or edited: it began as one
+        if began_as_model:          # a model file cut short or edited: it began as one
             raise ModelFileError(name, [problem], _HINT_DAMAGED) from None
         if len(re.split(r"[,;\t]", first)) > 1:
             shown = first if len(first) <= 60 else f"{first[:60]}…"
@@ -497,7 +585,59 @@ def load_model(path: str | PathLike[str]) -> SegmentationModel:
                                          f"(first line: {shown!r}).")],
                                  _HINT_NOT_MODEL, kind="table") from None
         raise ModelFileError(name, [problem], _HINT_NOT_MODEL, kind="not a model") from None
-    return SegmentationModel.from_dict(data, name)
+
+
+#: A JSON string, escapes included (the brackets inside one nest nothing).
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+
+
+def _nesting(text: str) -> int:
+    """How deep the lists and objects of a JSON text nest, counted without recursion and
+    only as far as :data:`MAX_DEPTH` + 1 (a deeper text stops the count there).
+
+    Up to the first place where the text stops being JSON this is the depth json.loads would
+    reach (after it, json.loads stops anyway)."""
+    brackets = re.sub(r"[^\[\]{}]", "", _JSON_STRING.sub("", text)).encode("ascii")
+    depth = deepest = 0
+    block = 1 << 16                     # small blocks: memory stays small, a deep file stops early
+    for start in range(0, len(brackets), block):
+        steps = np.frombuffer(brackets[start:start + block], dtype=np.uint8)
+        levels = depth + np.cumsum(np.where((steps == ord("[")) | (steps == ord("{")), 1, -1))
+        deepest, depth = max(deepest, int(levels.max())), int(levels[-1])
+        if deepest > MAX_DEPTH:
+            break
+    return deepest
+
+
+def _whole_number(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > MAX_DIGITS:
+        raise _Refused(f"it holds a whole number of {digits:,} digits; the longest in a model "
+                       f"file has {MAX_DIGITS}.")
+    return int(text)
+
+
+def _finite_number(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused(f"it holds the number {_shown(text)}, too large for a computer's "
+                       "numbers (beyond 1.8e308).")
+    return value
+
+
+def _no_constant(text: str) -> None:
+    raise _Refused(f"it holds {text}, which is no number (JSON has no such value; a model "
+                   "file never holds one).")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise _Refused(f"the key {_shown(key)} appears twice in one object: a person "
+                           "reading the file sees the first value, a program the last.")
+        seen.add(key)
+    return dict(pairs)
 
 
 # --- naming segments -----------------------------------------------------------------------------
@@ -720,13 +860,14 @@ def _spending_matrix(customers: pd.DataFrame, features: Sequence[str], what: str
     if all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
            for t in frame.dtypes):
         matrix = frame.to_numpy(dtype=float)         # the usual case, as the reader gives it
-        if np.isfinite(matrix).all() and (matrix >= 0).all():
+        # (NaN fails both comparisons, infinity the second)
+        if (matrix >= 0).all() and (matrix <= MAX_MODEL_SPENDING).all():
             # The caller works on it in place: never on the customers' own memory.
             return matrix if matrix.flags.writeable and matrix.flags.owndata else matrix.copy()
     columns = []
     for column in features:
         values = pd.to_numeric(customers[column], errors="coerce").to_numpy(dtype=float)
-        bad = ~np.isfinite(values) | (values < 0)
+        bad = ~((values >= 0) & (values <= MAX_MODEL_SPENDING))
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             value = customers[column].iloc[row]
@@ -735,9 +876,69 @@ def _spending_matrix(customers: pd.DataFrame, features: Sequence[str], what: str
             raise ModelInputError(
                 f"{what}, row {customers.index[row]!r}, column {column}: {shown} is not a "
                 f"spending ({count} such value{'s' if count > 1 else ''} in this column). "
-                "Spending must be a number of 0 or more.")
+                f"Spending must be a number from 0 to {MAX_MODEL_SPENDING:.0e} m.u.")
         columns.append(values)
     return np.column_stack(columns)
+
+
+def _whole(value: Any, low: int, high: int) -> bool:
+    """Is ``value`` a whole number (not True or False) from ``low`` to ``high``?"""
+    return (isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+            and low <= value <= high)
+
+
+def _check_settings(n_init: Any, random_state: Any) -> None:
+    for name, value, (low, high) in (("n_init", n_init, N_INIT_RANGE),
+                                     ("random_state", random_state, SEED_RANGE)):
+        if not _whole(value, low, high):
+            raise ValueError(f"{name} must be a whole number from {low} to {high}; got "
+                             f"{_shown(value)}.")
+
+
+def _check_distinct(X: np.ndarray, k: int) -> None:
+    """Refuse to look for more segments than there are distinct customers: k-means would
+    leave a segment empty (and scikit-learn's would warn about it on every start)."""
+    head = X[: 10 * k + 100] + 0.0          # + 0.0: -0.0 and 0.0 are the same point
+    found = len(np.unique(head, axis=0))
+    if found < k and len(head) < len(X):
+        # Equal rows hash alike, so the distinct hashes are never more than the distinct rows.
+        hashes = pd.util.hash_pandas_object(pd.DataFrame(X + 0.0), index=False)
+        found = hashes.nunique()
+        if found < k:
+            found = len(np.unique(X + 0.0, axis=0))
+    if found < k:
+        raise ModelInputError(
+            f"The training data has only {found} distinct customer{'s' if found != 1 else ''} "
+            f"(customers with the same spending on every feature count once), fewer than the "
+            f"k = {k} segments asked for: k-means would leave a segment empty. Choose a k of "
+            f"at most {found}.")
+
+
+def _printable(text: str | None) -> str | None:
+    """``text`` as one line of printable characters: a file name's undecodable bytes and
+    control characters become escapes (\\xe9, \\n), which a model file can hold and a
+    terminal shows as they are."""
+    if text is None:
+        return None
+    text = str(text).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in text)
+    return text if len(text) <= MAX_TEXT else f"{text[:MAX_TEXT - 1]}…"
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 40
+_SHORT.maxlist = _SHORT.maxdict = 4
+_SHORT.maxlevel = 2
+
+
+def _shown(value: Any) -> str:
+    """A value from a file or a caller as a message shows it: as Python writes it, escapes for
+    what is not printable, and cut to a few dozen characters."""
+    try:
+        return _SHORT.repr(value)
+    except ValueError:                  # an int beyond Python's 4,300 digits for str()
+        return "a number too long to show"
 
 
 def _transform(raw: np.ndarray, transform: str, *, in_place: bool = False) -> np.ndarray:
@@ -772,23 +973,6 @@ def data_checksum(raw: np.ndarray, features: Sequence[str]) -> str:
     return digest.hexdigest()
 
 
-def write_atomically(path: Path, content: bytes) -> None:
-    """Write ``content`` to ``path`` through a temporary file in the same folder, so that a
-    reader never sees half a file and a failure leaves nothing behind."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(content)
-        # mkstemp makes the file private; give it the permissions a new file would get.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 # --- checking a model file -------------------------------------------------------------------
 
 
@@ -810,11 +994,13 @@ def _check_envelope(data: Any, path: str) -> None:
         raise ModelFileError(path, [(f"it is JSON, but not a model file (no \"format\": "
                                     f"\"{FORMAT}\").")], _HINT_NOT_MODEL, kind="not a model")
     version = data.get("format_version")
-    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise ModelFileError(path, [f"its format_version is {version!r}, not a version number."],
-                             _HINT_DAMAGED)
+    if not _whole(version, 1, _MANY):
+        raise ModelFileError(path, [f"its format_version is {_shown(version)}, not a version "
+                                    "number."], _HINT_DAMAGED)
     if version > FORMAT_VERSION:
-        made_by = data.get("library_version", "a newer version")
+        made_by = data.get("library_version")
+        if not (_is_text(made_by) and len(made_by) <= 40):
+            made_by = "a newer version"
         raise ModelFileError(
             path, [(f"it is a format {version} model (written by customer-segmentation "
                    f"{made_by}); this is customer-segmentation {__version__}, which reads "
@@ -822,103 +1008,257 @@ def _check_envelope(data: Any, path: str) -> None:
             "Upgrade the course package (pip install -U customer-segmentation), or fit the "
             "model again with this version.")
     payload = {key: value for key, value in data.items() if key != "checksum"}
-    if data.get("checksum") != _checksum(payload):
+    try:
+        expected = _checksum(payload)
+    except UnicodeEncodeError:          # "\ud800" is valid JSON, but no character
+        raise ModelFileError(path, ["it holds text that is not Unicode (a lone surrogate "
+                                    "such as \\ud800)."], _HINT_DAMAGED) from None
+    except (TypeError, ValueError, RecursionError):      # from_dict given more than JSON data
+        raise ModelFileError(path, ["it holds values that JSON cannot: a model is numbers, "
+                                    "text, lists and objects, nested 4 deep."],
+                             _HINT_DAMAGED) from None
+    if data.get("checksum") != expected:
         raise ModelFileError(
             path, [("its checksum does not match its content: the file was changed after it "
                    "was saved, or is damaged.")], _HINT_DAMAGED)
 
 
+#: What each field of a model file holds (a type, or a tuple of types; never True or False).
+_NUMBER = (int, float)
+_FILE_FIELDS: dict[str, Any] = {
+    "format": str, "format_version": int, "library_version": str, "features": list,
+    "transform": str, "scaling": dict, "kmeans": dict, "segments": list,
+    "training_data": dict, "evaluation": (dict, type(None)), "checksum": str}
+_SCALING_FIELDS: dict[str, Any] = {"mean": list, "scale": list}
+_KMEANS_FIELDS: dict[str, Any] = {"algorithm": str, "k": int, "n_init": int,
+                                  "random_state": int, "centres": list}
+_TRAINING_FIELDS: dict[str, Any] = {"customers": int, "data_sha256": str,
+                                    "source": (str, type(None))}
+#: The fields of a segment in each format of the file.
+SEGMENT_FIELDS: dict[int, dict[str, Any]] = {
+    1: {"number": int, "name": str, "size": str, "buys_most": list, "kind": str,
+        "strategy": str, "customers": int, "mean_total": _NUMBER, "mean_spending": dict},
+    2: {"number": int, "name": str, "size": str, "buys_more": list,
+        "channel": (str, type(None)), "retail_share": (*_NUMBER, type(None)),
+        "strategy": str, "customers": int, "mean_total": _NUMBER, "mean_spending": dict},
+}
+SIZE_WORDS = ("large", "medium", "small", "all")
+#: The evaluation's measures: their range, and whether null is allowed (not defined).
+_EVALUATION_RANGES = {"J": (0.0, math.inf, False), "silhouette": (-1.0, 1.0, True),
+                      "channel_ari": (-1.0, 1.0, True), "stability": (-1.0, 1.0, False),
+                      "stability_min": (-1.0, 1.0, False)}
+#: Whole numbers up to 20 digits (see MAX_DIGITS); and the margin of a mean's last bits.
+_MANY = 10**MAX_DIGITS
+_ROUNDING = 1e-9
+
+
 def _schema_problems(data: dict[str, Any]) -> list[str]:
-    """Everything about a (checksummed) model file that this library could not use."""
-    problems: list[str] = []
-
-    def need(condition: bool, message: str) -> bool:
-        if not condition:
-            problems.append(message)
-        return condition
-
-    expected = {"library_version": str, "features": list, "transform": str, "scaling": dict,
-                "kmeans": dict, "segments": list, "training_data": dict}
-    for key, kind in expected.items():
-        need(isinstance(data.get(key), kind),
-             f"field \"{key}\" is missing or not a {kind.__name__}.")
+    """Everything about a (checksummed) model file that this library could not use: each
+    field's type and range, and k the same everywhere (centres, segments, sizes)."""
+    problems = _field_problems(data, "", _FILE_FIELDS)
     if problems:
         return problems
     features = data["features"]
-    if need(bool(features) and all(f in SPENDING_COLUMNS for f in features)
-            and len(set(features)) == len(features),
-            f"\"features\" must be distinct names from {', '.join(SPENDING_COLUMNS)}."):
-        d = len(features)
-    else:
-        return problems
-    need(data["transform"] in TRANSFORMS,
-         f"\"transform\" must be one of {', '.join(TRANSFORMS)}.")
-    scaling, km = data["scaling"], data["kmeans"]
-    for key in ("mean", "scale"):
-        need(_numbers(scaling.get(key), d),
-             f"\"scaling.{key}\" must be {d} finite numbers.")
-    if _numbers(scaling.get("scale"), d):
-        need(all(v > 0 for v in scaling["scale"]), "\"scaling.scale\" must be positive.")
-    need(km.get("algorithm") in ALGORITHMS,
-         f"\"kmeans.algorithm\" must be one of {', '.join(ALGORITHMS)}.")
-    for key in ("random_state", "n_init"):
-        need(isinstance(km.get(key), int), f"\"kmeans.{key}\" must be a whole number.")
-    centres = km.get("centres")
-    k = len(centres) if isinstance(centres, list) else 0
-    need(k >= 1 and all(_numbers(c, d) for c in centres),
-         f"\"kmeans.centres\" must be a list of k rows of {d} finite numbers.")
-    need(km.get("k") == k, f"\"kmeans.k\" ({km.get('k')!r}) must equal the number of centres ({k}).")
-    segments = data["segments"]
-    fields = SEGMENT_FIELDS[data["format_version"]]
-    if need(len(segments) == k, f"there must be one segment per centre ({k}), not "
-                                f"{len(segments)}."):
-        for j, segment in enumerate(segments):
-            ok = isinstance(segment, dict) and set(segment) == set(fields) and all(
-                isinstance(segment[f], kind) for f, kind in fields.items())
-            if need(ok and segment["number"] == j,
-                    f"segment {j} must have exactly the fields {', '.join(fields)}, and "
-                    f"number {j}."):
-                problems += _segment_problems(segment, features)
-        names = [s.get("name") for s in segments if isinstance(s, dict)]
-        need(len(set(names)) == len(names), "segment names must differ from each other.")
-    evaluation = data.get("evaluation")
-    if evaluation is not None:
-        keys = {f for f in Evaluation.__dataclass_fields__}
-        need(isinstance(evaluation, dict) and set(evaluation) == keys,
-             f"\"evaluation\" must be null or have exactly the fields {', '.join(sorted(keys))}.")
+    if not (features and all(isinstance(f, str) and f in SPENDING_COLUMNS for f in features)
+            and len(set(features)) == len(features)):
+        return [f"\"features\" must be distinct names from {', '.join(SPENDING_COLUMNS)}."]
+    if data["transform"] not in TRANSFORMS:
+        problems.append(f"\"transform\" must be one of {', '.join(TRANSFORMS)}.")
+    if not _is_text(data["library_version"]):
+        problems.append(f"\"library_version\" must be one line of text (at most {MAX_TEXT} "
+                        "characters).")
+    problems += _scaling_problems(data["scaling"], data["transform"], len(features))
+    kmeans = _kmeans_problems(data["kmeans"], len(features))
+    if kmeans:
+        return problems + kmeans
+    k = len(data["kmeans"]["centres"])
+    segments = _segments_problems(data["segments"], features, k, data["format_version"])
+    problems += segments
+    problems += _training_problems(data["training_data"],
+                                   None if segments else data["segments"])
+    problems += _evaluation_problems(data["evaluation"], k)
     return problems
 
 
-#: The fields of a segment in each format of the file, and their types.
-SEGMENT_FIELDS: dict[int, dict[str, Any]] = {
-    1: {"number": int, "name": str, "size": str, "buys_most": list, "kind": str,
-        "strategy": str, "customers": int, "mean_total": (int, float), "mean_spending": dict},
-    2: {"number": int, "name": str, "size": str, "buys_more": list,
-        "channel": (str, type(None)), "retail_share": (int, float, type(None)),
-        "strategy": str, "customers": int, "mean_total": (int, float), "mean_spending": dict},
-}
+def _field_problems(value: Any, where: str, fields: dict[str, Any]) -> list[str]:
+    """``value`` must be an object with exactly ``fields``, each of its type."""
+    if not isinstance(value, dict):
+        return [f"\"{where}\" must be an object with the fields {', '.join(fields)}."]
+    prefix = f"{where}." if where else ""
+    problems = [f"field \"{prefix}{key}\" is missing or not {_kind_words(kind)}."
+                for key, kind in fields.items() if key not in value or not _is(value[key], kind)]
+    owner = f"\"{where}\"" if where else "the file"
+    problems += [f"{owner} has a field {_shown(key)} that a model file does not have."
+                 for key in value if key not in fields]
+    return problems
+
+
+def _kind_words(kind: Any) -> str:
+    words = {str: "text", int: "a whole number", float: "a number", list: "a list",
+             dict: "an object", type(None): "null"}
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    if float in kinds:
+        kinds = tuple(k for k in kinds if k is not int)
+    return " or ".join(words[k] for k in kinds)
+
+
+def _scaling_problems(scaling: Any, transform: str, d: int) -> list[str]:
+    problems = _field_problems(scaling, "scaling", _SCALING_FIELDS)
+    if problems:
+        return problems
+    log = transform == "log"
+    top = math.log1p(MAX_MODEL_SPENDING) if log else MAX_MODEL_SPENDING
+    if not _numbers(scaling["mean"], d, 0, top * (1 + _ROUNDING)):
+        problems.append(f"\"scaling.mean\" must be {d} numbers from 0 to {top:.4g} (mean "
+                        f"spending{' after the log' if log else ''}).")
+    if not _numbers(scaling["scale"], d, MIN_SCALE, top):
+        problems.append(f"\"scaling.scale\" must be positive: {d} numbers from {MIN_SCALE:g} "
+                        f"to {top:.4g} (standard deviations).")
+    return problems
+
+
+def _kmeans_problems(km: Any, d: int) -> list[str]:
+    problems = _field_problems(km, "kmeans", _KMEANS_FIELDS)
+    if problems:
+        return problems
+    if km["algorithm"] not in ALGORITHMS:
+        problems.append(f"\"kmeans.algorithm\" must be one of {', '.join(ALGORITHMS)}.")
+    for key, (low, high) in (("n_init", N_INIT_RANGE), ("random_state", SEED_RANGE)):
+        if not _whole(km[key], low, high):
+            problems.append(f"\"kmeans.{key}\" must be a whole number from {low} to {high}.")
+    centres = km["centres"]
+    if not (centres and all(_numbers(c, d, -MAX_CENTRE, MAX_CENTRE) for c in centres)):
+        problems.append(f"\"kmeans.centres\" must be a list of k rows of {d} numbers from "
+                        f"{-MAX_CENTRE:g} to {MAX_CENTRE:g} (the scaled space).")
+    elif km["k"] != len(centres):
+        problems.append(f"\"kmeans.k\" ({_shown(km['k'])}) must equal the number of centres "
+                        f"({len(centres)}).")
+    return problems
+
+
+def _segments_problems(segments: list[Any], features: list[str], k: int,
+                       version: int) -> list[str]:
+    """The segments: one per centre, numbered 0 to k - 1 in order, each of its format."""
+    if len(segments) != k:
+        return [f"there must be one segment per centre ({k}), not {len(segments)}."]
+    fields = SEGMENT_FIELDS[version]
+    problems = []
+    for j, segment in enumerate(segments):
+        if not (isinstance(segment, dict) and set(segment) == set(fields)):
+            problems.append(f"segment {j} must have exactly the fields {', '.join(fields)}.")
+            continue
+        wrong = [f"segment {j}: \"{f}\" must be {_kind_words(kind)}."
+                 for f, kind in fields.items() if not _is(segment[f], kind)]
+        if not wrong and segment["number"] != j:
+            wrong = [f"segment {j}: \"number\" must be {j}: segments are numbered from 0, "
+                     "in order."]
+        problems += wrong or _segment_problems(segment, features)
+    names = [s.get("name") for s in segments if isinstance(s, dict)]
+    names = [name for name in names if isinstance(name, str)]
+    if len(set(names)) != len(names):
+        problems.append("segment names must differ from each other.")
+    return problems
 
 
 def _segment_problems(segment: dict[str, Any], features: list[str]) -> list[str]:
     """What is wrong inside one segment (its fields are there, with the right types)."""
     j, problems = segment["number"], []
+
+    def need(condition: bool, message: str) -> None:
+        if not condition:
+            problems.append(f"segment {j}: {message}")
+
+    top = MAX_MODEL_SPENDING * (1 + _ROUNDING)
+    for key in ("name", "strategy", "kind"):
+        if key in segment:
+            need(_is_text(segment[key]), f"\"{key}\" must be one line of text (at most "
+                                         f"{MAX_TEXT} characters).")
+    need(segment["size"] in SIZE_WORDS, f"\"size\" must be one of {', '.join(SIZE_WORDS)}.")
+    key = "buys_more" if "buys_more" in segment else "buys_most"
+    bought = segment[key]
+    need(all(isinstance(c, str) and c in features for c in bought)
+         and len(set(bought)) == len(bought), f"\"{key}\" must list features of the model.")
+    need(_whole(segment["customers"], 1, _MANY),
+         "\"customers\" must be a whole number of 1 or more.")
+    need(_number(segment["mean_total"], 0, top * len(features)),
+         f"\"mean_total\" must be a number from 0 to {top * len(features):.4g}.")
     spending = segment["mean_spending"]
-    if set(spending) != set(features) or not _numbers(list(spending.values()), len(features)):
-        problems.append(f"segment {j}: \"mean_spending\" must give a finite number for each "
-                        "feature.")
-    if "buys_more" in segment and not set(segment["buys_more"]) <= set(features):
-        problems.append(f"segment {j}: \"buys_more\" must list features of the model.")
+    need(set(spending) == set(features)
+         and _numbers([spending[c] for c in features], len(features), 0, top),
+         f"\"mean_spending\" must give a number from 0 to {MAX_MODEL_SPENDING:g} for each "
+         "feature.")
     if "channel" in segment:
         channel, share = segment["channel"], segment["retail_share"]
-        if (share is None) != (channel is None) or channel not in (*CHANNEL_WORDS, None) or (
-                share is not None and not 0 <= share <= 1):
-            problems.append(f"segment {j}: \"channel\" must be one of "
-                            f"{', '.join(CHANNEL_WORDS)} with a \"retail_share\" from 0 to 1, "
-                            "or both null.")
+        need((share is None) == (channel is None) and channel in (*CHANNEL_WORDS, None)
+             and (share is None or _number(share, 0, 1)),
+             f"\"channel\" must be one of {', '.join(CHANNEL_WORDS)} with a \"retail_share\" "
+             "from 0 to 1, or both null.")
     return problems
 
 
-def _numbers(values: Any, length: int) -> bool:
+def _training_problems(training: Any, segments: list[dict[str, Any]] | None) -> list[str]:
+    """The training data's record; its customers are the segments' (when those are sound)."""
+    problems = _field_problems(training, "training_data", _TRAINING_FIELDS)
+    if problems:
+        return problems
+    customers = training["customers"]
+    if not _whole(customers, 1, _MANY):
+        problems.append("\"training_data.customers\" must be a whole number of 1 or more.")
+    elif segments is not None and sum(s["customers"] for s in segments) != customers:
+        problems.append(f"\"training_data.customers\" ({customers}) must be the segments' "
+                        f"customers added up ({sum(s['customers'] for s in segments)}).")
+    if not re.fullmatch(r"[0-9a-f]{64}", training["data_sha256"]):
+        problems.append("\"training_data.data_sha256\" must be a sha256: 64 hexadecimal "
+                        "digits.")
+    if not (training["source"] is None or _is_text(training["source"], empty=True)):
+        problems.append(f"\"training_data.source\" must be null or one line of text (at most "
+                        f"{MAX_TEXT} characters).")
+    return problems
+
+
+def _evaluation_problems(evaluation: dict[str, Any] | None, k: int) -> list[str]:
+    if evaluation is None:
+        return []
+    keys = list(Evaluation.__dataclass_fields__)
+    if set(evaluation) != set(keys):
+        return [f"\"evaluation\" must be null or have exactly the fields "
+                f"{', '.join(sorted(keys))}."]
+    problems = [
+        f"\"evaluation.{key}\" must be a number from {low:g} to {high:g}"
+        f"{' or null' if nullable else ''}."
+        for key, (low, high, nullable) in _EVALUATION_RANGES.items()
+        if not (nullable and evaluation[key] is None)
+        and not _number(evaluation[key], low, high + _ROUNDING)]
+    customers, sizes = evaluation["customers"], evaluation["sizes"]
+    if not _whole(customers, 1, _MANY):
+        problems.append("\"evaluation.customers\" must be a whole number of 1 or more.")
+    elif not (isinstance(sizes, list) and len(sizes) == k
+              and all(_whole(s, 0, customers) for s in sizes) and sum(sizes) == customers):
+        problems.append(f"\"evaluation.sizes\" must be {k} whole numbers, the customers of "
+                        "each segment, adding up to \"evaluation.customers\".")
+    if not _whole(evaluation["seeds"], 1, MAX_SEEDS):
+        problems.append(f"\"evaluation.seeds\" must be a whole number from 1 to {MAX_SEEDS}.")
+    return problems
+
+
+def _is(value: Any, kind: Any) -> bool:
+    """isinstance, except that True and False are not numbers in a model file."""
+    return isinstance(value, kind) and not isinstance(value, bool)
+
+
+def _is_text(value: Any, *, empty: bool = False) -> bool:
+    """One line of printable text (no control characters, no lone surrogates) of at most
+    :data:`MAX_TEXT` characters."""
+    return (isinstance(value, str) and (empty or value != "") and len(value) <= MAX_TEXT
+            and value.isprintable())
+
+
+def _number(value: Any, low: float, high: float) -> bool:
+    """A finite number (not True or False) from ``low`` to ``high``."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and (isinstance(value, int) or math.isfinite(value)) and low <= value <= high)
+
+
+def _numbers(values: Any, length: int, low: float, high: float) -> bool:
     return (isinstance(values, list) and len(values) == length
-            and all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-                    for v in values))
+            and all(_number(v, low, high) for v in values))

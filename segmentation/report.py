@@ -10,7 +10,10 @@ from __future__ import annotations
 import base64
 import html
 import io
-from collections.abc import Sequence
+import string
+import warnings
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -65,50 +68,79 @@ def build_report(model: SegmentationModel, customers: pd.DataFrame, *,
     the silhouette and the stability were measured on the training data when the model was
     fitted; sizes, means, charts and the agreement with Channel on ``customers`` (``source``).
     When ``customers`` are the training data themselves, the page says so once.
+
+    Every value put in the page (from the model, the customers or the file names) is escaped,
+    so that none can become a tag, a script or an attribute; names are drawn into the charts
+    as plain text.
     """
     segments = model.predict(customers)["segment"].to_numpy()
     summary = segment_summary(model, customers, segments)
     origin = _Origin(model, customers, source)
-    esc = html.escape
     parts = [
-        "<!DOCTYPE html>",
-        "<html lang='en'><head><meta charset='utf-8'>",
-        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-        f"<title>Customer segments: {esc(source)}</title>",
-        f"<style>{_CSS}</style></head><body><main>",
-        "<h1>Customer segments</h1>",
+        _html("<!DOCTYPE html>"),
+        _html("<html lang='en'><head><meta charset='utf-8'>"),
+        _html("<meta name='viewport' content='width=device-width, initial-scale=1'>"),
+        _html("<title>Customer segments: {}</title>", source),
+        _html("<style>{}</style></head><body><main>", _CSS),
+        _html("<h1>Customer segments</h1>"),
         _lead(model, customers, summary, origin),
-        "<h2>The segments at a glance</h2>",
+        _html("<h2>The segments at a glance</h2>"),
         _segment_cards(model, summary, origin),
-        "<h2>How large each segment is</h2>",
-        _image(_sizes_figure(summary), f"Bar chart of the number of customers of {source} per "
-               "segment"),
-        "<h2>What each segment buys</h2>",
-        (f"<p>Mean annual spending per category of the customers of {esc(origin.here)}, in "
-        "monetary units (m.u.). The second chart compares shares: each segment's share of its "
-        "budget spent on a category, divided by the average customer's share. The solid line "
-        "at 1 is the average share; above it, a segment spends a larger part of its budget on "
-        "that category than customers do on average. The dashed line at "
-        f"{NAMING_INDEX:g} is where a name starts to name a category (the names were given "
-        "by this rule on the training data).</p>"),
+        _html("<h2>How large each segment is</h2>"),
+        _image(_sizes_figure(summary),
+               f"Bar chart of the number of customers of {source} per segment"),
+        _html("<h2>What each segment buys</h2>"),
+        _html("<p>Mean annual spending per category of the customers of {here}, in monetary "
+              "units (m.u.). The second chart compares shares: each segment's share of its "
+              "budget spent on a category, divided by the average customer's share. The solid "
+              "line at 1 is the average share; above it, a segment spends a larger part of its "
+              "budget on that category than customers do on average. The dashed line at "
+              "{index:g} is where a name starts to name a category (the names were given by "
+              "this rule on the training data).</p>", here=origin.here, index=NAMING_INDEX),
         _profile_table(model, summary, origin),
         _image(_profile_figure(model, summary, customers),
                "Charts of mean spending and relative spending per category and segment"),
-        "<h2>The segments on a map of two categories</h2>",
+        _html("<h2>The segments on a map of two categories</h2>"),
         _image(_scatter_figure(model, customers, segments),
                "Scatter plot of the customers by grocery and fresh spending, coloured by "
                "segment"),
-        "<h2>How much to trust the segments</h2>",
+        _html("<h2>How much to trust the segments</h2>"),
         _evaluation(model, customers, segments, origin),
-        "<h2>About this report</h2>",
-        (f"<p class='small'>Model: {esc(model_source)} (k = {model.k}, features "
-        f"{esc(', '.join(model.features))}, {'log' if model.transform == 'log' else 'raw'} "
-        f"spending, scaled; k-means: {esc(model.algorithm)}, seed {model.random_state}, best "
-        f"of {model.n_init} random starts). Trained on {esc(origin.training)}. Made with "
-        f"customer-segmentation {esc(__version__)}.</p>"),
-        "</main></body></html>",
+        _html("<h2>About this report</h2>"),
+        _about(model, origin, model_source),
+        _html("</main></body></html>"),
     ]
     return "\n".join(parts) + "\n"
+
+
+# --- writing HTML --------------------------------------------------------------------------------
+
+
+class _Markup(str):
+    """HTML made by :func:`_html`: it goes into a page as it is."""
+
+
+class _Escaping(string.Formatter):
+    """str.format that escapes every value it puts in, except HTML made by :func:`_html`."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        text = super().format_field(value, format_spec)
+        return text if isinstance(value, _Markup) else html.escape(text)
+
+
+def _html(template: str, /, *args: Any, **values: Any) -> _Markup:
+    """``template`` (HTML written in this module) with ``values`` put in as str.format does,
+    each escaped unless it is HTML made here: a name, a number or a file name shows as the
+    text it is, whatever characters it holds. The page is built from these pieces only."""
+    return _Markup(_Escaping().format(template, *args, **values))
+
+
+def _join(pieces: Iterable[_Markup]) -> _Markup:
+    """Pieces of HTML one after another (text among them is escaped)."""
+    return _Markup("".join(_html("{}", piece) for piece in pieces))
+
+
+# --- parts of the page ---------------------------------------------------------------------------
 
 
 class _Origin:
@@ -130,32 +162,31 @@ def _plural(count: int, word: str) -> str:
 
 
 def _lead(model: SegmentationModel, customers: pd.DataFrame, summary: pd.DataFrame,
-          origin: _Origin) -> str:
-    esc = html.escape
+          origin: _Origin) -> _Markup:
     k = _plural(model.k, "segment")
     if origin.same:
-        where = (f"{_plural(len(customers), 'customer')} of <b>{esc(origin.source)}</b>, the "
-                 f"data the model was fitted on, fall into its <b>{k}</b> by what they buy.")
+        where = _html("{} of <b>{}</b>, the data the model was fitted on, fall into its "
+                      "<b>{}</b> by what they buy.", _plural(len(customers), "customer"),
+                      origin.source, k)
     else:
         empty = [str(j) for j in range(model.k) if summary.loc[j, "customers"] == 0]
-        where = (f"{_plural(len(customers), 'customer')} of <b>{esc(origin.source)}</b>, placed "
-                 f"in the <b>{k}</b> of a model fitted on {esc(origin.training)}."
-                 + (f" Segment{'s' if len(empty) > 1 else ''} {', '.join(empty)} "
-                    f"hold{'s' if len(empty) == 1 else ''} none of them." if empty else "")
-                 + f" Names, channel shares and strategies come from the training data; the "
-                 f"counts, means and charts from {esc(origin.source)}.")
-    return (f"<p class='lead'>{where} Each segment's name says how much its customers spend "
-            "compared with the other segments, which categories they buy clearly more of than "
-            f"the average customer (a share of their budget at least {NAMING_INDEX:g} times the "
-            "average share; \"broad basket\" when none is), and, when the training data gave "
-            "the sales channel, how many of them are Retail or Horeca. Each has a suggested "
-            "strategy that fits that mix.</p>")
+        none_here = (f" Segment{'s' if len(empty) > 1 else ''} {', '.join(empty)} "
+                     f"hold{'s' if len(empty) == 1 else ''} none of them." if empty else "")
+        where = _html("{customers} of <b>{source}</b>, placed in the <b>{k}</b> of a model "
+                      "fitted on {training}.{none_here} Names, channel shares and strategies "
+                      "come from the training data; the counts, means and charts from "
+                      "{source}.", customers=_plural(len(customers), "customer"),
+                      source=origin.source, k=k, training=origin.training, none_here=none_here)
+    return _html("<p class='lead'>{where} Each segment's name says how much its customers "
+                 "spend compared with the other segments, which categories they buy clearly "
+                 "more of than the average customer (a share of their budget at least {index:g} "
+                 "times the average share; \"broad basket\" when none is), and, when the "
+                 "training data gave the sales channel, how many of them are Retail or Horeca. "
+                 "Each has a suggested strategy that fits that mix.</p>",
+                 where=where, index=NAMING_INDEX)
 
 
-# --- parts of the page ---------------------------------------------------------------------------
-
-
-_CSS = """
+_CSS = _Markup("""
 body { font-family: system-ui, -apple-system, 'Segoe UI', sans-serif; color: #222; margin: 0;
        background: #fafafa; line-height: 1.45; }
 main { max-width: 980px; margin: 0 auto; padding: 24px; background: white; }
@@ -171,10 +202,11 @@ th, td { padding: 4px 10px; border-bottom: 1px solid #eee; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 img { max-width: 100%; height: auto; }
 .small { font-size: 0.85em; color: #555; }
-"""
+""")
 
 
-def _segment_cards(model: SegmentationModel, summary: pd.DataFrame, origin: _Origin) -> str:
+def _segment_cards(model: SegmentationModel, summary: pd.DataFrame,
+                   origin: _Origin) -> _Markup:
     cards = []
     for segment in model.segments:
         row = summary.loc[segment.number]
@@ -183,35 +215,44 @@ def _segment_cards(model: SegmentationModel, summary: pd.DataFrame, origin: _Ori
         here = "no customers" if row["customers"] == 0 else (
             f"{_plural(int(row['customers']), 'customer')} ({row['share']:.0%}); mean total "
             f"{row['mean total']:,.0f} m.u. a year{retail}")
-        numbers = f"{here[0].upper()}{here[1:]}."
-        if not origin.same:
-            numbers = f"In {html.escape(origin.source)}: {here}."
+        if origin.same:
+            numbers = _html("{}", f"{here[0].upper()}{here[1:]}.")
+        else:
             shown = ("" if segment.retail_share is None
                      else f", {segment.retail_share:.0%} Retail")
-            numbers += (f"<br>In the training data: {_plural(segment.customers, 'customer')}"
-                        f"{shown}.")
-        cards.append(
-            f"<section class='card' style='--colour:{cluster_colour(segment.number)}'>"
-            f"<h3>{segment.number}. {html.escape(segment.name)}</h3>"
-            f"<div class='numbers'>{numbers}</div>"
-            f"<p><b>Strategy:</b> {html.escape(segment.strategy)}</p></section>")
-    return f"<div class='cards'>{''.join(cards)}</div>"
+            numbers = _html("In {}: {}.<br>In the training data: {}{}.", origin.source, here,
+                            _plural(segment.customers, "customer"), shown)
+        cards.append(_html(
+            "<section class='card' style='--colour:{colour}'><h3>{number}. {name}</h3>"
+            "<div class='numbers'>{numbers}</div><p><b>Strategy:</b> {strategy}</p></section>",
+            colour=cluster_colour(segment.number), number=segment.number, name=segment.name,
+            numbers=numbers, strategy=segment.strategy))
+    return _html("<div class='cards'>{}</div>", _join(cards))
 
 
-def _profile_table(model: SegmentationModel, summary: pd.DataFrame, origin: _Origin) -> str:
-    head = "".join(f"<th scope='col'>{html.escape(CATEGORY_WORDS[c])}</th>"
-                   for c in model.features)
+def _profile_table(model: SegmentationModel, summary: pd.DataFrame,
+                   origin: _Origin) -> _Markup:
+    head = _join(_html("<th scope='col'>{}</th>", CATEGORY_WORDS[c]) for c in model.features)
     rows = []
     for segment in model.segments:
-        cells = "".join(
-            "<td>–</td>" if pd.isna(v) else f"<td>{v:,.0f}</td>"
-            for v in summary.loc[segment.number, list(model.features)])
-        rows.append(f"<tr><th scope='row'>{segment.number}. {html.escape(segment.name)}</th>"
-                    f"{cells}</tr>")
-    return (f"<table><caption>Mean annual spending (m.u.), customers of "
-            f"{html.escape(origin.here)}</caption><thead><tr>"
-            f"<th scope='col'>segment</th>{head}</tr></thead><tbody>{''.join(rows)}"
-            "</tbody></table>")
+        cells = _join(_html("<td>–</td>") if pd.isna(v) else _html("<td>{:,.0f}</td>", v)
+                      for v in summary.loc[segment.number, list(model.features)])
+        rows.append(_html("<tr><th scope='row'>{}. {}</th>{}</tr>", segment.number,
+                          segment.name, cells))
+    return _html("<table><caption>Mean annual spending (m.u.), customers of {}</caption>"
+                 "<thead><tr><th scope='col'>segment</th>{}</tr></thead><tbody>{}</tbody>"
+                 "</table>", origin.here, head, _join(rows))
+
+
+def _about(model: SegmentationModel, origin: _Origin, model_source: str) -> _Markup:
+    return _html("<p class='small'>Model: {source} (k = {k}, features {features}, {space} "
+                 "spending, scaled; k-means: {algorithm}, seed {seed}, best of {starts} random "
+                 "starts). Trained on {training}. Made with customer-segmentation "
+                 "{version}.</p>", source=model_source, k=model.k,
+                 features=", ".join(model.features),
+                 space="log" if model.transform == "log" else "raw", algorithm=model.algorithm,
+                 seed=model.random_state, starts=model.n_init, training=origin.training,
+                 version=__version__)
 
 
 #: What each reading of the silhouette means for the people who use the segments.
@@ -240,23 +281,25 @@ CHANNEL_AGREEMENT = ((0.8, ("The segments nearly are the sales channels: they ad
 
 
 def _evaluation(model: SegmentationModel, customers: pd.DataFrame, segments: np.ndarray,
-                origin: _Origin) -> str:
-    esc = html.escape
+                origin: _Origin) -> _Markup:
     trained, here = [], []
     evaluation = model.evaluation
     if evaluation is not None:
         band, _ = silhouette_band(evaluation.silhouette)
         trained.append(
-            "<li><b>Separation</b>: silhouette not defined (it needs at least two segments).</li>"
+            _html("<li><b>Separation</b>: silhouette not defined (it needs at least two "
+                  "segments).</li>")
             if evaluation.silhouette is None else
-            f"<li><b>Separation</b>: silhouette {evaluation.silhouette:.3f}, from -1 to 1: "
-            f"<b>{silhouette_reading(evaluation.silhouette)}</b> ({SILHOUETTE_SCALE_TEXT})."
-            f"{_SEPARATION_ADVICE.get(band, '')}</li>")
-        trained.append(
-            f"<li><b>Stability</b>: refitting with {evaluation.seeds} other seeds (each the best "
-            f"of {model.n_init} random starts, as the model was) gives the same segments to an "
-            f"agreement of {evaluation.stability:.2f} on average (lowest "
-            f"{evaluation.stability_min:.2f}; 1 means identical).</li>")
+            _html("<li><b>Separation</b>: silhouette {value:.3f}, from -1 to 1: "
+                  "<b>{reading}</b> ({scale}).{advice}</li>", value=evaluation.silhouette,
+                  reading=silhouette_reading(evaluation.silhouette), scale=SILHOUETTE_SCALE_TEXT,
+                  advice=_SEPARATION_ADVICE.get(band, "")))
+        trained.append(_html(
+            "<li><b>Stability</b>: refitting with {seeds} other seeds (each the best of {starts} "
+            "random starts, as the model was) gives the same segments to an agreement of "
+            "{mean:.2f} on average (lowest {lowest:.2f}; 1 means identical).</li>",
+            seeds=evaluation.seeds, starts=model.n_init, mean=evaluation.stability,
+            lowest=evaluation.stability_min))
     if "Channel" in customers and model.k > 1:
         here.append(_channel_agreement(customers, segments))
     if origin.same:
@@ -265,44 +308,57 @@ def _evaluation(model: SegmentationModel, customers: pd.DataFrame, segments: np.
         lists = [(f"From the training data ({origin.training}), when the model was fitted:",
                   trained), (f"From {origin.source} ({_plural(len(customers), 'customer')}):",
                              here)]
-    shown = "".join(f"<p>{esc(title)}</p><ul>{''.join(items)}</ul>"
-                    for title, items in lists if items)
-    return shown or "<p>No evaluation is stored with this model.</p>"
+    shown = _join(_html("<p>{}</p><ul>{}</ul>", title, _join(items))
+                  for title, items in lists if items)
+    return shown or _html("<p>No evaluation is stored with this model.</p>")
 
 
-def _channel_agreement(customers: pd.DataFrame, segments: np.ndarray) -> str:
+def _channel_agreement(customers: pd.DataFrame, segments: np.ndarray) -> _Markup:
     """The agreement of the segments with Channel, read only when it can say something."""
     from sklearn.metrics import adjusted_rand_score
 
     channel = pd.Series(np.asarray(customers["Channel"], dtype=object))
     known = channel.notna().to_numpy()
-    label = "<li><b>Against the sales channel</b>: "
     if known.sum() < FEW_FOR_AGREEMENT:
-        return (f"{label}only {_plural(int(known.sum()), 'customer')} with a known channel: "
-                f"too few to measure how far the segments follow it (from "
-                f"{FEW_FOR_AGREEMENT} on).</li>")
-    if channel[known].nunique() < 2 or len(np.unique(segments[known])) < 2:
-        return (f"{label}not measurable: these customers are all of one channel, or all in "
-                "one segment.</li>")
-    ari = adjusted_rand_score(channel[known].astype(str), segments[known])
-    reading = next(text for lowest, text in CHANNEL_AGREEMENT if ari >= lowest)
-    return (f"{label}agreement {ari:.2f} with Horeca / Retail (0 = no more than chance, 1 = "
-            f"the segments are the channels). {reading}</li>")
+        said = (f"only {_plural(int(known.sum()), 'customer')} with a known channel: too few "
+                f"to measure how far the segments follow it (from {FEW_FOR_AGREEMENT} on).")
+    elif channel[known].nunique() < 2 or len(np.unique(segments[known])) < 2:
+        said = ("not measurable: these customers are all of one channel, or all in one "
+                "segment.")
+    else:
+        ari = adjusted_rand_score(channel[known].astype(str), segments[known])
+        reading = next(text for lowest, text in CHANNEL_AGREEMENT if ari >= lowest)
+        said = (f"agreement {ari:.2f} with Horeca / Retail (0 = no more than chance, 1 = the "
+                f"segments are the channels). {reading}")
+    return _html("<li><b>Against the sales channel</b>: {}</li>", said)
 
 
 # --- the plots -----------------------------------------------------------------------------------
 
 
-def _image(figure: Figure, alt: str) -> str:
+def _image(figure: Figure, alt: str) -> _Markup:
     buffer = io.BytesIO()
     FigureCanvasAgg(figure)
-    figure.savefig(buffer, format="png", dpi=96, metadata={"Software": None})
+    with warnings.catch_warnings():
+        # A name from a model file may hold characters the font lacks (drawn as boxes) or be
+        # too long for the picture (drawn without the layout); the page shows it in full, so
+        # the picture's shortfall is no reason to warn.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
+        warnings.filterwarnings("ignore", message="constrained_layout not applied",
+                                category=UserWarning)
+        figure.savefig(buffer, format="png", dpi=96, metadata={"Software": None})
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
-    return f"<img src='data:image/png;base64,{data}' alt='{html.escape(alt)}'>"
+    return _html("<img src='data:image/png;base64,{}' alt='{}'>", data, alt)
+
+
+#: Names longer than this are cut in the charts (a fit gives names of at most 70 or so).
+LONGEST_LABEL = 72
 
 
 def _short(names: Sequence[str]) -> list[str]:
-    return [f"{j}. {name}" for j, name in enumerate(names)]
+    """Each segment's number and name, as the charts label it."""
+    return [f"{j}. {name if len(name) <= LONGEST_LABEL else name[:LONGEST_LABEL - 1] + '…'}"
+            for j, name in enumerate(names)]
 
 
 def _sizes_figure(summary: pd.DataFrame) -> Figure:
@@ -310,7 +366,8 @@ def _sizes_figure(summary: pd.DataFrame) -> Figure:
     ax = figure.subplots()
     y = np.arange(len(summary))[::-1]
     ax.barh(y, summary["customers"], color=[cluster_colour(j) for j in range(len(summary))])
-    ax.set_yticks(y, _short(summary["name"]))
+    # parse_math off: a name is text, never a formula ("$" would start one in matplotlib).
+    ax.set_yticks(y, _short(summary["name"]), parse_math=False)
     for yi, count, share in zip(y, summary["customers"], summary["share"]):
         ax.text(count, yi, f" {count:,} ({share:.0%})", va="center", fontsize=9)
     ax.set_xlabel("customers")
@@ -360,17 +417,19 @@ def _scatter_figure(model: SegmentationModel, customers: pd.DataFrame,
     y = customers[y_name].astype(float).to_numpy()
     sample = np.arange(len(x)) if len(x) <= 20_000 else np.sort(
         np.random.default_rng(0).choice(len(x), 20_000, replace=False))
-    for j in range(model.k):
+    for j, label in enumerate(_short(model.names)):
         members = sample[segments[sample] == j]
         ax.scatter(x[members] + 1, y[members] + 1, s=10, alpha=0.6, color=cluster_colour(j),
-                   label=f"{j}. {model.names[j]}")
+                   label=label)
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(f"{CATEGORY_WORDS[x_name]} spending (m.u. + 1, log scale)")
     ax.set_ylabel(f"{CATEGORY_WORDS[y_name]} spending (m.u. + 1, log scale)")
     # Under the map, at the size of the axis labels: the names are long, and inside the axes
     # the legend would cover customers.
-    figure.legend(loc="outside lower center", fontsize=9, frameon=False)
+    legend = figure.legend(loc="outside lower center", fontsize=9, frameon=False)
+    for text in legend.get_texts():
+        text.set_parse_math(False)          # the names are text, never formulas
     return figure
 
 

@@ -11,6 +11,7 @@ import pytest
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 from segmentation import model as model_module
+from segmentation import output as output_module
 from segmentation.data import course_data_path, load_customers
 from segmentation.model import (
     FORMAT_VERSION,
@@ -24,8 +25,8 @@ from segmentation.model import (
     name_segments,
     share_index,
     silhouette_reading,
-    write_atomically,
 )
+from segmentation.output import write_atomically
 from segmentation.reader import CustomerFileError, CustomerFileWarning
 from segmentation.schema import SPENDING_COLUMNS
 
@@ -545,7 +546,7 @@ def test_saving_is_all_or_nothing(tmp_path, monkeypatch):
     def fail(*_):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(model_module.os, "replace", fail)
+    monkeypatch.setattr(output_module.os, "replace", fail)
     with pytest.raises(OSError):
         write_atomically(target, b"{}")
     assert list(tmp_path.iterdir()) == []
