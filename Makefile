@@ -26,7 +26,7 @@ help:
 	@echo "make app        install (if needed) and start the k-means explorer alone (Voila) at 127.0.0.1:$(APP_PORT)"
 	@echo "make test       install (if needed) and run every test: library and notebooks"
 	@echo "make notebooks  re-execute every notebook and store its outputs (after changing one)"
-	@echo "make benchmark  time k-means against scikit-learn's, prediction and validation against pandas (1,000,000 and 2,000,000 customers)"
+	@echo "make benchmark  time k-means against scikit-learn's, prediction and validation against pandas; prediction's peak memory (1,000,000 and 2,000,000 customers)"
 	@echo "make lock       re-resolve the newest versions and rewrite $(LOCK)"
 	@echo "make clean      remove .venv and caches"
 

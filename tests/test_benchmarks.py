@@ -27,14 +27,35 @@ def test_kmeans_speed_reports_both_timings_their_ratio_and_memory(capsys):
     assert status == (0 if "within target" in out else 1)
 
 
-def test_predict_speed_reports_both_timings_and_their_ratio(capsys):
-    status = load("predict_speed").main(["--rows", "20000", "--repeats", "1"])
+def test_predict_speed_reports_both_timings_their_ratio_and_memory(capsys):
+    status = load("predict_speed").main(["--rows", "20000", "--memory-rows", "30000",
+                                         "--repeats", "1"])
     out = capsys.readouterr().out
     assert "file: 20,000 customers" in out
     pandas_ms = float(re.search(r"pandas.read_csv alone:\s+([\d.]+) ms", out)[1])
     ours_ms = float(re.search(r"predict_csv \(read, check, segment\):\s+([\d.]+) ms", out)[1])
     ratio = float(re.search(r"ratio:\s+([\d.]+)", out)[1])
     assert abs(ratio - ours_ms / pandas_ms) <= 0.01 * ratio + 0.01
-    counts = [int(n.replace(",", "")) for n in re.findall(r"\d: ([\d,]+)", out.split("segments:")[1])]
+    segments_line = re.search(r"segments: (.*)", out)[1]
+    counts = [int(n.replace(",", "")) for n in re.findall(r"\d: ([\d,]+)", segments_line)]
     assert sum(counts) == 20_000 and len(counts) == 3
-    assert status == (0 if "within target" in out else 1)
+    # Memory, on its own file: the table (9 columns of 8 bytes or less per customer), the
+    # peaks of the children, and a ratio that is the larger addition over the table.
+    assert "memory: 30,000 customers" in out
+    table = float(re.search(r"the table in memory: ([\d.]+) MB", out)[1])
+    assert 30_000 * 8 * 6 / 2**20 < table < 30_000 * 8 * 9 / 2**20
+    libraries = float(re.search(r"libraries and model only:\s+([\d,.]+) MB", out)[1].replace(",", ""))
+    reading = float(re.search(r"reading the table:\s+([\d,.]+) MB", out)[1].replace(",", ""))
+    predict = float(re.search(r"segmentation predict:\s+([\d,.]+) MB", out)[1].replace(",", ""))
+    traced = float(re.search(r"allocate:\s+([\d.]+) MB at most", out)[1])
+    assert 20 < libraries <= reading and predict > 20 and 0 < traced < 100
+    memory_ratio = float(re.search(r"memory ratio:\s+([\d.]+)", out)[1])
+    # the ratio from the printed values, each rounded to 0.1 MB (half a unit either way)
+    low = max(predict - reading - 0.1, traced - 0.05) / (table + 0.05)
+    high = max(predict - reading + 0.1, traced + 0.05) / (table - 0.05)
+    assert low - 0.01 <= memory_ratio <= high + 0.01
+    verdict = out.strip().splitlines()[-1]
+    assert verdict in ("within target", "OVER TARGET: speed", "OVER TARGET: memory",
+                       "OVER TARGET: speed, memory")
+    assert ("speed" in verdict) == (ratio > 3.0) and ("memory" in verdict) == (memory_ratio >= 2.0)
+    assert status == (0 if verdict == "within target" else 1)
