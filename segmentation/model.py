@@ -862,8 +862,11 @@ def _spending_matrix(customers: pd.DataFrame, features: Sequence[str], what: str
         matrix = frame.to_numpy(dtype=float)         # the usual case, as the reader gives it
         # (NaN fails both comparisons, infinity the second)
         if (matrix >= 0).all() and (matrix <= MAX_MODEL_SPENDING).all():
-            # The caller works on it in place: never on the customers' own memory.
-            return matrix if matrix.flags.writeable and matrix.flags.owndata else matrix.copy()
+            # The caller works on it in place: never on the customers' own memory. (Converting
+            # whole-number columns always makes new memory; float columns may be a view.)
+            own = matrix.flags.writeable and not any(
+                np.may_share_memory(matrix, customers[c].to_numpy()) for c in features)
+            return matrix if own else matrix.copy()
     columns = []
     for column in features:
         values = pd.to_numeric(customers[column], errors="coerce").to_numpy(dtype=float)
