@@ -3,7 +3,6 @@
 from collections import defaultdict
 from pathlib import Path
 
-
 # --- how long each notebook took, printed at the end of the run ------------------------------
 
 _notebook_seconds: dict[str, float] = defaultdict(float)

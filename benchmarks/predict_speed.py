@@ -65,7 +65,9 @@ def peak_kb():
 """
 # Imports what `segmentation predict` imports, loads the model, reads the table, then writes
 # the predictions to /dev/null under tracemalloc. Prints its peaks and the table's size.
-_READ_ONLY = _PEAK + """
+_READ_ONLY = (
+    _PEAK
+    + """
 import json, os, sys, tracemalloc
 import segmentation.cli, segmentation.model
 from segmentation.output import write_predictions
@@ -80,14 +82,18 @@ traced = tracemalloc.get_traced_memory()[1]
 print(json.dumps({"imports_kb": imports, "read_kb": read, "traced": traced,
                   "table": int(table.memory_usage(deep=True).sum()), "rows": len(table)}))
 """
+)
 # The command as a user runs it (`segmentation predict ...`), then its peak on a last line.
-_COMMAND = _PEAK + """
+_COMMAND = (
+    _PEAK
+    + """
 import sys
 from segmentation.cli import main
 status = main(sys.argv[1:])
 print(f"peak_kb: {peak_kb()}")
 sys.exit(status)
 """
+)
 
 
 def write_customers(path: Path, rows: int, seed: int = 0) -> None:
@@ -128,8 +134,9 @@ def measure_memory(model: SegmentationModel, rows: int) -> bool:
         model.save(saved)
         size_mb = data.stat().st_size / 1e6
         read = json.loads(child([sys.executable, "-c", _READ_ONLY, str(saved), str(data)])[0])
-        said, seconds = child([sys.executable, "-c", _COMMAND, "predict", str(saved), str(data),
-                               "-o", str(out)])
+        said, seconds = child(
+            [sys.executable, "-c", _COMMAND, "predict", str(saved), str(data), "-o", str(out)]
+        )
         written = sum(1 for _ in out.open("rb")) - 1
     assert read["rows"] == written == rows and f"Segmented {rows:,} customers" in said
     table_mb, traced_mb = read["table"] / 2**20, read["traced"] / 2**20
@@ -137,15 +144,21 @@ def measure_memory(model: SegmentationModel, rows: int) -> bool:
     predict_mb = int(said.rsplit("peak_kb: ", 1)[1]) / 1024
     added_mb = predict_mb - read_mb
     ratio = max(added_mb, traced_mb) / table_mb
-    print(f"memory: {rows:,} customers, {size_mb:.1f} MB file; the table in memory: "
-          f"{table_mb:,.1f} MB")
+    print(
+        f"memory: {rows:,} customers, {size_mb:.1f} MB file; the table in memory: "
+        f"{table_mb:,.1f} MB"
+    )
     print(f"peak, libraries and model only:   {imports_mb:8,.1f} MB")
     print(f"peak, reading the table:          {read_mb:8,.1f} MB")
-    print(f"peak, segmentation predict:       {predict_mb:8,.1f} MB "
-          f"({added_mb:+,.1f} MB beyond reading; {seconds:.1f} s)")
+    print(
+        f"peak, segmentation predict:       {predict_mb:8,.1f} MB "
+        f"({added_mb:+,.1f} MB beyond reading; {seconds:.1f} s)"
+    )
     print(f"predicting and writing allocate:  {traced_mb:8,.1f} MB at most (tracemalloc)")
-    print(f"memory ratio: {ratio:.2f} (the larger addition / the table; target: below "
-          f"{MAX_MEMORY_RATIO:.1f})")
+    print(
+        f"memory ratio: {ratio:.2f} (the larger addition / the table; target: below "
+        f"{MAX_MEMORY_RATIO:.1f})"
+    )
     return ratio < MAX_MEMORY_RATIO
 
 

@@ -44,8 +44,11 @@ def quote_one_value(plain: Path, quoted: Path) -> None:
 
 def validate(path: Path) -> tuple[str, float]:
     """Run the command on ``path``; its output and its peak memory in MB."""
-    command = subprocess.Popen([sys.executable, "-m", "segmentation", "validate", str(path)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    command = subprocess.Popen(
+        [sys.executable, "-m", "segmentation", "validate", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     # os.wait4 gives this one child's peak memory (the output is a few lines: no pipe fills).
     _, status, usage = os.wait4(command.pid, 0)
     command.returncode = os.waitstatus_to_exitcode(status)
@@ -76,8 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     read = [re.search(r"OK, ([\d,]+) customers", out) for out in (plain_out, quoted_out)]
     assert all(found and int(found[1].replace(",", "")) == args.rows for found in read), read
     ratio = quoted_s / plain_s
-    print(f"file: {args.rows:,} customers, {size_mb:.1f} MB; best of {args.repeats}; "
-          "`python -m segmentation validate FILE`, start-up included")
+    print(
+        f"file: {args.rows:,} customers, {size_mb:.1f} MB; best of {args.repeats}; "
+        "`python -m segmentation validate FILE`, start-up included"
+    )
     print(f"plain file:       {plain_s:7.3f} s")
     print(f"one quoted field: {quoted_s:7.3f} s")
     print(f"peak memory: {plain_mb:,.0f} MB and {quoted_mb:,.0f} MB")

@@ -91,7 +91,7 @@ class _Stopped(BaseException):
 class _Outcome:
     """What a command has done so far, so that a failure message can say what is true."""
 
-    written: str | None = None   # e.g. "the model was written to m.json"
+    written: str | None = None  # e.g. "the model was written to m.json"
     streaming: str | None = None  # e.g. "the segments", while they go to standard output
 
     def so_far(self) -> str:
@@ -99,8 +99,10 @@ class _Outcome:
         if self.written:
             return f"{self.written[0].upper()}{self.written[1:]}."
         if self.streaming:
-            return (f"{self.streaming[0].upper()}{self.streaming[1:]} sent to standard output "
-                    "may be incomplete.")
+            return (
+                f"{self.streaming[0].upper()}{self.streaming[1:]} sent to standard output "
+                "may be incomplete."
+            )
         return "Nothing was written."
 
 
@@ -169,15 +171,17 @@ def _summary(result: Validation) -> list[str]:
     means = (spending / len(frame)).sum()
     with np.errstate(over="ignore"):
         total = float(spending.to_numpy().sum(dtype=float))
-    lines.append("  mean annual spending (m.u.): "
-                 + ", ".join(f"{c} {_amount(m)}" for c, m in means.items()))
+    lines.append(
+        "  mean annual spending (m.u.): " + ", ".join(f"{c} {_amount(m)}" for c, m in means.items())
+    )
     lines.append(f"  total annual spending (m.u.): {_amount(total)}")
     return lines
 
 
 def _validate(args: argparse.Namespace, outcome: _Outcome) -> int:
-    result = validate_customer_csv(args.file, require_labels=args.require_labels,
-                                   max_spending=args.max_spending)
+    result = validate_customer_csv(
+        args.file, require_labels=args.require_labels, max_spending=args.max_spending
+    )
     if result.ok:
         for line in _summary(result):
             _say(line)
@@ -242,22 +246,37 @@ def _fit(args: argparse.Namespace, outcome: _Outcome) -> int:
     output = _output(args.output, args.data)
     customers = _read(args.data, max_spending=args.max_spending)
     if args.k > len(customers):
-        raise UsageError(f"--k must be from 1 to the number of customers in "
-                         f"{shown_path(args.data)} ({len(customers)}); got {args.k}.")
-    model = SegmentationModel.fit(customers, args.k, transform=args.transform,
-                                  algorithm=args.algorithm, random_state=args.seed,
-                                  n_init=args.n_init, source=shown_path(Path(args.data).name))
+        raise UsageError(
+            f"--k must be from 1 to the number of customers in "
+            f"{shown_path(args.data)} ({len(customers)}); got {args.k}."
+        )
+    model = SegmentationModel.fit(
+        customers,
+        args.k,
+        transform=args.transform,
+        algorithm=args.algorithm,
+        random_state=args.seed,
+        n_init=args.n_init,
+        source=shown_path(Path(args.data).name),
+    )
     if output is None:
-        _to_standard_output(lambda out: out.write(model.to_json().encode("utf-8")),
-                            "the model", outcome)
+        _to_standard_output(
+            lambda out: out.write(model.to_json().encode("utf-8")), "the model", outcome
+        )
     else:
         model.save(output)
     outcome.written = f"the model was written to {_where(output)}"
     stream = _summary_stream(output)
-    _say(f"Fitted {model.k} segment{'s' if model.k != 1 else ''} on {len(customers):,} "
-         f"customers of {shown_path(args.data)}; "
-         + ("wrote the model to standard output." if output is None
-            else f"saved the model to {shown_path(output)}."), stream)
+    _say(
+        f"Fitted {model.k} segment{'s' if model.k != 1 else ''} on {len(customers):,} "
+        f"customers of {shown_path(args.data)}; "
+        + (
+            "wrote the model to standard output."
+            if output is None
+            else f"saved the model to {shown_path(output)}."
+        ),
+        stream,
+    )
     _say(model.describe()[["name", "customers"]].to_string(), stream)
     if model.evaluation is not None:
         _say(model.evaluation.table()[["measure", "value"]].to_string(index=False), stream)
@@ -280,29 +299,39 @@ def _load_model(args: argparse.Namespace) -> Any:
         if exc.kind not in ("table", "not a model"):
             raise
         model, data, output = (shown_path(p) for p in (args.model, args.data, args.output))
-        hint = (f"`segmentation {args.command}` expects a model first: the .json file saved by "
-                "`segmentation fit`; then the customers' CSV file.")
+        hint = (
+            f"`segmentation {args.command}` expects a model first: the .json file saved by "
+            "`segmentation fit`; then the customers' CSV file."
+        )
         if exc.kind == "table" and Path(args.data).suffix.lower() == ".json":
-            hint += (" The two arguments look swapped; try: segmentation "
-                     f"{args.command} {data} {model} -o {output}")
+            hint += (
+                " The two arguments look swapped; try: segmentation "
+                f"{args.command} {data} {model} -o {output}"
+            )
         elif exc.kind == "table":
-            hint += (" This one is a table of customers; give the model first: segmentation "
-                     f"{args.command} MODEL.json {model} -o {output}")
+            hint += (
+                " This one is a table of customers; give the model first: segmentation "
+                f"{args.command} MODEL.json {model} -o {output}"
+            )
         raise ModelFileError(exc.path, exc.problems, hint, kind=exc.kind) from None
 
 
 def _predict(args: argparse.Namespace, outcome: _Outcome) -> int:
     output, model, customers = _model_and_customers(args)
     if output is None:
-        counts = _to_standard_output(lambda out: write_predictions(model, customers, out),
-                                     "the segments", outcome)
+        counts = _to_standard_output(
+            lambda out: write_predictions(model, customers, out), "the segments", outcome
+        )
     else:
         with atomic_output(output) as out:
             counts = write_predictions(model, customers, out)
     outcome.written = f"the segments were written to {_where(output)}"
     stream = _summary_stream(output)
-    _say(f"Segmented {int(counts.sum()):,} customers of {shown_path(args.data)}; wrote "
-         + ("them to standard output." if output is None else f"{shown_path(output)}."), stream)
+    _say(
+        f"Segmented {int(counts.sum()):,} customers of {shown_path(args.data)}; wrote "
+        + ("them to standard output." if output is None else f"{shown_path(output)}."),
+        stream,
+    )
     for j, count in enumerate(counts):
         _say(f"  {j}. {model.names[j]}: {count:,}", stream)
     return 0
@@ -310,17 +339,24 @@ def _predict(args: argparse.Namespace, outcome: _Outcome) -> int:
 
 def _report(args: argparse.Namespace, outcome: _Outcome) -> int:
     output, model, customers = _model_and_customers(args)
-    from segmentation.report import build_report   # after the checks: it imports matplotlib
+    from segmentation.report import build_report  # after the checks: it imports matplotlib
 
-    page = build_report(model, customers, source=shown_path(Path(args.data).name),
-                        model_source=shown_path(Path(args.model).name)).encode("utf-8")
+    page = build_report(
+        model,
+        customers,
+        source=shown_path(Path(args.data).name),
+        model_source=shown_path(Path(args.model).name),
+    ).encode("utf-8")
     if output is None:
         _to_standard_output(lambda out: out.write(page), "the report", outcome)
     else:
         write_atomically(output, page)
     outcome.written = f"the report was written to {_where(output)}"
-    _say(f"Wrote the report on {len(customers):,} customers of {shown_path(args.data)} to "
-         f"{_where(output)}.", _summary_stream(output))
+    _say(
+        f"Wrote the report on {len(customers):,} customers of {shown_path(args.data)} to "
+        f"{_where(output)}.",
+        _summary_stream(output),
+    )
     return 0
 
 
@@ -342,85 +378,137 @@ def _check_arguments(args: argparse.Namespace) -> None:
         raise UsageError(
             f"--max-spending must be a number above 0 and at most 1e15 "
             f"(the most a model works with), or inf for no limit; got "
-            f"{_shown_value(limit)}.")
+            f"{_shown_value(limit)}."
+        )
     if args.command != "fit":
         return
     from segmentation.model import N_INIT_RANGE, SEED_RANGE
 
     for option, value, (low, high), why in (
-            ("--k", args.k, (1, MAX_K), " (and at most the number of customers)"),
-            ("--n-init", args.n_init, N_INIT_RANGE, ""),
-            ("--seed", args.seed, SEED_RANGE, ", as scikit-learn's are")):
+        ("--k", args.k, (1, MAX_K), " (and at most the number of customers)"),
+        ("--n-init", args.n_init, N_INIT_RANGE, ""),
+        ("--seed", args.seed, SEED_RANGE, ", as scikit-learn's are"),
+    ):
         if not low <= value <= high:
-            raise UsageError(f"{option} must be from {low:,} to {high:,}{why}; "
-                             f"got {_shown_value(value)}.")
+            raise UsageError(
+                f"{option} must be from {low:,} to {high:,}{why}; got {_shown_value(value)}."
+            )
 
 
 def _max_spending_option(command: argparse.ArgumentParser) -> None:
     command.add_argument(
-        "--max-spending", type=float, default=MAX_SPENDING, metavar="M",
+        "--max-spending",
+        type=float,
+        default=MAX_SPENDING,
+        metavar="M",
         help=f"largest plausible spending per category (default {MAX_SPENDING:,}; at most "
-             "1e15, or inf for no limit)")
+        "1e15, or inf for no limit)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="segmentation",
-        description="Customer segmentation course tools.")
+        prog="segmentation", description="Customer segmentation course tools."
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     validate = commands.add_parser(
-        "validate", help="check a customer CSV file and list every problem",
+        "validate",
+        help="check a customer CSV file and list every problem",
         description="Check a customer CSV file. Prints a summary and exits 0 when the file is "
-                    "good; prints every problem (row, column, value, what to do) and exits 1 "
-                    "when it is not.")
+        "good; prints every problem (row, column, value, what to do) and exits 1 "
+        "when it is not.",
+    )
     validate.add_argument("file", metavar="FILE", help="the CSV file to check")
-    validate.add_argument("--require-labels", action="store_true",
-                          help="also require the Channel and Region columns")
+    validate.add_argument(
+        "--require-labels", action="store_true", help="also require the Channel and Region columns"
+    )
     _max_spending_option(validate)
     validate.set_defaults(run=_validate)
     _add_fit(commands)
     _add_model_and_data(
-        commands, "predict", _predict,
+        commands,
+        "predict",
+        _predict,
         summary="segment the customers of a CSV file with a saved model",
         description="Segment every customer of a file: writes a CSV with id, segment, name "
-                    "and the distance to each segment's centre. Cells that a spreadsheet "
-                    "would run as a formula start with a single quote.",
-        data="NEW.csv", data_help="the customers to segment",
-        output="SEGMENTS.csv", output_help="where to write the segments (- for standard output)")
+        "and the distance to each segment's centre. Cells that a spreadsheet "
+        "would run as a formula start with a single quote.",
+        data="NEW.csv",
+        data_help="the customers to segment",
+        output="SEGMENTS.csv",
+        output_help="where to write the segments (- for standard output)",
+    )
     _add_model_and_data(
-        commands, "report", _report,
+        commands,
+        "report",
+        _report,
         summary="write a one-page HTML report of the segments in a customer file",
         description="Write one self-contained HTML page (plots included) with the size, "
-                    "profile, name and strategy of each segment, for people who act on it.",
-        data="DATA.csv", data_help="the customers to report on",
-        output="REPORT.html", output_help="where to write the report (- for standard output)")
+        "profile, name and strategy of each segment, for people who act on it.",
+        data="DATA.csv",
+        data_help="the customers to report on",
+        output="REPORT.html",
+        output_help="where to write the report (- for standard output)",
+    )
     return parser
 
 
 def _add_fit(commands: Any) -> None:
     fit = commands.add_parser(
-        "fit", help="fit a segmentation model on a customer CSV file and save it as JSON",
+        "fit",
+        help="fit a segmentation model on a customer CSV file and save it as JSON",
         description="Fit the course's segmentation (log spending, scaled, k-means) on a "
-                    "customer file, name the segments, and save the model as JSON.")
+        "customer file, name the segments, and save the model as JSON.",
+    )
     fit.add_argument("data", metavar="DATA.csv", help="the customers to learn the segments from")
-    fit.add_argument("--k", type=int, default=3,
-                     help=f"the number of segments, 1 to {MAX_K:,} (default 3)")
-    fit.add_argument("-o", "--output", required=True, metavar="MODEL.json",
-                     help="where to save the model (- for standard output)")
-    fit.add_argument("--seed", type=int, default=0,
-                     help="seed of the random starts, 0 to 2**32 - 1 (default 0)")
-    fit.add_argument("--n-init", type=int, default=10, metavar="N",
-                     help="random starts, 1 to 1,000; the best is kept (default 10)")
-    fit.add_argument("--transform", choices=["log", "none"], default="log",
-                     help="take the log of spending first (default) or not")
-    fit.add_argument("--algorithm", choices=["course", "scikit-learn"], default="course",
-                     help="whose k-means to use (default: the course's)")
+    fit.add_argument(
+        "--k", type=int, default=3, help=f"the number of segments, 1 to {MAX_K:,} (default 3)"
+    )
+    fit.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="MODEL.json",
+        help="where to save the model (- for standard output)",
+    )
+    fit.add_argument(
+        "--seed", type=int, default=0, help="seed of the random starts, 0 to 2**32 - 1 (default 0)"
+    )
+    fit.add_argument(
+        "--n-init",
+        type=int,
+        default=10,
+        metavar="N",
+        help="random starts, 1 to 1,000; the best is kept (default 10)",
+    )
+    fit.add_argument(
+        "--transform",
+        choices=["log", "none"],
+        default="log",
+        help="take the log of spending first (default) or not",
+    )
+    fit.add_argument(
+        "--algorithm",
+        choices=["course", "scikit-learn"],
+        default="course",
+        help="whose k-means to use (default: the course's)",
+    )
     _max_spending_option(fit)
     fit.set_defaults(run=_fit)
 
 
-def _add_model_and_data(commands: Any, name: str, run: Any, *, summary: str, description: str,
-                        data: str, data_help: str, output: str, output_help: str) -> None:
+def _add_model_and_data(
+    commands: Any,
+    name: str,
+    run: Any,
+    *,
+    summary: str,
+    description: str,
+    data: str,
+    data_help: str,
+    output: str,
+    output_help: str,
+) -> None:
     """A command that takes a saved model, a customer file and an output path."""
     command = commands.add_parser(name, help=summary, description=description)
     command.add_argument("model", metavar="MODEL.json", help="a model saved by `fit`")
@@ -434,8 +522,9 @@ def _add_model_and_data(commands: Any, name: str, run: Any, *, summary: str, des
 
 
 _TOO_FEW_DISTINCT = re.compile(
-    r"Only (\d+) distinct clusters were found for n_clusters=(\d+)"      # the course's KMeans
-    r"|Number of distinct clusters \((\d+)\) found smaller than n_clusters \((\d+)\)")
+    r"Only (\d+) distinct clusters were found for n_clusters=(\d+)"  # the course's KMeans
+    r"|Number of distinct clusters \((\d+)\) found smaller than n_clusters \((\d+)\)"
+)
 
 
 def _note_for(category: type[Warning], message: str) -> str:
@@ -449,16 +538,20 @@ def _note_for(category: type[Warning], message: str) -> str:
         from segmentation.model import EVALUATION_SAMPLE
 
         found, k = (group for group in too_few.groups() if group is not None)
-        return (f"k-means found only {found} distinct group{'s' if found != '1' else ''} for "
-                f"{k} segments: the customers it clustered have fewer different spending "
-                "patterns than segments (the stability check refits a sample of at most "
-                f"{EVALUATION_SAMPLE:,} customers, which can leave rare ones out), so a segment "
-                "stayed empty there. Read the stability with care, or choose a smaller --k.")
+        return (
+            f"k-means found only {found} distinct group{'s' if found != '1' else ''} for "
+            f"{k} segments: the customers it clustered have fewer different spending "
+            "patterns than segments (the stability check refits a sample of at most "
+            f"{EVALUATION_SAMPLE:,} customers, which can leave rare ones out), so a segment "
+            "stayed empty there. Read the stability with care, or choose a smaller --k."
+        )
     if issubclass(category, RuntimeWarning) and " encountered in " in message:
         # NumPy's words for a division by zero or an overflow, as when every customer
         # spends 0: the number is NaN, and tables and charts leave it out.
-        return (f"some numbers could not be computed ({message}), as happens when customers "
-                "spend nothing at all in a category; they are left out.")
+        return (
+            f"some numbers could not be computed ({message}), as happens when customers "
+            "spend nothing at all in a category; they are left out."
+        )
     return message.strip().splitlines()[0] if message.strip() else category.__name__
 
 
@@ -469,8 +562,14 @@ def _warnings_as_notes() -> Iterator[None]:
     are left as they are, so that warnings turned into errors stay errors."""
     printed: set[str] = set()
 
-    def show(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-             file: Any = None, line: str | None = None) -> None:
+    def show(
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: Any = None,
+        line: str | None = None,
+    ) -> None:
         note = _note_for(category, str(message))
         if note not in printed:
             printed.add(note)
@@ -518,7 +617,7 @@ def _stop_writing_to(stream: IO[str]) -> None:
     cannot fail again with a second, raw error."""
     try:
         fd = stream.fileno()
-    except (AttributeError, OSError, ValueError):   # not a real file (a notebook's output)
+    except (AttributeError, OSError, ValueError):  # not a real file (a notebook's output)
         return
     with contextlib.suppress(OSError):
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -544,21 +643,22 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, outcome: _Ou
         _stop_writing_to(exc.stream)
         reason = exc.error.strerror or str(exc.error)
         if outcome.written:
-            _complain(f"{name}: {outcome.written}, but {exc.what} could not be printed: "
-                      f"{reason}.")
+            _complain(f"{name}: {outcome.written}, but {exc.what} could not be printed: {reason}.")
         elif exc.what == "the summary":
             _complain(f"{name}: {exc.what} could not be printed: {reason}.")
         else:
-            _complain(f"{name}: {exc.what} could not be written in full to standard output: "
-                      f"{reason}.")
+            _complain(
+                f"{name}: {exc.what} could not be written in full to standard output: {reason}."
+            )
         return 1
-    except OutputPathError as exc:     # the output turned into a special file meanwhile
+    except OutputPathError as exc:  # the output turned into a special file meanwhile
         _complain(f"{name}: {exc} {outcome.so_far()}")
         return 1
-    except OSError as exc:             # the disk filled up, a file vanished while we worked
+    except OSError as exc:  # the disk filled up, a file vanished while we worked
         what = shown_path(exc.filename) if exc.filename else "a file"
-        _complain(f"{name}: could not write or read {what}: {exc.strerror or exc}. "
-                  f"{outcome.so_far()}")
+        _complain(
+            f"{name}: could not write or read {what}: {exc.strerror or exc}. {outcome.so_far()}"
+        )
         return 1
     except KeyboardInterrupt:
         _complain(f"{name}: interrupted. {outcome.so_far()}")

@@ -79,5 +79,6 @@ def load_customers(*, verify: bool = True) -> pd.DataFrame:
         raise CourseDataChanged(
             f"{path} has been changed: its checksum is not the course's ({SHA256[:12]}...). "
             "Restore it (in a git checkout: git checkout -- data/wholesale_customers.csv) or "
-            "reinstall the course; use load_customers(verify=False) to read the changed copy.")
+            "reinstall the course; use load_customers(verify=False) to read the changed copy."
+        )
     return read_customer_csv(path, require_labels=True)

@@ -27,7 +27,6 @@ import pandas as pd
 from segmentation.data import load_customers
 from segmentation.features import (
     HAND_THRESHOLDS,
-    grade_by_hand,
     iqr_outliers,
     log_spending,
     skewness,
@@ -58,15 +57,18 @@ class Feedback:
 
 
 #: What a check says to an answer of None: the usual cause is a function that returns nothing.
-NONE_ANSWER = ("your answer is None. print(...) and methods that change something in place "
-               "(inplace=True, list.sort()) return None: assign the value itself, e.g. "
-               "answer = table.sum(axis=1).")
+NONE_ANSWER = (
+    "your answer is None. print(...) and methods that change something in place "
+    "(inplace=True, list.sort()) return None: assign the value itself, e.g. "
+    "answer = table.sum(axis=1)."
+)
 
 
 def _unanswered(answer: Any) -> Feedback | None:
     if answer is ...:
-        return Feedback(False, "replace the ... with your answer and run the cell again.",
-                        answered=False)
+        return Feedback(
+            False, "replace the ... with your answer and run the cell again.", answered=False
+        )
     if answer is None:
         return Feedback(False, NONE_ANSWER)
     return None
@@ -101,8 +103,9 @@ def _kind(answer: Any) -> str:
     """How an answer of an unexpected form is named in a message."""
     if isinstance(answer, pd.DataFrame):
         rows, columns = answer.shape
-        return (f"a table of {rows} row{'s' * (rows != 1)} and "
-                f"{columns} column{'s' * (columns != 1)}")
+        return (
+            f"a table of {rows} row{'s' * (rows != 1)} and {columns} column{'s' * (columns != 1)}"
+        )
     if isinstance(answer, (pd.Series, np.ndarray, list, tuple)):
         size = np.size(_objects(answer))
         return f"{type(answer).__name__} of {size} value{'s' * (size != 1)}"
@@ -127,8 +130,9 @@ def _as_array(answer: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
         raise AnswerFormError(f"answer with {what}: every value must be a number.")
     array = np.array(flat, dtype=float)
     if array.size != int(np.prod(shape)):
-        raise AnswerFormError(f"answer with {what}; got {array.size} "
-                              f"value{'s' if array.size != 1 else ''}.")
+        raise AnswerFormError(
+            f"answer with {what}; got {array.size} value{'s' if array.size != 1 else ''}."
+        )
     return array.reshape(shape)
 
 
@@ -147,9 +151,9 @@ def _one_number(value: Any) -> float | None:
     if isinstance(value, str):
         try:
             text = value.strip()
-            if _THOUSANDS.fullmatch(text):      # 1,234,567: commas grouping digits
+            if _THOUSANDS.fullmatch(text):  # 1,234,567: commas grouping digits
                 text = text.replace(",", "")
-            value = float(text)                 # "10,71" (a decimal comma) is no number
+            value = float(text)  # "10,71" (a decimal comma) is no number
         except ValueError:
             return None
     try:
@@ -178,8 +182,10 @@ def _as_number(answer: Any, what: str = "a number") -> float:
     table or Series gets a message of its own: it still has to be counted."""
     if isinstance(answer, (pd.Series, pd.DataFrame, np.ndarray)) and answer.size > 1:
         if np.asarray(answer).dtype == bool:
-            raise AnswerFormError(f"that is a True/False value per row; answer with {what}: "
-                                  "count the True values with .sum().")
+            raise AnswerFormError(
+                f"that is a True/False value per row; answer with {what}: "
+                "count the True values with .sum()."
+            )
         raise AnswerFormError(f"answer with {what}, not {_kind(answer)}.")
     number = _one_number(answer)
     if number is None:
@@ -191,16 +197,18 @@ def _as_whole_number(answer: Any, what: str = "a whole number") -> int:
     number = _as_number(answer, what)
     if number != round(number):
         raise AnswerFormError(f"answer with {what}; {number:g} is not whole.")
-    return int(round(number))
+    return round(number)
 
 
-def _within_rounding(given: np.ndarray | float, exact: np.ndarray | float,
-                     decimals: int = 2) -> bool:
+def _within_rounding(
+    given: np.ndarray | float, exact: np.ndarray | float, decimals: int = 2
+) -> bool:
     """True when ``given`` equals ``exact`` to ``decimals`` decimal places, as when a student
     rounds a value worked by hand (12.21 for 12.208): at most half a unit in the last place
     (plus a hair for the binary representation of decimals)."""
-    return bool(np.all(np.abs(np.asarray(given) - np.asarray(exact))
-                       <= 0.5 * 10.0 ** -decimals + 1e-9))
+    return bool(
+        np.all(np.abs(np.asarray(given) - np.asarray(exact)) <= 0.5 * 10.0**-decimals + 1e-9)
+    )
 
 
 def checked(function: Any) -> Any:
@@ -218,8 +226,10 @@ def checked(function: Any) -> Any:
             # by keyword too: check_k_choice(k=3, reason=..., table=table)
             bound = signature.bind(*args, **kwargs)
         except TypeError as exc:
-            return _wrong(f"the check was called with other arguments than it takes ({exc}); "
-                          f"call it as in the exercise: {function.__name__}{signature}.")
+            return _wrong(
+                f"the check was called with other arguments than it takes ({exc}); "
+                f"call it as in the exercise: {function.__name__}{signature}."
+            )
         answer = bound.arguments.get(first, ...)
         if (none := _unanswered(answer)) is not None:
             return none
@@ -233,8 +243,10 @@ def checked(function: Any) -> Any:
                 return _wrong(f"{comma!r} has a decimal comma: {_DECIMAL_POINT}")
             return _wrong(str(exc))
         except Exception as exc:  # a student sees a sentence, never a traceback
-            return _wrong(f"{CANNOT_READ} ({type(exc).__name__}: {str(exc)[:80]}). Check the "
-                          "form of your answer against the task.")
+            return _wrong(
+                f"{CANNOT_READ} ({type(exc).__name__}: {str(exc)[:80]}). Check the "
+                "form of your answer against the task."
+            )
 
     return wrapper
 
@@ -255,7 +267,8 @@ def _normalised(text: str) -> str:
 
 #: Each spending column (and alias) as :func:`_normalised` writes it.
 _COLUMN_BY_NAME = {_normalised(c): c for c in SPENDING_COLUMNS} | {
-    _normalised(alias): c for alias, c in COLUMN_ALIASES.items()}
+    _normalised(alias): c for alias, c in COLUMN_ALIASES.items()
+}
 
 
 def _column_name(answer: Any) -> str | None:
@@ -267,22 +280,27 @@ def _column_name(answer: Any) -> str | None:
     text = answer.strip().strip(".,;:!?。，；：！？'\"‘’“”").strip()
     chinese = {row.chinese: row.name for row in data_dictionary().itertuples()}
     return _COLUMN_BY_NAME.get(_normalised(text)) or (
-        chinese[text] if chinese.get(text) in SPENDING_COLUMNS else None)
+        chinese[text] if chinese.get(text) in SPENDING_COLUMNS else None
+    )
 
 
 def _columns_in_text(text: str) -> list[str]:
     """The spending columns a free text names, in the order it names them
     ("Grocery and Detergents_Paper", "grocery / detergents paper")."""
     words = " " + _normalised(re.sub(r"[^\w\s-]", " ", text)) + " "
-    found = sorted((words.find(f" {name} "), column) for name, column in _COLUMN_BY_NAME.items()
-                   if f" {name} " in words)
+    found = sorted(
+        (words.find(f" {name} "), column)
+        for name, column in _COLUMN_BY_NAME.items()
+        if f" {name} " in words
+    )
     return list(dict.fromkeys(column for _, column in found))
 
 
 def _leaves(answer: Any) -> list[Any]:
     """The values of a (possibly nested) list, tuple, set, array, Index or Series."""
     if isinstance(answer, (str, bytes)) or not isinstance(
-            answer, (list, tuple, set, frozenset, np.ndarray, pd.Index, pd.Series)):
+        answer, (list, tuple, set, frozenset, np.ndarray, pd.Index, pd.Series)
+    ):
         return [answer]
     items = answer.ravel() if isinstance(answer, np.ndarray) else answer
     return [leaf for item in items for leaf in _leaves(item)]
@@ -297,15 +315,22 @@ def check_total_spending(answer: Any) -> Feedback:
     table column), a NumPy array or a list, in the customers' order."""
     expected = total_spending(load_customers()).to_numpy()
     if isinstance(answer, pd.DataFrame) and answer.shape[1] > 1:
-        raise AnswerFormError(f"that is {_kind(answer)}; add across each row with "
-                              ".sum(axis=1) to get one total per customer.")
-    values = _as_array(answer, expected.shape, f"one total per customer ({len(expected)} "
-                       "numbers: add across each row with .sum(axis=1))")
+        raise AnswerFormError(
+            f"that is {_kind(answer)}; add across each row with "
+            ".sum(axis=1) to get one total per customer."
+        )
+    values = _as_array(
+        answer,
+        expected.shape,
+        f"one total per customer ({len(expected)} numbers: add across each row with .sum(axis=1))",
+    )
     if np.allclose(values, expected):
         return _right(f"Totals run from {expected.min():,.0f} to {expected.max():,.0f} m.u.")
     if np.allclose(np.sort(values), np.sort(expected)):
-        return _wrong("the totals are right but in another order: keep one total per customer "
-                      "in the customers' order (do not sort them).")
+        return _wrong(
+            "the totals are right but in another order: keep one total per customer "
+            "in the customers' order (do not sort them)."
+        )
     return _wrong(_what_totals_miss(values, expected, load_customers()))
 
 
@@ -313,35 +338,50 @@ def _what_totals_miss(values: np.ndarray, expected: np.ndarray, customers: pd.Da
     """Why totals differ from the sums of the six spending columns, told from how they
     differ: rounded, a mean, id or a label's code added, a constant offset, or otherwise."""
     for unit in (10, 100, 1_000, 10_000):
-        if (np.all(np.mod(values, unit) == 0)
-                and np.all(np.abs(values - expected) <= unit / 2)):
-            return (f"those totals are rounded to the nearest {unit:,}; the task asks for the "
-                    "totals themselves: leave out the rounding.")
+        if np.all(np.mod(values, unit) == 0) and np.all(np.abs(values - expected) <= unit / 2):
+            return (
+                f"those totals are rounded to the nearest {unit:,}; the task asks for the "
+                "totals themselves: leave out the rounding."
+            )
     if np.allclose(values, expected / len(SPENDING_COLUMNS)):
-        return ("that is each customer's mean over the six spending columns, not the sum: use "
-                ".sum(axis=1), not .mean(axis=1).")
+        return (
+            "that is each customer's mean over the six spending columns, not the sum: use "
+            ".sum(axis=1), not .mean(axis=1)."
+        )
     # the columns a student may add by mistake: id (a number) and the labels' codes
     added = {"id": customers["id"].to_numpy(dtype=float)} | {
-        column: customers[column].map({name: code for code, name in codes.items()})
-        .astype(float).to_numpy() for column, codes in LABEL_CODES.items()}
+        column: customers[column]
+        .map({name: code for code, name in codes.items()})
+        .astype(float)
+        .to_numpy()
+        for column, codes in LABEL_CODES.items()
+    }
     for size in range(1, len(added) + 1):
         for names in itertools.combinations(added, size):
             if np.allclose(values - expected, sum(added[name] for name in names)):
                 shown = [name if name == "id" else f"the {name} code" for name in names]
-                return (f"your totals add {' and '.join(shown)} to the spending: sum only the "
-                        "six spending columns, not id, Channel or Region.")
+                return (
+                    f"your totals add {' and '.join(shown)} to the spending: sum only the "
+                    "six spending columns, not id, Channel or Region."
+                )
     extra = values - expected
     if np.ptp(extra) == 0:
         side = "larger" if extra[0] > 0 else "smaller"
-        return (f"every total is {abs(extra[0]):,g} {side} than the sum of the six spending "
-                "columns: add up those six, and nothing else.")
+        return (
+            f"every total is {abs(extra[0]):,g} {side} than the sum of the six spending "
+            "columns: add up those six, and nothing else."
+        )
     if extra.mean() > 0:
         amount = f"{extra.mean():,.1f}" if extra.mean() < 1e9 else f"{extra.mean():.3g}"
-        return (f"your totals are {amount} larger on average: sum only the six spending "
-                f"columns ({', '.join(SPENDING_COLUMNS)}), and nothing else.")
+        return (
+            f"your totals are {amount} larger on average: sum only the six spending "
+            f"columns ({', '.join(SPENDING_COLUMNS)}), and nothing else."
+        )
     differ = int((~np.isclose(values, expected)).sum())
-    return (f"{differ} of the {len(expected)} totals differ: sum the six spending columns "
-            f"({', '.join(SPENDING_COLUMNS)}) of each customer.")
+    return (
+        f"{differ} of the {len(expected)} totals differ: sum the six spending columns "
+        f"({', '.join(SPENDING_COLUMNS)}) of each customer."
+    )
 
 
 #: Exercise 1.2 moves the hand rule's "large" line here: the notebook prints the count at the
@@ -356,28 +396,39 @@ def _count_of(answer: Any, what: str) -> int:
     if isinstance(answer, (list, tuple, np.ndarray, pd.Series, pd.Index, pd.DataFrame)):
         values = _objects(answer).ravel()
         if values.size > 1 and all(isinstance(v, (bool, np.bool_)) for v in values):
-            raise AnswerFormError(f"that is a True/False value per row; answer with {what}: "
-                                  "count the True values with .sum().")
+            raise AnswerFormError(
+                f"that is a True/False value per row; answer with {what}: "
+                "count the True values with .sum()."
+            )
         if isinstance(answer, pd.DataFrame) and values.size > 1:
-            raise AnswerFormError(f"that is a table; answer with {what}: count its rows with "
-                                  "len(...).")
-        if (isinstance(answer, pd.Series) and values.size > 1
-                and answer.index.dtype.kind not in "iuf"):
+            raise AnswerFormError(
+                f"that is a table; answer with {what}: count its rows with len(...)."
+            )
+        if (
+            isinstance(answer, pd.Series)
+            and values.size > 1
+            and answer.index.dtype.kind not in "iuf"
+        ):
             # value_counts() gives one count per value it found, labelled by that value
             groups = ", ".join(map(str, answer.index[:4])) + ", …" * (values.size > 4)
-            raise AnswerFormError(f"that is one count per group ({groups}); answer with {what}: "
-                                  "the one count the task asks for.")
+            raise AnswerFormError(
+                f"that is one count per group ({groups}); answer with {what}: "
+                "the one count the task asks for."
+            )
         if 1 < values.size <= 5 and all(_one_number(v) is not None for v in values):
             # a handful of numbers is several answers, not the customers themselves
             raise AnswerFormError(f"that is {values.size} numbers; answer with one: {what}.")
         if values.size > 1:
-            raise AnswerFormError(f"that is a list of values; answer with {what}: count them "
-                                  "with len(...).")
+            raise AnswerFormError(
+                f"that is a list of values; answer with {what}: count them with len(...)."
+            )
     number = _as_number(answer, what)
     if 0 < number < 1:
-        raise AnswerFormError(f"that is a share, not a count (.mean() of True/False values "
-                              f"gives the share of True); answer with {what}: count the True "
-                              "values with .sum().")
+        raise AnswerFormError(
+            f"that is a share, not a count (.mean() of True/False values "
+            f"gives the share of True); answer with {what}: count the True "
+            "values with .sum()."
+        )
     return _as_whole_number(number, what)
 
 
@@ -393,20 +444,28 @@ def check_large_by_hand(answer: Any) -> Feedback:
     given = _count_of(answer, "a number of customers")
     if given == expected:
         moved = expected - int((total >= usual).sum())
-        return _right(f"{given} of {len(customers)} customers would be large at {line:,} m.u.: "
-                      f"moving the line by {usual - line:,} m.u. changes the grade of {moved} "
-                      "customers.")
+        return _right(
+            f"{given} of {len(customers)} customers would be large at {line:,} m.u.: "
+            f"moving the line by {usual - line:,} m.u. changes the grade of {moved} "
+            "customers."
+        )
     if given == int((total >= usual).sum()):
-        return _wrong(f"that is the count at the usual line of {usual:,} m.u.; the task moves "
-                      f"the line down to {line:,}.")
+        return _wrong(
+            f"that is the count at the usual line of {usual:,} m.u.; the task moves "
+            f"the line down to {line:,}."
+        )
     if given == len(customers) - expected:
         return _wrong(f"that counts the customers below {line:,}; count those at or above.")
     if given == int(((total >= line) & (total < usual)).sum()):
-        return _wrong(f"that counts only the customers between {line:,} and {usual:,} m.u.; "
-                      f"those above {usual:,} are large too.")
+        return _wrong(
+            f"that counts only the customers between {line:,} and {usual:,} m.u.; "
+            f"those above {usual:,} are large too."
+        )
     if given == int((total >= HAND_THRESHOLDS["medium"]).sum()):
-        return _wrong(f"that counts every customer from {HAND_THRESHOLDS['medium']:,} m.u. "
-                      f"up (medium and large); large starts at {line:,} in this task.")
+        return _wrong(
+            f"that counts every customer from {HAND_THRESHOLDS['medium']:,} m.u. "
+            f"up (medium and large); large starts at {line:,} in this task."
+        )
     if not 0 <= given <= len(customers):
         return _wrong(f"a number of customers lies between 0 and {len(customers)}.")
     return _wrong(f"count the customers whose total spending is at least {line:,} m.u.")
@@ -414,19 +473,28 @@ def check_large_by_hand(answer: Any) -> Feedback:
 
 #: How an answer says clustering, names another kind of problem, or denies clustering.
 _CLUSTERING = ("cluster", "unsupervised", "聚类", "无监督")
-_OTHER_KINDS = ((r"semi\s*-?\s*supervised|半监督", "semi-supervised learning"),
-                (r"supervised|监督", "supervised learning"), (r"classif|分类", "classification"),
-                (r"regress|回归", "regression"))
-_DENIAL = re.compile(r"\b(not|no|non|never|isn'?t|nor)\s*-?\s*(an?\s+|the\s+|really\s+|just\s+)?"
-                     r"(unsupervised|cluster)|(不是|不|非|没有)\s*(无监督|聚类)")
+_OTHER_KINDS = (
+    (r"semi\s*-?\s*supervised|半监督", "semi-supervised learning"),
+    (r"supervised|监督", "supervised learning"),
+    (r"classif|分类", "classification"),
+    (r"regress|回归", "regression"),
+)
+_DENIAL = re.compile(
+    r"\b(not|no|non|never|isn'?t|nor)\s*-?\s*(an?\s+|the\s+|really\s+|just\s+)?"
+    r"(unsupervised|cluster)|(不是|不|非|没有)\s*(无监督|聚类)"
+)
 #: Another kind of problem ruled out ("clustering, not classification").
-_NOT_OTHER = re.compile(r"\b(not|no|non|never|isn'?t|nor|rather than|instead of)\s*-?\s*"
-                        r"(an?\s+|the\s+)?(semi\s*-?\s*)?(supervised|classif|regress)\w*|"
-                        r"(不是|不|非|而非)\s*(半监督|监督|分类|回归)")
+_NOT_OTHER = re.compile(
+    r"\b(not|no|non|never|isn'?t|nor|rather than|instead of)\s*-?\s*"
+    r"(an?\s+|the\s+)?(semi\s*-?\s*)?(supervised|classif|regress)\w*|"
+    r"(不是|不|非|而非)\s*(半监督|监督|分类|回归)"
+)
 #: Labels said to be missing ("no labels", "unlabelled"); any other "label" says they exist.
-_NO_LABELS = re.compile(r"\bun\s*-?\s*label|\b(no|without|not|non|never)\s*-?\s*(any\s+)?"
-                        r"label|label\w*\s*-?\s*(free|less|unknown|missing|absent)|"
-                        r"labels?\s+(are\s+)?(not|never)\b|(无|没有|没|不带)\s*(标签|标注)")
+_NO_LABELS = re.compile(
+    r"\bun\s*-?\s*label|\b(no|without|not|non|never)\s*-?\s*(any\s+)?"
+    r"label|label\w*\s*-?\s*(free|less|unknown|missing|absent)|"
+    r"labels?\s+(are\s+)?(not|never)\b|(无|没有|没|不带)\s*(标签|标注)"
+)
 
 
 def _other_kinds(text: str) -> list[str]:
@@ -446,21 +514,27 @@ def check_problem_type(answer: Any) -> Feedback:
     says it is *not* clustering, or says the records carry labels is not taken as clustering;
     one that rules another kind out ("clustering, not classification") is."""
     if not isinstance(answer, str):
-        raise AnswerFormError("answer with the kind of problem as text in quotes: "
-                              f"answer = \"...\" with your words between the quotes; got "
-                              f"{_kind(answer)}.")
+        raise AnswerFormError(
+            "answer with the kind of problem as text in quotes: "
+            f'answer = "..." with your words between the quotes; got '
+            f"{_kind(answer)}."
+        )
     text = " ".join(answer.lower().split())
     if not text:
-        raise AnswerFormError("write your answer between the quotes: answer = \"...\".")
+        raise AnswerFormError('write your answer between the quotes: answer = "...".')
     # "non-supervised", "not supervised" and 非监督 are other spellings of unsupervised
     text = re.sub(r"\b(non|not)\s*-?\s*supervised", "unsupervised", text)
     text = re.sub(r"(不是|非)监督", "无监督", text)
     if any(word in text for word in _CLUSTERING) and _DENIAL.search(text):
-        return _wrong("your answer says it is not clustering; decide, and answer with the one "
-                      "kind of problem it is.")
+        return _wrong(
+            "your answer says it is not clustering; decide, and answer with the one "
+            "kind of problem it is."
+        )
     if re.search(r"label|标签|标注", _NO_LABELS.sub(" ", text)):
-        return _wrong("your answer says the records carry labels, but nobody has labelled "
-                      "these customers: no record comes with its right segment.")
+        return _wrong(
+            "your answer says the records carry labels, but nobody has labelled "
+            "these customers: no record comes with its right segment."
+        )
     ruled_out = _NOT_OTHER.search(text) is not None
     text = _NOT_OTHER.sub(" ", text)
     clustering = any(word in text for word in _CLUSTERING)
@@ -468,25 +542,32 @@ def check_problem_type(answer: Any) -> Feedback:
     synonym = re.search(r"unsupervised classif|无监督分类", text)
     others = _other_kinds(re.sub(r"unsupervised( classif\w*)?|无监督(分类)?", " ", text))
     if clustering and not others:
-        return _right(("'Unsupervised classification' is another name for clustering. "
-                       if synonym else "") + "The records carry no labels: the groups must "
-                      "be found in the data itself.")
+        return _right(
+            ("'Unsupervised classification' is another name for clustering. " if synonym else "")
+            + "The records carry no labels: the groups must "
+            "be found in the data itself."
+        )
     if clustering and others[0].endswith("supervised learning"):
         some = "a few " if others[0].startswith("semi") else ""
-        return _wrong(f"'{others[0].split()[0]}' means learning from {some}labelled records, but "
-                      "nobody has labelled these customers: no record comes with its right "
-                      "segment.")
+        return _wrong(
+            f"'{others[0].split()[0]}' means learning from {some}labelled records, but "
+            "nobody has labelled these customers: no record comes with its right "
+            "segment."
+        )
     if clustering:
         named = "clustering" if re.search(r"cluster|聚类", text) else "unsupervised learning"
-        return _wrong(f"your answer names both {named} and {others[0]}; {others[0]} needs "
-                      "a known answer for each customer, which these records lack: answer with "
-                      "the one kind of problem it is.")
+        return _wrong(
+            f"your answer names both {named} and {others[0]}; {others[0]} needs "
+            "a known answer for each customer, which these records lack: answer with "
+            "the one kind of problem it is."
+        )
     if ruled_out and not others:
         return _wrong("say what kind of problem it is, rather than what it is not.")
     if others:
         which = "some customers" if others[0].startswith("semi") else "each customer"
-        return _wrong(f"{others[0]} needs a known answer for {which}; customer records carry "
-                      "no such label.")
+        return _wrong(
+            f"{others[0]} needs a known answer for {which}; customer records carry no such label."
+        )
     if re.search(r"k[\s-]?means", text):
         return _wrong("k-means is a method; name the kind of problem it solves.")
     return _wrong("think about whether each customer comes with the right group attached.")
@@ -516,8 +597,9 @@ def _one_column(answer: Any) -> str:
     if isinstance(answer, pd.Series) and len(answer) == 1 and not isinstance(answer.iloc[0], str):
         answer = str(answer.index[0])
     elif isinstance(answer, pd.Series) and all(_column_name(str(i)) for i in answer.index):
-        raise AnswerFormError(f"that is one value per column; {form}: the largest is named by "
-                              ".idxmax().")
+        raise AnswerFormError(
+            f"that is one value per column; {form}: the largest is named by .idxmax()."
+        )
     if isinstance(answer, (list, tuple, np.ndarray, pd.Index, pd.Series)):
         leaves = _leaves(answer)
         if len(leaves) != 1:
@@ -555,33 +637,64 @@ def check_most_skewed(answer: Any) -> Feedback:
     name, number = _name_and_number(answer)
     column = _one_column(name)
     best = skew.idxmax()
-    if column == best and number is not None and not _within_rounding(
-            _one_number(number), skew[best], max(2, _decimals(number))):
-        return _wrong(f"{best} is the right column, but its skewness among the customers of "
-                      f"{SKEW_REGION} (raw values) is {skew[best]:.2f}, not {number}.")
+    if (
+        column == best
+        and number is not None
+        and not _within_rounding(_one_number(number), skew[best], max(2, _decimals(number)))
+    ):
+        return _wrong(
+            f"{best} is the right column, but its skewness among the customers of "
+            f"{SKEW_REGION} (raw values) is {skew[best]:.2f}, not {number}."
+        )
     if column == best:
         top, median = region[best].max(), region[best].median()
-        return _right(f"{best} has skewness {skew[best]:.2f} among the {len(region)} customers "
-                      f"of {SKEW_REGION}: one of them buys {top:,} m.u. of it, "
-                      f"{top / median:.0f} times the region's median: one customer far out is "
-                      "enough to make a long tail.")
+        return _right(
+            f"{best} has skewness {skew[best]:.2f} among the {len(region)} customers "
+            f"of {SKEW_REGION}: one of them buys {top:,} m.u. of it, "
+            f"{top / median:.0f} times the region's median: one customer far out is "
+            "enough to make a long tail."
+        )
     if column == skewness(spending(customers)).idxmax():
-        return _wrong(f"{column} is the most skewed over all {len(customers)} customers (the "
-                      f"table above); the task asks about the {len(region)} customers of "
-                      f"{SKEW_REGION} only.")
+        return _wrong(
+            f"{column} is the most skewed over all {len(customers)} customers (the "
+            f"table above); the task asks about the {len(region)} customers of "
+            f"{SKEW_REGION} only."
+        )
     rank = int((skew > skew[column]).sum()) + 1
-    message = (f"{column} has skewness {skew[column]:.2f} among the customers of {SKEW_REGION} "
-               f"(raw values), the {_rank_word(rank, len(skew))} of the six")
+    message = (
+        f"{column} has skewness {skew[column]:.2f} among the customers of {SKEW_REGION} "
+        f"(raw values), the {_rank_word(rank, len(skew))} of the six"
+    )
     log_skew = skewness(log_spending(region))
     if column == log_skew.abs().idxmax():
-        message += (f"; on the log scale its skewness is {log_skew[column]:.2f}, the largest "
-                    "in size, but the task asks for the raw values")
+        message += (
+            f"; on the log scale its skewness is {log_skew[column]:.2f}, the largest "
+            "in size, but the task asks for the raw values"
+        )
     return _wrong(message + ".")
 
 
 #: Words a text answer may hold beside two column names ("Milk and Grocery, r = 0.60").
-_PAIR_FILLER = {"and", "with", "vs", "versus", "the", "pair", "columns", "column", "is", "are",
-                "of", "between", "correlation", "r", "和", "与", "跟", "及"}
+_PAIR_FILLER = {
+    "and",
+    "with",
+    "vs",
+    "versus",
+    "the",
+    "pair",
+    "columns",
+    "column",
+    "is",
+    "are",
+    "of",
+    "between",
+    "correlation",
+    "r",
+    "和",
+    "与",
+    "跟",
+    "及",
+}
 _PAIR_DENIAL = re.compile(r"\b(not|no|never|nor|neither|isn'?t|aren'?t)\b|不是|不|非")
 _DECIMAL = re.compile(r"[-+]?(\d+\.\d*|\.\d+|\d+)")
 
@@ -598,14 +711,17 @@ def _parts_of_text(text: str) -> tuple[list[str], list[str], list[str]]:
     numbers = [m.group(0) for m in _DECIMAL.finditer(text.replace(",", " "))]
     rest = " " + _normalised(re.sub(r"[^\w\s-]", " ", _DECIMAL.sub(" ", text))) + " "
     found = []
-    chinese = {row.chinese: row.name for row in data_dictionary().itertuples()
-               if row.name in SPENDING_COLUMNS}
+    chinese = {
+        row.chinese: row.name
+        for row in data_dictionary().itertuples()
+        if row.name in SPENDING_COLUMNS
+    }
     names = [(f" {name} ", column) for name, column in _COLUMN_BY_NAME.items()]
     names += [(name, column) for name, column in chinese.items()]
     for name, column in sorted(names, key=lambda item: -len(item[0])):  # longest first
         while (at := rest.find(name)) >= 0:
             found.append((at, column))
-            rest = rest[:at] + " " * len(name) + rest[at + len(name):]
+            rest = rest[:at] + " " * len(name) + rest[at + len(name) :]
     words = [w for w in re.split(r"[\s和与跟及]+", rest) if w and w not in _PAIR_FILLER]
     # name an unknown word as the student wrote it ("Detergent", not "detergent")
     words = [(re.search(re.escape(w), text, re.IGNORECASE) or [w])[0] for w in words]
@@ -621,22 +737,29 @@ def _column_pair(answer: Any) -> tuple[str, str, Any]:
     form = "answer with two column names, such as ('Milk', 'Frozen')"
     if isinstance(answer, dict):
         raise AnswerFormError(f"{form}; got {_kind(answer)}.")
-    if (isinstance(answer, pd.Series) and isinstance(answer.index, pd.MultiIndex)
-            and pd.api.types.is_numeric_dtype(answer)):
+    if (
+        isinstance(answer, pd.Series)
+        and isinstance(answer.index, pd.MultiIndex)
+        and pd.api.types.is_numeric_dtype(answer)
+    ):
         if len({frozenset(pair) for pair in answer.index}) != 1:
-            raise AnswerFormError("that is one correlation per pair; take the strongest pair "
-                                  "with .idxmax().")
+            raise AnswerFormError(
+                "that is one correlation per pair; take the strongest pair with .idxmax()."
+            )
         answer = list(answer.index[0])
     if isinstance(answer, pd.DataFrame):
         if len(answer) != 1:
-            raise AnswerFormError(f"that is a table; {form}. In the correlation table, the "
-                                  "strongest pair is where .stack().idxmax() points once the "
-                                  "1.0 of each column with itself is left out.")
+            raise AnswerFormError(
+                f"that is a table; {form}. In the correlation table, the "
+                "strongest pair is where .stack().idxmax() points once the "
+                "1.0 of each column with itself is left out."
+            )
         answer = answer.iloc[0]
     if isinstance(answer, str):
         if _PAIR_DENIAL.search(answer.lower()):
-            raise AnswerFormError("your answer says 'not'; answer with the pair that is most "
-                                  "strongly correlated.")
+            raise AnswerFormError(
+                "your answer says 'not'; answer with the pair that is most strongly correlated."
+            )
         given, numbers, unknown = _parts_of_text(answer)
         if not given:
             raise AnswerFormError(f"{form}; your text names no spending column.")
@@ -655,27 +778,30 @@ def _column_pair(answer: Any) -> tuple[str, str, Any]:
             else:
                 others.append(leaf)
     if unknown:
-        raise AnswerFormError(f"{unknown[0]!r} is not a spending column; use two of "
-                              f"{', '.join(SPENDING_COLUMNS)}.")
+        raise AnswerFormError(
+            f"{unknown[0]!r} is not a spending column; use two of {', '.join(SPENDING_COLUMNS)}."
+        )
     names = list(dict.fromkeys(given))
     if others or (numbers and len(names) < 2):
         odd = [repr(v) if isinstance(v, str) else str(v) for v in [*others, *numbers]][:3]
         verb = "is not a column name" if len(odd) == 1 else "are not column names"
         raise AnswerFormError(f"{' and '.join(odd)} {verb}; {form}, in quotes.")
     if len(names) == 1 and len(given) > 1:
-        raise AnswerFormError("a column with itself always has correlation 1; give two "
-                              "different columns.")
+        raise AnswerFormError(
+            "a column with itself always has correlation 1; give two different columns."
+        )
     if len(names) != 2:
         listed = f": {', '.join(names)}" if names else ""
-        raise AnswerFormError(f"{form}; got {len(names)} column name"
-                              f"{'s' * (len(names) != 1)}{listed}.")
+        raise AnswerFormError(
+            f"{form}; got {len(names)} column name{'s' * (len(names) != 1)}{listed}."
+        )
     if len(given) > 2:
         repeated = next(name for name in names if given.count(name) > 1)
-        raise AnswerFormError(f"{repeated} appears twice; answer with exactly two different "
-                              "columns.")
+        raise AnswerFormError(
+            f"{repeated} appears twice; answer with exactly two different columns."
+        )
     if len(numbers) > 1:
-        raise AnswerFormError("beside the two names, give at most one number: their "
-                              "correlation.")
+        raise AnswerFormError("beside the two names, give at most one number: their correlation.")
     return names[0], names[1], numbers[0] if numbers else None
 
 
@@ -694,22 +820,32 @@ def check_strongest_pair(answer: Any) -> Feedback:
     where = f"among the {len(group)} {PAIR_CHANNEL} customers (log spending)"
     if rank == 0:
         if number is not None and not _within_rounding(
-                _one_number(number), corr, max(2, _decimals(number))):
-            return _wrong(f"{a} and {b} is the right pair, but their correlation {where} is "
-                          f"{corr:.2f}, not {number}.")
-        return _right(f"{a} and {b} have correlation {corr:.2f} {where}: hotels and "
-                      "restaurants that buy more of one buy more of the other.")
+            _one_number(number), corr, max(2, _decimals(number))
+        ):
+            return _wrong(
+                f"{a} and {b} is the right pair, but their correlation {where} is "
+                f"{corr:.2f}, not {number}."
+            )
+        return _right(
+            f"{a} and {b} have correlation {corr:.2f} {where}: hotels and "
+            "restaurants that buy more of one buy more of the other."
+        )
     overall = strongest_correlations(log_spending(customers), top=1).iloc[0]
     raw = strongest_correlations(spending(group), top=1).iloc[0]
-    place = (f"the {_rank_word(rank + 1, len(pairs), 'strongest', 'weakest')} of the "
-             f"{len(pairs)} pairs")
+    place = (
+        f"the {_rank_word(rank + 1, len(pairs), 'strongest', 'weakest')} of the {len(pairs)} pairs"
+    )
     if {a, b} == {overall["column"], overall["with"]}:
-        return _wrong(f"{a} and {b} lead over all customers (the tables above); {where} their "
-                      f"correlation is {corr:.2f}, {place}.")
+        return _wrong(
+            f"{a} and {b} lead over all customers (the tables above); {where} their "
+            f"correlation is {corr:.2f}, {place}."
+        )
     if {a, b} == {raw["column"], raw["with"]}:
-        return _wrong(f"{a} and {b} lead on the raw spending of the {PAIR_CHANNEL} "
-                      f"customers ({raw['correlation']:.2f}); on the log spending the task "
-                      f"asks for, their correlation is {corr:.2f}, {place}.")
+        return _wrong(
+            f"{a} and {b} lead on the raw spending of the {PAIR_CHANNEL} "
+            f"customers ({raw['correlation']:.2f}); on the log spending the task "
+            f"asks for, their correlation is {corr:.2f}, {place}."
+        )
     return _wrong(f"{a} and {b} have correlation {corr:.2f} {where}, {place}.")
 
 
@@ -720,15 +856,20 @@ def _count_flags_first(answer: Any, customers: int) -> None:
         return
     values = np.asarray(answer)
     if values.dtype == bool and values.ndim == 2:
-        raise AnswerFormError("that is a True/False table, a row per customer and a column per "
-                              "category: mark each customer with .any(axis=1), then count the "
-                              "customers with .sum().")
+        raise AnswerFormError(
+            "that is a True/False table, a row per customer and a column per "
+            "category: mark each customer with .any(axis=1), then count the "
+            "customers with .sum()."
+        )
     if values.dtype == bool and len(values) == customers:
-        raise AnswerFormError("that is one True/False per customer: count the True values "
-                              "with .sum().")
+        raise AnswerFormError(
+            "that is one True/False per customer: count the True values with .sum()."
+        )
     if values.ndim == 1 and len(values) == len(SPENDING_COLUMNS):
-        raise AnswerFormError("that is one value per column; ask per customer with "
-                              ".any(axis=1), then count the customers with .sum().")
+        raise AnswerFormError(
+            "that is one value per column; ask per customer with "
+            ".any(axis=1), then count the customers with .sum()."
+        )
 
 
 @checked
@@ -743,25 +884,28 @@ def check_outlier_customers(answer: Any) -> Feedback:
     if given == expected:
         return _right(f"{expected} customers have at least one value beyond the whiskers.")
     if given == int(flags.to_numpy().sum()):
-        return _wrong("that counts outlying values; count customers with at least one "
-                      "(any(axis=1)).")
+        return _wrong(
+            "that counts outlying values; count customers with at least one (any(axis=1))."
+        )
     if given == int(flags.any(axis=0).sum()):
-        return _wrong("that counts columns, not customers: .any() and .any(axis=0) ask per "
-                      "column; .any(axis=1) asks per customer, then .sum() counts them.")
+        return _wrong(
+            "that counts columns, not customers: .any() and .any(axis=0) ask per "
+            "column; .any(axis=1) asks per customer, then .sum() counts them."
+        )
     if given == int(iqr_outliers(spending(customers)).any(axis=1).sum()):
         return _wrong("that is on the raw scale; use iqr_outliers on the log spending.")
     if not 0 <= given <= len(customers):
         return _wrong(f"a number of customers lies between 0 and {len(customers)}.")
-    return _wrong("use iqr_outliers on the log spending, then count the rows with any "
-                  "True.")
+    return _wrong("use iqr_outliers on the log spending, then count the rows with any True.")
 
 
 # --- Notebook 3: k-means step by step -------------------------------------------------------
 
 #: Seven customers with two features, and two starting centres, for computing by hand. Each
 #: customer is clearly nearer one centre than the other, so there is no tie to break.
-TINY = np.array([[1.0, 1.0], [1.5, 2.0], [3.0, 3.5], [5.0, 7.0], [3.5, 5.0], [4.5, 5.0],
-                 [3.5, 4.5]])
+TINY = np.array(
+    [[1.0, 1.0], [1.5, 2.0], [3.0, 3.5], [5.0, 7.0], [3.5, 5.0], [4.5, 5.0], [3.5, 4.5]]
+)
 TINY_CENTRES = np.array([[1.0, 1.0], [5.0, 7.0]])
 
 
@@ -812,7 +956,8 @@ def _groups_of_numbers(answer: Any) -> list[list[float]] | None:
     groups = []
     for group in answer:
         if not isinstance(group, (list, tuple, np.ndarray, pd.Series)) or (
-                isinstance(group, np.ndarray) and group.ndim != 1):
+            isinstance(group, np.ndarray) and group.ndim != 1
+        ):
             return None
         numbers = [_one_number(value) for value in group]
         if any(n is None for n in numbers):
@@ -828,36 +973,51 @@ def check_assignment(answer: Any) -> Feedback:
     expected = assign(TINY, TINY_CENTRES)
     what = f"{len(TINY)} cluster numbers, 0 or 1, one per customer in order"
     if _is_true_false(answer):
-        raise AnswerFormError(f"those are True/False values; answer with {what} "
-                              "(.astype(int) turns True/False into 1/0).")
+        raise AnswerFormError(
+            f"those are True/False values; answer with {what} "
+            "(.astype(int) turns True/False into 1/0)."
+        )
     groups = _groups_of_numbers(answer)
     values = [n for group in groups or [] for n in group]
     if values and max(values) > 1 and all(n >= 0 and n == round(n) for n in values):
         right = groups == [_members(expected, j) for j in range(len(TINY_CENTRES))]
-        return _wrong(f"those {'are the right' if right else 'look like the'} customers of "
-                      f"each cluster; the task asks the other way round: {what} (the cluster "
-                      "of customer 0, then of customer 1, and so on).")
+        return _wrong(
+            f"those {'are the right' if right else 'look like the'} customers of "
+            f"each cluster; the task asks the other way round: {what} (the cluster "
+            "of customer 0, then of customer 1, and so on)."
+        )
     if groups is not None and len({len(group) for group in groups}) > 1:
         raise AnswerFormError(f"answer with {what}, in one flat list, not split into groups.")
     labels = _as_array(answer, expected.shape, what)
     if (labels == expected).all():
-        return _right(f"Cluster 0 gets customers {_members(expected, 0)}, cluster 1 the rest; "
-                      "each customer is clearly nearer its own centre.")
+        return _right(
+            f"Cluster 0 gets customers {_members(expected, 0)}, cluster 1 the rest; "
+            "each customer is clearly nearer its own centre."
+        )
     if (labels == expected + 1).all():
-        return _wrong("clusters are numbered from 0: the first centre (TINY_CENTRES[0]) is "
-                      "cluster 0 and the second cluster 1, as argmin numbers them.")
-    nearest = ((TINY[:, np.newaxis, :] - TINY_CENTRES[np.newaxis, :, :]) ** 2).sum(axis=2).min(
-        axis=1)
-    if not np.isin(labels, (0, 1)).all() and (_within_rounding(labels, nearest, 2)
-                                              or _within_rounding(labels, np.sqrt(nearest), 2)):
-        return _wrong("those are the smallest distances themselves: min gives the smallest "
-                      "value in each row, argmin its position, which is the cluster number.")
+        return _wrong(
+            "clusters are numbered from 0: the first centre (TINY_CENTRES[0]) is "
+            "cluster 0 and the second cluster 1, as argmin numbers them."
+        )
+    nearest = (
+        ((TINY[:, np.newaxis, :] - TINY_CENTRES[np.newaxis, :, :]) ** 2).sum(axis=2).min(axis=1)
+    )
+    if not np.isin(labels, (0, 1)).all() and (
+        _within_rounding(labels, nearest, 2) or _within_rounding(labels, np.sqrt(nearest), 2)
+    ):
+        return _wrong(
+            "those are the smallest distances themselves: min gives the smallest "
+            "value in each row, argmin its position, which is the cluster number."
+        )
     if not np.isin(labels, (0, 1)).all():
-        return _wrong("each value must be 0 (nearest TINY_CENTRES[0]) or 1 (nearest "
-                      "TINY_CENTRES[1]).")
+        return _wrong(
+            "each value must be 0 (nearest TINY_CENTRES[0]) or 1 (nearest TINY_CENTRES[1])."
+        )
     if (labels == 1 - expected).all():
-        return _wrong("every customer went to the farther centre: take the smallest distance "
-                      "(argmin, not argmax).")
+        return _wrong(
+            "every customer went to the farther centre: take the smallest distance "
+            "(argmin, not argmax)."
+        )
     wrong = np.flatnonzero(labels != expected).tolist()
     return _wrong(f"customers {wrong} (counting from 0) are nearer the other centre.")
 
@@ -879,19 +1039,26 @@ def check_new_centres(answer: Any) -> Feedback:
         shown = " and ".join(f"({x:.3f}, {y:.3f})" for x, y in expected)
         return _right(f"The centres moved to {shown}.")
     if _rounded_right(centres[::-1], expected):
-        return _wrong("right centres, wrong order: row 0 is the centre of cluster 0 (the "
-                      f"customers {_members(labels, 0)}).")
+        return _wrong(
+            "right centres, wrong order: row 0 is the centre of cluster 0 (the "
+            f"customers {_members(labels, 0)})."
+        )
     if _rounded_right(centres.T, expected):
-        return _wrong("you gave both x values first: each centre is [x, y], so give x and y "
-                      "of cluster 0, then x and y of cluster 1.")
+        return _wrong(
+            "you gave both x values first: each centre is [x, y], so give x and y "
+            "of cluster 0, then x and y of cluster 1."
+        )
     off = [j for j in range(len(expected)) if not _rounded_right(centres[j], expected[j])]
     if _within_rounding(centres, expected, 1):
         if np.allclose(centres, np.round(centres, 1)):
-            return _wrong("close, but not right to 2 decimals: if you gave 1 decimal, give 2; "
-                          "if you gave 2, check the arithmetic.")
+            return _wrong(
+                "close, but not right to 2 decimals: if you gave 1 decimal, give 2; "
+                "if you gave 2, check the arithmetic."
+            )
         which = f"centre {off[0]} is" if len(off) == 1 else "both centres are"
-        return _wrong(f"close, but {which} off in the second decimal: check the arithmetic "
-                      "and the rounding.")
+        return _wrong(
+            f"close, but {which} off in the second decimal: check the arithmetic and the rounding."
+        )
     if any(_within_rounding(row, TINY.mean(axis=0), 2) for row in centres):
         return _wrong("that is the mean of all customers; take the mean of each cluster.")
     if _within_rounding(centres, TINY_CENTRES, 2):
@@ -911,11 +1078,15 @@ def check_objective(answer: Any) -> Feedback:
     before = objective(TINY, TINY_CENTRES, labels)
     if _is_true_false(answer):
         raise AnswerFormError("those are True/False values; answer with one number, J.")
-    if isinstance(answer, tuple) and len(answer) == 2 and all(
-            isinstance(v, int) and not isinstance(v, bool) for v in answer):
+    if (
+        isinstance(answer, tuple)
+        and len(answer) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in answer)
+    ):
         # J = 10,71 typed without quotes: Python makes the tuple (10, 71)
-        raise AnswerFormError(f"Python reads {answer[0]},{answer[1]} as two numbers; "
-                              f"{_DECIMAL_POINT}")
+        raise AnswerFormError(
+            f"Python reads {answer[0]},{answer[1]} as two numbers; {_DECIMAL_POINT}"
+        )
     if _decimal_comma(answer):
         raise AnswerFormError(_DECIMAL_POINT)
     value = _as_number(answer, "one number, J")
@@ -929,18 +1100,24 @@ def check_objective(answer: Any) -> Feedback:
         return _wrong("that is the mean of the squared distances; J is their sum.")
     if _within_rounding(value, expected / TINY.size, 2):
         # .mean() over the whole table of squared differences: 7 customers times 2 features
-        return _wrong(f"that is the mean of the {TINY.size} squared differences (.mean() "
-                      "averages over every customer and feature); J is their sum: use .sum().")
+        return _wrong(
+            f"that is the mean of the {TINY.size} squared differences (.mean() "
+            "averages over every customer and feature); J is their sum: use .sum()."
+        )
     for j in range(len(centres)):
         if _within_rounding(value, squared[labels == j].sum(), 2):
             return _wrong(f"that is cluster {j} alone; J adds up both clusters.")
     if _within_rounding(value, expected, 1):
         # 10.7 and 10.70 are the same number: the message covers both ways of getting there
         if value == round(value, 1):
-            return _wrong("close, but not right to 2 decimals: if you gave 1 decimal, give 2; "
-                          "if you gave 2, keep 3 decimals along the way and round only J.")
-        return _wrong("close, but off in the second decimal: keep 3 decimals along the way, "
-                      "round only J, and check the arithmetic.")
+            return _wrong(
+                "close, but not right to 2 decimals: if you gave 1 decimal, give 2; "
+                "if you gave 2, keep 3 decimals along the way and round only J."
+            )
+        return _wrong(
+            "close, but off in the second decimal: keep 3 decimals along the way, "
+            "round only J, and check the arithmetic."
+        )
     return _wrong("sum, over customers, the squared distance to their own cluster's centre.")
 
 
@@ -949,15 +1126,24 @@ def check_objective(answer: Any) -> Feedback:
 #: The one word that names each reason for a choice of k, in lower case, with the Chinese names
 #: notebook 4 gives. Free text is not read: reading it proved unreliable (right reasons
 #: rejected, wrong ones accepted), while one word from a stated list is read the same by all.
-_K_REASON_WORDS = {"elbow": "elbow", "肘部": "elbow", "肘部法则": "elbow",
-                   "silhouette": "silhouette", "轮廓系数": "silhouette", "轮廓": "silhouette",
-                   "business": "business", "业务": "business"}
+_K_REASON_WORDS = {
+    "elbow": "elbow",
+    "肘部": "elbow",
+    "肘部法则": "elbow",
+    "silhouette": "silhouette",
+    "轮廓系数": "silhouette",
+    "轮廓": "silhouette",
+    "business": "business",
+    "业务": "business",
+}
 _K_REASONS = ("elbow", "silhouette", "business")
 #: Around the word: spaces, quotes, brackets and punctuation, Western or Chinese.
 _AROUND_A_WORD = " \u3000\t\r\n.,;:!?'\"`()[]{}<>。，；：！？、“”‘’（）《》"
-_NAME_THE_REASON = ('name the reason with one word: "elbow", "silhouette" or "business" (or, '
-                    'for both guides, the list ["elbow", "silhouette"]). Your sentence is a '
-                    "fine note for yourself; the check reads the word.")
+_NAME_THE_REASON = (
+    'name the reason with one word: "elbow", "silhouette" or "business" (or, '
+    'for both guides, the list ["elbow", "silhouette"]). Your sentence is a '
+    "fine note for yourself; the check reads the word."
+)
 
 
 def _k_reasons(reason: Any) -> list[str] | None:
@@ -965,16 +1151,20 @@ def _k_reasons(reason: Any) -> list[str] | None:
     words; None for text that is not one of the words (it is not judged)."""
     items = list(reason) if isinstance(reason, (list, tuple)) else [reason]
     if not items or not all(isinstance(item, str) for item in items):
-        raise AnswerFormError('write the reason as one word in quotes, such as reason = "elbow"; '
-                              f"got {_kind(reason)}.")
+        raise AnswerFormError(
+            'write the reason as one word in quotes, such as reason = "elbow"; '
+            f"got {_kind(reason)}."
+        )
     named = {_K_REASON_WORDS.get(item.strip(_AROUND_A_WORD).lower()) for item in items}
     return None if None in named else [name for name in _K_REASONS if name in named]
 
 
 def _k_table(table: Any) -> pd.DataFrame:
     if not isinstance(table, pd.DataFrame) or not {"k", "J", "silhouette"} <= set(table):
-        raise AnswerFormError("pass the table of J and silhouettes made above as the third "
-                              "argument: check_k_choice(k, reason, table).")
+        raise AnswerFormError(
+            "pass the table of J and silhouettes made above as the third "
+            "argument: check_k_choice(k, reason, table)."
+        )
     return table
 
 
@@ -985,8 +1175,10 @@ def _k_facts(table: pd.DataFrame, number: int) -> tuple[dict[str, int | None], d
 
     grades = len(GRADES)
     supports: dict[str, int | None] = {"business": grades}
-    facts = {"business": f"the business asked for {grades} grades "
-                         f"({', '.join(reversed(GRADES))}), which means k = {grades}"}
+    facts = {
+        "business": f"the business asked for {grades} grades "
+        f"({', '.join(reversed(GRADES))}), which means k = {grades}"
+    }
     for name, guide in (("elbow", elbow), ("silhouette", best_silhouette)):
         try:
             supports[name] = guide(table)
@@ -996,10 +1188,16 @@ def _k_facts(table: pd.DataFrame, number: int) -> tuple[dict[str, int | None], d
         facts["elbow"] = f"J bends most sharply at k = {best}"
     silhouette = table.dropna(subset=["silhouette"]).set_index("k")["silhouette"]
     if (best := supports["silhouette"]) is not None:
-        against = ("" if number == best else f", against {silhouette[number]:.3f} at k = {number}"
-                   if number in silhouette.index else f"; none at k = {number} in the table")
-        facts["silhouette"] = (f"the silhouette is highest at k = {best} "
-                               f"({silhouette[best]:.3f}{against})")
+        against = (
+            ""
+            if number == best
+            else f", against {silhouette[number]:.3f} at k = {number}"
+            if number in silhouette.index
+            else f"; none at k = {number} in the table"
+        )
+        facts["silhouette"] = (
+            f"the silhouette is highest at k = {best} ({silhouette[best]:.3f}{against})"
+        )
     return supports, facts
 
 
@@ -1007,14 +1205,18 @@ def _k_nobody_chose(table: pd.DataFrame, number: int, shown: list[str]) -> str:
     """What the table shows about a k that no guide and not the business points to."""
     if number == 1:
         return " k = 1 puts every customer in one segment: no segmentation at all."
-    said = ["J always falls as k grows, so a larger k always has a lower J: that alone "
-            "chooses nothing"]
+    said = [
+        "J always falls as k grows, so a larger k always has a lower J: that alone chooses nothing"
+    ]
     if "silhouette" not in shown:
         silhouette = table.dropna(subset=["silhouette"]).set_index("k")["silhouette"]
         best = silhouette.idxmax()
-        said.append(f"the silhouette at k = {number} is {silhouette[number]:.3f}, against "
-                    f"{silhouette[best]:.3f} at k = {best}" if number in silhouette.index
-                    else f"the table stops at k = {table['k'].max()}")
+        said.append(
+            f"the silhouette at k = {number} is {silhouette[number]:.3f}, against "
+            f"{silhouette[best]:.3f} at k = {best}"
+            if number in silhouette.index
+            else f"the table stops at k = {table['k'].max()}"
+        )
     return f" Nothing in the table points to k = {number} either: {'; and '.join(said)}."
 
 
@@ -1030,16 +1232,26 @@ def check_k_choice(k: Any, reason: Any = ..., table: Any = None) -> Feedback:
     Any other text gets the list of words, without a verdict: free text is not read. ``k``
     may be any whole number (3, "3", 3.0) or hold both, as ``(3, "business")``.
     """
-    if reason is ... and isinstance(k, (tuple, list)) and len(k) == 2 and (
-            isinstance(k[1], str) or isinstance(k[1], (list, tuple)) and k[1]
-            and all(isinstance(r, str) for r in k[1])):
+    if (
+        reason is ...
+        and isinstance(k, (tuple, list))
+        and len(k) == 2
+        and (
+            isinstance(k[1], str)
+            or (isinstance(k[1], (list, tuple)) and k[1] and all(isinstance(r, str) for r in k[1]))
+        )
+    ):
         k, reason = k
     number = _as_whole_number(k, "k as a whole number, such as 4")
     if number < 1:
         raise AnswerFormError(f"k counts segments: a whole number from 1 up, not {number}.")
     if reason is ... or reason is None:
-        return Feedback(False, f'k = {number} is there; now name the reason with one word: '
-                               'reason = "elbow", "silhouette" or "business".', answered=False)
+        return Feedback(
+            False,
+            f"k = {number} is there; now name the reason with one word: "
+            'reason = "elbow", "silhouette" or "business".',
+            answered=False,
+        )
     reasons, table = _k_reasons(reason), _k_table(table)
     if reasons is None:
         return Feedback(False, _NAME_THE_REASON, answered=False)
@@ -1048,43 +1260,60 @@ def check_k_choice(k: Any, reason: Any = ..., table: Any = None) -> Feedback:
     wrong = [n for n in reasons if supports[n] != number]
     if wrong:
         if {None} == {supports[n] for n in wrong}:
-            return _wrong("the table is too short to check that: "
-                          + "; and ".join(facts[n] for n in wrong) + ".")
+            return _wrong(
+                "the table is too short to check that: "
+                + "; and ".join(facts[n] for n in wrong)
+                + "."
+            )
         # a reason's k set against the student's, where its fact does not already do it
         against = {"elbow": f", not at {number}", "business": f", not {number}"}
-        shown = "; and ".join(facts[n] + against.get(n, "") * (supports[n] is not None)
-                              for n in wrong)
+        shown = "; and ".join(
+            facts[n] + against.get(n, "") * (supports[n] is not None) for n in wrong
+        )
         if right:
             held = " and ".join(facts[n] for n in right)
             return _wrong(f"half right: {held}, but {shown}: keep only the words that hold.")
         head = f"k = {number} does not follow from {' and '.join(f'the {n}' for n in wrong)}"
-        tail = (_k_nobody_chose(table, number, wrong)
-                if number not in supports.values() and None not in supports.values() else "")
+        tail = (
+            _k_nobody_chose(table, number, wrong)
+            if number not in supports.values() and None not in supports.values()
+            else ""
+        )
         return _wrong(f"{head}: {shown}.{tail}")
     if "business" in right:
         price = [facts[n] for n in ("elbow", "silhouette") if supports[n] not in (number, None)]
-        return _right(f"The business asked for {number} grades, and k = {number} gives it "
-                      f"{number} segments, one for each treatment" +
-                      (f", at a price: {' and '.join(price)}." if price else "."))
+        return _right(
+            f"The business asked for {number} grades, and k = {number} gives it "
+            f"{number} segments, one for each treatment"
+            + (f", at a price: {' and '.join(price)}." if price else ".")
+        )
     grades = supports["business"]
-    closing = (f" It also gives the {grades} segments the business asked for." if number == grades
-               else f" The business asked for {grades} grades, though: the course goes on with "
-                    f"k = {grades}.")
+    closing = (
+        f" It also gives the {grades} segments the business asked for."
+        if number == grades
+        else f" The business asked for {grades} grades, though: the course goes on with "
+        f"k = {grades}."
+    )
     guides = " and ".join(facts[n] for n in right)
-    return _right(f"{guides[0].upper()}{guides[1:]}: the split the data itself supports best."
-                  f"{closing}")
+    return _right(
+        f"{guides[0].upper()}{guides[1:]}: the split the data itself supports best.{closing}"
+    )
 
 
 def _number_instead_of_a_name(number: float, raw: pd.DataFrame) -> str:
     """What to say to a number given where a column's name is asked for."""
     if number in range(len(SPENDING_COLUMNS)):
-        return (f"{number:g} is a position, not a name (.argmax() gives positions, counting "
-                "from 0); .idxmax() gives the column's name: answer with the name.")
+        return (
+            f"{number:g} is a position, not a name (.argmax() gives positions, counting "
+            "from 0); .idxmax() gives the column's name: answer with the name."
+        )
     spreads = np.concatenate([raw.std().to_numpy(), raw.var().to_numpy()])
     if np.isclose(number, spreads, rtol=1e-3).any():
         return "that is the spread itself; .idxmax() gives its column: answer with its name."
-    return ("answer with the name of one spending column, one of "
-            f"{', '.join(SPENDING_COLUMNS)}, not a number.")
+    return (
+        "answer with the name of one spending column, one of "
+        f"{', '.join(SPENDING_COLUMNS)}, not a number."
+    )
 
 
 @checked
@@ -1096,37 +1325,53 @@ def check_dominant_feature(answer: Any) -> Feedback:
     spread, share = raw.std(), raw.var() / raw.var().sum()
     if isinstance(answer, pd.Series) and answer.dtype.kind in "fiu":
         if len(answer) == 1 and str(answer.index[0]) in SPENDING_COLUMNS:
-            raise AnswerFormError("that is a spread with its column's name in the index "
-                                  "(.nlargest(1) keeps both); answer with the name alone: "
-                                  ".idxmax().")
+            raise AnswerFormError(
+                "that is a spread with its column's name in the index "
+                "(.nlargest(1) keeps both); answer with the name alone: "
+                ".idxmax()."
+            )
         if len(answer) > 1:
-            raise AnswerFormError("that is one number per column; answer with the name of the "
-                                  "column whose number is largest (.idxmax()).")
+            raise AnswerFormError(
+                "that is one number per column; answer with the name of the "
+                "column whose number is largest (.idxmax())."
+            )
     leaves = _leaves(answer)
     number = _one_number(leaves[0]) if len(leaves) == 1 else None
     if number is not None:
         raise AnswerFormError(_number_instead_of_a_name(number, raw))
     column = _column_name(leaves[0]) if len(leaves) == 1 else None
     if column is None:
-        raise AnswerFormError("answer with the name of one spending column, one of "
-                              f"{', '.join(SPENDING_COLUMNS)}; got {_kind(answer)}.")
+        raise AnswerFormError(
+            "answer with the name of one spending column, one of "
+            f"{', '.join(SPENDING_COLUMNS)}; got {_kind(answer)}."
+        )
     if column == spread.idxmax():
         # The mean squared distance between two customers is twice the sum of the variances,
         # so a column's share of the variance is its share of that distance.
-        return _right(f"{column} has the largest spread (standard deviation "
-                      f"{spread[column]:,.0f} m.u.) and {share[column]:.0%} of the raw variance: "
-                      f"on average {share[column]:.0%} of the squared distance between two "
-                      "customers comes from it alone, so it weighs most unless the features "
-                      "are scaled.")
-    return _wrong(f"{column} has standard deviation {spread[column]:,.0f} m.u. "
-                  f"({share[column]:.0%} of the raw variance); another column spreads wider.")
+        return _right(
+            f"{column} has the largest spread (standard deviation "
+            f"{spread[column]:,.0f} m.u.) and {share[column]:.0%} of the raw variance: "
+            f"on average {share[column]:.0%} of the squared distance between two "
+            "customers comes from it alone, so it weighs most unless the features "
+            "are scaled."
+        )
+    return _wrong(
+        f"{column} has standard deviation {spread[column]:,.0f} m.u. "
+        f"({share[column]:.0%} of the raw variance); another column spreads wider."
+    )
 
 
 # --- Notebook 5: modelling and prediction ---------------------------------------------------
 
 #: The new customer of exercise 5.1 (annual spending, m.u.).
-NEW_CUSTOMER = {"Fresh": 2_000, "Milk": 12_000, "Grocery": 25_000, "Frozen": 500,
-                "Detergents_Paper": 11_000, "Delicassen": 1_500}
+NEW_CUSTOMER = {
+    "Fresh": 2_000,
+    "Milk": 12_000,
+    "Grocery": 25_000,
+    "Frozen": 500,
+    "Detergents_Paper": 11_000,
+    "Delicassen": 1_500,
+}
 
 
 def _course_model() -> Any:
@@ -1151,7 +1396,7 @@ def _named_segments(text: str, names: list[str]) -> list[int]:
         return []
     named = [_name_words(name) for name in names]
     whole = [j for j, name in enumerate(named) if name == words]
-    return whole or [j for j, name in enumerate(named) if name[:len(words)] == words]
+    return whole or [j for j, name in enumerate(named) if name[: len(words)] == words]
 
 
 def _segment_by_name(text: str, names: list[str]) -> int | None:
@@ -1159,19 +1404,22 @@ def _segment_by_name(text: str, names: list[str]) -> int | None:
     when it names none. Raises :class:`AnswerFormError` when it fits several, or when its
     number and its name disagree."""
     shown = text.strip() if len(text.strip()) <= 60 else f"{text.strip()[:60]}…"
-    numbered = re.match(r"\s*(?:segment\s*)?(\d+)(?:\s*[.:)]\s*|\s+)(\D.*)$", text,
-                        re.IGNORECASE)
+    numbered = re.match(r"\s*(?:segment\s*)?(\d+)(?:\s*[.:)]\s*|\s+)(\D.*)$", text, re.IGNORECASE)
     if numbered and _named_segments(numbered[2], names):
         number, found = int(numbered[1]), _named_segments(numbered[2], names)
         if found != [number]:
-            raise AnswerFormError(f"{shown!r} gives a number and a name of different segments: "
-                                  "answer with one of them.")
+            raise AnswerFormError(
+                f"{shown!r} gives a number and a name of different segments: "
+                "answer with one of them."
+            )
         return number
     found = _named_segments(text, names)
     if len(found) > 1:
-        raise AnswerFormError(f"{shown!r} starts the names of segments "
-                              f"{', '.join(map(str, found))}: give the number, or enough of "
-                              "the name to tell them apart (see model.names).")
+        raise AnswerFormError(
+            f"{shown!r} starts the names of segments "
+            f"{', '.join(map(str, found))}: give the number, or enough of "
+            "the name to tell them apart (see model.names)."
+        )
     return found[0] if found else None
 
 
@@ -1181,8 +1429,10 @@ def _segment_number(answer: Any, names: list[str]) -> int:
     for anything else."""
     what = f"one segment: its number (0 to {len(names) - 1}) or its name"
     if isinstance(answer, pd.DataFrame) and "segment" in answer:
-        raise AnswerFormError("that is the whole table that predict gives; answer with its "
-                              "segment: result['segment'].")
+        raise AnswerFormError(
+            "that is the whole table that predict gives; answer with its "
+            "segment: result['segment']."
+        )
     leaves = _leaves(answer)
     if len(leaves) != 1:
         raise AnswerFormError(f"answer with {what}; got {_kind(answer)}.")
@@ -1196,14 +1446,18 @@ def _segment_number(answer: Any, names: list[str]) -> int:
             text = leaves[0].strip()
             shown = text if len(text) <= 60 else f"{text[:60]}…"
             example = names[0].split(":")[0]
-            raise AnswerFormError(f"{shown!r} is neither a segment number nor a segment's name: "
-                                  f"answer with the number (0 to {len(names) - 1}), the name "
-                                  f"as model.names gives it, or its start, such as "
-                                  f"{example!r}.")
+            raise AnswerFormError(
+                f"{shown!r} is neither a segment number nor a segment's name: "
+                f"answer with the number (0 to {len(names) - 1}), the name "
+                f"as model.names gives it, or its start, such as "
+                f"{example!r}."
+            )
     number = _as_whole_number(value, what)
     if not 0 <= number < len(names):
-        raise AnswerFormError(f"there is no segment {number}: answer with a segment number "
-                              f"(0 to {len(names) - 1}) or its name.")
+        raise AnswerFormError(
+            f"there is no segment {number}: answer with a segment number "
+            f"(0 to {len(names) - 1}) or its name."
+        )
     return number
 
 
@@ -1225,12 +1479,17 @@ def check_new_customer_segment(answer: Any, model: Any = None) -> Feedback:
     distances = result[[f"distance_{j}" for j in range(model.k)]].iloc[0]
     if given == right:
         others = ", ".join(f"{d:.2f}" for j, d in enumerate(distances) if j != right)
-        nearest = (f"its centre is the nearest (distance {distances.iloc[right]:.2f} against "
-                   f"{others})" if others else "the only segment")
+        nearest = (
+            f"its centre is the nearest (distance {distances.iloc[right]:.2f} against {others})"
+            if others
+            else "the only segment"
+        )
         return _right(f"Segment {right}, '{model.names[right]}': {nearest}.")
-    return _wrong(f"segment {given} is at distance {distances.iloc[given]:.2f} in your model "
-                  f"(k = {model.k}); another centre is nearer. Put the customer in a one-row "
-                  "table and use model.predict.")
+    return _wrong(
+        f"segment {given} is at distance {distances.iloc[given]:.2f} in your model "
+        f"(k = {model.k}); another centre is nearer. Put the customer in a one-row "
+        "table and use model.predict."
+    )
 
 
 #: The customers of exercise 5.2, by id.
@@ -1252,10 +1511,14 @@ def _saved_model(model: Any) -> Any:
         try:
             return load_model(model)
         except ModelFileError as exc:
-            raise AnswerFormError(f"the saved model cannot be read: {exc.problems[0]} Save it "
-                                  "again with model.save(path), then run this cell.") from None
-    raise AnswerFormError("give your model as the second argument, as in the exercise: the "
-                          "model itself, or the path it was saved to.")
+            raise AnswerFormError(
+                f"the saved model cannot be read: {exc.problems[0]} Save it "
+                "again with model.save(path), then run this cell."
+            ) from None
+    raise AnswerFormError(
+        "give your model as the second argument, as in the exercise: the "
+        "model itself, or the path it was saved to."
+    )
 
 
 def _segment_list(answer: Any, count: int) -> list[float]:
@@ -1271,8 +1534,7 @@ def _segment_list(answer: Any, count: int) -> list[float]:
         raise AnswerFormError(f"answer with {what}; got {_kind(answer)}.")
     leaves = _leaves(answer)
     if len(leaves) != count:
-        raise AnswerFormError(f"give {count} segment numbers, one per customer, not "
-                              f"{len(leaves)}.")
+        raise AnswerFormError(f"give {count} segment numbers, one per customer, not {len(leaves)}.")
     return _as_array(leaves, (count,), what).tolist()
 
 
@@ -1290,20 +1552,28 @@ def check_reloaded_segments(answer: Any, model: Any = None) -> Feedback:
     right = model.predict(customers.loc[list(EXERCISE_IDS)])["segment"].tolist()
     given = _segment_list(answer, len(EXERCISE_IDS))
     if any(g != round(g) for g in given):
-        raise AnswerFormError("segment numbers are whole numbers; got "
-                              f"{', '.join(f'{g:g}' for g in given)}.")
+        raise AnswerFormError(
+            f"segment numbers are whole numbers; got {', '.join(f'{g:g}' for g in given)}."
+        )
     if any(not 0 <= g < model.k for g in given):
-        return _wrong(f"the saved model has segments 0 to {model.k - 1}; "
-                      f"{', '.join(f'{g:g}' for g in given if not 0 <= g < model.k)} is not one.")
+        return _wrong(
+            f"the saved model has segments 0 to {model.k - 1}; "
+            f"{', '.join(f'{g:g}' for g in given if not 0 <= g < model.k)} is not one."
+        )
     given = [int(g) for g in given]
     if given == right:
-        names = "; ".join(f"id {i}: {s}. {model.names[s]}" for i, s in zip(EXERCISE_IDS, right))
-        return _right(f"The model you saved and loaded (k = {model.k}) segments them so: "
-                      f"{names}.")
+        names = "; ".join(
+            f"id {i}: {s}. {model.names[s]}" for i, s in zip(EXERCISE_IDS, right, strict=True)
+        )
+        return _right(f"The model you saved and loaded (k = {model.k}) segments them so: {names}.")
     by_row = model.predict(customers.iloc[list(EXERCISE_IDS)])["segment"].tolist()
     if given == by_row:
-        return _wrong("those are the customers in rows 10, 20, 30 and 40 (ids 11, 21, 31 and "
-                      "41): select by id, customers[customers['id'].isin([10, 20, 30, 40])].")
-    wrong = [i for i, g, r in zip(EXERCISE_IDS, given, right) if g != r]
-    return _wrong(f"not for id {', '.join(map(str, wrong))}. Select the customers with "
-                  "customers[customers['id'].isin([...])] and use the loaded model's predict.")
+        return _wrong(
+            "those are the customers in rows 10, 20, 30 and 40 (ids 11, 21, 31 and "
+            "41): select by id, customers[customers['id'].isin([10, 20, 30, 40])]."
+        )
+    wrong = [i for i, g, r in zip(EXERCISE_IDS, given, right, strict=True) if g != r]
+    return _wrong(
+        f"not for id {', '.join(map(str, wrong))}. Select the customers with "
+        "customers[customers['id'].isin([...])] and use the loaded model's predict."
+    )

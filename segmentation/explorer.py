@@ -68,7 +68,7 @@ class FitSteps:
 
     def __init__(self, X: np.ndarray, fit: KMeans, totals: np.ndarray | None = None) -> None:
         history = fit.history_
-        self.centres = history.centres             # (n_iter + 1, k, features), scaled space
+        self.centres = history.centres  # (n_iter + 1, k, features), scaled space
         self.stop_reason = history.stop_reason
         self.assignments = history.assignments(X)  # (n_iter + 1, n_samples)
         self.n_iter = history.n_iter
@@ -77,11 +77,11 @@ class FitSteps:
             _, order = number_segments(self.assignments[-1], totals, self.k)
             self.assignments = np.argsort(order)[self.assignments]
             self.centres = self.centres[:, order]
-        self.n_steps = 2 * self.n_iter + 2         # steps 0 .. n_steps - 1
+        self.n_steps = 2 * self.n_iter + 2  # steps 0 .. n_steps - 1
         j = [np.nan]
         for t in range(self.n_iter + 1):
             j.append(float(history.objective[t]))  # assignment to centres[t]
-            if t < self.n_iter:                     # update to centres[t + 1], same labels
+            if t < self.n_iter:  # update to centres[t + 1], same labels
                 j.append(objective(X, self.centres[t + 1], self.assignments[t]))
         self.objective = np.array(j)
 
@@ -121,10 +121,10 @@ class ExplorerState:
     scale: str
     step: int
     steps: FitSteps
-    centres: np.ndarray              # every centre's path up to this step, in the data's units
-    labels: np.ndarray | None        # None before the first assignment
-    values: pd.DataFrame             # the customers in the fitted scale (log or raw)
-    spending: pd.DataFrame           # the customers' raw spending, for the profile
+    centres: np.ndarray  # every centre's path up to this step, in the data's units
+    labels: np.ndarray | None  # None before the first assignment
+    values: pd.DataFrame  # the customers in the fitted scale (log or raw)
+    spending: pd.DataFrame  # the customers' raw spending, for the profile
 
     @property
     def objective(self) -> float:
@@ -173,8 +173,7 @@ class ExplorerModel:
     def __init__(self, customers: pd.DataFrame) -> None:
         self.spending = spending(customers).reset_index(drop=True)
         self.totals = total_spending(customers).to_numpy(dtype=float)
-        self.values = {"log": log_spending(customers).reset_index(drop=True),
-                       "raw": self.spending}
+        self.values = {"log": log_spending(customers).reset_index(drop=True), "raw": self.spending}
         self._scaled = {}
         self._scaling = {}
         for scale, frame in self.values.items():
@@ -194,8 +193,9 @@ class ExplorerModel:
         key = (scale, k, init, seed)
         if key not in self.fits:
             X = self._scaled[scale]
-            fit = KMeans(k, init=STARTS.get(init, init), n_init=1, tol=0.0, max_iter=100,
-                         random_state=seed).fit(X)
+            fit = KMeans(
+                k, init=STARTS.get(init, init), n_init=1, tol=0.0, max_iter=100, random_state=seed
+            ).fit(X)
             self.fits[key] = FitSteps(X, fit, totals=self.totals)
             self.fit_count += 1
         return self.fits[key]
@@ -205,9 +205,18 @@ class ExplorerModel:
         step = steps.clamp(step)
         mean, std = self._scaling[scale]
         shown = steps.centres[: step // 2 + 1] * std + mean
-        return ExplorerState(k=k, init=init, seed=seed, scale=scale, step=step, steps=steps,
-                             centres=shown, labels=steps.labels_at(step),
-                             values=self.values[scale], spending=self.spending)
+        return ExplorerState(
+            k=k,
+            init=init,
+            seed=seed,
+            scale=scale,
+            step=step,
+            steps=steps,
+            centres=shown,
+            labels=steps.labels_at(step),
+            values=self.values[scale],
+            spending=self.spending,
+        )
 
 
 class ExplorerFigure:
@@ -228,17 +237,32 @@ class ExplorerFigure:
         ax = self.scatter_ax
         self.customers = ax.scatter([], [], s=12, alpha=0.7, linewidths=0)
         self.paths: list[Any] = []
-        self.centres = ax.scatter([], [], marker=CENTRE_STYLE["marker"], s=CENTRE_STYLE["s"],
-                                  edgecolors="black", linewidths=1.5, zorder=3)
+        self.centres = ax.scatter(
+            [],
+            [],
+            marker=CENTRE_STYLE["marker"],
+            s=CENTRE_STYLE["s"],
+            edgecolors="black",
+            linewidths=1.5,
+            zorder=3,
+        )
         ax = self.curve_ax
         (self.curve,) = ax.plot([], [], "-", color="0.6", linewidth=1)
-        (self.after_assignment,) = ax.plot([], [], "o", color="0.3", markersize=3,
-                                           label="after assignment")
-        (self.after_update,) = ax.plot([], [], "s", color="0.6", markersize=3,
-                                       label="after update")
-        (self.shown,) = ax.plot([], [], "o", markersize=10, markerfacecolor="none",
-                                markeredgecolor="crimson", markeredgewidth=2, label="shown step",
-                                clip_on=False)   # whole even at the last step, on the edge
+        (self.after_assignment,) = ax.plot(
+            [], [], "o", color="0.3", markersize=3, label="after assignment"
+        )
+        (self.after_update,) = ax.plot([], [], "s", color="0.6", markersize=3, label="after update")
+        (self.shown,) = ax.plot(
+            [],
+            [],
+            "o",
+            markersize=10,
+            markerfacecolor="none",
+            markeredgecolor="crimson",
+            markeredgewidth=2,
+            label="shown step",
+            clip_on=False,
+        )  # whole even at the last step, on the edge
         self.marker = ax.axvline(0, color="crimson", linewidth=1, alpha=0.5)
         ax.set_xlabel("step")
         ax.set_ylabel("J (sum of squared distances)")
@@ -253,8 +277,14 @@ class ExplorerFigure:
 
     def _moving(self) -> list[Any]:
         """The artists that change with the shown step, drawn over the background."""
-        return [self.customers, *self.paths, self.centres, self.shown, self.marker,
-                self.scatter_ax.title]
+        return [
+            self.customers,
+            *self.paths,
+            self.centres,
+            self.shown,
+            self.marker,
+            self.scatter_ax.title,
+        ]
 
     def draw(self, state: ExplorerState, x: str, y: str) -> Figure:
         """Show ``state`` with categories ``x`` and ``y`` on the axes; returns the figure,
@@ -262,7 +292,7 @@ class ExplorerFigure:
         key = (id(state.steps), state.scale, x, y, state.k)
         if key != self._background_key:
             self._draw_background(state, x, y)
-            self.canvas.draw()      # everything but the moving artists
+            self.canvas.draw()  # everything but the moving artists
             self._background = self.canvas.copy_from_bbox(self.figure.bbox)
             self._background_key = key
             self.background_renders += 1
@@ -284,13 +314,13 @@ class ExplorerFigure:
         ax.set_ylim(low[1] - pad[1], high[1] + pad[1])
         unit = "log(1 + m.u.)" if state.scale == "log" else "thousand m.u."
         for axis in (ax.xaxis, ax.yaxis):
-            axis.set_major_formatter(FuncFormatter(_thousands) if state.scale == "raw"
-                                     else ScalarFormatter())
+            axis.set_major_formatter(
+                FuncFormatter(_thousands) if state.scale == "raw" else ScalarFormatter()
+            )
         ax.set_xlabel(f"{x} ({unit})")
         ax.set_ylabel(f"{y} ({unit})")
         while len(self.paths) < state.k:
-            (line,) = ax.plot([], [], "-o", markersize=3, linewidth=1.5, zorder=2,
-                              animated=True)
+            (line,) = ax.plot([], [], "-o", markersize=3, linewidth=1.5, zorder=2, animated=True)
             self.paths.append(line)
 
         steps = np.arange(state.steps.n_steps)
@@ -309,8 +339,10 @@ class ExplorerFigure:
         ix, iy = (list(SPENDING_COLUMNS).index(name) for name in (x, y))
         self.customers.set_offsets(state.values.to_numpy()[:, [ix, iy]])
         self.customers.set_facecolors(
-            [UNASSIGNED] if state.labels is None
-            else np.asarray(CLUSTER_COLOURS)[state.labels % len(CLUSTER_COLOURS)])
+            [UNASSIGNED]
+            if state.labels is None
+            else np.asarray(CLUSTER_COLOURS)[state.labels % len(CLUSTER_COLOURS)]
+        )
         colours = [CLUSTER_COLOURS[j % len(CLUSTER_COLOURS)] for j in range(state.k)]
         for j, line in enumerate(self.paths):
             line.set_visible(j < state.k)
@@ -319,8 +351,9 @@ class ExplorerFigure:
                 line.set_color(colours[j])
         self.centres.set_offsets(state.centres[-1][:, [ix, iy]])
         self.centres.set_facecolors(colours)
-        self.scatter_ax.set_title(f"k = {state.k}, step {state.step}: {state.step_text()}",
-                                  fontsize=10)
+        self.scatter_ax.set_title(
+            f"k = {state.k}, step {state.step}: {state.step_text()}", fontsize=10
+        )
         self.shown.set_data([state.step], [state.objective])
         self.shown.set_visible(state.labels is not None)
         self.marker.set_xdata([state.step, state.step])
@@ -329,8 +362,9 @@ class ExplorerFigure:
         """The picture last drawn, as PNG (quick to compress rather than small: it goes to a
         browser on the same machine)."""
         width, height = self.canvas.get_width_height()
-        image = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(),
-                                 "raw", "RGBA", 0, 1)
+        image = Image.frombuffer(
+            "RGBA", (width, height), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1
+        )
         buffer = io.BytesIO()
         image.convert("RGB").save(buffer, format="png", compress_level=1)
         return buffer.getvalue()
@@ -344,15 +378,24 @@ def profile_html(state: ExplorerState) -> str:
     rows = []
     for segment, row in table.iterrows():
         colour = cluster_colour(segment)
-        cells = "".join(f"<td style='text-align:right; padding:2px 8px'>"
-                        f"{'–' if pd.isna(value) else f'{value:,.0f}'}</td>" for value in row)
-        rows.append(f"<tr><th scope='row'><span style='color:{colour}'>&#9679;</span> "
-                    f"{segment}</th>{cells}</tr>")
-    head = "".join(f"<th scope='col' style='padding:2px 8px'>{name}</th>"
-                   for name in ["segment", *table.columns])
-    return ("<table class='explorer-profile'><caption>Segment sizes and mean spending by "
-            f"category (m.u. per year)</caption><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table>")
+        cells = "".join(
+            f"<td style='text-align:right; padding:2px 8px'>"
+            f"{'–' if pd.isna(value) else f'{value:,.0f}'}</td>"
+            for value in row
+        )
+        rows.append(
+            f"<tr><th scope='row'><span style='color:{colour}'>&#9679;</span> "
+            f"{segment}</th>{cells}</tr>"
+        )
+    head = "".join(
+        f"<th scope='col' style='padding:2px 8px'>{name}</th>"
+        for name in ["segment", *table.columns]
+    )
+    return (
+        "<table class='explorer-profile'><caption>Segment sizes and mean spending by "
+        f"category (m.u. per year)</caption><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
 
 
 def _thousands(value: float, _: Any) -> str:
@@ -367,9 +410,18 @@ class KMeansExplorer:
     to the new figure being sent, is kept in ``timings`` (ms) and shown in the debug line.
     """
 
-    def __init__(self, customers: pd.DataFrame, *, k: int = 3, init: str = "k-means++",
-                 seed: int = 0, scale: str = "log", x: str = "Grocery",
-                 y: str = "Detergents_Paper", k_max: int = 10) -> None:
+    def __init__(
+        self,
+        customers: pd.DataFrame,
+        *,
+        k: int = 3,
+        init: str = "k-means++",
+        seed: int = 0,
+        scale: str = "log",
+        x: str = "Grocery",
+        y: str = "Detergents_Paper",
+        k_max: int = 10,
+    ) -> None:
         import ipywidgets as widgets
 
         self.model = ExplorerModel(customers)
@@ -377,33 +429,55 @@ class KMeansExplorer:
         self.timings: list[dict[str, Any]] = []
         categories = list(SPENDING_COLUMNS)
         style = {"description_width": "initial"}
-        self.k = widgets.IntSlider(value=k, min=1, max=min(k_max, self.model.n_customers),
-                                   description="k", continuous_update=False)
-        self.step = widgets.IntSlider(value=0, min=0, max=1, description="step",
-                                      continuous_update=False)
-        self.back = widgets.Button(description="◀ step", tooltip="one step back",
-                                   layout=widgets.Layout(width="80px"))
-        self.forward = widgets.Button(description="step ▶", tooltip="one step forward",
-                                      layout=widgets.Layout(width="80px"))
-        self.init = widgets.Dropdown(options=list(STARTS), value=init, description="start",
-                                     style=style)
-        self.seed = widgets.BoundedIntText(value=seed, min=0, max=99_999, description="seed",
-                                           layout=widgets.Layout(width="150px"))
+        self.k = widgets.IntSlider(
+            value=k,
+            min=1,
+            max=min(k_max, self.model.n_customers),
+            description="k",
+            continuous_update=False,
+        )
+        self.step = widgets.IntSlider(
+            value=0, min=0, max=1, description="step", continuous_update=False
+        )
+        self.back = widgets.Button(
+            description="◀ step", tooltip="one step back", layout=widgets.Layout(width="80px")
+        )
+        self.forward = widgets.Button(
+            description="step ▶", tooltip="one step forward", layout=widgets.Layout(width="80px")
+        )
+        self.init = widgets.Dropdown(
+            options=list(STARTS), value=init, description="start", style=style
+        )
+        self.seed = widgets.BoundedIntText(
+            value=seed, min=0, max=99_999, description="seed", layout=widgets.Layout(width="150px")
+        )
         self.x = widgets.Dropdown(options=categories, value=x, description="x axis", style=style)
         self.y = widgets.Dropdown(options=categories, value=y, description="y axis", style=style)
-        self.scale = widgets.ToggleButtons(options=list(SCALES), value=scale,
-                                           description="scale",
-                                           style={**style, "button_width": "60px"})
+        self.scale = widgets.ToggleButtons(
+            options=list(SCALES),
+            value=scale,
+            description="scale",
+            style={**style, "button_width": "60px"},
+        )
         self.image = widgets.Image(format="png")
         self.summary = widgets.HTML()
         self.profile = widgets.HTML()
         self.debug = widgets.HTML()
-        for widget, name in [(self.k, "k"), (self.step, "step"), (self.init, "start"),
-                             (self.seed, "seed"), (self.x, "x"), (self.y, "y"),
-                             (self.scale, "scale"), (self.image, "figure"),
-                             (self.summary, "summary"), (self.profile, "profile"),
-                             (self.debug, "debug"), (self.back, "back"),
-                             (self.forward, "forward")]:
+        for widget, name in [
+            (self.k, "k"),
+            (self.step, "step"),
+            (self.init, "start"),
+            (self.seed, "seed"),
+            (self.x, "x"),
+            (self.y, "y"),
+            (self.scale, "scale"),
+            (self.image, "figure"),
+            (self.summary, "summary"),
+            (self.profile, "profile"),
+            (self.debug, "debug"),
+            (self.back, "back"),
+            (self.forward, "forward"),
+        ]:
             widget.add_class(f"kmeans-explorer-{name}")
         self._quiet = False
         for control in (self.k, self.init, self.seed, self.scale):
@@ -415,8 +489,13 @@ class KMeansExplorer:
         self.update(cause="start", new_fit=True)
 
     def state(self) -> ExplorerState:
-        return self.model.state(k=self.k.value, init=self.init.value, seed=self.seed.value,
-                                scale=self.scale.value, step=self.step.value)
+        return self.model.state(
+            k=self.k.value,
+            init=self.init.value,
+            seed=self.seed.value,
+            scale=self.scale.value,
+            step=self.step.value,
+        )
 
     def _move(self, by: int) -> None:
         self.step.value = min(max(self.step.value + by, 0), self.step.max)
@@ -431,7 +510,7 @@ class KMeansExplorer:
         fits_before = self.model.fit_count
         steps = self.model.steps(self.k.value, self.init.value, self.seed.value, self.scale.value)
         if new_fit:
-            self._quiet = True          # moving the step slider here must not redraw twice
+            self._quiet = True  # moving the step slider here must not redraw twice
             try:
                 self.step.max = steps.last
                 self.step.value = steps.last
@@ -445,9 +524,11 @@ class KMeansExplorer:
         ms = 1000 * (time.perf_counter() - started)
         fitted = self.model.fit_count > fits_before
         self.timings.append({"cause": cause, "ms": ms, "fitted": fitted})
-        self.debug.value = (f"<small>update {len(self.timings)} after {cause}: {ms:.0f} ms "
-                            f"({'new fit' if fitted else 'fit from cache'}; "
-                            f"{len(self.model.fits)} fits kept)</small>")
+        self.debug.value = (
+            f"<small>update {len(self.timings)} after {cause}: {ms:.0f} ms "
+            f"({'new fit' if fitted else 'fit from cache'}; "
+            f"{len(self.model.fits)} fits kept)</small>"
+        )
         log.debug("explorer update after %s: %.1f ms, fitted=%s", cause, ms, fitted)
         return state
 
@@ -455,12 +536,18 @@ class KMeansExplorer:
     def widget(self) -> Any:
         import ipywidgets as widgets
 
-        return widgets.VBox([
-            widgets.HBox([self.k, self.init, self.seed]),
-            widgets.HBox([self.back, self.step, self.forward, self.scale]),
-            widgets.HBox([self.x, self.y]),
-            self.summary, self.image, self.profile, self.debug,
-        ], layout=widgets.Layout(max_width="960px"))
+        return widgets.VBox(
+            [
+                widgets.HBox([self.k, self.init, self.seed]),
+                widgets.HBox([self.back, self.step, self.forward, self.scale]),
+                widgets.HBox([self.x, self.y]),
+                self.summary,
+                self.image,
+                self.profile,
+                self.debug,
+            ],
+            layout=widgets.Layout(max_width="960px"),
+        )
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

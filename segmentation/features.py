@@ -50,11 +50,13 @@ def grade_by_hand(
     """The wholesaler's hand rule: small, medium or large by total spending alone."""
     total = total_spending(customers)
     grades = np.where(
-        total >= thresholds["large"], "large",
+        total >= thresholds["large"],
+        "large",
         np.where(total >= thresholds["medium"], "medium", "small"),
     )
     return pd.Series(
-        pd.Categorical(grades, categories=GRADES, ordered=True), index=customers.index,
+        pd.Categorical(grades, categories=GRADES, ordered=True),
+        index=customers.index,
         name="grade",
     )
 
@@ -69,9 +71,7 @@ def strongest_correlations(frame: pd.DataFrame, top: int = 3) -> pd.DataFrame:
     """The ``top`` most correlated pairs of columns, strongest first."""
     corr = frame.corr()
     pairs = [
-        (a, b, corr.loc[a, b])
-        for i, a in enumerate(corr.columns)
-        for b in corr.columns[i + 1 :]
+        (a, b, corr.loc[a, b]) for i, a in enumerate(corr.columns) for b in corr.columns[i + 1 :]
     ]
     table = pd.DataFrame(pairs, columns=["column", "with", "correlation"])
     order = table["correlation"].abs().sort_values(ascending=False).index

@@ -64,8 +64,14 @@ TRANSFORMS = ("log", "none")
 ALGORITHMS = ("course", "scikit-learn")
 
 #: How the categories read in a segment's name.
-CATEGORY_WORDS = {"Fresh": "fresh", "Milk": "milk", "Grocery": "grocery", "Frozen": "frozen",
-                  "Detergents_Paper": "detergents", "Delicassen": "delicatessen"}
+CATEGORY_WORDS = {
+    "Fresh": "fresh",
+    "Milk": "milk",
+    "Grocery": "grocery",
+    "Frozen": "frozen",
+    "Detergents_Paper": "detergents",
+    "Delicassen": "delicatessen",
+}
 #: A category is named in a segment's name when its share of the segment's spending is at
 #: least this many times its share of all customers' spending: a fifth more than average, a
 #: difference a buyer notices. On the course data (k = 2 to 6) every segment's highest index
@@ -83,11 +89,16 @@ CHANNEL_WORDS = ("mostly Retail", "mostly Horeca", "mixed channels")
 #: Kaufman and Rousseeuw's reading of an average silhouette (Finding Groups in Data, 1990,
 #: ch. 2): the lower edge of each band and its reading. The bands cover -1 to 1 without a gap;
 #: each starts at its lower edge (0.50 is reasonable), and the value is read unrounded.
-SILHOUETTE_SCALE = ((0.70, "strong structure"), (0.50, "reasonable structure"),
-                    (0.25, "weak structure, possibly artificial"),
-                    (-1.0, "no substantial structure"))
-SILHOUETTE_SCALE_TEXT = ("Kaufman and Rousseeuw: 0.70 to 1 strong, 0.50 to 0.70 reasonable, "
-                         "0.25 to 0.50 weak, below 0.25 none; an edge belongs to the band above it")
+SILHOUETTE_SCALE = (
+    (0.70, "strong structure"),
+    (0.50, "reasonable structure"),
+    (0.25, "weak structure, possibly artificial"),
+    (-1.0, "no substantial structure"),
+)
+SILHOUETTE_SCALE_TEXT = (
+    "Kaufman and Rousseeuw: 0.70 to 1 strong, 0.50 to 0.70 reasonable, "
+    "0.25 to 0.50 weak, below 0.25 none; an edge belongs to the band above it"
+)
 #: A silhouette this close to a band's edge (or closer) is read as on the border of the next
 #: band: another sample of customers could put it on the other side (on the course data, k = 3,
 #: the silhouette of a random half of the customers varies with a standard deviation of 0.013).
@@ -141,8 +152,9 @@ class ModelFileError(ValueError):
     missing, damaged or newer model file).
     """
 
-    def __init__(self, path: str, problems: Sequence[str], hint: str, *,
-                 kind: str = "unusable") -> None:
+    def __init__(
+        self, path: str, problems: Sequence[str], hint: str, *, kind: str = "unusable"
+    ) -> None:
         self.path, self.problems, self.hint, self.kind = path, list(problems), hint, kind
         lines = [f"{path} cannot be used as a segmentation model:"]
         lines += [f"  - {p}" for p in self.problems]
@@ -224,44 +236,59 @@ class Segment:
 
     number: int
     name: str
-    size: str                         # "large", "medium" or "small": by total spending
-    buys_more: tuple[str, ...]        # share index >= NAMING_INDEX, highest first
-    channel: str | None               # one of CHANNEL_WORDS; None when Channel was not known
-    retail_share: float | None        # share of Retail among its customers with a known Channel
+    size: str  # "large", "medium" or "small": by total spending
+    buys_more: tuple[str, ...]  # share index >= NAMING_INDEX, highest first
+    channel: str | None  # one of CHANNEL_WORDS; None when Channel was not known
+    retail_share: float | None  # share of Retail among its customers with a known Channel
     strategy: str
-    customers: int                    # in the training data
-    mean_total: float                 # mean total annual spending (m.u.)
-    mean_spending: dict[str, float]   # mean annual spending per category (m.u.)
+    customers: int  # in the training data
+    mean_total: float  # mean total annual spending (m.u.)
+    mean_spending: dict[str, float]  # mean annual spending per category (m.u.)
 
 
 @dataclass(frozen=True)
 class Evaluation:
     """How good a segmentation is, in numbers a person can check."""
 
-    J: float                          # sum of squared distances to the own centre (scaled)
-    silhouette: float | None          # -1 to 1: how much nearer the own segment than the next
+    J: float  # sum of squared distances to the own centre (scaled)
+    silhouette: float | None  # -1 to 1: how much nearer the own segment than the next
     sizes: tuple[int, ...]
-    channel_ari: float | None         # agreement with Channel (adjusted Rand index), if known
-    stability: float                  # mean agreement (ARI) of refits with other seeds
+    channel_ari: float | None  # agreement with Channel (adjusted Rand index), if known
+    stability: float  # mean agreement (ARI) of refits with other seeds
     stability_min: float
-    seeds: int                        # how many other seeds were tried
+    seeds: int  # how many other seeds were tried
     customers: int
 
     def table(self) -> pd.DataFrame:
         """The evaluation as a table of measure, value and what it means."""
         rows = [
-            ("J", round(self.J, 1),
-             ("sum of squared distances to the own centre; lower is tighter (only comparable "
-              "for the same data and k)")),
-            ("silhouette", "n/a" if self.silhouette is None else round(self.silhouette, 3),
-             silhouette_reading(self.silhouette) if self.silhouette is None else
-             f"{silhouette_reading(self.silhouette)} ({SILHOUETTE_SCALE_TEXT})"),
+            (
+                "J",
+                round(self.J, 1),
+                (
+                    "sum of squared distances to the own centre; lower is tighter (only comparable "
+                    "for the same data and k)"
+                ),
+            ),
+            (
+                "silhouette",
+                "n/a" if self.silhouette is None else round(self.silhouette, 3),
+                silhouette_reading(self.silhouette)
+                if self.silhouette is None
+                else f"{silhouette_reading(self.silhouette)} ({SILHOUETTE_SCALE_TEXT})",
+            ),
             ("segment sizes", " / ".join(map(str, self.sizes)), "customers per segment"),
-            ("agreement with Channel (ARI)",
-             "n/a" if self.channel_ari is None else round(self.channel_ari, 3),
-             "0 = no more than chance, 1 = the segments are the channels"),
-            ("stability across seeds (ARI)", f"{self.stability:.3f} (lowest {self.stability_min:.3f})",
-             f"agreement with refits from {self.seeds} other seeds; 1 = always the same segments"),
+            (
+                "agreement with Channel (ARI)",
+                "n/a" if self.channel_ari is None else round(self.channel_ari, 3),
+                "0 = no more than chance, 1 = the segments are the channels",
+            ),
+            (
+                "stability across seeds (ARI)",
+                f"{self.stability:.3f} (lowest {self.stability_min:.3f})",
+                f"agreement with refits from {self.seeds} other seeds; "
+                "1 = always the same segments",
+            ),
         ]
         return pd.DataFrame(rows, columns=["measure", "value", "meaning"])
 
@@ -290,10 +317,19 @@ class SegmentationModel:
     # --- fitting ------------------------------------------------------------------------------
 
     @classmethod
-    def fit(cls, customers: pd.DataFrame, k: int = 3, *,
-            features: Sequence[str] = SPENDING_COLUMNS, transform: str = "log",
-            algorithm: str = "course", random_state: int = 0, n_init: int = 10,
-            source: str | None = None, evaluate: bool = True) -> SegmentationModel:
+    def fit(
+        cls,
+        customers: pd.DataFrame,
+        k: int = 3,
+        *,
+        features: Sequence[str] = SPENDING_COLUMNS,
+        transform: str = "log",
+        algorithm: str = "course",
+        random_state: int = 0,
+        n_init: int = 10,
+        source: str | None = None,
+        evaluate: bool = True,
+    ) -> SegmentationModel:
         """Fit the whole path on a customer table (as :func:`read_customer_csv` returns).
 
         ``source`` is recorded as where the data came from (a file name, say; characters
@@ -308,14 +344,20 @@ class SegmentationModel:
         """
         features = _check_features(features)
         if transform not in TRANSFORMS:
-            raise ValueError(f"transform must be one of {', '.join(TRANSFORMS)}, not {transform!r}.")
+            raise ValueError(
+                f"transform must be one of {', '.join(TRANSFORMS)}, not {transform!r}."
+            )
         if algorithm not in ALGORITHMS:
-            raise ValueError(f"algorithm must be one of {', '.join(ALGORITHMS)}, not {algorithm!r}.")
+            raise ValueError(
+                f"algorithm must be one of {', '.join(ALGORITHMS)}, not {algorithm!r}."
+            )
         raw = _spending_matrix(customers, features, "the training data")
         n = len(raw)
         if not _whole(k, 1, n):
-            raise ValueError(f"k must be a whole number from 1 to the number of customers ({n}); "
-                             f"got {_shown(k)}.")
+            raise ValueError(
+                f"k must be a whole number from 1 to the number of customers ({n}); "
+                f"got {_shown(k)}."
+            )
         _check_settings(n_init, random_state)
         values = _transform(raw, transform)
         mean = values.mean(axis=0)
@@ -329,11 +371,22 @@ class SegmentationModel:
         labels, order = number_segments(labels, raw.sum(axis=1), int(k))
         centres = centres[order]
         segments = name_segments(raw, labels, features, customers.get("Channel"))
-        model = cls(features=features, transform=transform, mean=mean, scale=scale,
-                    centres=centres, segments=segments, algorithm=algorithm,
-                    random_state=int(random_state), n_init=int(n_init),
-                    training={"customers": n, "data_sha256": data_checksum(raw, features),
-                              "source": _printable(source)})
+        model = cls(
+            features=features,
+            transform=transform,
+            mean=mean,
+            scale=scale,
+            centres=centres,
+            segments=segments,
+            algorithm=algorithm,
+            random_state=int(random_state),
+            n_init=int(n_init),
+            training={
+                "customers": n,
+                "data_sha256": data_checksum(raw, features),
+                "source": _printable(source),
+            },
+        )
         if evaluate:
             model.evaluation = model._evaluate(X, labels, customers.get("Channel"))
         return model
@@ -350,8 +403,9 @@ class SegmentationModel:
 
     def features_of(self, customers: pd.DataFrame, what: str = "the customer table") -> np.ndarray:
         """The customers as the model sees them: transformed and scaled features."""
-        values = _transform(_spending_matrix(customers, self.features, what), self.transform,
-                            in_place=True)
+        values = _transform(
+            _spending_matrix(customers, self.features, what), self.transform, in_place=True
+        )
         values -= self.mean
         values /= self.scale
         return values
@@ -385,31 +439,34 @@ class SegmentationModel:
             columns[f"distance_{j}"] = distances[:, j]
         return pd.DataFrame(columns, index=customers.index)
 
-    def predict_csv(self, path: str | PathLike[str], *,
-                    max_spending: float = MAX_SPENDING) -> pd.DataFrame:
+    def predict_csv(
+        self, path: str | PathLike[str], *, max_spending: float = MAX_SPENDING
+    ) -> pd.DataFrame:
         """Read a customer CSV file with the checked reader and segment every customer."""
         return self.predict(read_customer_csv(path, max_spending=max_spending))
 
-    def evaluate(self, customers: pd.DataFrame, *, labels: np.ndarray | None = None,
-                 seeds: int = 10) -> Evaluation:
+    def evaluate(
+        self, customers: pd.DataFrame, *, labels: np.ndarray | None = None, seeds: int = 10
+    ) -> Evaluation:
         """J, silhouette, sizes, agreement with Channel and stability across seeds, on
         ``customers`` segmented by this model."""
         if not _whole(seeds, 1, MAX_SEEDS):
-            raise ValueError(f"seeds must be a whole number from 1 to {MAX_SEEDS}; got "
-                             f"{_shown(seeds)}.")
+            raise ValueError(
+                f"seeds must be a whole number from 1 to {MAX_SEEDS}; got {_shown(seeds)}."
+            )
         X = self.features_of(customers)
         if labels is None:
             labels = self.distances(X).argmin(axis=1)
         return self._evaluate(X, labels, customers.get("Channel"), seeds)
 
-    def _evaluate(self, X: np.ndarray, labels: np.ndarray, channel_column: Any,
-                  seeds: int = 10) -> Evaluation:
+    def _evaluate(
+        self, X: np.ndarray, labels: np.ndarray, channel_column: Any, seeds: int = 10
+    ) -> Evaluation:
         """:meth:`evaluate` on customers already transformed and scaled (``X``)."""
         J = objective(X, self.centres, labels)
         sample = _sample(len(X), EVALUATION_SAMPLE)
         Xs, ls = X[sample], labels[sample]
-        silhouette = (float(silhouette_score(Xs, ls)) if 1 < len(np.unique(ls)) < len(Xs)
-                      else None)
+        silhouette = float(silhouette_score(Xs, ls)) if 1 < len(np.unique(ls)) < len(Xs) else None
         channel = None
         if channel_column is not None and self.k > 1:
             channel = float(adjusted_rand_score(np.asarray(channel_column), labels))
@@ -419,34 +476,45 @@ class SegmentationModel:
             seed = (self.random_state + step) % (SEED_RANGE[1] + 1)
             refit, _ = _cluster(Xs, self.k, self.algorithm, seed, self.n_init)
             agreements.append(adjusted_rand_score(ls, refit))
-        return Evaluation(J=J, silhouette=silhouette,
-                          sizes=tuple(int(s) for s in np.bincount(labels, minlength=self.k)),
-                          channel_ari=channel, stability=float(np.mean(agreements)),
-                          stability_min=float(np.min(agreements)), seeds=seeds,
-                          customers=len(X))
+        return Evaluation(
+            J=J,
+            silhouette=silhouette,
+            sizes=tuple(int(s) for s in np.bincount(labels, minlength=self.k)),
+            channel_ari=channel,
+            stability=float(np.mean(agreements)),
+            stability_min=float(np.min(agreements)),
+            seeds=seeds,
+            customers=len(X),
+        )
 
     def describe(self) -> pd.DataFrame:
         """One row per segment: name, customers, mean total spending and strategy."""
-        return pd.DataFrame({
-            "segment": [s.number for s in self.segments],
-            "name": self.names,
-            "customers": [s.customers for s in self.segments],
-            "mean total (m.u.)": [round(s.mean_total) for s in self.segments],
-            "strategy": [s.strategy for s in self.segments],
-        }).set_index("segment")
+        return pd.DataFrame(
+            {
+                "segment": [s.number for s in self.segments],
+                "name": self.names,
+                "customers": [s.customers for s in self.segments],
+                "mean total (m.u.)": [round(s.mean_total) for s in self.segments],
+                "strategy": [s.strategy for s in self.segments],
+            }
+        ).set_index("segment")
 
     def share_index(self) -> pd.DataFrame:
         """Per segment and category, the :func:`share_index` of the training customers: how
         many times the average share of spending the segment spends on the category. A
         category is named in the segment's name from :data:`NAMING_INDEX` on."""
         sums = [[s.mean_spending[c] * s.customers for c in self.features] for s in self.segments]
-        return pd.DataFrame(share_index(np.array(sums)), columns=list(self.features),
-                            index=pd.Index([s.number for s in self.segments], name="segment"))
+        return pd.DataFrame(
+            share_index(np.array(sums)),
+            columns=list(self.features),
+            index=pd.Index([s.number for s in self.segments], name="segment"),
+        )
 
     def profile(self) -> pd.DataFrame:
         """Mean annual spending per category (m.u.) of each segment's training customers."""
-        return pd.DataFrame([s.mean_spending for s in self.segments],
-                            index=pd.Index(self.names, name="segment")).round(0)
+        return pd.DataFrame(
+            [s.mean_spending for s in self.segments], index=pd.Index(self.names, name="segment")
+        ).round(0)
 
     # --- the file -----------------------------------------------------------------------------
 
@@ -459,12 +527,18 @@ class SegmentationModel:
             "features": list(self.features),
             "transform": self.transform,
             "scaling": {"mean": self.mean.tolist(), "scale": self.scale.tolist()},
-            "kmeans": {"algorithm": self.algorithm, "k": self.k, "n_init": self.n_init,
-                       "random_state": self.random_state, "centres": self.centres.tolist()},
+            "kmeans": {
+                "algorithm": self.algorithm,
+                "k": self.k,
+                "n_init": self.n_init,
+                "random_state": self.random_state,
+                "centres": self.centres.tolist(),
+            },
             "segments": [{**asdict(s), "buys_more": list(s.buys_more)} for s in self.segments],
             "training_data": dict(self.training),
-            "evaluation": None if self.evaluation is None else
-            {**asdict(self.evaluation), "sizes": list(self.evaluation.sizes)},
+            "evaluation": None
+            if self.evaluation is None
+            else {**asdict(self.evaluation), "sizes": list(self.evaluation.sizes)},
         }
         return {**payload, "checksum": _checksum(payload)}
 
@@ -497,8 +571,9 @@ class SegmentationModel:
             # again from their mean spending, saying nothing of channel.
             segments = _renamed(data["segments"], data["features"])
         else:
-            segments = [Segment(**{**s, "buys_more": tuple(s["buys_more"])})
-                        for s in data["segments"]]
+            segments = [
+                Segment(**{**s, "buys_more": tuple(s["buys_more"])}) for s in data["segments"]
+            ]
         return cls(
             features=tuple(data["features"]),
             transform=data["transform"],
@@ -506,10 +581,13 @@ class SegmentationModel:
             scale=np.array(scaling["scale"], dtype=float),
             centres=np.array(km["centres"], dtype=float),
             segments=segments,
-            algorithm=km["algorithm"], random_state=km["random_state"], n_init=km["n_init"],
+            algorithm=km["algorithm"],
+            random_state=km["random_state"],
+            n_init=km["n_init"],
             training=dict(data["training_data"]),
-            evaluation=None if evaluation is None else
-            Evaluation(**{**evaluation, "sizes": tuple(evaluation["sizes"])}),
+            evaluation=None
+            if evaluation is None
+            else Evaluation(**{**evaluation, "sizes": tuple(evaluation["sizes"])}),
             library_version=data["library_version"],
         )
 
@@ -532,27 +610,45 @@ def _read_model_text(path: str | PathLike[str], name: str) -> str:
         with open(path, "rb") as file:
             content = file.read(MAX_MODEL_BYTES + 1)
     except FileNotFoundError:
-        raise ModelFileError(name, ["no such file."],
-                             "Check the name and the folder, or make a model first with "
-                             "`segmentation fit DATA.csv -o model.json`.") from None
+        raise ModelFileError(
+            name,
+            ["no such file."],
+            "Check the name and the folder, or make a model first with "
+            "`segmentation fit DATA.csv -o model.json`.",
+        ) from None
     except IsADirectoryError:
-        raise ModelFileError(name, ["this is a folder, not a file."],
-                             "Give the path of the model's .json file.") from None
+        raise ModelFileError(
+            name, ["this is a folder, not a file."], "Give the path of the model's .json file."
+        ) from None
     except OSError as exc:
-        raise ModelFileError(name, [f"the file cannot be opened ({exc.strerror or exc})."],
-                             "Check that it exists and that you may read it.") from None
-    except ValueError:                  # a NUL character in the name
-        raise ModelFileError(_shown(name), ["no file can have this name."],
-                             "Check the name.") from None
+        raise ModelFileError(
+            name,
+            [f"the file cannot be opened ({exc.strerror or exc})."],
+            "Check that it exists and that you may read it.",
+        ) from None
+    except ValueError:  # a NUL character in the name
+        raise ModelFileError(
+            _shown(name), ["no file can have this name."], "Check the name."
+        ) from None
     if len(content) > MAX_MODEL_BYTES:
-        raise ModelFileError(name, [f"it is larger than {MAX_MODEL_BYTES // 1_000_000} MB, and "
-                                    "no model file is (a segment takes about 1 kB)."],
-                             _HINT_NOT_MODEL, kind="not a model")
+        raise ModelFileError(
+            name,
+            [
+                f"it is larger than {MAX_MODEL_BYTES // 1_000_000} MB, and "
+                "no model file is (a segment takes about 1 kB)."
+            ],
+            _HINT_NOT_MODEL,
+            kind="not a model",
+        )
     try:
         return content.decode("utf-8")
     except UnicodeDecodeError:
-        raise ModelFileError(name, ["the file is not text (a model file is JSON)."],
-                             _HINT_NOT_MODEL, kind="not a model") from None
+        raise ModelFileError(
+            name,
+            ["the file is not text (a model file is JSON)."],
+            _HINT_NOT_MODEL,
+            kind="not a model",
+        ) from None
 
 
 class _Refused(Exception):
@@ -566,24 +662,35 @@ def _parse_model(text: str, name: str) -> Any:
     hint = _HINT_DAMAGED if began_as_model else _HINT_NOT_MODEL
     kind = "unusable" if began_as_model else "not a model"
     if _nesting(text) > MAX_DEPTH:
-        raise ModelFileError(name, [f"it nests lists or objects more than {MAX_DEPTH} deep; a "
-                                    "model file nests 4 deep."], hint, kind=kind)
+        raise ModelFileError(
+            name,
+            [f"it nests lists or objects more than {MAX_DEPTH} deep; a model file nests 4 deep."],
+            hint,
+            kind=kind,
+        )
     try:
-        return json.loads(text, parse_int=_whole_number, parse_float=_finite_number,
-                          parse_constant=_no_constant, object_pairs_hook=_unique_keys)
+        return json.loads(
+            text,
+            parse_int=_whole_number,
+            parse_float=_finite_number,
+            parse_constant=_no_constant,
+            object_pairs_hook=_unique_keys,
+        )
     except _Refused as exc:
         raise ModelFileError(name, [str(exc)], hint, kind=kind) from None
     except json.JSONDecodeError as exc:
-        problem = (f"the file is not valid JSON: {exc.msg} at line {exc.lineno}, column "
-                   f"{exc.colno}.")
+        problem = f"the file is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}."
         first = text.lstrip().partition("\n")[0].strip()
-        if began_as_model:          # a model file cut short or edited: it began as one
+        if began_as_model:  # a model file cut short or edited: it began as one
             raise ModelFileError(name, [problem], _HINT_DAMAGED) from None
         if len(re.split(r"[,;\t]", first)) > 1:
             shown = first if len(first) <= 60 else f"{first[:60]}…"
-            raise ModelFileError(name, [(f"it is not a model file: it looks like a CSV table "
-                                         f"(first line: {shown!r}).")],
-                                 _HINT_NOT_MODEL, kind="table") from None
+            raise ModelFileError(
+                name,
+                [(f"it is not a model file: it looks like a CSV table (first line: {shown!r}).")],
+                _HINT_NOT_MODEL,
+                kind="table",
+            ) from None
         raise ModelFileError(name, [problem], _HINT_NOT_MODEL, kind="not a model") from None
 
 
@@ -599,9 +706,9 @@ def _nesting(text: str) -> int:
     reach (after it, json.loads stops anyway)."""
     brackets = re.sub(r"[^\[\]{}]", "", _JSON_STRING.sub("", text)).encode("ascii")
     depth = deepest = 0
-    block = 1 << 16                     # small blocks: memory stays small, a deep file stops early
+    block = 1 << 16  # small blocks: memory stays small, a deep file stops early
     for start in range(0, len(brackets), block):
-        steps = np.frombuffer(brackets[start:start + block], dtype=np.uint8)
+        steps = np.frombuffer(brackets[start : start + block], dtype=np.uint8)
         levels = depth + np.cumsum(np.where((steps == ord("[")) | (steps == ord("{")), 1, -1))
         deepest, depth = max(deepest, int(levels.max())), int(levels[-1])
         if deepest > MAX_DEPTH:
@@ -612,30 +719,38 @@ def _nesting(text: str) -> int:
 def _whole_number(text: str) -> int:
     digits = len(text.lstrip("-"))
     if digits > MAX_DIGITS:
-        raise _Refused(f"it holds a whole number of {digits:,} digits; the longest in a model "
-                       f"file has {MAX_DIGITS}.")
+        raise _Refused(
+            f"it holds a whole number of {digits:,} digits; the longest in a model "
+            f"file has {MAX_DIGITS}."
+        )
     return int(text)
 
 
 def _finite_number(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise _Refused(f"it holds the number {_shown(text)}, too large for a computer's "
-                       "numbers (beyond 1.8e308).")
+        raise _Refused(
+            f"it holds the number {_shown(text)}, too large for a computer's "
+            "numbers (beyond 1.8e308)."
+        )
     return value
 
 
 def _no_constant(text: str) -> None:
-    raise _Refused(f"it holds {text}, which is no number (JSON has no such value; a model "
-                   "file never holds one).")
+    raise _Refused(
+        f"it holds {text}, which is no number (JSON has no such value; a model "
+        "file never holds one)."
+    )
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     seen: set[str] = set()
     for key, _ in pairs:
         if key in seen:
-            raise _Refused(f"the key {_shown(key)} appears twice in one object: a person "
-                           "reading the file sees the first value, a program the last.")
+            raise _Refused(
+                f"the key {_shown(key)} appears twice in one object: a person "
+                "reading the file sees the first value, a program the last."
+            )
         seen.add(key)
     return dict(pairs)
 
@@ -672,8 +787,9 @@ def share_index(sums: np.ndarray) -> np.ndarray:
     return np.divide(share, overall, out=np.ones_like(share), where=overall > 0)
 
 
-def name_segments(raw: np.ndarray, labels: np.ndarray, features: Sequence[str],
-                  channel: Any = None) -> list[Segment]:
+def name_segments(
+    raw: np.ndarray, labels: np.ndarray, features: Sequence[str], channel: Any = None
+) -> list[Segment]:
     """Names that are true of each segment, and a strategy that fits it.
 
     A name has up to three parts:
@@ -712,14 +828,16 @@ def name_segments(raw: np.ndarray, labels: np.ndarray, features: Sequence[str],
     """
     raw, labels = np.asarray(raw, dtype=float), np.asarray(labels)
     k = int(labels.max()) + 1 if len(labels) else 0
-    sums = np.column_stack([np.bincount(labels, weights=raw[:, i], minlength=k)
-                            for i in range(raw.shape[1])])
+    sums = np.column_stack(
+        [np.bincount(labels, weights=raw[:, i], minlength=k) for i in range(raw.shape[1])]
+    )
     counts = np.bincount(labels, minlength=k)
     return _named_segments(sums, counts, tuple(features), _channel_counts(channel, labels, k))
 
 
-def _named_segments(sums: np.ndarray, counts: np.ndarray, features: tuple[str, ...],
-                    channels: np.ndarray | None) -> list[Segment]:
+def _named_segments(
+    sums: np.ndarray, counts: np.ndarray, features: tuple[str, ...], channels: np.ndarray | None
+) -> list[Segment]:
     """:func:`name_segments` from each segment's spending per category and its customers;
     ``channels`` holds each segment's (Retail, Horeca) customers, or is None."""
     k = len(sums)
@@ -729,22 +847,36 @@ def _named_segments(sums: np.ndarray, counts: np.ndarray, features: tuple[str, .
     for j in range(k):
         size = _size_word(j, k)
         ranked = np.argsort(-index[j], kind="stable")
-        buys_more = tuple(features[i] for i in ranked
-                          if index[j, i] >= NAMING_INDEX)[:NAMED_CATEGORIES]
-        basket = (" and ".join(CATEGORY_WORDS.get(c, c) for c in buys_more)
-                  or ("broad basket" if len(features) > 1 else ""))
-        channel, retail_share, mix = (_channel_mix(*channels[j]) if channels is not None
-                                      else (None, None, ""))
+        buys_more = tuple(features[i] for i in ranked if index[j, i] >= NAMING_INDEX)[
+            :NAMED_CATEGORIES
+        ]
+        basket = " and ".join(CATEGORY_WORDS.get(c, c) for c in buys_more) or (
+            "broad basket" if len(features) > 1 else ""
+        )
+        channel, retail_share, mix = (
+            _channel_mix(*channels[j]) if channels is not None else (None, None, "")
+        )
         name = ", ".join(part for part in (size, basket) if part) + (f": {mix}" if mix else "")
-        if name in used:                    # two segments alike in every word
+        if name in used:  # two segments alike in every word
             name = f"{name} ({j})"
         used.add(name)
         n = int(counts[j])
-        segments.append(Segment(
-            number=j, name=name, size=size, buys_more=buys_more, channel=channel,
-            retail_share=retail_share, strategy=_strategy(size, channel, buys_more),
-            customers=n, mean_total=float(sums[j].sum() / n) if n else 0.0,
-            mean_spending={c: float(v / n) if n else 0.0 for c, v in zip(features, sums[j])}))
+        segments.append(
+            Segment(
+                number=j,
+                name=name,
+                size=size,
+                buys_more=buys_more,
+                channel=channel,
+                retail_share=retail_share,
+                strategy=_strategy(size, channel, buys_more),
+                customers=n,
+                mean_total=float(sums[j].sum() / n) if n else 0.0,
+                mean_spending={
+                    c: float(v / n) if n else 0.0 for c, v in zip(features, sums[j], strict=True)
+                },
+            )
+        )
     return segments
 
 
@@ -753,10 +885,11 @@ def _channel_counts(channel: Any, labels: np.ndarray, k: int) -> np.ndarray | No
     if channel is None:
         return None
     codes, uniques = pd.factorize(pd.Series(np.asarray(channel, dtype=object)))
-    words = [_channel_name(u) for u in uniques] + [None]       # code -1: missing
+    words = [_channel_name(u) for u in uniques] + [None]  # code -1: missing
     named = np.array(words, dtype=object)[codes]
-    return np.column_stack([np.bincount(labels, weights=named == word, minlength=k)
-                            for word in ("Retail", "Horeca")]).astype(int)
+    return np.column_stack(
+        [np.bincount(labels, weights=named == word, minlength=k) for word in ("Retail", "Horeca")]
+    ).astype(int)
 
 
 def _channel_name(value: Any) -> str | None:
@@ -765,7 +898,7 @@ def _channel_name(value: Any) -> str | None:
         return {"retail": "Retail", "horeca": "Horeca"}.get(value.strip().lower())
     try:
         return CHANNELS.get(value)
-    except TypeError:                   # unhashable: not a channel
+    except TypeError:  # unhashable: not a channel
         return None
 
 
@@ -786,27 +919,33 @@ def _renamed(segments: list[dict[str, Any]], features: Sequence[str]) -> list[Se
     """The segments of a format 1 file, named by today's rules from their mean spending
     (their channel mix was not recorded); the stored means are kept as they are."""
     counts = np.array([s["customers"] for s in segments])
-    sums = np.array([[s["mean_spending"][c] * s["customers"] for c in features]
-                     for s in segments], dtype=float)
+    sums = np.array(
+        [[s["mean_spending"][c] * s["customers"] for c in features] for s in segments], dtype=float
+    )
     renamed = _named_segments(sums, counts, tuple(features), None)
-    return [replace(new, mean_total=float(old["mean_total"]),
-                    mean_spending={c: float(old["mean_spending"][c]) for c in features})
-            for new, old in zip(renamed, segments)]
+    return [
+        replace(
+            new,
+            mean_total=float(old["mean_total"]),
+            mean_spending={c: float(old["mean_spending"][c]) for c in features},
+        )
+        for new, old in zip(renamed, segments, strict=True)
+    ]
 
 
 def _size_word(rank: int, k: int) -> str:
     if k == 1:
         return "all"
-    position = rank / (k - 1)           # 0 for the largest spenders, 1 for the smallest
+    position = rank / (k - 1)  # 0 for the largest spenders, 1 for the smallest
     return "large" if position < 1 / 3 else "medium" if position <= 2 / 3 else "small"
 
 
 _SIZE_STRATEGY = {
     "large": "Key accounts: a named account manager, volume pricing and fixed delivery slots; "
-             "protect them first.",
+    "protect them first.",
     "medium": "Grow them: bundles and loyalty pricing to win a larger share of what they buy.",
     "small": "Serve them at low cost: online ordering, standard price lists and a minimum "
-             "order; watch for those that grow.",
+    "order; watch for those that grow.",
     "all": "One segment: treat every customer alike.",
 }
 
@@ -814,14 +953,14 @@ _SIZE_STRATEGY = {
 #: restaurants and cafés (kitchens) want frequent, reliable delivery.
 _CHANNEL_OFFER = {
     "mostly Retail": "For shops: stock {what} deep, in shelf-ready packs, with promotions "
-                     "timed to shoppers' seasons.",
+    "timed to shoppers' seasons.",
     "mostly Horeca": "For kitchens: deliver {what} often and reliably, with offers built "
-                     "around their menus.",
+    "around their menus.",
     "mixed channels": "Serve shops and kitchens alike: shelf-ready packs and promotions for "
-                      "the shops, frequent, reliable deliveries for the hotels, restaurants "
-                      "and cafés, with {what} at the centre of both.",
+    "the shops, frequent, reliable deliveries for the hotels, restaurants "
+    "and cafés, with {what} at the centre of both.",
     None: "Build offers around {what}; the data did not say which customers are shops and "
-          "which are kitchens, so ask before choosing packs and deliveries.",
+    "which are kitchens, so ask before choosing packs and deliveries.",
 }
 
 
@@ -840,7 +979,8 @@ def _check_features(features: Sequence[str]) -> tuple[str, ...]:
     if not features or unknown or len(set(features)) != len(features):
         raise ValueError(
             f"features must be distinct spending categories from {', '.join(SPENDING_COLUMNS)}; "
-            f"got {', '.join(features) or 'none'}.")
+            f"got {', '.join(features) or 'none'}."
+        )
     return features
 
 
@@ -851,21 +991,25 @@ def _spending_matrix(customers: pd.DataFrame, features: Sequence[str], what: str
         raise ModelInputError(f"{what} must be a table (a pandas DataFrame) of customers.")
     missing = [c for c in features if c not in customers]
     if missing:
-        raise ModelInputError(f"{what} has no column {', '.join(missing)}; the model needs "
-                              f"{', '.join(features)}. Read customer files with "
-                              "segmentation.reader.read_customer_csv.")
+        raise ModelInputError(
+            f"{what} has no column {', '.join(missing)}; the model needs "
+            f"{', '.join(features)}. Read customer files with "
+            "segmentation.reader.read_customer_csv."
+        )
     if len(customers) == 0:
         raise ModelInputError(f"{what} holds no customers.")
     frame = customers[list(features)]
-    if all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
-           for t in frame.dtypes):
-        matrix = frame.to_numpy(dtype=float)         # the usual case, as the reader gives it
+    if all(
+        pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in frame.dtypes
+    ):
+        matrix = frame.to_numpy(dtype=float)  # the usual case, as the reader gives it
         # (NaN fails both comparisons, infinity the second)
         if (matrix >= 0).all() and (matrix <= MAX_MODEL_SPENDING).all():
             # The caller works on it in place: never on the customers' own memory. (Converting
             # whole-number columns always makes new memory; float columns may be a view.)
             own = matrix.flags.writeable and not any(
-                np.may_share_memory(matrix, customers[c].to_numpy()) for c in features)
+                np.may_share_memory(matrix, customers[c].to_numpy()) for c in features
+            )
             return matrix if own else matrix.copy()
     columns = []
     for column in features:
@@ -879,29 +1023,36 @@ def _spending_matrix(customers: pd.DataFrame, features: Sequence[str], what: str
             raise ModelInputError(
                 f"{what}, row {customers.index[row]!r}, column {column}: {shown} is not a "
                 f"spending ({count} such value{'s' if count > 1 else ''} in this column). "
-                f"Spending must be a number from 0 to {MAX_MODEL_SPENDING:.0e} m.u.")
+                f"Spending must be a number from 0 to {MAX_MODEL_SPENDING:.0e} m.u."
+            )
         columns.append(values)
     return np.column_stack(columns)
 
 
 def _whole(value: Any, low: int, high: int) -> bool:
     """Is ``value`` a whole number (not True or False) from ``low`` to ``high``?"""
-    return (isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-            and low <= value <= high)
+    return (
+        isinstance(value, (int, np.integer))
+        and not isinstance(value, (bool, np.bool_))
+        and low <= value <= high
+    )
 
 
 def _check_settings(n_init: Any, random_state: Any) -> None:
-    for name, value, (low, high) in (("n_init", n_init, N_INIT_RANGE),
-                                     ("random_state", random_state, SEED_RANGE)):
+    for name, value, (low, high) in (
+        ("n_init", n_init, N_INIT_RANGE),
+        ("random_state", random_state, SEED_RANGE),
+    ):
         if not _whole(value, low, high):
-            raise ValueError(f"{name} must be a whole number from {low} to {high}; got "
-                             f"{_shown(value)}.")
+            raise ValueError(
+                f"{name} must be a whole number from {low} to {high}; got {_shown(value)}."
+            )
 
 
 def _check_distinct(X: np.ndarray, k: int) -> None:
     """Refuse to look for more segments than there are distinct customers: k-means would
     leave a segment empty (and scikit-learn's would warn about it on every start)."""
-    head = X[: 10 * k + 100] + 0.0          # + 0.0: -0.0 and 0.0 are the same point
+    head = X[: 10 * k + 100] + 0.0  # + 0.0: -0.0 and 0.0 are the same point
     found = len(np.unique(head, axis=0))
     if found < k and len(head) < len(X):
         # Equal rows hash alike, so the distinct hashes are never more than the distinct rows.
@@ -914,7 +1065,8 @@ def _check_distinct(X: np.ndarray, k: int) -> None:
             f"The training data has only {found} distinct customer{'s' if found != 1 else ''} "
             f"(customers with the same spending on every feature count once), fewer than the "
             f"k = {k} segments asked for: k-means would leave a segment empty. Choose a k of "
-            f"at most {found}.")
+            f"at most {found}."
+        )
 
 
 def _printable(text: str | None) -> str | None:
@@ -924,9 +1076,10 @@ def _printable(text: str | None) -> str | None:
     if text is None:
         return None
     text = str(text).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    text = "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
-                   for c in text)
-    return text if len(text) <= MAX_TEXT else f"{text[:MAX_TEXT - 1]}…"
+    text = "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
+    )
+    return text if len(text) <= MAX_TEXT else f"{text[: MAX_TEXT - 1]}…"
 
 
 _SHORT = reprlib.Repr()
@@ -940,7 +1093,7 @@ def _shown(value: Any) -> str:
     what is not printable, and cut to a few dozen characters."""
     try:
         return _SHORT.repr(value)
-    except ValueError:                  # an int beyond Python's 4,300 digits for str()
+    except ValueError:  # an int beyond Python's 4,300 digits for str()
         return "a number too long to show"
 
 
@@ -951,8 +1104,9 @@ def _transform(raw: np.ndarray, transform: str, *, in_place: bool = False) -> np
     return values
 
 
-def _cluster(X: np.ndarray, k: int, algorithm: str, seed: int,
-             n_init: int) -> tuple[np.ndarray, np.ndarray]:
+def _cluster(
+    X: np.ndarray, k: int, algorithm: str, seed: int, n_init: int
+) -> tuple[np.ndarray, np.ndarray]:
     if algorithm == "scikit-learn":
         from sklearn.cluster import KMeans as ReferenceKMeans
 
@@ -979,77 +1133,144 @@ def data_checksum(raw: np.ndarray, features: Sequence[str]) -> str:
 # --- checking a model file -------------------------------------------------------------------
 
 
-_HINT_NOT_MODEL = ("Give the .json file written by `segmentation fit` or "
-                   "SegmentationModel.save.")
-_HINT_DAMAGED = ("The file is damaged or was edited by hand. Fit and save the model again "
-                 "(`segmentation fit DATA.csv -o model.json`), or use an unchanged copy.")
+_HINT_NOT_MODEL = "Give the .json file written by `segmentation fit` or SegmentationModel.save."
+_HINT_DAMAGED = (
+    "The file is damaged or was edited by hand. Fit and save the model again "
+    "(`segmentation fit DATA.csv -o model.json`), or use an unchanged copy."
+)
 
 
 def _checksum(payload: dict[str, Any]) -> str:
-    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                           allow_nan=True)
+    canonical = json.dumps(
+        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=True
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _check_envelope(data: Any, path: str) -> None:
     """Is this a model file at all, of a format we read, unchanged since it was saved?"""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise ModelFileError(path, [(f"it is JSON, but not a model file (no \"format\": "
-                                    f"\"{FORMAT}\").")], _HINT_NOT_MODEL, kind="not a model")
+        raise ModelFileError(
+            path,
+            [(f'it is JSON, but not a model file (no "format": "{FORMAT}").')],
+            _HINT_NOT_MODEL,
+            kind="not a model",
+        )
     version = data.get("format_version")
     if not _whole(version, 1, _MANY):
-        raise ModelFileError(path, [f"its format_version is {_shown(version)}, not a version "
-                                    "number."], _HINT_DAMAGED)
+        raise ModelFileError(
+            path, [f"its format_version is {_shown(version)}, not a version number."], _HINT_DAMAGED
+        )
     if version > FORMAT_VERSION:
         made_by = data.get("library_version")
         if not (_is_text(made_by) and len(made_by) <= 40):
             made_by = "a newer version"
         raise ModelFileError(
-            path, [(f"it is a format {version} model (written by customer-segmentation "
-                   f"{made_by}); this is customer-segmentation {__version__}, which reads "
-                   f"format {FORMAT_VERSION}.")],
+            path,
+            [
+                (
+                    f"it is a format {version} model (written by customer-segmentation "
+                    f"{made_by}); this is customer-segmentation {__version__}, which reads "
+                    f"format {FORMAT_VERSION}."
+                )
+            ],
             "Upgrade the course package (pip install -U customer-segmentation), or fit the "
-            "model again with this version.")
+            "model again with this version.",
+        )
     payload = {key: value for key, value in data.items() if key != "checksum"}
     try:
         expected = _checksum(payload)
-    except UnicodeEncodeError:          # "\ud800" is valid JSON, but no character
-        raise ModelFileError(path, ["it holds text that is not Unicode (a lone surrogate "
-                                    "such as \\ud800)."], _HINT_DAMAGED) from None
-    except (TypeError, ValueError, RecursionError):      # from_dict given more than JSON data
-        raise ModelFileError(path, ["it holds values that JSON cannot: a model is numbers, "
-                                    "text, lists and objects, nested 4 deep."],
-                             _HINT_DAMAGED) from None
+    except UnicodeEncodeError:  # "\ud800" is valid JSON, but no character
+        raise ModelFileError(
+            path,
+            ["it holds text that is not Unicode (a lone surrogate such as \\ud800)."],
+            _HINT_DAMAGED,
+        ) from None
+    except (TypeError, ValueError, RecursionError):  # from_dict given more than JSON data
+        raise ModelFileError(
+            path,
+            [
+                "it holds values that JSON cannot: a model is numbers, "
+                "text, lists and objects, nested 4 deep."
+            ],
+            _HINT_DAMAGED,
+        ) from None
     if data.get("checksum") != expected:
         raise ModelFileError(
-            path, [("its checksum does not match its content: the file was changed after it "
-                   "was saved, or is damaged.")], _HINT_DAMAGED)
+            path,
+            [
+                (
+                    "its checksum does not match its content: the file was changed after it "
+                    "was saved, or is damaged."
+                )
+            ],
+            _HINT_DAMAGED,
+        )
 
 
 #: What each field of a model file holds (a type, or a tuple of types; never True or False).
 _NUMBER = (int, float)
 _FILE_FIELDS: dict[str, Any] = {
-    "format": str, "format_version": int, "library_version": str, "features": list,
-    "transform": str, "scaling": dict, "kmeans": dict, "segments": list,
-    "training_data": dict, "evaluation": (dict, type(None)), "checksum": str}
+    "format": str,
+    "format_version": int,
+    "library_version": str,
+    "features": list,
+    "transform": str,
+    "scaling": dict,
+    "kmeans": dict,
+    "segments": list,
+    "training_data": dict,
+    "evaluation": (dict, type(None)),
+    "checksum": str,
+}
 _SCALING_FIELDS: dict[str, Any] = {"mean": list, "scale": list}
-_KMEANS_FIELDS: dict[str, Any] = {"algorithm": str, "k": int, "n_init": int,
-                                  "random_state": int, "centres": list}
-_TRAINING_FIELDS: dict[str, Any] = {"customers": int, "data_sha256": str,
-                                    "source": (str, type(None))}
+_KMEANS_FIELDS: dict[str, Any] = {
+    "algorithm": str,
+    "k": int,
+    "n_init": int,
+    "random_state": int,
+    "centres": list,
+}
+_TRAINING_FIELDS: dict[str, Any] = {
+    "customers": int,
+    "data_sha256": str,
+    "source": (str, type(None)),
+}
 #: The fields of a segment in each format of the file.
 SEGMENT_FIELDS: dict[int, dict[str, Any]] = {
-    1: {"number": int, "name": str, "size": str, "buys_most": list, "kind": str,
-        "strategy": str, "customers": int, "mean_total": _NUMBER, "mean_spending": dict},
-    2: {"number": int, "name": str, "size": str, "buys_more": list,
-        "channel": (str, type(None)), "retail_share": (*_NUMBER, type(None)),
-        "strategy": str, "customers": int, "mean_total": _NUMBER, "mean_spending": dict},
+    1: {
+        "number": int,
+        "name": str,
+        "size": str,
+        "buys_most": list,
+        "kind": str,
+        "strategy": str,
+        "customers": int,
+        "mean_total": _NUMBER,
+        "mean_spending": dict,
+    },
+    2: {
+        "number": int,
+        "name": str,
+        "size": str,
+        "buys_more": list,
+        "channel": (str, type(None)),
+        "retail_share": (*_NUMBER, type(None)),
+        "strategy": str,
+        "customers": int,
+        "mean_total": _NUMBER,
+        "mean_spending": dict,
+    },
 }
 SIZE_WORDS = ("large", "medium", "small", "all")
 #: The evaluation's measures: their range, and whether null is allowed (not defined).
-_EVALUATION_RANGES = {"J": (0.0, math.inf, False), "silhouette": (-1.0, 1.0, True),
-                      "channel_ari": (-1.0, 1.0, True), "stability": (-1.0, 1.0, False),
-                      "stability_min": (-1.0, 1.0, False)}
+_EVALUATION_RANGES = {
+    "J": (0.0, math.inf, False),
+    "silhouette": (-1.0, 1.0, True),
+    "channel_ari": (-1.0, 1.0, True),
+    "stability": (-1.0, 1.0, False),
+    "stability_min": (-1.0, 1.0, False),
+}
 #: Whole numbers up to 20 digits (see MAX_DIGITS); and the margin of a mean's last bits.
 _MANY = 10**MAX_DIGITS
 _ROUNDING = 1e-9
@@ -1062,14 +1283,18 @@ def _schema_problems(data: dict[str, Any]) -> list[str]:
     if problems:
         return problems
     features = data["features"]
-    if not (features and all(isinstance(f, str) and f in SPENDING_COLUMNS for f in features)
-            and len(set(features)) == len(features)):
-        return [f"\"features\" must be distinct names from {', '.join(SPENDING_COLUMNS)}."]
+    if not (
+        features
+        and all(isinstance(f, str) and f in SPENDING_COLUMNS for f in features)
+        and len(set(features)) == len(features)
+    ):
+        return [f'"features" must be distinct names from {", ".join(SPENDING_COLUMNS)}.']
     if data["transform"] not in TRANSFORMS:
-        problems.append(f"\"transform\" must be one of {', '.join(TRANSFORMS)}.")
+        problems.append(f'"transform" must be one of {", ".join(TRANSFORMS)}.')
     if not _is_text(data["library_version"]):
-        problems.append(f"\"library_version\" must be one line of text (at most {MAX_TEXT} "
-                        "characters).")
+        problems.append(
+            f'"library_version" must be one line of text (at most {MAX_TEXT} characters).'
+        )
     problems += _scaling_problems(data["scaling"], data["transform"], len(features))
     kmeans = _kmeans_problems(data["kmeans"], len(features))
     if kmeans:
@@ -1077,8 +1302,7 @@ def _schema_problems(data: dict[str, Any]) -> list[str]:
     k = len(data["kmeans"]["centres"])
     segments = _segments_problems(data["segments"], features, k, data["format_version"])
     problems += segments
-    problems += _training_problems(data["training_data"],
-                                   None if segments else data["segments"])
+    problems += _training_problems(data["training_data"], None if segments else data["segments"])
     problems += _evaluation_problems(data["evaluation"], k)
     return problems
 
@@ -1086,19 +1310,31 @@ def _schema_problems(data: dict[str, Any]) -> list[str]:
 def _field_problems(value: Any, where: str, fields: dict[str, Any]) -> list[str]:
     """``value`` must be an object with exactly ``fields``, each of its type."""
     if not isinstance(value, dict):
-        return [f"\"{where}\" must be an object with the fields {', '.join(fields)}."]
+        return [f'"{where}" must be an object with the fields {", ".join(fields)}.']
     prefix = f"{where}." if where else ""
-    problems = [f"field \"{prefix}{key}\" is missing or not {_kind_words(kind)}."
-                for key, kind in fields.items() if key not in value or not _is(value[key], kind)]
-    owner = f"\"{where}\"" if where else "the file"
-    problems += [f"{owner} has a field {_shown(key)} that a model file does not have."
-                 for key in value if key not in fields]
+    problems = [
+        f'field "{prefix}{key}" is missing or not {_kind_words(kind)}.'
+        for key, kind in fields.items()
+        if key not in value or not _is(value[key], kind)
+    ]
+    owner = f'"{where}"' if where else "the file"
+    problems += [
+        f"{owner} has a field {_shown(key)} that a model file does not have."
+        for key in value
+        if key not in fields
+    ]
     return problems
 
 
 def _kind_words(kind: Any) -> str:
-    words = {str: "text", int: "a whole number", float: "a number", list: "a list",
-             dict: "an object", type(None): "null"}
+    words = {
+        str: "text",
+        int: "a whole number",
+        float: "a number",
+        list: "a list",
+        dict: "an object",
+        type(None): "null",
+    }
     kinds = kind if isinstance(kind, tuple) else (kind,)
     if float in kinds:
         kinds = tuple(k for k in kinds if k is not int)
@@ -1112,11 +1348,15 @@ def _scaling_problems(scaling: Any, transform: str, d: int) -> list[str]:
     log = transform == "log"
     top = math.log1p(MAX_MODEL_SPENDING) if log else MAX_MODEL_SPENDING
     if not _numbers(scaling["mean"], d, 0, top * (1 + _ROUNDING)):
-        problems.append(f"\"scaling.mean\" must be {d} numbers from 0 to {top:.4g} (mean "
-                        f"spending{' after the log' if log else ''}).")
+        problems.append(
+            f'"scaling.mean" must be {d} numbers from 0 to {top:.4g} (mean '
+            f"spending{' after the log' if log else ''})."
+        )
     if not _numbers(scaling["scale"], d, MIN_SCALE, top):
-        problems.append(f"\"scaling.scale\" must be positive: {d} numbers from {MIN_SCALE:g} "
-                        f"to {top:.4g} (standard deviations).")
+        problems.append(
+            f'"scaling.scale" must be positive: {d} numbers from {MIN_SCALE:g} '
+            f"to {top:.4g} (standard deviations)."
+        )
     return problems
 
 
@@ -1125,22 +1365,24 @@ def _kmeans_problems(km: Any, d: int) -> list[str]:
     if problems:
         return problems
     if km["algorithm"] not in ALGORITHMS:
-        problems.append(f"\"kmeans.algorithm\" must be one of {', '.join(ALGORITHMS)}.")
+        problems.append(f'"kmeans.algorithm" must be one of {", ".join(ALGORITHMS)}.')
     for key, (low, high) in (("n_init", N_INIT_RANGE), ("random_state", SEED_RANGE)):
         if not _whole(km[key], low, high):
-            problems.append(f"\"kmeans.{key}\" must be a whole number from {low} to {high}.")
+            problems.append(f'"kmeans.{key}" must be a whole number from {low} to {high}.')
     centres = km["centres"]
     if not (centres and all(_numbers(c, d, -MAX_CENTRE, MAX_CENTRE) for c in centres)):
-        problems.append(f"\"kmeans.centres\" must be a list of k rows of {d} numbers from "
-                        f"{-MAX_CENTRE:g} to {MAX_CENTRE:g} (the scaled space).")
+        problems.append(
+            f'"kmeans.centres" must be a list of k rows of {d} numbers from '
+            f"{-MAX_CENTRE:g} to {MAX_CENTRE:g} (the scaled space)."
+        )
     elif km["k"] != len(centres):
-        problems.append(f"\"kmeans.k\" ({_shown(km['k'])}) must equal the number of centres "
-                        f"({len(centres)}).")
+        problems.append(
+            f'"kmeans.k" ({_shown(km["k"])}) must equal the number of centres ({len(centres)}).'
+        )
     return problems
 
 
-def _segments_problems(segments: list[Any], features: list[str], k: int,
-                       version: int) -> list[str]:
+def _segments_problems(segments: list[Any], features: list[str], k: int, version: int) -> list[str]:
     """The segments: one per centre, numbered 0 to k - 1 in order, each of its format."""
     if len(segments) != k:
         return [f"there must be one segment per centre ({k}), not {len(segments)}."]
@@ -1150,11 +1392,13 @@ def _segments_problems(segments: list[Any], features: list[str], k: int,
         if not (isinstance(segment, dict) and set(segment) == set(fields)):
             problems.append(f"segment {j} must have exactly the fields {', '.join(fields)}.")
             continue
-        wrong = [f"segment {j}: \"{f}\" must be {_kind_words(kind)}."
-                 for f, kind in fields.items() if not _is(segment[f], kind)]
+        wrong = [
+            f'segment {j}: "{f}" must be {_kind_words(kind)}.'
+            for f, kind in fields.items()
+            if not _is(segment[f], kind)
+        ]
         if not wrong and segment["number"] != j:
-            wrong = [f"segment {j}: \"number\" must be {j}: segments are numbered from 0, "
-                     "in order."]
+            wrong = [f'segment {j}: "number" must be {j}: segments are numbered from 0, in order.']
         problems += wrong or _segment_problems(segment, features)
     names = [s.get("name") for s in segments if isinstance(s, dict)]
     names = [name for name in names if isinstance(name, str)]
@@ -1174,28 +1418,38 @@ def _segment_problems(segment: dict[str, Any], features: list[str]) -> list[str]
     top = MAX_MODEL_SPENDING * (1 + _ROUNDING)
     for key in ("name", "strategy", "kind"):
         if key in segment:
-            need(_is_text(segment[key]), f"\"{key}\" must be one line of text (at most "
-                                         f"{MAX_TEXT} characters).")
-    need(segment["size"] in SIZE_WORDS, f"\"size\" must be one of {', '.join(SIZE_WORDS)}.")
+            need(
+                _is_text(segment[key]),
+                f'"{key}" must be one line of text (at most {MAX_TEXT} characters).',
+            )
+    need(segment["size"] in SIZE_WORDS, f'"size" must be one of {", ".join(SIZE_WORDS)}.')
     key = "buys_more" if "buys_more" in segment else "buys_most"
     bought = segment[key]
-    need(all(isinstance(c, str) and c in features for c in bought)
-         and len(set(bought)) == len(bought), f"\"{key}\" must list features of the model.")
-    need(_whole(segment["customers"], 1, _MANY),
-         "\"customers\" must be a whole number of 1 or more.")
-    need(_number(segment["mean_total"], 0, top * len(features)),
-         f"\"mean_total\" must be a number from 0 to {top * len(features):.4g}.")
+    need(
+        all(isinstance(c, str) and c in features for c in bought)
+        and len(set(bought)) == len(bought),
+        f'"{key}" must list features of the model.',
+    )
+    need(_whole(segment["customers"], 1, _MANY), '"customers" must be a whole number of 1 or more.')
+    need(
+        _number(segment["mean_total"], 0, top * len(features)),
+        f'"mean_total" must be a number from 0 to {top * len(features):.4g}.',
+    )
     spending = segment["mean_spending"]
-    need(set(spending) == set(features)
-         and _numbers([spending[c] for c in features], len(features), 0, top),
-         f"\"mean_spending\" must give a number from 0 to {MAX_MODEL_SPENDING:g} for each "
-         "feature.")
+    need(
+        set(spending) == set(features)
+        and _numbers([spending[c] for c in features], len(features), 0, top),
+        f'"mean_spending" must give a number from 0 to {MAX_MODEL_SPENDING:g} for each feature.',
+    )
     if "channel" in segment:
         channel, share = segment["channel"], segment["retail_share"]
-        need((share is None) == (channel is None) and channel in (*CHANNEL_WORDS, None)
-             and (share is None or _number(share, 0, 1)),
-             f"\"channel\" must be one of {', '.join(CHANNEL_WORDS)} with a \"retail_share\" "
-             "from 0 to 1, or both null.")
+        need(
+            (share is None) == (channel is None)
+            and channel in (*CHANNEL_WORDS, None)
+            and (share is None or _number(share, 0, 1)),
+            f'"channel" must be one of {", ".join(CHANNEL_WORDS)} with a "retail_share" '
+            "from 0 to 1, or both null.",
+        )
     return problems
 
 
@@ -1206,16 +1460,19 @@ def _training_problems(training: Any, segments: list[dict[str, Any]] | None) -> 
         return problems
     customers = training["customers"]
     if not _whole(customers, 1, _MANY):
-        problems.append("\"training_data.customers\" must be a whole number of 1 or more.")
+        problems.append('"training_data.customers" must be a whole number of 1 or more.')
     elif segments is not None and sum(s["customers"] for s in segments) != customers:
-        problems.append(f"\"training_data.customers\" ({customers}) must be the segments' "
-                        f"customers added up ({sum(s['customers'] for s in segments)}).")
+        problems.append(
+            f'"training_data.customers" ({customers}) must be the segments\' '
+            f"customers added up ({sum(s['customers'] for s in segments)})."
+        )
     if not re.fullmatch(r"[0-9a-f]{64}", training["data_sha256"]):
-        problems.append("\"training_data.data_sha256\" must be a sha256: 64 hexadecimal "
-                        "digits.")
+        problems.append('"training_data.data_sha256" must be a sha256: 64 hexadecimal digits.')
     if not (training["source"] is None or _is_text(training["source"], empty=True)):
-        problems.append(f"\"training_data.source\" must be null or one line of text (at most "
-                        f"{MAX_TEXT} characters).")
+        problems.append(
+            f'"training_data.source" must be null or one line of text (at most '
+            f"{MAX_TEXT} characters)."
+        )
     return problems
 
 
@@ -1224,23 +1481,29 @@ def _evaluation_problems(evaluation: dict[str, Any] | None, k: int) -> list[str]
         return []
     keys = list(Evaluation.__dataclass_fields__)
     if set(evaluation) != set(keys):
-        return [f"\"evaluation\" must be null or have exactly the fields "
-                f"{', '.join(sorted(keys))}."]
+        return [f'"evaluation" must be null or have exactly the fields {", ".join(sorted(keys))}.']
     problems = [
-        f"\"evaluation.{key}\" must be a number from {low:g} to {high:g}"
+        f'"evaluation.{key}" must be a number from {low:g} to {high:g}'
         f"{' or null' if nullable else ''}."
         for key, (low, high, nullable) in _EVALUATION_RANGES.items()
         if not (nullable and evaluation[key] is None)
-        and not _number(evaluation[key], low, high + _ROUNDING)]
+        and not _number(evaluation[key], low, high + _ROUNDING)
+    ]
     customers, sizes = evaluation["customers"], evaluation["sizes"]
     if not _whole(customers, 1, _MANY):
-        problems.append("\"evaluation.customers\" must be a whole number of 1 or more.")
-    elif not (isinstance(sizes, list) and len(sizes) == k
-              and all(_whole(s, 0, customers) for s in sizes) and sum(sizes) == customers):
-        problems.append(f"\"evaluation.sizes\" must be {k} whole numbers, the customers of "
-                        "each segment, adding up to \"evaluation.customers\".")
+        problems.append('"evaluation.customers" must be a whole number of 1 or more.')
+    elif not (
+        isinstance(sizes, list)
+        and len(sizes) == k
+        and all(_whole(s, 0, customers) for s in sizes)
+        and sum(sizes) == customers
+    ):
+        problems.append(
+            f'"evaluation.sizes" must be {k} whole numbers, the customers of '
+            'each segment, adding up to "evaluation.customers".'
+        )
     if not _whole(evaluation["seeds"], 1, MAX_SEEDS):
-        problems.append(f"\"evaluation.seeds\" must be a whole number from 1 to {MAX_SEEDS}.")
+        problems.append(f'"evaluation.seeds" must be a whole number from 1 to {MAX_SEEDS}.')
     return problems
 
 
@@ -1252,16 +1515,27 @@ def _is(value: Any, kind: Any) -> bool:
 def _is_text(value: Any, *, empty: bool = False) -> bool:
     """One line of printable text (no control characters, no lone surrogates) of at most
     :data:`MAX_TEXT` characters."""
-    return (isinstance(value, str) and (empty or value != "") and len(value) <= MAX_TEXT
-            and value.isprintable())
+    return (
+        isinstance(value, str)
+        and (empty or value != "")
+        and len(value) <= MAX_TEXT
+        and value.isprintable()
+    )
 
 
 def _number(value: Any, low: float, high: float) -> bool:
     """A finite number (not True or False) from ``low`` to ``high``."""
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and (isinstance(value, int) or math.isfinite(value)) and low <= value <= high)
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and (isinstance(value, int) or math.isfinite(value))
+        and low <= value <= high
+    )
 
 
 def _numbers(values: Any, length: int, low: float, high: float) -> bool:
-    return (isinstance(values, list) and len(values) == length
-            and all(_number(v, low, high) for v in values))
+    return (
+        isinstance(values, list)
+        and len(values) == length
+        and all(_number(v, low, high) for v in values)
+    )

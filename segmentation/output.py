@@ -62,8 +62,7 @@ def shown_path(path: str | PathLike[str]) -> str:
     return shown_filename(os.fsdecode(path))
 
 
-def output_target(path: str | PathLike[str], *,
-                  inputs: Sequence[str | PathLike[str]] = ()) -> Path:
+def output_target(path: str | PathLike[str], *, inputs: Sequence[str | PathLike[str]] = ()) -> Path:
     """The file that writing to ``path`` creates or replaces, checked before any work is done.
 
     ``path`` may be a new file in an existing folder that can be written to, or an existing
@@ -79,16 +78,18 @@ def output_target(path: str | PathLike[str], *,
     path = Path(path)
     shown = shown_path(path)
     try:
-        status = os.stat(path)            # follows symbolic links
+        status = os.stat(path)  # follows symbolic links
     except FileNotFoundError:
         status = None
         if os.path.islink(path):
             raise OutputPathError(
                 f"{shown} is a symbolic link to {shown_path(os.readlink(path))}, which does "
-                "not exist. Give the path of a regular file or of a new one.") from None
-    except OSError as exc:                # a link that loops, a file where a folder should be
-        raise OutputPathError(f"{shown} cannot be used as an output: {exc.strerror}. Choose "
-                              "another output path.") from None
+                "not exist. Give the path of a regular file or of a new one."
+            ) from None
+    except OSError as exc:  # a link that loops, a file where a folder should be
+        raise OutputPathError(
+            f"{shown} cannot be used as an output: {exc.strerror}. Choose another output path."
+        ) from None
     if status is None:
         target = path
     else:
@@ -96,32 +97,41 @@ def output_target(path: str | PathLike[str], *,
         target = Path(os.path.realpath(path))
     folder = target.parent
     if not folder.is_dir():
-        raise OutputPathError(f"the folder {shown_path(folder)} does not exist; create it "
-                              "first or choose another output path.")
+        raise OutputPathError(
+            f"the folder {shown_path(folder)} does not exist; create it "
+            "first or choose another output path."
+        )
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputPathError(f"the folder {shown_path(folder)} cannot be written to; choose "
-                              "another output path.")
+        raise OutputPathError(
+            f"the folder {shown_path(folder)} cannot be written to; choose another output path."
+        )
     for given in inputs:
         if status is not None and os.path.exists(given) and os.path.samefile(path, given):
-            raise OutputPathError(f"the output {shown} is also an input; writing it would "
-                                  "destroy the input. Choose another output path.")
+            raise OutputPathError(
+                f"the output {shown} is also an input; writing it would "
+                "destroy the input. Choose another output path."
+            )
     return target
 
 
 def _check_existing(path: Path, status: os.stat_result, shown: str) -> None:
     """Refuse an existing output that is not a regular file we may write."""
     if stat.S_ISDIR(status.st_mode):
-        raise OutputPathError(f"{shown} is a folder; give a file name for the output, such as "
-                              f"{shown_path(path / 'output')}.")
+        raise OutputPathError(
+            f"{shown} is a folder; give a file name for the output, such as "
+            f"{shown_path(path / 'output')}."
+        )
     if not stat.S_ISREG(status.st_mode):
         link = "a symbolic link to " if os.path.islink(path) else ""
         raise OutputPathError(
             f"{shown} is {link}{_kind(status.st_mode)}, not a regular file: writing the output "
             "there would replace it with one. Give the path of a regular file or of a new "
-            "one; to write to standard output, use -o -.")
+            "one; to write to standard output, use -o -."
+        )
     if not os.access(path, os.W_OK):
-        raise OutputPathError(f"{shown} is read-only; make it writable (chmod u+w) or choose "
-                              "another output path.")
+        raise OutputPathError(
+            f"{shown} is read-only; make it writable (chmod u+w) or choose another output path."
+        )
 
 
 def _kind(mode: int) -> str:
@@ -181,7 +191,7 @@ def _give_permissions(handle: int, target: Path) -> None:
     if os.geteuid() == 0:
         os.fchown(handle, old.st_uid, old.st_gid)
     elif old.st_gid != os.fstat(handle).st_gid:
-        with contextlib.suppress(OSError):       # allowed only for a group one belongs to
+        with contextlib.suppress(OSError):  # allowed only for a group one belongs to
             os.fchown(handle, -1, old.st_gid)
     os.fchmod(handle, stat.S_IMODE(old.st_mode))
 
@@ -192,8 +202,10 @@ def _replace(temporary: str, target: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         mode = os.lstat(target).st_mode
         if not stat.S_ISREG(mode):
-            raise OutputPathError(f"{shown_path(target)} became {_kind(mode)} while the output "
-                                  "was being written; nothing was written there.")
+            raise OutputPathError(
+                f"{shown_path(target)} became {_kind(mode)} while the output "
+                "was being written; nothing was written there."
+            )
     os.replace(temporary, target)
 
 
@@ -230,8 +242,9 @@ def block_rows(k: int) -> int:
     return max(1, min(MAX_BLOCK_ROWS, BLOCK_CELLS // (k + 3)))
 
 
-def write_predictions(model: SegmentationModel, customers: pd.DataFrame, out: BinaryIO, *,
-                      rows: int | None = None) -> np.ndarray:
+def write_predictions(
+    model: SegmentationModel, customers: pd.DataFrame, out: BinaryIO, *, rows: int | None = None
+) -> np.ndarray:
     """Write ``model.predict(customers)`` to ``out`` as UTF-8 CSV, a block of rows at a time.
 
     The columns are those of :meth:`SegmentationModel.predict` (``id``, ``segment``, ``name``,
@@ -249,7 +262,7 @@ def write_predictions(model: SegmentationModel, customers: pd.DataFrame, out: Bi
     counts = np.zeros(model.k, dtype=np.int64)
     # At least one block, so that a table without customers is refused as predict refuses it.
     for start in range(0, max(len(customers), 1), rows):
-        table = model.predict(customers.iloc[start:start + rows])
+        table = model.predict(customers.iloc[start : start + rows])
         segment = table["segment"].to_numpy()
         counts += np.bincount(segment, minlength=model.k)
         table["name"] = names[segment]

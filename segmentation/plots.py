@@ -7,6 +7,7 @@ calls ``plt.show()``: the notebook does.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -40,8 +41,9 @@ def _axes(ax: Axes | None, figsize: tuple[float, float] = (6, 4)) -> Axes:
 
 def _grid(count: int, ncols: int, size: float = 3.0) -> tuple[Figure, np.ndarray]:
     nrows = -(-count // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * 0.8 * nrows),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(size * ncols, size * 0.8 * nrows), squeeze=False
+    )
     for ax in axes.flat[count:]:
         ax.set_visible(False)
     return fig, axes.flat[:count]
@@ -55,7 +57,7 @@ def _log_bins(low: float, high: float, edges: Sequence[float], count: int) -> np
     cuts = [low, *sorted(e for e in edges if low < e < high), high]
     step = np.log(high / low) / count
     bins = [low]
-    for a, b in zip(cuts[:-1], cuts[1:]):
+    for a, b in itertools.pairwise(cuts):
         n = max(1, round(np.log(b / a) / step))
         bins += [*np.geomspace(a, b, n + 1)[1:-1], b]  # the cuts themselves, not 10**log10(cut)
     return np.array(bins)
@@ -72,8 +74,16 @@ def plot_hand_grades(customers: pd.DataFrame, ax: Axes | None = None) -> Axes:
         ax.hist(total[grades == grade], bins=bins, color=CLUSTER_COLOURS[j], label=grade)
     for threshold in HAND_THRESHOLDS.values():
         ax.axvline(threshold, color="black", linestyle="--", linewidth=1)
-        ax.text(threshold, 0.97, f" {threshold:,} ", rotation=90, ha="right", va="top",
-                transform=ax.get_xaxis_transform(), fontsize=8)
+        ax.text(
+            threshold,
+            0.97,
+            f" {threshold:,} ",
+            rotation=90,
+            ha="right",
+            va="top",
+            transform=ax.get_xaxis_transform(),
+            fontsize=8,
+        )
     ax.set_xscale("log")
     ax.set_xlabel("total annual spending (m.u., log scale)")
     ax.set_ylabel("customers")
@@ -82,8 +92,9 @@ def plot_hand_grades(customers: pd.DataFrame, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def plot_distributions(frame: pd.DataFrame, *, title: str = "", xlabel: str = "",
-                       ncols: int = 3) -> Figure:
+def plot_distributions(
+    frame: pd.DataFrame, *, title: str = "", xlabel: str = "", ncols: int = 3
+) -> Figure:
     """A histogram of each column of ``frame`` (one row per customer): ``xlabel`` names what
     the values are, the height of a bar is a number of customers."""
     fig, axes = _grid(frame.shape[1], ncols)
@@ -101,8 +112,9 @@ def plot_distributions(frame: pd.DataFrame, *, title: str = "", xlabel: str = ""
     return fig
 
 
-def plot_correlations(frame: pd.DataFrame, ax: Axes | None = None, *,
-                      title: str = "Correlation between categories") -> Axes:
+def plot_correlations(
+    frame: pd.DataFrame, ax: Axes | None = None, *, title: str = "Correlation between categories"
+) -> Axes:
     """The correlation of every pair of columns, as a colour-coded table. Name what was
     correlated in ``title`` (raw or log spending): the two give different numbers."""
     ax = _axes(ax, (6, 5))
@@ -112,8 +124,15 @@ def plot_correlations(frame: pd.DataFrame, ax: Axes | None = None, *,
     ax.set_yticks(range(len(corr)), corr.columns)
     for i in range(len(corr)):
         for j in range(len(corr)):
-            ax.text(j, i, f"{corr.iat[i, j]:.2f}", ha="center", va="center", fontsize=8,
-                    color="white" if abs(corr.iat[i, j]) > 0.6 else "black")
+            ax.text(
+                j,
+                i,
+                f"{corr.iat[i, j]:.2f}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if abs(corr.iat[i, j]) > 0.6 else "black",
+            )
     ax.figure.colorbar(image, ax=ax, label="correlation")
     ax.set_title(title)
     return ax
@@ -137,8 +156,14 @@ def plot_by_group(frame: pd.DataFrame, groups: pd.Series, ax: Axes | None = None
     for g, name in enumerate(names):
         values = [frame.loc[groups == name, column].to_numpy() for column in frame.columns]
         positions = np.arange(frame.shape[1]) + (g - (len(names) - 1) / 2) * width
-        parts = ax.boxplot(values, positions=positions, widths=width * 0.9, patch_artist=True,
-                           flierprops={"markersize": 2}, manage_ticks=False)
+        parts = ax.boxplot(
+            values,
+            positions=positions,
+            widths=width * 0.9,
+            patch_artist=True,
+            flierprops={"markersize": 2},
+            manage_ticks=False,
+        )
         for box in parts["boxes"]:
             box.set_facecolor(CLUSTER_COLOURS[g])
         parts["boxes"][0].set_label(str(name))
@@ -151,19 +176,29 @@ def plot_by_group(frame: pd.DataFrame, groups: pd.Series, ax: Axes | None = None
     return ax
 
 
-def plot_outliers(frame: pd.DataFrame, ax: Axes | None = None, *,
-                  ylabel: str = "log spending") -> Axes:
+def plot_outliers(
+    frame: pd.DataFrame, ax: Axes | None = None, *, ylabel: str = "log spending"
+) -> Axes:
     """A box plot of each column; the points beyond the whiskers are Tukey's outliers. A
     point that stands for several customers with the same value says how many ("×2")."""
     ax = _axes(ax, (9, 4))
-    parts = ax.boxplot([frame[c].to_numpy() for c in frame.columns],
-                       flierprops={"markersize": 3, "markerfacecolor": "tab:red"})
+    parts = ax.boxplot(
+        [frame[c].to_numpy() for c in frame.columns],
+        flierprops={"markersize": 3, "markerfacecolor": "tab:red"},
+    )
     # equal values draw one dot, so the dots alone undercount the outliers printed beside
     for position, fliers in enumerate(parts["fliers"], start=1):
         values, counts = np.unique(fliers.get_ydata(), return_counts=True)
-        for value, count in zip(values[counts > 1], counts[counts > 1]):
-            ax.annotate(f"×{count}", (position, value), xytext=(4, 0),
-                        textcoords="offset points", va="center", fontsize=8, color="tab:red")
+        for value, count in zip(values[counts > 1], counts[counts > 1], strict=True):
+            ax.annotate(
+                f"×{count}",
+                (position, value),
+                xytext=(4, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=8,
+                color="tab:red",
+            )
     _column_ticks(ax, range(1, frame.shape[1] + 1), frame.columns)
     ax.set_ylabel(ylabel)
     ax.set_title("Outliers: points beyond the whiskers (1.5 interquartile ranges)")
@@ -225,19 +260,34 @@ def plot_clusters(
     return ax
 
 
-def _draw_groups(ax: Axes, X: np.ndarray, labels: np.ndarray, centres: np.ndarray | None,
-                 paths: Any, name: str, centre_label: str, centre_size: float) -> None:
+def _draw_groups(
+    ax: Axes,
+    X: np.ndarray,
+    labels: np.ndarray,
+    centres: np.ndarray | None,
+    paths: Any,
+    name: str,
+    centre_label: str,
+    centre_size: float,
+) -> None:
     for j in np.unique(labels):
         members = X[labels == j]
-        ax.scatter(members[:, 0], members[:, 1], s=12, alpha=0.7,
-                   color=CLUSTER_COLOURS[j % len(CLUSTER_COLOURS)], label=f"{name} {j}")
+        ax.scatter(
+            members[:, 0],
+            members[:, 1],
+            s=12,
+            alpha=0.7,
+            color=CLUSTER_COLOURS[j % len(CLUSTER_COLOURS)],
+            label=f"{name} {j}",
+        )
     if paths is not None:
         paths = np.asarray(paths, dtype=float)
         for j in range(paths.shape[1]):
             ax.plot(paths[:, j, 0], paths[:, j, 1], color="black", linewidth=1, marker=".")
     if centres is not None:
-        ax.scatter(centres[:, 0], centres[:, 1], label=centre_label,
-                   **{**CENTRE_STYLE, "s": centre_size})
+        ax.scatter(
+            centres[:, 0], centres[:, 1], label=centre_label, **{**CENTRE_STYLE, "s": centre_size}
+        )
 
 
 def plot_iterations(
@@ -252,14 +302,19 @@ def plot_iterations(
     each sample coloured by its nearest of them, the path each centre has travelled so far,
     and J. All iterations when ``iterations`` is None."""
     assignments = history.assignments(X)
-    iterations = (list(range(len(history.centres))) if iterations is None
-                  else list(iterations))
+    iterations = list(range(len(history.centres))) if iterations is None else list(iterations)
     fig, axes = _grid(len(iterations), ncols, size=3.4)
     for ax, t in zip(axes, iterations, strict=True):
         when = "start" if t == 0 else f"iteration {t}"
-        plot_clusters(X, assignments[t], history.centres[t], paths=history.centres[: t + 1],
-                      feature_names=feature_names, ax=ax,
-                      title=f"{when}: J = {history.objective[t]:.1f}")
+        plot_clusters(
+            X,
+            assignments[t],
+            history.centres[t],
+            paths=history.centres[: t + 1],
+            feature_names=feature_names,
+            ax=ax,
+            title=f"{when}: J = {history.objective[t]:.1f}",
+        )
         ax.get_legend().remove()
     fig.tight_layout()
     return fig
@@ -322,8 +377,12 @@ def plot_pca(X: Any, segmentations: Mapping[str, Any], *, size: float = 4.5) -> 
     pca = PCA().fit(X)
     share = 100 * pca.explained_variance_ratio_
     scores = pca.transform(X)[:, :2]
-    fig, axes = plt.subplots(1, 1 + len(segmentations), squeeze=False,
-                             figsize=(size * (1 + len(segmentations)), size * 0.8))
+    fig, axes = plt.subplots(
+        1,
+        1 + len(segmentations),
+        squeeze=False,
+        figsize=(size * (1 + len(segmentations)), size * 0.8),
+    )
     left = axes[0, 0]
     number = np.arange(1, len(share) + 1)
     left.bar(number, share, color="tab:blue", label="each component")
@@ -338,8 +397,16 @@ def plot_pca(X: Any, segmentations: Mapping[str, Any], *, size: float = 4.5) -> 
     for ax, (title, labels) in zip(axes[0, 1:], segmentations.items(), strict=True):
         labels = np.asarray(labels)
         means = np.array([scores[labels == j].mean(axis=0) for j in np.unique(labels)])
-        plot_clusters(scores, labels, means, feature_names=axis_names, ax=ax, title=title,
-                      name="segment", centre_label="segment means")
+        plot_clusters(
+            scores,
+            labels,
+            means,
+            feature_names=axis_names,
+            ax=ax,
+            title=title,
+            name="segment",
+            centre_label="segment means",
+        )
     fig.tight_layout()
     return fig
 
@@ -349,8 +416,13 @@ def plot_grade_mix(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
     ax = _axes(ax, (6, 3))
     bottom = np.zeros(len(table))
     for j, column in enumerate(table.columns):
-        ax.bar([str(i) for i in table.index], table[column], bottom=bottom,
-               color=CLUSTER_COLOURS[j % len(CLUSTER_COLOURS)], label=str(column))
+        ax.bar(
+            [str(i) for i in table.index],
+            table[column],
+            bottom=bottom,
+            color=CLUSTER_COLOURS[j % len(CLUSTER_COLOURS)],
+            label=str(column),
+        )
         bottom += table[column].to_numpy()
     ax.set_ylabel("customers")
     ax.legend(title=table.columns.name, fontsize=8)
@@ -358,8 +430,14 @@ def plot_grade_mix(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def plot_pairs(frame: pd.DataFrame, labels: Any, names: Sequence[str] | None = None, *,
-               unit: str | None = None, height: float = 1.7) -> Figure:
+def plot_pairs(
+    frame: pd.DataFrame,
+    labels: Any,
+    names: Sequence[str] | None = None,
+    *,
+    unit: str | None = None,
+    height: float = 1.7,
+) -> Figure:
     """Every pair of columns of ``frame`` in a scatter plot, and each column's histogram on
     the diagonal, coloured by segment: seaborn's pair plot, the view of a segmentation that
     analysts expect, in the course's segment colours.
@@ -390,8 +468,10 @@ def plot_pairs(frame: pd.DataFrame, labels: Any, names: Sequence[str] | None = N
 
     labels = np.asarray(labels)
     if labels.shape != (len(frame),):
-        raise ValueError(f"labels must give one segment per row of the table ({len(frame)}); "
-                         f"got shape {labels.shape}.")
+        raise ValueError(
+            f"labels must give one segment per row of the table ({len(frame)}); "
+            f"got shape {labels.shape}."
+        )
     k = len(names) if names is not None else int(labels.max()) + 1
     names = list(names) if names is not None else [f"segment {j}" for j in range(k)]
     shown = [f"{j}. {name}" for j, name in enumerate(names)]
@@ -405,10 +485,15 @@ def plot_pairs(frame: pd.DataFrame, labels: Any, names: Sequence[str] | None = N
     # The legend goes in the empty upper triangle, not beside the grid (where seaborn's own
     # add_legend would widen the figure for it).
     markers = [Line2D([], [], marker="o", linestyle="", color=palette[name]) for name in shown]
-    grid.figure.legend(markers, shown, title="segment", loc="upper right",
-                       bbox_to_anchor=(0.99, 0.9), frameon=False)
-    grid.figure.suptitle("Every pair of features, coloured by segment", x=0.02, y=1.0,
-                         ha="left")
+    grid.figure.legend(
+        markers,
+        shown,
+        title="segment",
+        loc="upper right",
+        bbox_to_anchor=(0.99, 0.9),
+        frameon=False,
+    )
+    grid.figure.suptitle("Every pair of features, coloured by segment", x=0.02, y=1.0, ha="left")
     return grid.figure
 
 

@@ -224,14 +224,19 @@ def validate_customer_csv(
         frame = _table(Path(path), result, require_labels, max_spending)
     except MemoryError:  # a file within the size limit, on a computer with little memory
         frame = None
-        result._add(Problem("the file is too large to read in this computer's memory.",
-                            "Split it into parts, or use a computer with more memory."))
+        result._add(
+            Problem(
+                "the file is too large to read in this computer's memory.",
+                "Split it into parts, or use a computer with more memory.",
+            )
+        )
     result.frame = frame if result.ok else None
     return result
 
 
-def _table(path: Path, result: Validation, require_labels: bool,
-           max_spending: float) -> pd.DataFrame | None:
+def _table(
+    path: Path, result: Validation, require_labels: bool, max_spending: float
+) -> pd.DataFrame | None:
     """The checked table, or None with the problems recorded in ``result``."""
     raw = _read_bytes(path, result)
     if raw is None:
@@ -291,9 +296,11 @@ def _read_bytes(path: Path, result: Validation) -> bytes | None:
     if raw is None:
         return None
     if not raw or raw.isspace():
-        refuse("the file is empty.",
-               "Export the customer table again: the first line should be a header such as "
-               f"Channel,Region,{','.join(SPENDING_COLUMNS)}.")
+        refuse(
+            "the file is empty.",
+            "Export the customer table again: the first line should be a header such as "
+            f"Channel,Region,{','.join(SPENDING_COLUMNS)}.",
+        )
         return None
     for signature, kind in _BINARY_SIGNATURES.items():
         if raw.startswith(signature):
@@ -304,19 +311,27 @@ def _read_bytes(path: Path, result: Validation) -> bytes | None:
         return None
     nul = raw.find(b"\x00")
     if nul >= 0:
-        refuse("the file is not text: it holds binary data (a NUL byte).",
-               "Check that this is the CSV file you meant. " + _HOW_TO_SAVE,
-               row=raw.count(b"\n", 0, nul) + 1)
+        refuse(
+            "the file is not text: it holds binary data (a NUL byte).",
+            "Check that this is the CSV file you meant. " + _HOW_TO_SAVE,
+            row=raw.count(b"\n", 0, nul) + 1,
+        )
         return None
     if len(raw) > MAX_FILE_BYTES:  # a pipe: a regular file was measured before reading
-        refuse(f"the input is more than {MAX_FILE_BYTES:,} bytes, more than a customer file "
-               "should be; reading stopped there.", _SPLIT_IT)
+        refuse(
+            f"the input is more than {MAX_FILE_BYTES:,} bytes, more than a customer file "
+            "should be; reading stopped there.",
+            _SPLIT_IT,
+        )
         return None
     row = _overlong_row(raw)
     if row is not None:
-        refuse(f"the row is longer than {MAX_LINE_BYTES:,} bytes; a customer row takes a few "
-               "dozen.", "Check that this is a customer CSV file with one customer per line "
-               "(a file whose line breaks were lost reads as one long row).", row=row)
+        refuse(
+            f"the row is longer than {MAX_LINE_BYTES:,} bytes; a customer row takes a few dozen.",
+            "Check that this is a customer CSV file with one customer per line "
+            "(a file whose line breaks were lost reads as one long row).",
+            row=row,
+        )
         return None
     return raw
 
@@ -345,8 +360,11 @@ def _read_once(path: Path, refuse: Callable[[str, str], None]) -> bytes | None:
             raise IsADirectoryError(path)
         kind = _special(info.st_mode)
         if kind is None and info.st_size > MAX_FILE_BYTES:
-            refuse(f"the file has {info.st_size:,} bytes, more than {MAX_FILE_BYTES:,} bytes: "
-                   "too large for a customer file.", _SPLIT_IT)
+            refuse(
+                f"the file has {info.st_size:,} bytes, more than {MAX_FILE_BYTES:,} bytes: "
+                "too large for a customer file.",
+                _SPLIT_IT,
+            )
             return None
         if kind is None:
             with open(path, "rb") as file:
@@ -354,16 +372,22 @@ def _read_once(path: Path, refuse: Callable[[str, str], None]) -> bytes | None:
                 kind = _special(info.st_mode)  # the path may have been changed since
                 if kind is None:
                     return _read_capped(file, info.st_size if stat.S_ISREG(info.st_mode) else 0)
-        refuse(f"this is {kind}, not a regular file.",
-               "Give the path of a CSV file (a named pipe, such as /dev/stdin fed by another "
-               "command, works too).")
+        refuse(
+            f"this is {kind}, not a regular file.",
+            "Give the path of a CSV file (a named pipe, such as /dev/stdin fed by another "
+            "command, works too).",
+        )
     except FileNotFoundError:
-        refuse("no such file.", f"Check the name and the folder (the current folder is {Path.cwd()}).")
+        refuse(
+            "no such file.", f"Check the name and the folder (the current folder is {Path.cwd()})."
+        )
     except IsADirectoryError:
         refuse("this is a folder, not a file.", "Give the path of the CSV file inside it.")
     except (OSError, ValueError) as exc:  # ValueError: a NUL character in the name
-        refuse(f"the file cannot be opened ({getattr(exc, 'strerror', None) or exc}).",
-               "Check that it exists and that you may read it.")
+        refuse(
+            f"the file cannot be opened ({getattr(exc, 'strerror', None) or exc}).",
+            "Check that it exists and that you may read it.",
+        )
     return None
 
 
@@ -399,8 +423,12 @@ def _overlong_row(raw: bytes) -> int | None:
         last_break = max(raw.rfind(b"\n", start, reach), raw.rfind(b"\r", start, reach))
         if last_break < 0:
             # Rows counted as the careful reader counts them: \r\n, \n and \r each end one.
-            return (raw.count(b"\n", 0, start) + raw.count(b"\r", 0, start)
-                    - raw.count(b"\r\n", 0, start) + 1)
+            return (
+                raw.count(b"\n", 0, start)
+                + raw.count(b"\r", 0, start)
+                - raw.count(b"\r\n", 0, start)
+                + 1
+            )
         start = last_break + 1
     return None
 
@@ -411,11 +439,15 @@ def _decode(raw: bytes, result: Validation) -> str | None:
     except UnicodeDecodeError as exc:
         offset = exc.start + (3 if raw.startswith(b"\xef\xbb\xbf") else 0)
         row = raw.count(b"\n", 0, offset) + 1
-        byte = raw[offset:offset + 1].hex().upper()
-        result._add(Problem(
-            f"the file is not UTF-8 text: byte 0x{byte} cannot be read "
-            "(the file was probably saved as Latin-1 or Windows-1252).",
-            _HOW_TO_SAVE, row=row))
+        byte = raw[offset : offset + 1].hex().upper()
+        result._add(
+            Problem(
+                f"the file is not UTF-8 text: byte 0x{byte} cannot be read "
+                "(the file was probably saved as Latin-1 or Windows-1252).",
+                _HOW_TO_SAVE,
+                row=row,
+            )
+        )
         return None
 
 
@@ -493,11 +525,14 @@ class _Parser:
                 f"a value is longer than {MAX_VALUE_CHARS:,} characters, over many lines; "
                 "reading stopped here.",
                 'Look for a quote mark (") that opens a value on this row and is never closed.',
-                row=row)
+                row=row,
+            )
         return Problem(
             f"the quoting is broken ({exc}); reading stopped here.",
             'Check the quote marks (") on this row: each quoted value must be closed, '
-            "and a quote inside a value must be doubled.", row=row)
+            "and a quote inside a value must be doubled.",
+            row=row,
+        )
 
     def _too_long(self, record: list[str], row: int) -> Problem:
         position = next(i for i, value in enumerate(record) if len(value) > MAX_VALUE_CHARS)
@@ -508,7 +543,10 @@ class _Parser:
             f"{where}{_shown(value)} is too long: a value may have at most "
             f"{MAX_VALUE_CHARS:,} characters.",
             "Check that this is a customer file and that its quote marks are closed.",
-            row=row, column=name or None, value=value)
+            row=row,
+            column=name or None,
+            value=value,
+        )
 
     def read_header(self) -> _Layout | None:
         result = self.result
@@ -516,8 +554,9 @@ class _Parser:
         if not result.ok:  # the first line broke a limit or its quoting
             return None
         if first is None:
-            result._add(Problem("the file holds only blank lines.",
-                                "Export the customer table again."))
+            result._add(
+                Problem("the file holds only blank lines.", "Export the customer table again.")
+            )
             return None
         row, header = first
         self.header_row = row
@@ -529,12 +568,14 @@ class _Parser:
             return None
         for position, name in unknown.items():
             label = f"column {position + 1} ({_shown(name) if name else 'no name'})"
-            result.notes.append(Problem(f"{label} is not one the course uses; it was ignored.",
-                                        row=row))
+            result.notes.append(
+                Problem(f"{label} is not one the course uses; it was ignored.", row=row)
+            )
         for column in LABEL_COLUMNS:
             if column not in index and not self.require_labels:
-                result.notes.append(Problem(
-                    f"there is no {column} column; the table has none.", row=row))
+                result.notes.append(
+                    Problem(f"there is no {column} column; the table has none.", row=row)
+                )
         self.names = [_clean(name) for name in header]
         written = {column: self.names[position] for column, position in index.items()}
         return _Layout(len(header), index, tuple(_column_key(h) for h in header), written)
@@ -546,15 +587,23 @@ class _Parser:
             delimiter = max(counts, key=counts.__getitem__)
             if counts[delimiter]:
                 shown = {"\t": "tabs", ";": "';'", "|": "'|'"}[delimiter]
-                self.result._add(Problem(
-                    f"values are separated by {shown}, not commas.",
-                    f"Save the file as comma-separated values. {_HOW_TO_SAVE}", row=row))
+                self.result._add(
+                    Problem(
+                        f"values are separated by {shown}, not commas.",
+                        f"Save the file as comma-separated values. {_HOW_TO_SAVE}",
+                        row=row,
+                    )
+                )
                 return False
         if all(_PLAIN_NUMBER.fullmatch(_clean(h)) for h in header):
-            self.result._add(Problem(
-                "this row holds numbers, not column names: the file has no header line.",
-                "Add a first line naming the columns, for example "
-                f"Channel,Region,{','.join(SPENDING_COLUMNS)}.", row=row))
+            self.result._add(
+                Problem(
+                    "this row holds numbers, not column names: the file has no header line.",
+                    "Add a first line naming the columns, for example "
+                    f"Channel,Region,{','.join(SPENDING_COLUMNS)}.",
+                    row=row,
+                )
+            )
             return False
         return True
 
@@ -567,9 +616,15 @@ class _Parser:
             if column is None:
                 unknown[position] = _clean(name)
             elif column in index:
-                self.result._add(Problem(
-                    f"the column appears twice in the header (columns {index[column] + 1} "
-                    f"and {position + 1}).", "Keep one of them.", row=row, column=column))
+                self.result._add(
+                    Problem(
+                        f"the column appears twice in the header (columns {index[column] + 1} "
+                        f"and {position + 1}).",
+                        "Keep one of them.",
+                        row=row,
+                        column=column,
+                    )
+                )
             else:
                 index[column] = position
         return index, unknown
@@ -583,14 +638,24 @@ class _Parser:
             if close:
                 pos, name = guesses.pop(close[0])
                 del unknown[pos]
-                self.result._add(Problem(
-                    f"the column is missing; column {pos + 1} is named {_shown(name)}: is that it?",
-                    f"Rename it to {column} in the header.", row=row, column=column))
+                self.result._add(
+                    Problem(
+                        f"the column is missing; column {pos + 1} is named {_shown(name)}: "
+                        "is that it?",
+                        f"Rename it to {column} in the header.",
+                        row=row,
+                        column=column,
+                    )
+                )
             else:
-                self.result._add(Problem(
-                    "the column is missing.",
-                    f"The file needs the columns {', '.join(required)}; add {column}.",
-                    row=row, column=column))
+                self.result._add(
+                    Problem(
+                        "the column is missing.",
+                        f"The file needs the columns {', '.join(required)}; add {column}.",
+                        row=row,
+                        column=column,
+                    )
+                )
 
     def read_rows(self, layout: _Layout) -> pd.DataFrame | None:
         result = self.result
@@ -599,15 +664,24 @@ class _Parser:
         id_rows: dict[str, int] = {}
         for row, record in self._rows:
             if tuple(_column_key(f) for f in record) == layout.header_key:
-                result._add(Problem("this row repeats the header line (were two files joined?).",
-                                    "Delete the row.", row=row))
+                result._add(
+                    Problem(
+                        "this row repeats the header line (were two files joined?).",
+                        "Delete the row.",
+                        row=row,
+                    )
+                )
                 continue
             if len(record) != layout.width:
-                result._add(Problem(
-                    f"the row has {len(record)} values but the header names {layout.width} "
-                    "columns.",
-                    "Look for a missing or extra comma; a comma inside a number (1,234) "
-                    "splits it in two.", row=row))
+                result._add(
+                    Problem(
+                        f"the row has {len(record)} values but the header names {layout.width} "
+                        "columns.",
+                        "Look for a missing or extra comma; a comma inside a number (1,234) "
+                        "splits it in two.",
+                        row=row,
+                    )
+                )
                 continue
             for column, position in layout.index.items():
                 text = _clean(record[position])
@@ -626,8 +700,12 @@ class _Parser:
             word = "row" if len(self.blank_rows) == 1 else "rows"
             result.notes.append(Problem(f"blank {word} {shown}{more} skipped."))
         if not rows and result.ok:
-            result._add(Problem("the file has a header but no customer rows.",
-                                "Add one line per customer below the header."))
+            result._add(
+                Problem(
+                    "the file has a header but no customer rows.",
+                    "Add one line per customer below the header.",
+                )
+            )
         if not result.ok:
             return None
         return _tidy(values, len(rows))
@@ -640,12 +718,16 @@ class _Parser:
 
         lowered, shown = text.lower(), _shown(text)
         if not text:
-            refuse("the value is blank.",
-                   "Enter the spending; write 0 if the customer bought nothing in this category.")
+            refuse(
+                "the value is blank.",
+                "Enter the spending; write 0 if the customer bought nothing in this category.",
+            )
             return None
         if lowered in _MISSING_WORDS:
-            refuse(f"{shown} marks a missing value.",
-                   "Enter the real spending; write 0 if the customer bought nothing.")
+            refuse(
+                f"{shown} marks a missing value.",
+                "Enter the real spending; write 0 if the customer bought nothing.",
+            )
             return None
         if lowered in _INFINITE_WORDS:
             refuse(f"{shown} is not a finite number.", "Enter the real spending.")
@@ -655,18 +737,24 @@ class _Parser:
             return None
         value = float(text)
         if value < 0:
-            refuse(f"{shown} is negative; spending cannot be below 0.",
-                   "Check the sign; returns and credits do not belong in annual spending.")
+            refuse(
+                f"{shown} is negative; spending cannot be below 0.",
+                "Check the sign; returns and credits do not belong in annual spending.",
+            )
             return None
         if not value <= self.max_spending:  # also catches overflow to inf, below a finite limit
-            refuse(f"{shown} is more than {self.max_spending:,.0f} m.u., too large to be one "
-                   "customer's annual spending in one category.",
-                   "Check for a typo or a different unit. If the value is real, raise the limit "
-                   "(max_spending=..., or --max-spending on the command line).")
+            refuse(
+                f"{shown} is more than {self.max_spending:,.0f} m.u., too large to be one "
+                "customer's annual spending in one category.",
+                "Check for a typo or a different unit. If the value is real, raise the limit "
+                "(max_spending=..., or --max-spending on the command line).",
+            )
             return None
         if math.isinf(value):  # digits enough to overflow (1e999), with no limit set
-            refuse(f"{shown} is too large: beyond the largest number a computer can hold.",
-                   "Check for a typo or a different unit.")
+            refuse(
+                f"{shown} is too large: beyond the largest number a computer can hold.",
+                "Check for a typo or a different unit.",
+            )
             return None
         return value
 
@@ -682,18 +770,33 @@ class _Parser:
             return int(digits[1])
         allowed = ", ".join(f"{code} ({name})" for code, name in codes.items())
         message = "the value is blank." if not text else f"{_shown(text)} is not a {column}."
-        self.result._add(Problem(message, f"Use one of {allowed}.", row=row, column=name, value=text))
+        self.result._add(
+            Problem(message, f"Use one of {allowed}.", row=row, column=name, value=text)
+        )
         return None
 
     def _check_id(self, text: str, row: int, name: str, seen: dict[str, int]) -> str | None:
         if not text:
-            self.result._add(Problem("the id is blank.", "Give every customer an id.",
-                                     row=row, column=name, value=text))
+            self.result._add(
+                Problem(
+                    "the id is blank.",
+                    "Give every customer an id.",
+                    row=row,
+                    column=name,
+                    value=text,
+                )
+            )
             return None
         if text in seen:
-            self.result._add(Problem(f"id {_shown(text)} is also on row {seen[text]}.",
-                                     "Give every customer its own id.",
-                                     row=row, column=name, value=text))
+            self.result._add(
+                Problem(
+                    f"id {_shown(text)} is also on row {seen[text]}.",
+                    "Give every customer its own id.",
+                    row=row,
+                    column=name,
+                    value=text,
+                )
+            )
             return None
         seen[text] = row
         return text
@@ -717,8 +820,9 @@ def _read_fast(raw: bytes, start: int, layout: _Layout, max_spending: float) -> 
     return None if values is None else _tidy(values, lines)
 
 
-def _values_fast(raw: bytes, start: int, layout: _Layout, max_spending: float,
-                 lines: int) -> dict[str, object] | None:
+def _values_fast(
+    raw: bytes, start: int, layout: _Layout, max_spending: float, lines: int
+) -> dict[str, object] | None:
     """Each column's checked values (pandas' tables are let go when this returns)."""
     tables = _parse_in_pieces(raw, start, layout)
     if tables is None or sum(len(table) for table in tables) != lines:
@@ -790,8 +894,10 @@ def _quoted_commas(body: np.ndarray, first: int, last: int) -> int | None:
         if np.any(opened & (block == newline)):
             return None
         commas += int(np.count_nonzero(opened & (block == comma)))
-        before = body[begin - 1:end - 1] if begin else np.r_[newline, body[:end - 1]]
-        after = body[begin + 1:end + 1] if end < len(body) else np.r_[body[begin + 1:end], newline]
+        before = body[begin - 1 : end - 1] if begin else np.r_[newline, body[: end - 1]]
+        after = (
+            body[begin + 1 : end + 1] if end < len(body) else np.r_[body[begin + 1 : end], newline]
+        )
         if np.any(quote & opened & (before != comma) & (before != newline)):
             return None  # an opening quote not at the start of a value
         if np.any(quote & ~opened & (after != comma) & (after != newline) & (after != ord("\r"))):
@@ -818,7 +924,7 @@ class _ByteReader:
 
     def read(self, size: int | None = -1) -> bytes:
         end = len(self._data) if size is None or size < 0 else self._at + size
-        chunk = self._data[self._at:end].tobytes()
+        chunk = self._data[self._at : end].tobytes()
         self._at += len(chunk)
         return chunk
 
@@ -838,14 +944,23 @@ def _parse_in_pieces(raw: bytes, start: int, layout: _Layout) -> list[pd.DataFra
     positions = sorted(layout.index.values())
     # Spending as numbers and ids as text; Channel and Region left to pandas, which reads
     # codes (the usual case, and by far the quickest) as integers and names as text.
-    dtypes = {p: (np.float64 if c in SPENDING_COLUMNS else str) for c, p in layout.index.items()
-              if c not in LABEL_COLUMNS}
+    dtypes = {
+        p: (np.float64 if c in SPENDING_COLUMNS else str)
+        for c, p in layout.index.items()
+        if c not in LABEL_COLUMNS
+    }
     # usecols only when there are columns to skip: it makes pandas much slower. No
     # skipinitialspace (slow too): pandas' number parsing takes spaces around a number
     # anyway, and text values are stripped afterwards.
-    options = {"header": None, "encoding": "utf-8", "names": list(range(layout.width)),
-               "usecols": positions if len(positions) < layout.width else None,
-               "dtype": dtypes, "keep_default_na": False, "engine": "c"}
+    options = {
+        "header": None,
+        "encoding": "utf-8",
+        "names": list(range(layout.width)),
+        "usecols": positions if len(positions) < layout.width else None,
+        "dtype": dtypes,
+        "keep_default_na": False,
+        "engine": "c",
+    }
 
     def parse(piece: memoryview) -> pd.DataFrame:
         return pd.read_csv(_ByteReader(piece), **options)
@@ -871,9 +986,9 @@ def _checked_fast(column: str, pieces: list[pd.Series], max_spending: float) -> 
         return spent if np.all((spent >= 0) & (spent <= limit)) else None
     if column in LABEL_COLUMNS and all(piece.dtype == np.int64 for piece in pieces):
         codes = _joined([piece.to_numpy() for piece in pieces])
-        known = LABEL_CODES[column]             # codes 1, 2, ...: an unknown one goes to
-        if len(codes) and (codes.min() < 1 or codes.max() > len(known)):    # the careful
-            return None                         # reader, which says which and where
+        known = LABEL_CODES[column]  # codes 1, 2, ...: an unknown one goes to
+        if len(codes) and (codes.min() < 1 or codes.max() > len(known)):  # the careful
+            return None  # reader, which says which and where
         return codes
     series = pieces[0] if len(pieces) == 1 else pd.concat(pieces, ignore_index=True)
     strings = series.astype(str).str.strip()
@@ -919,12 +1034,13 @@ def _tidy(values: dict[str, object], n: int) -> pd.DataFrame:
         if column in values:
             codes = LABEL_CODES[column]
             columns[column] = pd.Categorical.from_codes(
-                np.asarray(values.pop(column), dtype=np.int64) - 1, categories=list(codes.values()))
+                np.asarray(values.pop(column), dtype=np.int64) - 1, categories=list(codes.values())
+            )
     for column in SPENDING_COLUMNS:
         spent = np.asarray(values.pop(column), dtype=np.float64)
         if len(spent) and spent.max() >= 2**53:  # beyond exact integers (a raised limit)
-            columns[column] = spent + 0.0        # + 0.0: -0 becomes 0
+            columns[column] = spent + 0.0  # + 0.0: -0 becomes 0
             continue
-        as_int = spent.astype(np.int64)          # spending is checked to be 0 or more
+        as_int = spent.astype(np.int64)  # spending is checked to be 0 or more
         columns[column] = as_int if np.array_equal(as_int, spent) else spent + 0.0
     return pd.DataFrame(columns)

@@ -34,8 +34,9 @@ from segmentation.model import (
 from segmentation.plots import cluster_colour
 
 
-def segment_summary(model: SegmentationModel, customers: pd.DataFrame,
-                    segments: np.ndarray | None = None) -> pd.DataFrame:
+def segment_summary(
+    model: SegmentationModel, customers: pd.DataFrame, segments: np.ndarray | None = None
+) -> pd.DataFrame:
     """Per segment of ``customers`` as the model segments them (``segments``, if already
     predicted): name, customers, their share, mean total spending, the share of Retail
     customers among those whose Channel is known (if the table has a Channel column) and mean
@@ -45,12 +46,14 @@ def segment_summary(model: SegmentationModel, customers: pd.DataFrame,
     profile = segment_profile(customers, segments).reindex(range(model.k))
     counts = np.bincount(segments, minlength=model.k)
     totals = pd.Series(customers[list(model.features)].sum(axis=1).to_numpy(dtype=float))
-    table = pd.DataFrame({
-        "name": model.names,
-        "customers": counts,
-        "share": counts / counts.sum(),
-        "mean total": totals.groupby(segments).mean().reindex(range(model.k)),
-    })
+    table = pd.DataFrame(
+        {
+            "name": model.names,
+            "customers": counts,
+            "share": counts / counts.sum(),
+            "mean total": totals.groupby(segments).mean().reindex(range(model.k)),
+        }
+    )
     if "Channel" in customers:
         channel = pd.Series(np.asarray(customers["Channel"], dtype=object))
         retail = (channel == "Retail").astype(float).where(channel.notna())
@@ -60,8 +63,13 @@ def segment_summary(model: SegmentationModel, customers: pd.DataFrame,
     return table
 
 
-def build_report(model: SegmentationModel, customers: pd.DataFrame, *,
-                 source: str = "the customer table", model_source: str = "the model") -> str:
+def build_report(
+    model: SegmentationModel,
+    customers: pd.DataFrame,
+    *,
+    source: str = "the customer table",
+    model_source: str = "the model",
+) -> str:
     """The report as one HTML page (a string).
 
     Every number says where it comes from: the segments' names, channel shares and strategies,
@@ -87,23 +95,31 @@ def build_report(model: SegmentationModel, customers: pd.DataFrame, *,
         _html("<h2>The segments at a glance</h2>"),
         _segment_cards(model, summary, origin),
         _html("<h2>How large each segment is</h2>"),
-        _image(_sizes_figure(summary),
-               f"Bar chart of the number of customers of {source} per segment"),
+        _image(
+            _sizes_figure(summary), f"Bar chart of the number of customers of {source} per segment"
+        ),
         _html("<h2>What each segment buys</h2>"),
-        _html("<p>Mean annual spending per category of the customers of {here}, in monetary "
-              "units (m.u.). The second chart compares shares: each segment's share of its "
-              "budget spent on a category, divided by the average customer's share. The solid "
-              "line at 1 is the average share; above it, a segment spends a larger part of its "
-              "budget on that category than customers do on average. The dashed line at "
-              "{index:g} is where a name starts to name a category (the names were given by "
-              "this rule on the training data).</p>", here=origin.here, index=NAMING_INDEX),
+        _html(
+            "<p>Mean annual spending per category of the customers of {here}, in monetary "
+            "units (m.u.). The second chart compares shares: each segment's share of its "
+            "budget spent on a category, divided by the average customer's share. The solid "
+            "line at 1 is the average share; above it, a segment spends a larger part of its "
+            "budget on that category than customers do on average. The dashed line at "
+            "{index:g} is where a name starts to name a category (the names were given by "
+            "this rule on the training data).</p>",
+            here=origin.here,
+            index=NAMING_INDEX,
+        ),
         _profile_table(model, summary, origin),
-        _image(_profile_figure(model, summary, customers),
-               "Charts of mean spending and relative spending per category and segment"),
+        _image(
+            _profile_figure(model, summary, customers),
+            "Charts of mean spending and relative spending per category and segment",
+        ),
         _html("<h2>The segments on a map of two categories</h2>"),
-        _image(_scatter_figure(model, customers, segments),
-               "Scatter plot of the customers by grocery and fresh spending, coloured by "
-               "segment"),
+        _image(
+            _scatter_figure(model, customers, segments),
+            "Scatter plot of the customers by grocery and fresh spending, coloured by segment",
+        ),
         _html("<h2>How much to trust the segments</h2>"),
         _evaluation(model, customers, segments, origin),
         _html("<h2>About this report</h2>"),
@@ -149,8 +165,9 @@ class _Origin:
     def __init__(self, model: SegmentationModel, customers: pd.DataFrame, source: str) -> None:
         count = model.training.get("customers")
         name = model.training.get("source")
-        self.training = (f"{count:,} customers" if isinstance(count, int) else "its training data"
-                         ) + (f" of {name}" if name else "")
+        self.training = (
+            f"{count:,} customers" if isinstance(count, int) else "its training data"
+        ) + (f" of {name}" if name else "")
         raw = customers[list(model.features)].to_numpy(dtype=float)
         self.same = model.training.get("data_sha256") == data_checksum(raw, model.features)
         self.source = source
@@ -161,29 +178,47 @@ def _plural(count: int, word: str) -> str:
     return f"{count:,} {word}{'' if count == 1 else 's'}"
 
 
-def _lead(model: SegmentationModel, customers: pd.DataFrame, summary: pd.DataFrame,
-          origin: _Origin) -> _Markup:
+def _lead(
+    model: SegmentationModel, customers: pd.DataFrame, summary: pd.DataFrame, origin: _Origin
+) -> _Markup:
     k = _plural(model.k, "segment")
     if origin.same:
-        where = _html("{} of <b>{}</b>, the data the model was fitted on, fall into its "
-                      "<b>{}</b> by what they buy.", _plural(len(customers), "customer"),
-                      origin.source, k)
+        where = _html(
+            "{} of <b>{}</b>, the data the model was fitted on, fall into its "
+            "<b>{}</b> by what they buy.",
+            _plural(len(customers), "customer"),
+            origin.source,
+            k,
+        )
     else:
         empty = [str(j) for j in range(model.k) if summary.loc[j, "customers"] == 0]
-        none_here = (f" Segment{'s' if len(empty) > 1 else ''} {', '.join(empty)} "
-                     f"hold{'s' if len(empty) == 1 else ''} none of them." if empty else "")
-        where = _html("{customers} of <b>{source}</b>, placed in the <b>{k}</b> of a model "
-                      "fitted on {training}.{none_here} Names, channel shares and strategies "
-                      "come from the training data; the counts, means and charts from "
-                      "{source}.", customers=_plural(len(customers), "customer"),
-                      source=origin.source, k=k, training=origin.training, none_here=none_here)
-    return _html("<p class='lead'>{where} Each segment's name says how much its customers "
-                 "spend compared with the other segments, which categories they buy clearly "
-                 "more of than the average customer (a share of their budget at least {index:g} "
-                 "times the average share; \"broad basket\" when none is), and, when the "
-                 "training data gave the sales channel, how many of them are Retail or Horeca. "
-                 "Each has a suggested strategy that fits that mix.</p>",
-                 where=where, index=NAMING_INDEX)
+        none_here = (
+            f" Segment{'s' if len(empty) > 1 else ''} {', '.join(empty)} "
+            f"hold{'s' if len(empty) == 1 else ''} none of them."
+            if empty
+            else ""
+        )
+        where = _html(
+            "{customers} of <b>{source}</b>, placed in the <b>{k}</b> of a model "
+            "fitted on {training}.{none_here} Names, channel shares and strategies "
+            "come from the training data; the counts, means and charts from "
+            "{source}.",
+            customers=_plural(len(customers), "customer"),
+            source=origin.source,
+            k=k,
+            training=origin.training,
+            none_here=none_here,
+        )
+    return _html(
+        "<p class='lead'>{where} Each segment's name says how much its customers "
+        "spend compared with the other segments, which categories they buy clearly "
+        "more of than the average customer (a share of their budget at least {index:g} "
+        'times the average share; "broad basket" when none is), and, when the '
+        "training data gave the sales channel, how many of them are Retail or Horeca. "
+        "Each has a suggested strategy that fits that mix.</p>",
+        where=where,
+        index=NAMING_INDEX,
+    )
 
 
 _CSS = _Markup("""
@@ -205,54 +240,85 @@ img { max-width: 100%; height: auto; }
 """)
 
 
-def _segment_cards(model: SegmentationModel, summary: pd.DataFrame,
-                   origin: _Origin) -> _Markup:
+def _segment_cards(model: SegmentationModel, summary: pd.DataFrame, origin: _Origin) -> _Markup:
     cards = []
     for segment in model.segments:
         row = summary.loc[segment.number]
-        retail = ("" if "Retail share" not in row or pd.isna(row["Retail share"])
-                  else f"; {row['Retail share']:.0%} Retail customers")
-        here = "no customers" if row["customers"] == 0 else (
-            f"{_plural(int(row['customers']), 'customer')} ({row['share']:.0%}); mean total "
-            f"{row['mean total']:,.0f} m.u. a year{retail}")
+        retail = (
+            ""
+            if "Retail share" not in row or pd.isna(row["Retail share"])
+            else f"; {row['Retail share']:.0%} Retail customers"
+        )
+        here = (
+            "no customers"
+            if row["customers"] == 0
+            else (
+                f"{_plural(int(row['customers']), 'customer')} ({row['share']:.0%}); mean total "
+                f"{row['mean total']:,.0f} m.u. a year{retail}"
+            )
+        )
         if origin.same:
             numbers = _html("{}", f"{here[0].upper()}{here[1:]}.")
         else:
-            shown = ("" if segment.retail_share is None
-                     else f", {segment.retail_share:.0%} Retail")
-            numbers = _html("In {}: {}.<br>In the training data: {}{}.", origin.source, here,
-                            _plural(segment.customers, "customer"), shown)
-        cards.append(_html(
-            "<section class='card' style='--colour:{colour}'><h3>{number}. {name}</h3>"
-            "<div class='numbers'>{numbers}</div><p><b>Strategy:</b> {strategy}</p></section>",
-            colour=cluster_colour(segment.number), number=segment.number, name=segment.name,
-            numbers=numbers, strategy=segment.strategy))
+            shown = "" if segment.retail_share is None else f", {segment.retail_share:.0%} Retail"
+            numbers = _html(
+                "In {}: {}.<br>In the training data: {}{}.",
+                origin.source,
+                here,
+                _plural(segment.customers, "customer"),
+                shown,
+            )
+        cards.append(
+            _html(
+                "<section class='card' style='--colour:{colour}'><h3>{number}. {name}</h3>"
+                "<div class='numbers'>{numbers}</div><p><b>Strategy:</b> {strategy}</p></section>",
+                colour=cluster_colour(segment.number),
+                number=segment.number,
+                name=segment.name,
+                numbers=numbers,
+                strategy=segment.strategy,
+            )
+        )
     return _html("<div class='cards'>{}</div>", _join(cards))
 
 
-def _profile_table(model: SegmentationModel, summary: pd.DataFrame,
-                   origin: _Origin) -> _Markup:
+def _profile_table(model: SegmentationModel, summary: pd.DataFrame, origin: _Origin) -> _Markup:
     head = _join(_html("<th scope='col'>{}</th>", CATEGORY_WORDS[c]) for c in model.features)
     rows = []
     for segment in model.segments:
-        cells = _join(_html("<td>–</td>") if pd.isna(v) else _html("<td>{:,.0f}</td>", v)
-                      for v in summary.loc[segment.number, list(model.features)])
-        rows.append(_html("<tr><th scope='row'>{}. {}</th>{}</tr>", segment.number,
-                          segment.name, cells))
-    return _html("<table><caption>Mean annual spending (m.u.), customers of {}</caption>"
-                 "<thead><tr><th scope='col'>segment</th>{}</tr></thead><tbody>{}</tbody>"
-                 "</table>", origin.here, head, _join(rows))
+        cells = _join(
+            _html("<td>–</td>") if pd.isna(v) else _html("<td>{:,.0f}</td>", v)
+            for v in summary.loc[segment.number, list(model.features)]
+        )
+        rows.append(
+            _html("<tr><th scope='row'>{}. {}</th>{}</tr>", segment.number, segment.name, cells)
+        )
+    return _html(
+        "<table><caption>Mean annual spending (m.u.), customers of {}</caption>"
+        "<thead><tr><th scope='col'>segment</th>{}</tr></thead><tbody>{}</tbody>"
+        "</table>",
+        origin.here,
+        head,
+        _join(rows),
+    )
 
 
 def _about(model: SegmentationModel, origin: _Origin, model_source: str) -> _Markup:
-    return _html("<p class='small'>Model: {source} (k = {k}, features {features}, {space} "
-                 "spending, scaled; k-means: {algorithm}, seed {seed}, best of {starts} random "
-                 "starts). Trained on {training}. Made with customer-segmentation "
-                 "{version}.</p>", source=model_source, k=model.k,
-                 features=", ".join(model.features),
-                 space="log" if model.transform == "log" else "raw", algorithm=model.algorithm,
-                 seed=model.random_state, starts=model.n_init, training=origin.training,
-                 version=__version__)
+    return _html(
+        "<p class='small'>Model: {source} (k = {k}, features {features}, {space} "
+        "spending, scaled; k-means: {algorithm}, seed {seed}, best of {starts} random "
+        "starts). Trained on {training}. Made with customer-segmentation "
+        "{version}.</p>",
+        source=model_source,
+        k=model.k,
+        features=", ".join(model.features),
+        space="log" if model.transform == "log" else "raw",
+        algorithm=model.algorithm,
+        seed=model.random_state,
+        starts=model.n_init,
+        training=origin.training,
+        version=__version__,
+    )
 
 
 #: What each reading of the silhouette means for the people who use the segments.
@@ -261,10 +327,12 @@ _SEPARATION_ADVICE = {
     "reasonable structure": " The segments are apart, with some customers near their borders.",
     "weak structure, possibly artificial": (
         " The segments overlap: many customers lie between two of them. Treat them as useful "
-        "cuts of a continuum, with soft borders, rather than as natural groups."),
+        "cuts of a continuum, with soft borders, rather than as natural groups."
+    ),
     "no substantial structure": (
         " The customers form no distinct groups: the segments are cuts of a continuum, useful "
-        "only as far as the business needs such cuts."),
+        "only as far as the business needs such cuts."
+    ),
 }
 
 #: Below this many customers with a known channel, an agreement with Channel is not read:
@@ -272,44 +340,76 @@ _SEPARATION_ADVICE = {
 FEW_FOR_AGREEMENT = 30
 #: How an agreement with Channel (adjusted Rand index) is read: from 0.8 the segments nearly
 #: are the channels; below 0.1 they are little more related to them than chance.
-CHANNEL_AGREEMENT = ((0.8, ("The segments nearly are the sales channels: they add little to "
-                            "what the Channel column already says.")),
-                     (0.1, ("The segments follow the channel in part: they also separate "
-                            "customers by what and how much they buy.")),
-                     (-1.0, ("The segments have little to do with the channel: they separate "
-                             "customers by what and how much they buy instead.")))
+CHANNEL_AGREEMENT = (
+    (
+        0.8,
+        (
+            "The segments nearly are the sales channels: they add little to "
+            "what the Channel column already says."
+        ),
+    ),
+    (
+        0.1,
+        (
+            "The segments follow the channel in part: they also separate "
+            "customers by what and how much they buy."
+        ),
+    ),
+    (
+        -1.0,
+        (
+            "The segments have little to do with the channel: they separate "
+            "customers by what and how much they buy instead."
+        ),
+    ),
+)
 
 
-def _evaluation(model: SegmentationModel, customers: pd.DataFrame, segments: np.ndarray,
-                origin: _Origin) -> _Markup:
+def _evaluation(
+    model: SegmentationModel, customers: pd.DataFrame, segments: np.ndarray, origin: _Origin
+) -> _Markup:
     trained, here = [], []
     evaluation = model.evaluation
     if evaluation is not None:
         band, _ = silhouette_band(evaluation.silhouette)
         trained.append(
-            _html("<li><b>Separation</b>: silhouette not defined (it needs at least two "
-                  "segments).</li>")
-            if evaluation.silhouette is None else
-            _html("<li><b>Separation</b>: silhouette {value:.3f}, from -1 to 1: "
-                  "<b>{reading}</b> ({scale}).{advice}</li>", value=evaluation.silhouette,
-                  reading=silhouette_reading(evaluation.silhouette), scale=SILHOUETTE_SCALE_TEXT,
-                  advice=_SEPARATION_ADVICE.get(band, "")))
-        trained.append(_html(
-            "<li><b>Stability</b>: refitting with {seeds} other seeds (each the best of {starts} "
-            "random starts, as the model was) gives the same segments to an agreement of "
-            "{mean:.2f} on average (lowest {lowest:.2f}; 1 means identical).</li>",
-            seeds=evaluation.seeds, starts=model.n_init, mean=evaluation.stability,
-            lowest=evaluation.stability_min))
+            _html(
+                "<li><b>Separation</b>: silhouette not defined (it needs at least two "
+                "segments).</li>"
+            )
+            if evaluation.silhouette is None
+            else _html(
+                "<li><b>Separation</b>: silhouette {value:.3f}, from -1 to 1: "
+                "<b>{reading}</b> ({scale}).{advice}</li>",
+                value=evaluation.silhouette,
+                reading=silhouette_reading(evaluation.silhouette),
+                scale=SILHOUETTE_SCALE_TEXT,
+                advice=_SEPARATION_ADVICE.get(band, ""),
+            )
+        )
+        trained.append(
+            _html(
+                "<li><b>Stability</b>: refitting with {seeds} other seeds (each the best of "
+                "{starts} random starts, as the model was) gives the same segments to an "
+                "agreement of {mean:.2f} on average (lowest {lowest:.2f}; 1 means identical).</li>",
+                seeds=evaluation.seeds,
+                starts=model.n_init,
+                mean=evaluation.stability,
+                lowest=evaluation.stability_min,
+            )
+        )
     if "Channel" in customers and model.k > 1:
         here.append(_channel_agreement(customers, segments))
     if origin.same:
         lists = [(f"From {origin.here}:", trained + here)]
     else:
-        lists = [(f"From the training data ({origin.training}), when the model was fitted:",
-                  trained), (f"From {origin.source} ({_plural(len(customers), 'customer')}):",
-                             here)]
-    shown = _join(_html("<p>{}</p><ul>{}</ul>", title, _join(items))
-                  for title, items in lists if items)
+        lists = [
+            (f"From the training data ({origin.training}), when the model was fitted:", trained),
+            (f"From {origin.source} ({_plural(len(customers), 'customer')}):", here),
+        ]
+    shown = _join(
+        _html("<p>{}</p><ul>{}</ul>", title, _join(items)) for title, items in lists if items
+    )
     return shown or _html("<p>No evaluation is stored with this model.</p>")
 
 
@@ -320,16 +420,19 @@ def _channel_agreement(customers: pd.DataFrame, segments: np.ndarray) -> _Markup
     channel = pd.Series(np.asarray(customers["Channel"], dtype=object))
     known = channel.notna().to_numpy()
     if known.sum() < FEW_FOR_AGREEMENT:
-        said = (f"only {_plural(int(known.sum()), 'customer')} with a known channel: too few "
-                f"to measure how far the segments follow it (from {FEW_FOR_AGREEMENT} on).")
+        said = (
+            f"only {_plural(int(known.sum()), 'customer')} with a known channel: too few "
+            f"to measure how far the segments follow it (from {FEW_FOR_AGREEMENT} on)."
+        )
     elif channel[known].nunique() < 2 or len(np.unique(segments[known])) < 2:
-        said = ("not measurable: these customers are all of one channel, or all in one "
-                "segment.")
+        said = "not measurable: these customers are all of one channel, or all in one segment."
     else:
         ari = adjusted_rand_score(channel[known].astype(str), segments[known])
         reading = next(text for lowest, text in CHANNEL_AGREEMENT if ari >= lowest)
-        said = (f"agreement {ari:.2f} with Horeca / Retail (0 = no more than chance, 1 = the "
-                f"segments are the channels). {reading}")
+        said = (
+            f"agreement {ari:.2f} with Horeca / Retail (0 = no more than chance, 1 = the "
+            f"segments are the channels). {reading}"
+        )
     return _html("<li><b>Against the sales channel</b>: {}</li>", said)
 
 
@@ -344,8 +447,9 @@ def _image(figure: Figure, alt: str) -> _Markup:
         # too long for the picture (drawn without the layout); the page shows it in full, so
         # the picture's shortfall is no reason to warn.
         warnings.filterwarnings("ignore", message="Glyph .* missing from", category=UserWarning)
-        warnings.filterwarnings("ignore", message="constrained_layout not applied",
-                                category=UserWarning)
+        warnings.filterwarnings(
+            "ignore", message="constrained_layout not applied", category=UserWarning
+        )
         figure.savefig(buffer, format="png", dpi=96, metadata={"Software": None})
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
     return _html("<img src='data:image/png;base64,{}' alt='{}'>", data, alt)
@@ -357,8 +461,10 @@ LONGEST_LABEL = 72
 
 def _short(names: Sequence[str]) -> list[str]:
     """Each segment's number and name, as the charts label it."""
-    return [f"{j}. {name if len(name) <= LONGEST_LABEL else name[:LONGEST_LABEL - 1] + '…'}"
-            for j, name in enumerate(names)]
+    return [
+        f"{j}. {name if len(name) <= LONGEST_LABEL else name[: LONGEST_LABEL - 1] + '…'}"
+        for j, name in enumerate(names)
+    ]
 
 
 def _sizes_figure(summary: pd.DataFrame) -> Figure:
@@ -368,7 +474,7 @@ def _sizes_figure(summary: pd.DataFrame) -> Figure:
     ax.barh(y, summary["customers"], color=[cluster_colour(j) for j in range(len(summary))])
     # parse_math off: a name is text, never a formula ("$" would start one in matplotlib).
     ax.set_yticks(y, _short(summary["name"]), parse_math=False)
-    for yi, count, share in zip(y, summary["customers"], summary["share"]):
+    for yi, count, share in zip(y, summary["customers"], summary["share"], strict=True):
         ax.text(count, yi, f" {count:,} ({share:.0%})", va="center", fontsize=9)
     ax.set_xlabel("customers")
     ax.set_xlim(0, summary["customers"].max() * 1.25 or 1)
@@ -376,8 +482,9 @@ def _sizes_figure(summary: pd.DataFrame) -> Figure:
     return figure
 
 
-def _profile_figure(model: SegmentationModel, summary: pd.DataFrame,
-                    customers: pd.DataFrame) -> Figure:
+def _profile_figure(
+    model: SegmentationModel, summary: pd.DataFrame, customers: pd.DataFrame
+) -> Figure:
     features = list(model.features)
     words = [CATEGORY_WORDS[c] for c in features]
     means = summary[features].to_numpy(dtype=float)
@@ -397,30 +504,39 @@ def _profile_figure(model: SegmentationModel, summary: pd.DataFrame,
         ax.spines[["top", "right"]].set_visible(False)
     left.set_ylabel("mean annual spending (m.u.)")
     right.axhline(1, color="0.3", linewidth=1, label="1: the average share")
-    right.axhline(NAMING_INDEX, color="0.3", linewidth=1, linestyle="--",
-                  label=f"{NAMING_INDEX:g}: from here on, a segment's name names the category")
+    right.axhline(
+        NAMING_INDEX,
+        color="0.3",
+        linewidth=1,
+        linestyle="--",
+        label=f"{NAMING_INDEX:g}: from here on, a segment's name names the category",
+    )
     right.set_ylabel("share of budget / average share")
     # One legend under both charts, where it covers no bar: the segments in the first
     # column, the two lines in the second.
     handles = [h for ax in (left, right) for h in ax.get_legend_handles_labels()[0]]
-    figure.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=9,
-                  frameon=False)
+    figure.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=9, frameon=False)
     return figure
 
 
-def _scatter_figure(model: SegmentationModel, customers: pd.DataFrame,
-                    segments: np.ndarray) -> Figure:
+def _scatter_figure(
+    model: SegmentationModel, customers: pd.DataFrame, segments: np.ndarray
+) -> Figure:
     x_name, y_name = _axes_for(model.features)
     figure = Figure(figsize=(6.5, 5.2), layout="constrained")
     ax = figure.subplots()
     x = customers[x_name].astype(float).to_numpy()
     y = customers[y_name].astype(float).to_numpy()
-    sample = np.arange(len(x)) if len(x) <= 20_000 else np.sort(
-        np.random.default_rng(0).choice(len(x), 20_000, replace=False))
+    sample = (
+        np.arange(len(x))
+        if len(x) <= 20_000
+        else np.sort(np.random.default_rng(0).choice(len(x), 20_000, replace=False))
+    )
     for j, label in enumerate(_short(model.names)):
         members = sample[segments[sample] == j]
-        ax.scatter(x[members] + 1, y[members] + 1, s=10, alpha=0.6, color=cluster_colour(j),
-                   label=label)
+        ax.scatter(
+            x[members] + 1, y[members] + 1, s=10, alpha=0.6, color=cluster_colour(j), label=label
+        )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(f"{CATEGORY_WORDS[x_name]} spending (m.u. + 1, log scale)")
@@ -429,7 +545,7 @@ def _scatter_figure(model: SegmentationModel, customers: pd.DataFrame,
     # the legend would cover customers.
     legend = figure.legend(loc="outside lower center", fontsize=9, frameon=False)
     for text in legend.get_texts():
-        text.set_parse_math(False)          # the names are text, never formulas
+        text.set_parse_math(False)  # the names are text, never formulas
     return figure
 
 

@@ -46,8 +46,9 @@ class Segmentation:
         return f"{self.headline()}; segment sizes: {', '.join(str(s) for s in self.sizes)}"
 
 
-def segment_with_k(X: Any, k: int, *, totals: Any = None, random_state: int = 0,
-                   n_init: int = 10) -> Segmentation:
+def segment_with_k(
+    X: Any, k: int, *, totals: Any = None, random_state: int = 0, n_init: int = 10
+) -> Segmentation:
     """Fit the course's k-means with k clusters and measure the result.
 
     Segments are numbered as everywhere in the course (:func:`number_segments`): segment 0
@@ -60,8 +61,11 @@ def segment_with_k(X: Any, k: int, *, totals: Any = None, random_state: int = 0,
     labels, order = number_segments(model.labels_, totals, k)
     silhouette = silhouette_score(X, labels) if 1 < k < len(X) else float("nan")
     return Segmentation(
-        k=k, labels=labels, centres=model.cluster_centers_[order],
-        sizes=np.bincount(labels, minlength=k), J=model.inertia_,
+        k=k,
+        labels=labels,
+        centres=model.cluster_centers_[order],
+        sizes=np.bincount(labels, minlength=k),
+        J=model.inertia_,
         silhouette=float(silhouette),
     )
 
@@ -77,8 +81,9 @@ def scan_k(X: Any, ks: Iterable[int], *, random_state: int = 0, n_init: int = 10
     return pd.DataFrame([{"k": r.k, "J": r.J, "silhouette": r.silhouette} for r in results])
 
 
-def profiles_by_k(customers: pd.DataFrame, X: Any, ks: Iterable[int], *,
-                  random_state: int = 0) -> pd.DataFrame:
+def profiles_by_k(
+    customers: pd.DataFrame, X: Any, ks: Iterable[int], *, random_state: int = 0
+) -> pd.DataFrame:
     """The segments that each k gives, side by side, to compare choices of k on what they mean
     for the business.
 
@@ -107,8 +112,9 @@ def profiles_by_k(customers: pd.DataFrame, X: Any, ks: Iterable[int], *,
     tables = {}
     for k in ks:
         labels = segment_with_k(X, k, totals=totals, random_state=random_state).labels
-        profile = segment_profile(customers, labels).drop(columns=list(LABEL_COLUMNS),
-                                                          errors="ignore")
+        profile = segment_profile(customers, labels).drop(
+            columns=list(LABEL_COLUMNS), errors="ignore"
+        )
         profile.insert(1, "mean total", totals.groupby(labels).mean().round(0))
         profile["% Retail"] = retail.groupby(labels).mean().mul(100).round(0)
         tables[k] = profile
@@ -124,9 +130,11 @@ def elbow(table: pd.DataFrame) -> int:
     scored = table.dropna(subset=["J"]).sort_values("k")
     ks, J = scored["k"].to_numpy(), scored["J"].to_numpy(dtype=float)
     if len(J) < 3 or not (np.diff(ks) == 1).all():
-        raise ValueError(f"an elbow needs J for at least three values of k in a row; the table "
-                         f"has it for k = {', '.join(str(k) for k in ks) or 'none'}. Make it "
-                         "with scan_k(X, range(1, 11)).")
+        raise ValueError(
+            f"an elbow needs J for at least three values of k in a row; the table "
+            f"has it for k = {', '.join(str(k) for k in ks) or 'none'}. Make it "
+            "with scan_k(X, range(1, 11))."
+        )
     bend = J[:-2] - 2 * J[1:-1] + J[2:]
     return int(ks[1 + int(np.argmax(bend))])
 
@@ -136,8 +144,10 @@ def best_silhouette(table: pd.DataFrame) -> int:
     alone has no silhouette)."""
     scored = table.dropna(subset=["silhouette"])
     if scored.empty:
-        raise ValueError("the table has no silhouette (it needs k = 2 or more). Make it with "
-                         "scan_k(X, range(1, 11)).")
+        raise ValueError(
+            "the table has no silhouette (it needs k = 2 or more). Make it with "
+            "scan_k(X, range(1, 11))."
+        )
     return int(scored.loc[scored["silhouette"].idxmax(), "k"])
 
 
@@ -151,14 +161,22 @@ def moons(random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 def unequal_groups(random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """A large, wide group beside a small, tight one. Returns (X, true group)."""
-    return make_blobs(n_samples=[500, 30], centers=[[0.0, 0.0], [4.5, 0.0]],
-                      cluster_std=[1.5, 0.3], random_state=random_state)
+    return make_blobs(
+        n_samples=[500, 30],
+        centers=[[0.0, 0.0], [4.5, 0.0]],
+        cluster_std=[1.5, 0.3],
+        random_state=random_state,
+    )
 
 
 def groups_with_outliers(random_state: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Three tight groups and three far-away points (group 3). Returns (X, true group)."""
-    X, y = make_blobs(n_samples=150, centers=[[0, 0], [5, 0], [2.5, 4]], cluster_std=0.6,
-                      random_state=random_state)
+    X, y = make_blobs(
+        n_samples=150,
+        centers=[[0, 0], [5, 0], [2.5, 4]],
+        cluster_std=0.6,
+        random_state=random_state,
+    )
     far = np.array([[40.0, 40.0], [42.0, 38.0], [41.0, 41.0]])
     return np.vstack([X, far]), np.concatenate([y, [3, 3, 3]])
 
@@ -179,8 +197,12 @@ def groups_with_noise(random_state: int = 0, noise: int = 60) -> tuple[np.ndarra
     """Three tight groups of 50 points in the middle of a wide square (side 32) that holds
     ``noise`` points of uniform background noise. Returns (X, true group), the group being -1
     for a noise point; ``X[truth >= 0]`` is the same three groups without the noise."""
-    X, y = make_blobs(n_samples=150, centers=[[0.0, 0.0], [4.0, 0.0], [2.0, 3.5]],
-                      cluster_std=0.6, random_state=random_state)
+    X, y = make_blobs(
+        n_samples=150,
+        centers=[[0.0, 0.0], [4.0, 0.0], [2.0, 3.5]],
+        cluster_std=0.6,
+        random_state=random_state,
+    )
     rng = np.random.default_rng(random_state)
     middle = np.array([2.0, 1.2])
     background = middle + rng.uniform(-16.0, 16.0, size=(noise, 2))

@@ -9,7 +9,8 @@ matplotlib.use("Agg")
 # Property tests draw the same examples on every run and every machine, so a failure seen once
 # is seen again.
 settings.register_profile(
-    "course", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    "course", derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 settings.load_profile("course")
 
 
@@ -54,7 +55,6 @@ def write_file(tmp_path):
     return write
 
 
-
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     """Mark a test that failed, so that its fixtures can keep evidence (a screenshot, say)."""
@@ -67,17 +67,26 @@ def pytest_runtest_makereport(item, call):
 def pytest_terminal_summary(terminalreporter):
     """The explorer's response times from the browser tests; and, plainly, at the very end,
     when the browser tests did not run."""
-    timings = [value for report in terminalreporter.stats.get("passed", [])
-               for key, value in report.user_properties if key == "explorer timing"]
+    timings = [
+        value
+        for report in terminalreporter.stats.get("passed", [])
+        for key, value in report.user_properties
+        if key == "explorer timing"
+    ]
     if timings:
         terminalreporter.section("explorer response time (browser tests)")
         for line in timings:
             terminalreporter.write_line(line)
-    skipped = [r for r in terminalreporter.stats.get("skipped", [])
-               if "BROWSER TESTS SKIPPED" in str(r.longrepr)]
+    skipped = [
+        r
+        for r in terminalreporter.stats.get("skipped", [])
+        if "BROWSER TESTS SKIPPED" in str(r.longrepr)
+    ]
     if skipped:
         terminalreporter.section("browser tests", sep="!", yellow=True, bold=True)
         terminalreporter.write_line(
             f"{len(skipped)} browser tests were SKIPPED: Chromium was not found. Install "
             "Debian's chromium (apt-get install chromium) or set CHROMIUM=/path/to/chromium.",
-            yellow=True, bold=True)
+            yellow=True,
+            bold=True,
+        )

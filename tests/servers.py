@@ -25,13 +25,21 @@ def get(url: str) -> tuple[int, bytes]:
 
 
 @contextmanager
-def running(command: list[str], url: str, log_path: Path, *, cwd: Path, env: dict[str, str],
-            timeout: float = 90) -> Iterator[subprocess.Popen]:
+def running(
+    command: list[str],
+    url: str,
+    log_path: Path,
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    timeout: float = 90,
+) -> Iterator[subprocess.Popen]:
     """Run ``command`` until the block ends; first wait until ``url`` answers (or fail, with
     the server's log)."""
     log = log_path.open("w+")
-    server = subprocess.Popen(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=env,
-                              start_new_session=True)
+    server = subprocess.Popen(
+        command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True
+    )
     try:
         deadline = time.monotonic() + timeout
         while True:
@@ -41,7 +49,9 @@ def running(command: list[str], url: str, log_path: Path, *, cwd: Path, env: dic
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
                     log.seek(0)
-                    raise AssertionError(f"{command[0]} did not answer at {url}:\n{log.read()}")
+                    raise AssertionError(
+                        f"{command[0]} did not answer at {url}:\n{log.read()}"
+                    ) from None
                 time.sleep(0.5)
         yield server
     finally:

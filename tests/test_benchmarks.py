@@ -28,8 +28,9 @@ def test_kmeans_speed_reports_both_timings_their_ratio_and_memory(capsys):
 
 
 def test_predict_speed_reports_both_timings_their_ratio_and_memory(capsys):
-    status = load("predict_speed").main(["--rows", "20000", "--memory-rows", "30000",
-                                         "--repeats", "1"])
+    status = load("predict_speed").main(
+        ["--rows", "20000", "--memory-rows", "30000", "--repeats", "1"]
+    )
     out = capsys.readouterr().out
     assert "file: 20,000 customers" in out
     pandas_ms = float(re.search(r"pandas.read_csv alone:\s+([\d.]+) ms", out)[1])
@@ -44,7 +45,9 @@ def test_predict_speed_reports_both_timings_their_ratio_and_memory(capsys):
     assert "memory: 30,000 customers" in out
     table = float(re.search(r"the table in memory: ([\d.]+) MB", out)[1])
     assert 30_000 * 8 * 6 / 2**20 < table < 30_000 * 8 * 9 / 2**20
-    libraries = float(re.search(r"libraries and model only:\s+([\d,.]+) MB", out)[1].replace(",", ""))
+    libraries = float(
+        re.search(r"libraries and model only:\s+([\d,.]+) MB", out)[1].replace(",", "")
+    )
     reading = float(re.search(r"reading the table:\s+([\d,.]+) MB", out)[1].replace(",", ""))
     predict = float(re.search(r"segmentation predict:\s+([\d,.]+) MB", out)[1].replace(",", ""))
     traced = float(re.search(r"allocate:\s+([\d.]+) MB at most", out)[1])
@@ -55,7 +58,11 @@ def test_predict_speed_reports_both_timings_their_ratio_and_memory(capsys):
     high = max(predict - reading + 0.1, traced + 0.05) / (table - 0.05)
     assert low - 0.01 <= memory_ratio <= high + 0.01
     verdict = out.strip().splitlines()[-1]
-    assert verdict in ("within target", "OVER TARGET: speed", "OVER TARGET: memory",
-                       "OVER TARGET: speed, memory")
+    assert verdict in (
+        "within target",
+        "OVER TARGET: speed",
+        "OVER TARGET: memory",
+        "OVER TARGET: speed, memory",
+    )
     assert ("speed" in verdict) == (ratio > 3.0) and ("memory" in verdict) == (memory_ratio >= 2.0)
     assert status == (0 if verdict == "within target" else 1)

@@ -26,9 +26,16 @@ SHOTS = ROOT / "artifacts" / "browser"
 TOKEN = "course-browser-test"
 # Chromium on a machine with no outside network: no background connections, no sandbox (CI
 # runs as root), a fresh profile each time.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def chromium_path() -> str | None:
@@ -42,7 +49,8 @@ pytestmark = [
     pytest.mark.skipif(
         chromium_path() is None,
         reason="BROWSER TESTS SKIPPED: Chromium not found (install Debian's chromium, "
-               "`apt-get install chromium`, or set CHROMIUM=/path/to/chromium)"),
+        "`apt-get install chromium`, or set CHROMIUM=/path/to/chromium)",
+    ),
 ]
 
 
@@ -51,8 +59,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), headless=True,
-                                             args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 
@@ -66,7 +75,7 @@ def page(browser, request):
     page.on("console", lambda message: console.append(f"{message.type}: {message.text}"))
     page.on("websocket", lambda socket: console.append(f"websocket opened: {socket.url}"))
     yield page
-    if getattr(request.node, "failed", False):    # what the page showed when the test failed
+    if getattr(request.node, "failed", False):  # what the page showed when the test failed
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / f"FAILED-{request.node.name}.png"))
         (SHOTS / f"FAILED-{request.node.name}-console.txt").write_text("\n".join(console))
@@ -77,15 +86,21 @@ def server_env(tmp_path: Path) -> dict[str, str]:
     """Keep JupyterLab's and Voila's settings, workspaces and runtime files in the test's own
     folder, so the tests neither read nor change the user's."""
     env = {**os.environ}
-    for name in ("JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "JUPYTERLAB_SETTINGS_DIR",
-                 "JUPYTERLAB_WORKSPACES_DIR"):
+    for name in (
+        "JUPYTER_CONFIG_DIR",
+        "JUPYTER_RUNTIME_DIR",
+        "JUPYTERLAB_SETTINGS_DIR",
+        "JUPYTERLAB_WORKSPACES_DIR",
+    ):
         env[name] = str(tmp_path / name.lower())
     env.pop("MPLBACKEND", None)
     # JupyterLab: every cell in the page (no windowing, so a test can see them all) and no
     # question about news popping up over the notebook.
     settings = tmp_path / "jupyterlab_settings_dir"
-    for name, values in [("notebook-extension/tracker", {"windowingMode": "none"}),
-                         ("apputils-extension/notification", {"fetchNews": "false"})]:
+    for name, values in [
+        ("notebook-extension/tracker", {"windowingMode": "none"}),
+        ("apputils-extension/notification", {"fetchNews": "false"}),
+    ]:
         path = settings / "@jupyterlab" / f"{name}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(values))
@@ -112,7 +127,9 @@ class ExplorerPage:
         self.summary.filter(has_text="k = ").wait_for(timeout=timeout)
         self.page.wait_for_function(
             "() => { const img = document.querySelector('.kmeans-explorer-figure');"
-            " return img && img.complete && img.naturalWidth > 0; }", timeout=timeout)
+            " return img && img.complete && img.naturalWidth > 0; }",
+            timeout=timeout,
+        )
 
     def text(self) -> str:
         return self.summary.inner_text().strip()
@@ -138,11 +155,14 @@ class ExplorerPage:
             " const text = document.querySelector('.kmeans-explorer-summary').innerText;"
             " return img.src !== before && img.complete && img.naturalWidth > 0"
             "        && text.includes(expect); }",
-            arg=[before_src, expect], timeout=30_000)
+            arg=[before_src, expect],
+            timeout=30_000,
+        )
         self.browser_ms.append(1000 * (time.perf_counter() - started))
         self.page.wait_for_function(
             "before => document.querySelector('.kmeans-explorer-debug').innerText !== before",
-            arg=before_debug)
+            arg=before_debug,
+        )
         before_n = int(re.search(r"update (\d+) ", before_debug).group(1))
         n, ms = re.search(r"update (\d+) after .*?: (\d+) ms", self.debug.inner_text()).groups()
         assert int(n) == before_n + 1, f"one change must redraw once: {before_debug} -> {n}"
@@ -165,8 +185,10 @@ class ExplorerPage:
         self.screenshot("1-start")
 
         text = self.act(self.press("k", "ArrowRight"), "k = 4, ")
-        assert "final assignment" in text and len(re.search(r"sizes ([\d /]+)", text)
-                                                   .group(1).split(" / ")) == 4
+        assert (
+            "final assignment" in text
+            and len(re.search(r"sizes ([\d /]+)", text).group(1).split(" / ")) == 4
+        )
         self.screenshot("2-k4")
         assert self.profile.locator("tbody tr").count() == 4
 
@@ -183,25 +205,33 @@ class ExplorerPage:
         assert j_values == sorted(j_values, reverse=True), f"J must fall step by step: {j_values}"
         self.screenshot("4-step5")
 
-        self.act(lambda: self.page.locator(".kmeans-explorer-back").click(),
-                 f"step 4 of {last} (update")
-        self.act(lambda: self.page.locator(".kmeans-explorer-forward").click(),
-                 f"step 5 of {last} (assignment")
+        self.act(
+            lambda: self.page.locator(".kmeans-explorer-back").click(), f"step 4 of {last} (update"
+        )
+        self.act(
+            lambda: self.page.locator(".kmeans-explorer-forward").click(),
+            f"step 5 of {last} (assignment",
+        )
         self.act(self.press("step", "End"), f"step {last} of {last} (final")
-        self.act(lambda: self.page.locator(".kmeans-explorer-x select").select_option("Fresh"),
-                 "k = 4, ")
+        self.act(
+            lambda: self.page.locator(".kmeans-explorer-x select").select_option("Fresh"), "k = 4, "
+        )
         self.screenshot("5-fresh")
-        return {"browser": statistics.median(self.browser_ms),
-                "kernel": statistics.median(self.kernel_ms)}
+        return {
+            "browser": statistics.median(self.browser_ms),
+            "kernel": statistics.median(self.kernel_ms),
+        }
 
 
 def report(name: str, times: dict[str, float], explorer: ExplorerPage, record) -> None:
     """Print the medians; they also go to the end of the test run (see tests/conftest.py),
     where pytest shows them even though it hides a passing test's output."""
-    line = (f"{name}: median from a control change to the new figure: "
-            f"{times['browser']:.0f} ms in the browser (target < 1000), "
-            f"{times['kernel']:.0f} ms of kernel work (target < 150), over "
-            f"{len(explorer.browser_ms)} changes; screenshots in {SHOTS.relative_to(ROOT)}/")
+    line = (
+        f"{name}: median from a control change to the new figure: "
+        f"{times['browser']:.0f} ms in the browser (target < 1000), "
+        f"{times['kernel']:.0f} ms of kernel work (target < 150), over "
+        f"{len(explorer.browser_ms)} changes; screenshots in {SHOTS.relative_to(ROOT)}/"
+    )
     print("\n" + line)
     record("explorer timing", line)
     # Generous bounds that only catch a broken or stalled explorer; the targets are printed.
@@ -215,18 +245,31 @@ def report(name: str, times: dict[str, float], explorer: ExplorerPage, record) -
 
 @pytest.fixture
 def lab(tmp_path):
-    notebooks = tmp_path / "notebooks"          # a throw-away copy: running it changes it
-    shutil.copytree(ROOT / "notebooks", notebooks,
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    notebooks = tmp_path / "notebooks"  # a throw-away copy: running it changes it
+    shutil.copytree(
+        ROOT / "notebooks", notebooks, ignore=shutil.ignore_patterns(".ipynb_checkpoints")
+    )
     port = free_port()
-    command = [str(Path(sys.prefix) / "bin" / "jupyter"), "lab", "--no-browser",
-               "--ip=127.0.0.1", f"--port={port}", f"--ServerApp.root_dir={notebooks}",
-               f"--IdentityProvider.token={TOKEN}", "--LabApp.news_url=None",
-               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    command = [
+        str(Path(sys.prefix) / "bin" / "jupyter"),
+        "lab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--ServerApp.root_dir={notebooks}",
+        f"--IdentityProvider.token={TOKEN}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
     if os.geteuid() == 0:
         command.append("--allow-root")
-    with running(command, f"http://127.0.0.1:{port}/api", tmp_path / "lab.log", cwd=tmp_path,
-                 env=server_env(tmp_path)):
+    with running(
+        command,
+        f"http://127.0.0.1:{port}/api",
+        tmp_path / "lab.log",
+        cwd=tmp_path,
+        env=server_env(tmp_path),
+    ):
         yield f"http://127.0.0.1:{port}"
 
 
@@ -244,10 +287,13 @@ def test_explorer_in_jupyterlab(lab, page, record_property):
     prompts = "[...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
     try:
         page.wait_for_function(
-            f"() => {prompts}.every(p => /\\[\\d+\\]/.test(p.innerText))", timeout=120_000)
+            f"() => {prompts}.every(p => /\\[\\d+\\]/.test(p.innerText))", timeout=120_000
+        )
     except PlaywrightTimeout:
-        pytest.fail("Not every cell ran; prompts: "
-                    + " ".join(page.evaluate(f"() => {prompts}.map(p => p.innerText)")))
+        pytest.fail(
+            "Not every cell ran; prompts: "
+            + " ".join(page.evaluate(f"() => {prompts}.map(p => p.innerText)"))
+        )
     assert page.locator("[data-mime-type='application/vnd.jupyter.error']").count() == 0
     times = explorer.exercise()
     page.screenshot(path=str(SHOTS / "jupyterlab-page.png"))
@@ -261,8 +307,13 @@ def test_explorer_in_jupyterlab(lab, page, record_property):
 def voila(tmp_path):
     port = free_port()
     command = ["make", "--no-print-directory", "app", f"VENV={sys.prefix}", f"APP_PORT={port}"]
-    with running(command, f"http://127.0.0.1:{port}/", tmp_path / "voila.log", cwd=ROOT,
-                 env=server_env(tmp_path)):
+    with running(
+        command,
+        f"http://127.0.0.1:{port}/",
+        tmp_path / "voila.log",
+        cwd=ROOT,
+        env=server_env(tmp_path),
+    ):
         yield f"http://127.0.0.1:{port}"
 
 

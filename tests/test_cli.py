@@ -18,10 +18,17 @@ from segmentation.model import load_model
 BAD_FILES = {
     "empty.csv": b"",
     "header-only.csv": b"Channel,Region,Fresh,Milk,Grocery,Frozen,Detergents_Paper,Delicassen\n",
-    "semicolons.csv": b"Channel;Region;Fresh;Milk;Grocery;Frozen;Detergents_Paper;Delicassen\n1;1;1;1;1;1;1;1\n",
+    "semicolons.csv": (
+        b"Channel;Region;Fresh;Milk;Grocery;Frozen;Detergents_Paper;Delicassen\n1;1;1;1;1;1;1;1\n"
+    ),
     "workbook.xlsx": b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00",
-    "latin1.csv": "Name,Fresh,Milk,Grocery,Frozen,Detergents_Paper,Delicassen\nJosé,1,1,1,1,1,1\n".encode("latin-1"),
-    "values.csv": b"Channel,Region,Fresh,Milk,Grocery,Frozen,Detergents_Paper,Delicassen\n3,1,x,-1,,nan,inf,1e99\n",
+    "latin1.csv": (
+        "Name,Fresh,Milk,Grocery,Frozen,Detergents_Paper,Delicassen\nJosé,1,1,1,1,1,1\n"
+    ).encode("latin-1"),
+    "values.csv": (
+        b"Channel,Region,Fresh,Milk,Grocery,Frozen,Detergents_Paper,Delicassen\n"
+        b"3,1,x,-1,,nan,inf,1e99\n"
+    ),
 }
 
 
@@ -45,8 +52,12 @@ def test_a_good_file_prints_a_summary_and_exits_0():
 
 
 def test_python_dash_m_works_too():
-    done = subprocess.run([sys.executable, "-m", "segmentation", "validate", str(course_data_path())],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "segmentation", "validate", str(course_data_path())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0 and "OK, 440 customers." in done.stdout
 
 
@@ -67,13 +78,23 @@ def test_every_bad_value_of_a_row_is_listed(tmp_path):
     done = run("validate", str(path))
     listed = [line for line in done.stderr.splitlines() if line.startswith("  - ")]
     columns = [line.split(", column ")[1].split(":")[0] for line in listed]
-    assert columns == ["Channel", "Fresh", "Milk", "Grocery", "Frozen", "Detergents_Paper", "Delicassen"]
+    assert columns == [
+        "Channel",
+        "Fresh",
+        "Milk",
+        "Grocery",
+        "Frozen",
+        "Detergents_Paper",
+        "Delicassen",
+    ]
     assert all(", row 2, " in line for line in listed)
 
 
 def test_notes_are_printed_for_a_good_file(tmp_path, capsys):
     path = tmp_path / "c.csv"
-    path.write_text("Fresh,Milk,Grocery,Frozen,Detergents_Paper,Delicassen,Comment\n1,2,3,4,5,6,hi\n\n")
+    path.write_text(
+        "Fresh,Milk,Grocery,Frozen,Detergents_Paper,Delicassen,Comment\n1,2,3,4,5,6,hi\n\n"
+    )
     assert main(["validate", str(path)]) == 0
     out = capsys.readouterr().out
     assert "note: " in out and "('Comment') is not one the course uses; it was ignored." in out
@@ -104,8 +125,10 @@ def test_a_missing_file():
 
 # --- fit, predict, report ------------------------------------------------------------------------
 
-GOOD_NEW = ("Fresh,Milk,Grocery,Frozen,Detergents_Paper,Delicassen\n"
-            "500,9000,20000,300,9000,800\n30000,1500,2000,6000,200,1200\n")
+GOOD_NEW = (
+    "Fresh,Milk,Grocery,Frozen,Detergents_Paper,Delicassen\n"
+    "500,9000,20000,300,9000,800\n30000,1500,2000,6000,200,1200\n"
+)
 
 
 @pytest.fixture(scope="module")
@@ -130,13 +153,21 @@ def test_fit_predict_report_as_a_user_runs_them(tmp_path):
     done = run("predict", str(model), str(new), "-o", str(segments))
     assert done.returncode == 0, done.stderr
     assert "Segmented 2 customers" in done.stdout
-    assert "no Channel column" in done.stderr          # the reader's notes are shown
+    assert "no Channel column" in done.stderr  # the reader's notes are shown
     table = pd.read_csv(segments)
-    assert list(table.columns) == ["id", "segment", "name", "distance_0", "distance_1",
-                                   "distance_2"]
+    assert list(table.columns) == [
+        "id",
+        "segment",
+        "name",
+        "distance_0",
+        "distance_1",
+        "distance_2",
+    ]
     assert table["id"].tolist() == [1, 2]
-    assert table["name"].tolist() == ["medium, detergents and grocery: mixed channels (61% Retail)",
-                                      "small, frozen and fresh: mostly Horeca (99%)"]
+    assert table["name"].tolist() == [
+        "medium, detergents and grocery: mixed channels (61% Retail)",
+        "small, frozen and fresh: mostly Horeca (99%)",
+    ]
 
     report = tmp_path / "report.html"
     done = run("report", str(model), str(course_data_path()), "-o", str(report))
@@ -151,7 +182,7 @@ def test_the_report_is_one_self_contained_page(model_file, tmp_path):
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
     assert page.count("<img src='data:image/png;base64,") == 3
     assert "<script" not in page
-    assert not re.search(r"""(?:src|href)=['"](?!data:)""", page)   # nothing fetched from elsewhere
+    assert not re.search(r"""(?:src|href)=['"](?!data:)""", page)  # nothing fetched from elsewhere
     model = load_model(model_file)
     for segment in model.segments:
         assert html.escape(segment.name) in page and html.escape(segment.strategy) in page
@@ -159,8 +190,10 @@ def test_the_report_is_one_self_contained_page(model_file, tmp_path):
     assert "agreement 0.36 with Horeca / Retail" in page
     # The silhouette is read on Kaufman and Rousseeuw's scale: 0.259 is weak, on the border of
     # no substantial structure, not "real groups".
-    assert "silhouette 0.259, from -1 to 1: <b>weak structure, possibly artificial (on the " \
-           "border of no substantial structure)</b>" in page
+    assert (
+        "silhouette 0.259, from -1 to 1: <b>weak structure, possibly artificial (on the "
+        "border of no substantial structure)</b>" in page
+    )
     assert "The segments overlap" in page and "real groups" not in page
 
 
@@ -186,27 +219,53 @@ BAD_RUNS = {
     "fit missing data": (["fit", "{dir}/nope.csv", "-o", "{out}"], 1, "no such file"),
     "fit k 0": (["fit", "{data}", "--k", "0", "-o", "{out}"], 2, "--k must be from 1 to"),
     "fit k too big": (["fit", "{data}", "--k", "441", "-o", "{out}"], 2, "(440); got 441"),
-    "fit k not a number": (["fit", "{data}", "--k", "three", "-o", "{out}"], 2,
-                           "invalid int value: 'three'"),
+    "fit k not a number": (
+        ["fit", "{data}", "--k", "three", "-o", "{out}"],
+        2,
+        "invalid int value: 'three'",
+    ),
     "fit no output": (["fit", "{data}"], 2, "the following arguments are required: -o"),
-    "fit into a missing folder": (["fit", "{data}", "-o", "{dir}/no/such/model.json"], 2,
-                                  "does not exist"),
+    "fit into a missing folder": (
+        ["fit", "{data}", "-o", "{dir}/no/such/model.json"],
+        2,
+        "does not exist",
+    ),
     "fit onto its input": (["fit", "{data}", "-o", "{data}"], 2, "is also an input"),
     "fit onto a folder": (["fit", "{data}", "-o", "{dir}"], 2, "is a folder"),
-    "predict missing model": (["predict", "{dir}/nope.json", "{data}", "-o", "{out}"], 1,
-                              "no such file"),
-    "predict damaged model": (["predict", "{damaged}", "{data}", "-o", "{out}"], 1,
-                              "checksum does not match"),
-    "predict a CSV as model": (["predict", "{data}", "{data}", "-o", "{out}"], 1,
-                               ("`segmentation predict` expects a model first: the .json "
-                                "file saved by `segmentation fit`")),
-    "report a CSV as model": (["report", "{data}", "{data}", "-o", "{out}"], 1,
-                              "it is not a model file: it looks like a CSV table"),
+    "predict missing model": (
+        ["predict", "{dir}/nope.json", "{data}", "-o", "{out}"],
+        1,
+        "no such file",
+    ),
+    "predict damaged model": (
+        ["predict", "{damaged}", "{data}", "-o", "{out}"],
+        1,
+        "checksum does not match",
+    ),
+    "predict a CSV as model": (
+        ["predict", "{data}", "{data}", "-o", "{out}"],
+        1,
+        (
+            "`segmentation predict` expects a model first: the .json "
+            "file saved by `segmentation fit`"
+        ),
+    ),
+    "report a CSV as model": (
+        ["report", "{data}", "{data}", "-o", "{out}"],
+        1,
+        "it is not a model file: it looks like a CSV table",
+    ),
     "predict bad data": (["predict", "{model}", "{bad}", "-o", "{out}"], 1, "cannot be used: "),
-    "predict onto the model": (["predict", "{model}", "{data}", "-o", "{model}"], 2,
-                               "is also an input"),
-    "report damaged model": (["report", "{damaged}", "{data}", "-o", "{out}"], 1,
-                             "checksum does not match"),
+    "predict onto the model": (
+        ["predict", "{model}", "{data}", "-o", "{model}"],
+        2,
+        "is also an input",
+    ),
+    "report damaged model": (
+        ["report", "{damaged}", "{data}", "-o", "{out}"],
+        1,
+        "checksum does not match",
+    ),
     "report bad data": (["report", "{model}", "{bad}", "-o", "{out}"], 1, "cannot be used: "),
     "unknown command": (["cluster", "{data}"], 2, "invalid choice: 'cluster'"),
 }
@@ -218,20 +277,25 @@ def test_bad_input_ends_with_a_message_and_writes_nothing(name, model_file, tmp_
     bad = tmp_path / "values.csv"
     bad.write_bytes(BAD_FILES["values.csv"])
     before_model = model_file.read_bytes()
-    places = {"model": model_file, "data": course_data_path(), "bad": bad,
-              "damaged": damaged(tmp_path, model_file), "out": tmp_path / "out.file",
-              "dir": tmp_path}
+    places = {
+        "model": model_file,
+        "data": course_data_path(),
+        "bad": bad,
+        "damaged": damaged(tmp_path, model_file),
+        "out": tmp_path / "out.file",
+        "dir": tmp_path,
+    }
     argv = [a.format(**places) for a in arguments]
     before = sorted(tmp_path.iterdir())
     try:
         code = main(argv)
-    except SystemExit as exit_:          # argparse's own errors
+    except SystemExit as exit_:  # argparse's own errors
         code = exit_.code
     err = capsys.readouterr().err
     assert code == status, err
     assert words in err
     assert "Traceback" not in err
-    assert sorted(tmp_path.iterdir()) == before                      # nothing written
+    assert sorted(tmp_path.iterdir()) == before  # nothing written
     assert model_file.read_bytes() == before_model
 
 
@@ -250,8 +314,10 @@ def test_a_table_where_the_model_goes_is_called_what_it_is(model_file, tmp_path,
     assert main(["predict", str(course_data_path()), str(model_file), "-o", str(out)]) == 1
     err = capsys.readouterr().err
     assert "it is not a model file: it looks like a CSV table (first line: 'Channel,Region," in err
-    assert (f"The two arguments look swapped; try: segmentation predict {model_file} "
-            f"{course_data_path()} -o {out}") in err
+    assert (
+        f"The two arguments look swapped; try: segmentation predict {model_file} "
+        f"{course_data_path()} -o {out}"
+    ) in err
     assert "damaged" not in err and "edited by hand" not in err
     # A table given twice: no swap to suggest, but where the model goes.
     assert main(["predict", str(course_data_path()), str(course_data_path()), "-o", str(out)]) == 1

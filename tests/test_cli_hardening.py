@@ -46,9 +46,16 @@ ROOT = os.geteuid() == 0
 def run(*args, cwd, env=None, stdout=subprocess.PIPE, timeout=120, **kwargs):
     """``python -m segmentation ARGS`` in ``cwd``; arguments may be bytes (file names that
     are not UTF-8). Fails the test on a traceback."""
-    done = subprocess.run([sys.executable, "-m", "segmentation", *args], cwd=cwd,
-                          env=None if env is None else {**os.environ, **env}, stdout=stdout,
-                          stderr=subprocess.PIPE, timeout=timeout, check=False, **kwargs)
+    done = subprocess.run(
+        [sys.executable, "-m", "segmentation", *args],
+        cwd=cwd,
+        env=None if env is None else {**os.environ, **env},
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        timeout=timeout,
+        check=False,
+        **kwargs,
+    )
     assert b"Traceback" not in done.stderr, done.stderr.decode(errors="replace")
     assert done.stdout is None or b"Traceback" not in done.stdout
     return done
@@ -62,7 +69,9 @@ def snapshot(folder):
         status = os.lstat(os.path.join(os.fsencode(folder), name))
         content = None
         if stat.S_ISREG(status.st_mode):
-            content = hashlib.sha256(Path(os.fsdecode(folder), os.fsdecode(name)).read_bytes()).hexdigest()
+            content = hashlib.sha256(
+                Path(os.fsdecode(folder), os.fsdecode(name)).read_bytes()
+            ).hexdigest()
         elif stat.S_ISLNK(status.st_mode):
             content = os.readlink(os.path.join(os.fsencode(folder), name))
         entries.append((name, status.st_mode, status.st_uid, content))
@@ -97,31 +106,55 @@ def refused(done, status, *phrases):
 
 # No data file: a command that checks its arguments first never gets to read it.
 BAD_ARGUMENTS = {
-    "n-init 0": (["fit", "nowhere.csv", "--n-init", "0", "-o", "x.json"],
-                 "--n-init must be from 1 to 1,000; got 0."),
-    "n-init -1": (["fit", "nowhere.csv", "--n-init", "-1", "-o", "x.json"],
-                  "--n-init must be from 1 to 1,000; got -1."),
-    "seed -1": (["fit", "nowhere.csv", "--seed", "-1", "-o", "x.json"],
-                "--seed must be from 0 to 4,294,967,295"),
-    "seed 2**32": (["fit", "nowhere.csv", "--seed", "4294967296", "-o", "x.json"],
-                   "got 4,294,967,296."),
-    "k 1001": (["fit", "nowhere.csv", "--k", "1001", "-o", "x.json"],
-               "--k must be from 1 to 1,000 (and at most the number of customers); got 1,001."),
-    "k of 400 digits": (["fit", "nowhere.csv", "--k", "9" * 400, "-o", "x.json"],
-                        "(533 characters)."),
-    "fit max-spending nan": (["fit", "nowhere.csv", "--max-spending", "nan", "-o", "x.json"],
-                             "or inf for no limit; got nan."),
-    "fit max-spending -1": (["fit", "nowhere.csv", "--max-spending", "-1", "-o", "x.json"],
-                            "got -1."),
-    "fit max-spending 1e308": (["fit", "nowhere.csv", "--transform", "none", "--max-spending",
-                                "1e308", "-o", "x.json"], "at most 1e15"),
-    "validate max-spending 0": (["validate", "nowhere.csv", "--max-spending", "0"],
-                                "--max-spending must be a number above 0"),
+    "n-init 0": (
+        ["fit", "nowhere.csv", "--n-init", "0", "-o", "x.json"],
+        "--n-init must be from 1 to 1,000; got 0.",
+    ),
+    "n-init -1": (
+        ["fit", "nowhere.csv", "--n-init", "-1", "-o", "x.json"],
+        "--n-init must be from 1 to 1,000; got -1.",
+    ),
+    "seed -1": (
+        ["fit", "nowhere.csv", "--seed", "-1", "-o", "x.json"],
+        "--seed must be from 0 to 4,294,967,295",
+    ),
+    "seed 2**32": (
+        ["fit", "nowhere.csv", "--seed", "4294967296", "-o", "x.json"],
+        "got 4,294,967,296.",
+    ),
+    "k 1001": (
+        ["fit", "nowhere.csv", "--k", "1001", "-o", "x.json"],
+        "--k must be from 1 to 1,000 (and at most the number of customers); got 1,001.",
+    ),
+    "k of 400 digits": (
+        ["fit", "nowhere.csv", "--k", "9" * 400, "-o", "x.json"],
+        "(533 characters).",
+    ),
+    "fit max-spending nan": (
+        ["fit", "nowhere.csv", "--max-spending", "nan", "-o", "x.json"],
+        "or inf for no limit; got nan.",
+    ),
+    "fit max-spending -1": (
+        ["fit", "nowhere.csv", "--max-spending", "-1", "-o", "x.json"],
+        "got -1.",
+    ),
+    "fit max-spending 1e308": (
+        ["fit", "nowhere.csv", "--transform", "none", "--max-spending", "1e308", "-o", "x.json"],
+        "at most 1e15",
+    ),
+    "validate max-spending 0": (
+        ["validate", "nowhere.csv", "--max-spending", "0"],
+        "--max-spending must be a number above 0",
+    ),
     "validate max-spending nan": (["validate", "nowhere.csv", "--max-spending", "nan"], "got nan"),
-    "predict max-spending -inf": (["predict", "m.json", "nowhere.csv", "--max-spending=-inf",
-                                   "-o", "x.csv"], "got -inf"),
-    "report max-spending 1e16": (["report", "m.json", "nowhere.csv", "--max-spending", "1e16",
-                                  "-o", "x.html"], "got 1e+16"),
+    "predict max-spending -inf": (
+        ["predict", "m.json", "nowhere.csv", "--max-spending=-inf", "-o", "x.csv"],
+        "got -inf",
+    ),
+    "report max-spending 1e16": (
+        ["report", "m.json", "nowhere.csv", "--max-spending", "1e16", "-o", "x.html"],
+        "got 1e+16",
+    ),
 }
 
 
@@ -131,14 +164,27 @@ def test_arguments_out_of_range_exit_2_with_the_range_before_any_work(folder, na
     before = snapshot(folder)
     done = run(*arguments, cwd=folder)
     err = refused(done, 2, "usage: segmentation", words)
-    assert "no such file" not in err                    # the data were never looked at
+    assert "no such file" not in err  # the data were never looked at
     assert snapshot(folder) == before
 
 
 def test_the_range_limits_themselves_are_accepted(folder):
     # The largest seed with scikit-learn: the stability check's next seeds count on from 0.
-    done = run("fit", "d.csv", "--seed", "4294967295", "--algorithm", "scikit-learn",
-               "--n-init", "1", "--k", "2", "-o", "s.json", cwd=folder)
+    done = run(
+        "fit",
+        "d.csv",
+        "--seed",
+        "4294967295",
+        "--algorithm",
+        "scikit-learn",
+        "--n-init",
+        "1",
+        "--k",
+        "2",
+        "-o",
+        "s.json",
+        cwd=folder,
+    )
     assert done.returncode == 0, done.stderr.decode()
     assert load_model(folder / "s.json").random_state == 2**32 - 1
     for limit in ("1e15", "inf"):
@@ -150,11 +196,23 @@ def test_the_ceiling_is_the_models(folder):
 
 
 def test_huge_values_without_a_limit_are_refused_by_fit_not_turned_into_nan(folder):
-    (folder / "huge.csv").write_text(f"{SIX}\n" + "1e308,1e308,1e308,1e308,1e308,1e308\n"
-                                     "0,0,0,0,0,0\n5,5,5,5,5,5\n")
+    (folder / "huge.csv").write_text(
+        f"{SIX}\n" + "1e308,1e308,1e308,1e308,1e308,1e308\n0,0,0,0,0,0\n5,5,5,5,5,5\n"
+    )
     before = snapshot(folder)
-    done = run("fit", "huge.csv", "--k", "2", "--transform", "none", "--max-spending", "inf",
-               "-o", "x.json", cwd=folder)
+    done = run(
+        "fit",
+        "huge.csv",
+        "--k",
+        "2",
+        "--transform",
+        "none",
+        "--max-spending",
+        "inf",
+        "-o",
+        "x.json",
+        cwd=folder,
+    )
     assert done.returncode == 1 and done.stdout == b""
     assert snapshot(folder) == before
 
@@ -182,7 +240,10 @@ def test_a_file_name_that_is_not_utf8_is_shown_escaped(folder, encoding):
     done = run(b"fit", data, b"-o", model, cwd=folder, env=env)
     assert done.returncode == 0, done.stderr
     assert f"customers of {shown}; saved the model to m\\udce9.json." in done.stdout.decode()
-    assert load_model(os.fsdecode(os.path.join(os.fsencode(folder), model))).training["source"] == shown
+    assert (
+        load_model(os.fsdecode(os.path.join(os.fsencode(folder), model))).training["source"]
+        == shown
+    )
     done = run(b"predict", model, data, b"-o", segments, cwd=folder, env=env)
     assert done.returncode == 0 and f"of {shown}; wrote p\\udce9.csv." in done.stdout.decode()
     done = run(b"report", model, data, b"-o", report, cwd=folder, env=env)
@@ -223,16 +284,17 @@ def rare_customer_file(path):
 @pytest.mark.parametrize("algorithm", ["course", "scikit-learn"])
 def test_a_convergence_warning_is_one_sentence(folder, algorithm):
     rare_customer_file(folder / "rare.csv")
-    done = run("fit", "rare.csv", "--k", "2", "--algorithm", algorithm, "-o", "x.json",
-               cwd=folder)
+    done = run("fit", "rare.csv", "--k", "2", "--algorithm", algorithm, "-o", "x.json", cwd=folder)
     err = done.stderr.decode()
     assert done.returncode == 0, err
     notes = [line for line in err.splitlines() if "k-means found only" in line]
-    assert notes == ["  note: k-means found only 1 distinct group for 2 segments: the customers "
-                     "it clustered have fewer different spending patterns than segments (the "
-                     "stability check refits a sample of at most 10,000 customers, which can "
-                     "leave rare ones out), so a segment stayed empty there. Read the "
-                     "stability with care, or choose a smaller --k."]
+    assert notes == [
+        "  note: k-means found only 1 distinct group for 2 segments: the customers "
+        "it clustered have fewer different spending patterns than segments (the "
+        "stability check refits a sample of at most 10,000 customers, which can "
+        "leave rare ones out), so a segment stayed empty there. Read the "
+        "stability with care, or choose a smaller --k."
+    ]
     assert "Warning" not in err and ".py:" not in err
     assert all(line.startswith("  note: ") for line in err.splitlines())
 
@@ -246,19 +308,29 @@ def test_numpy_warnings_of_a_report_on_customers_who_spend_nothing_are_notes(fol
     assert all(line.startswith("  note: ") for line in err.splitlines())
 
 
-@pytest.mark.parametrize("category, message, note", [
-    (RuntimeWarning, "invalid value encountered in divide",
-     "some numbers could not be computed (invalid value encountered in divide), as happens "
-     "when customers spend nothing at all in a category; they are left out."),
-    (UserWarning, "Number of distinct clusters (2) found smaller than n_clusters (3). Possibly "
-     "due to duplicate points in X.", "k-means found only 2 distinct groups for 3 segments"),
-    (UserWarning, "something odd\n  in two lines", "something odd"),
-    (UserWarning, "", "UserWarning"),
-])
+@pytest.mark.parametrize(
+    "category, message, note",
+    [
+        (
+            RuntimeWarning,
+            "invalid value encountered in divide",
+            "some numbers could not be computed (invalid value encountered in divide), as happens "
+            "when customers spend nothing at all in a category; they are left out.",
+        ),
+        (
+            UserWarning,
+            "Number of distinct clusters (2) found smaller than n_clusters (3). Possibly "
+            "due to duplicate points in X.",
+            "k-means found only 2 distinct groups for 3 segments",
+        ),
+        (UserWarning, "something odd\n  in two lines", "something odd"),
+        (UserWarning, "", "UserWarning"),
+    ],
+)
 def test_each_warning_is_worded_once_without_source_lines(capsys, category, message, note):
     with cli._warnings_as_notes():
         for _ in range(3):
-            warnings.warn(message, category)
+            warnings.warn(message, category, stacklevel=2)
     err = capsys.readouterr().err
     assert err.count("note: ") == 1 and f"  note: {note}" in err
     assert "warnings.warn" not in err
@@ -280,8 +352,9 @@ def full_disk():
     return os.open("/dev/full", os.O_WRONLY)
 
 
-@pytest.mark.parametrize("stdout, reason", [(closed_pipe, "Broken pipe"),
-                                            (full_disk, "No space left on device")])
+@pytest.mark.parametrize(
+    "stdout, reason", [(closed_pipe, "Broken pipe"), (full_disk, "No space left on device")]
+)
 def test_the_model_was_written_though_the_summary_could_not_be_printed(folder, stdout, reason):
     out = stdout()
     try:
@@ -290,13 +363,16 @@ def test_the_model_was_written_though_the_summary_could_not_be_printed(folder, s
         os.close(out)
     err = done.stderr.decode()
     assert done.returncode == 1
-    assert err == ("segmentation fit: the model was written to new.json, but the summary could "
-                   f"not be printed: {reason}.\n")             # and no second, raw error
+    assert err == (
+        "segmentation fit: the model was written to new.json, but the summary could "
+        f"not be printed: {reason}.\n"
+    )  # and no second, raw error
     assert load_model(folder / "new.json").k == 3
 
 
-@pytest.mark.parametrize("stdout, reason", [(closed_pipe, "Broken pipe"),
-                                            (full_disk, "No space left on device")])
+@pytest.mark.parametrize(
+    "stdout, reason", [(closed_pipe, "Broken pipe"), (full_disk, "No space left on device")]
+)
 def test_segments_sent_to_a_closed_output_are_said_incomplete(folder, stdout, reason):
     out = stdout()
     before = snapshot(folder)
@@ -307,9 +383,11 @@ def test_segments_sent_to_a_closed_output_are_said_incomplete(folder, stdout, re
         os.close(out)
     assert predicted.returncode == 1 and predicted.stderr.decode().endswith(
         "segmentation predict: the segments could not be written in full to standard output: "
-        f"{reason}.\n")
+        f"{reason}.\n"
+    )
     assert validated.returncode == 1 and validated.stderr.decode() == (
-        f"segmentation validate: the summary could not be printed: {reason}.\n")
+        f"segmentation validate: the summary could not be printed: {reason}.\n"
+    )
     assert snapshot(folder) == before
 
 
@@ -330,9 +408,12 @@ def test_sigterm_while_writing_leaves_no_temporary_file(folder, existing):
     if existing:
         (folder / "out.csv").write_text("the old segments\n")
     before = snapshot(folder)
-    command = subprocess.Popen([sys.executable, "-m", "segmentation", "predict", "m.json",
-                                "big.csv", "-o", "out.csv"], cwd=folder,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    command = subprocess.Popen(
+        [sys.executable, "-m", "segmentation", "predict", "m.json", "big.csv", "-o", "out.csv"],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 120
     while not any(p.name.startswith(".out.csv.") for p in folder.iterdir()):
         assert command.poll() is None, "predict ended before it started writing"
@@ -354,8 +435,16 @@ def test_sigterm_is_left_alone_outside_a_command():
 
 # --- 14. no formula reaches a spreadsheet -------------------------------------------------------
 
-FORMULAS = ['=HYPERLINK("http://example.com/x","click")', "+cmd|' /C calc'!A0", "@SUM(1+1)",
-            "-2+3+cmd|' /C calc'!A0", "=1+2", "+x", "-x", "@x"]
+FORMULAS = [
+    '=HYPERLINK("http://example.com/x","click")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)",
+    "-2+3+cmd|' /C calc'!A0",
+    "=1+2",
+    "+x",
+    "-x",
+    "@x",
+]
 NUMBERS = ["-5", "+5", "1e3", "-2.5e-3", ".5"]
 PLAIN = ["N-001", "a=b", "x+1", "007"]
 
@@ -378,20 +467,39 @@ def test_formula_ids_are_neutralised_numbers_and_text_kept(folder):
 def test_formula_segment_names_from_a_model_are_neutralised(folder):
     model = load_model(folder / "m.json")
     hostile = ["=cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3"]
-    model.segments = [dataclasses.replace(s, name=n) for s, n in zip(model.segments, hostile)]
+    model.segments = [
+        dataclasses.replace(s, name=n) for s, n in zip(model.segments, hostile, strict=True)
+    ]
     model.save(folder / "hostile.json")
     done = run("predict", "hostile.json", "d.csv", "-o", "out.csv", cwd=folder)
     assert done.returncode == 0, done.stderr
     table = pd.read_csv(folder / "out.csv", keep_default_na=False)
     assert set(table["name"]) == {"'=cmd|' /C calc'!A0", "'@SUM(1+1)", "'-2+3"}
-    assert table["segment"].map(dict(enumerate(hostile))).radd("'").tolist() == table["name"].tolist()
+    assert (
+        table["segment"].map(dict(enumerate(hostile))).radd("'").tolist() == table["name"].tolist()
+    )
 
 
-@pytest.mark.parametrize("cell, safe", [
-    ("=1+2", "'=1+2"), ("+1+2", "'+1+2"), ("-1+2", "'-1+2"), ("@A1", "'@A1"),
-    ("\t=1", "'\t=1"), ("\r=1", "'\r=1"), ("-1", "-1"), ("+1.5", "+1.5"), ("-1e-3", "-1e-3"),
-    ("1e3", "1e3"), ("", ""), ("a=1", "a=1"), ("-", "'-"), ("+", "'+"), ("-inf", "'-inf"),
-])
+@pytest.mark.parametrize(
+    "cell, safe",
+    [
+        ("=1+2", "'=1+2"),
+        ("+1+2", "'+1+2"),
+        ("-1+2", "'-1+2"),
+        ("@A1", "'@A1"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("-1", "-1"),
+        ("+1.5", "+1.5"),
+        ("-1e-3", "-1e-3"),
+        ("1e3", "1e3"),
+        ("", ""),
+        ("a=1", "a=1"),
+        ("-", "'-"),
+        ("+", "'+"),
+        ("-inf", "'-inf"),
+    ],
+)
 def test_spreadsheet_safe_follows_owasp(cell, safe):
     assert spreadsheet_safe([cell]).tolist() == [safe]
     series = pd.Series([cell, "x"], index=[5, 7], dtype="string")
@@ -415,9 +523,13 @@ def special_outputs(folder):
     os.symlink("nowhere", folder / "dangling")
     server = socket.socket(socket.AF_UNIX)
     server.bind(str(folder / "socket"))
-    names = {"fifo": "a named pipe (FIFO)", "link-to-fifo": "a symbolic link to a named pipe",
-             "link-to-stdout": "a symbolic link to a", "dangling": "which does not exist",
-             "socket": "a socket"}
+    names = {
+        "fifo": "a named pipe (FIFO)",
+        "link-to-fifo": "a symbolic link to a named pipe",
+        "link-to-stdout": "a symbolic link to a",
+        "dangling": "which does not exist",
+        "socket": "a socket",
+    }
     if ROOT:
         os.mknod(folder / "null", stat.S_IFCHR | 0o666, os.makedev(1, 3))
         names["null"] = "a character device"
@@ -431,9 +543,12 @@ def test_a_special_file_is_never_replaced(folder, command):
         before = snapshot(folder)
         for name, words in names.items():
             if command != "predict" and name not in ("fifo", "link-to-stdout"):
-                continue            # the same check for every command: two are enough
-            arguments = {"fit": ["fit", "d.csv"], "predict": ["predict", "m.json", "d.csv"],
-                         "report": ["report", "m.json", "d.csv"]}[command]
+                continue  # the same check for every command: two are enough
+            arguments = {
+                "fit": ["fit", "d.csv"],
+                "predict": ["predict", "m.json", "d.csv"],
+                "report": ["report", "m.json", "d.csv"],
+            }[command]
             done = run(*arguments, "-o", name, cwd=folder, stdin=subprocess.DEVNULL)
             refused(done, 2, f"segmentation {command}: error: {name} ", words)
             assert snapshot(folder) == before
@@ -448,7 +563,7 @@ def test_the_checks_refuse_folders_and_links_to_them(folder):
         with pytest.raises(OutputPathError, match="is a folder"):
             output_target(folder / name)
     with pytest.raises(OutputPathError, match="cannot be used as an output: Not a directory"):
-        output_target(folder / "d.csv" / "x")        # a file where a folder should be
+        output_target(folder / "d.csv" / "x")  # a file where a folder should be
     with pytest.raises(OutputPathError, match="is also an input"):
         output_target(folder / "here" / "d.csv", inputs=[folder / "d.csv"])
 
@@ -486,13 +601,16 @@ def test_dash_sends_each_output_to_standard_output_and_the_summary_to_standard_e
     assert fitted.returncode == 0
     assert SegmentationModel.from_dict(json.loads(fitted.stdout)).k == 3
     assert fitted.stderr.decode().startswith(
-        "Fitted 3 segments on 440 customers of d.csv; wrote the model to standard output.")
+        "Fitted 3 segments on 440 customers of d.csv; wrote the model to standard output."
+    )
     predicted = run("predict", "m.json", "d.csv", "-o", "-", cwd=folder)
     assert predicted.returncode == 0
     table = pd.read_csv(io.BytesIO(predicted.stdout))
     assert len(table) == 440 and list(table.columns[:3]) == ["id", "segment", "name"]
-    assert "Segmented 440 customers of d.csv; wrote them to standard output." in \
-        predicted.stderr.decode()
+    assert (
+        "Segmented 440 customers of d.csv; wrote them to standard output."
+        in predicted.stderr.decode()
+    )
     reported = run("report", "m.json", "d.csv", "-o", "-", cwd=folder)
     assert reported.returncode == 0 and reported.stdout.startswith(b"<!DOCTYPE html>")
     assert reported.stderr.decode().endswith("customers of d.csv to standard output.\n")
@@ -579,7 +697,7 @@ def test_the_memory_of_writing_does_not_grow_with_the_customers(fitted):
 
 
 def test_a_large_file_through_the_command_matches_the_library(folder):
-    many_customers(folder / "big.csv", 70_000)             # more than one block of 65,536
+    many_customers(folder / "big.csv", 70_000)  # more than one block of 65,536
     done = run("predict", "m.json", "big.csv", "-o", "out.csv", cwd=folder)
     assert done.returncode == 0, done.stderr
     written = pd.read_csv(folder / "out.csv")

@@ -1,6 +1,7 @@
 """The course data: intact, and loaded as the course shows it."""
 
 import hashlib
+import re
 
 import numpy as np
 import pandas as pd
@@ -27,20 +28,31 @@ def test_the_tidy_table():
     assert customers.shape == (440, 9)
     assert customers["id"].tolist() == list(range(1, 441))
     assert customers["Channel"].value_counts().to_dict() == {"Horeca": 298, "Retail": 142}
-    assert customers["Region"].value_counts().to_dict() == {"Other": 316, "Lisbon": 77, "Oporto": 47}
+    assert customers["Region"].value_counts().to_dict() == {
+        "Other": 316,
+        "Lisbon": 77,
+        "Oporto": 47,
+    }
     assert list(customers["Region"].cat.categories) == ["Lisbon", "Oporto", "Other"]
     for column in SPENDING_COLUMNS:
         assert customers[column].dtype == np.int64
     # The first customer of the file, as the course material shows it.
     first = customers.iloc[0]
-    assert (first["Channel"], first["Region"], first["Fresh"], first["Delicassen"]) == ("Retail", "Other", 12669, 1338)
+    assert (first["Channel"], first["Region"], first["Fresh"], first["Delicassen"]) == (
+        "Retail",
+        "Other",
+        12669,
+        1338,
+    )
 
 
 def test_a_changed_copy_is_refused(tmp_path, monkeypatch):
     changed = tmp_path / "wholesale_customers.csv"
     changed.write_bytes(course_data_path().read_bytes().replace(b"12669", b"12670", 1))
     monkeypatch.setattr(data, "course_data_path", lambda: changed)
-    with pytest.raises(data.CourseDataChanged, match="git checkout -- data/wholesale_customers.csv"):
+    with pytest.raises(
+        data.CourseDataChanged, match=re.escape("git checkout -- data/wholesale_customers.csv")
+    ):
         load_customers()
     assert load_customers(verify=False)["Fresh"].iloc[0] == 12670
 
@@ -49,10 +61,18 @@ def test_the_data_dictionary():
     dictionary = data_dictionary()
     assert list(dictionary.columns) == ["name", "meaning", "chinese", "type", "description"]
     assert dictionary["name"].tolist() == list(ALL_COLUMNS)
-    chinese = dict(zip(dictionary["name"], dictionary["chinese"]))
-    assert chinese == {"id": "客户ID", "Channel": "渠道", "Region": "区域", "Fresh": "生鲜类",
-                       "Milk": "奶制品", "Grocery": "杂货", "Frozen": "冷冻类",
-                       "Detergents_Paper": "洗涤类", "Delicassen": "熟食类"}
+    chinese = dict(zip(dictionary["name"], dictionary["chinese"], strict=True))
+    assert chinese == {
+        "id": "客户ID",
+        "Channel": "渠道",
+        "Region": "区域",
+        "Fresh": "生鲜类",
+        "Milk": "奶制品",
+        "Grocery": "杂货",
+        "Frozen": "冷冻类",
+        "Detergents_Paper": "洗涤类",
+        "Delicassen": "熟食类",
+    }
     assert dictionary.notna().all().all() and (dictionary != "").all().all()
 
 
@@ -64,7 +84,7 @@ def test_the_data_readme_states_the_checksum_and_licence():
 
 def test_the_data_dictionary_matches_the_table():
     customers = load_customers()
-    kinds = dict(zip(data_dictionary()["name"], data_dictionary()["type"]))
+    kinds = dict(zip(data_dictionary()["name"], data_dictionary()["type"], strict=True))
     for column, kind in kinds.items():
         if kind == "category":
             assert isinstance(customers[column].dtype, pd.CategoricalDtype)

@@ -128,14 +128,22 @@ SCRIPT = textwrap.dedent("""
 
 def run_script(extra_env: dict) -> dict:
     env = {**os.environ, **extra_env}
-    done = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True,
-                          text=True, timeout=300, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     return json.loads(done.stdout)
 
 
 def test_other_cpu_kernels_print_the_same():
     """On a CPU with AVX-512, these variables make NumPy and OpenBLAS take the paths of an
     older CPU (elsewhere they change little): the figures must not change."""
-    older = {"NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",
-             "OPENBLAS_CORETYPE": "Haswell"}
+    older = {
+        "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",
+        "OPENBLAS_CORETYPE": "Haswell",
+    }
     assert run_script(older) == run_script({})

@@ -42,7 +42,8 @@ def conda_pins() -> dict[str, str]:
         if re.split(r"[=<>! ]", name)[0] in ("python", "pip"):
             continue
         assert exact and version and not re.search(r"[=<>*, ]", version), (
-            f"environment.yml: pin {name} exactly with ==, not '{entry}'")
+            f"environment.yml: pin {name} exactly with ==, not '{entry}'"
+        )
         pins[canonicalize_name(name)] = version
     return pins
 
@@ -52,7 +53,8 @@ def test_every_direct_dependency_is_locked_within_its_range():
     for name, requirement in direct_requirements().items():
         assert name in pins, f"{name} is in pyproject.toml but not in requirements/lock.txt"
         assert Version(pins[name]) in requirement.specifier, (
-            f"lock pins {name}=={pins[name]}, outside pyproject.toml's {requirement.specifier}")
+            f"lock pins {name}=={pins[name]}, outside pyproject.toml's {requirement.specifier}"
+        )
 
 
 def test_environment_yml_names_the_same_packages_at_the_locked_versions():
@@ -74,7 +76,9 @@ def test_the_running_environment_is_the_locked_one():
 
     pins = lock_pins()
     off = {n: (version(n), pins[n]) for n in direct_requirements() if version(n) != pins[n]}
-    assert not off, f"installed versions differ from requirements/lock.txt (installed, locked): {off}"
+    assert not off, (
+        f"installed versions differ from requirements/lock.txt (installed, locked): {off}"
+    )
     assert sys.version_info >= (3, 11)
 
 

@@ -19,13 +19,52 @@ from segmentation.exercises import Feedback
 CHECKS = sorted(name for name in dir(exercises) if name.startswith("check_"))
 
 ODD = [
-    0, -1, 1.5, float("nan"), float("inf"), -float("inf"), 10**400, 1e308, True, False, "", " ",
-    "1", "one", "None", "\x1b[31mred", "x" * 5000, b"bytes", [], [[]], [1, "a"], (None,), {},
-    {"a": 1}, {1, 2}, np.array([]), np.array([np.nan]), np.array(["a", "b"]), np.zeros((3, 3, 3)),
-    np.array([1 + 2j]), pd.Series(dtype=float), pd.Series([True, False]), pd.DataFrame(),
-    pd.DataFrame({"a": [1, 2]}), pd.NA, pd.NaT, object(), print, np.float64("nan"), slice(1, 2),
-    range(7), 3 + 4j, np.int64(2**62), np.datetime64("2026-01-01"),
-    [[0, 1], np.zeros((2, 2))], [np.zeros(3), [1, 2]],
+    0,
+    -1,
+    1.5,
+    float("nan"),
+    float("inf"),
+    -float("inf"),
+    10**400,
+    1e308,
+    True,
+    False,
+    "",
+    " ",
+    "1",
+    "one",
+    "None",
+    "\x1b[31mred",
+    "x" * 5000,
+    b"bytes",
+    [],
+    [[]],
+    [1, "a"],
+    (None,),
+    {},
+    {"a": 1},
+    {1, 2},
+    np.array([]),
+    np.array([np.nan]),
+    np.array(["a", "b"]),
+    np.zeros((3, 3, 3)),
+    np.array([1 + 2j]),
+    pd.Series(dtype=float),
+    pd.Series([True, False]),
+    pd.DataFrame(),
+    pd.DataFrame({"a": [1, 2]}),
+    pd.NA,
+    pd.NaT,
+    object(),
+    print,
+    np.float64("nan"),
+    slice(1, 2),
+    range(7),
+    3 + 4j,
+    np.int64(2**62),
+    np.datetime64("2026-01-01"),
+    [[0, 1], np.zeros((2, 2))],
+    [np.zeros(3), [1, 2]],
 ]
 
 values = st.recursive(
@@ -38,7 +77,7 @@ values = st.recursive(
 def verdict(check_name, answer):
     check = getattr(exercises, check_name)
     with warnings.catch_warnings():
-        warnings.simplefilter("error")      # a warning printed in the notebook is noise too
+        warnings.simplefilter("error")  # a warning printed in the notebook is noise too
         result = check(answer)
     assert isinstance(result, Feedback), (check_name, answer, result)
     assert result.message and isinstance(result.message, str)

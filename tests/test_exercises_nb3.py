@@ -54,8 +54,9 @@ def test_no_customer_of_tiny_is_near_a_tie():
 
 
 def right(feedback):
-    return isinstance(feedback, Feedback) and bool(feedback) and repr(feedback).startswith(
-        "✅ Right.")
+    return (
+        isinstance(feedback, Feedback) and bool(feedback) and repr(feedback).startswith("✅ Right.")
+    )
 
 
 def wrong(feedback, phrase):
@@ -84,11 +85,32 @@ def test_an_answer_of_none_is_told_where_none_comes_from(check):
 
 
 ODD_INPUTS = [
-    {}, {"a": 1}, "cluster zero", "", b"01", {0, 1}, True, False, object(), 1j, float("nan"),
-    pd.NA, [None] * 7, [[0], [1, 1]], np.array([]), pd.DataFrame(), (x for x in range(7)),
-    [[[0]]] * 7, pd.Series([True] * 7), np.full((2, 2), True), ["a"] * 7, [float("inf")] * 4,
+    {},
+    {"a": 1},
+    "cluster zero",
+    "",
+    b"01",
+    {0, 1},
+    True,
+    False,
+    object(),
+    1j,
+    float("nan"),
+    pd.NA,
+    [None] * 7,
+    [[0], [1, 1]],
+    np.array([]),
+    pd.DataFrame(),
+    (x for x in range(7)),
+    [[[0]]] * 7,
+    pd.Series([True] * 7),
+    np.full((2, 2), True),
+    ["a"] * 7,
+    [float("inf")] * 4,
     # two groups NumPy cannot hold as one array
-    ((None, []), None), [np.array(0), np.array(1)], [[0, 1], [[2, 3]]],
+    ((None, []), None),
+    [np.array(0), np.array(1)],
+    [[0, 1], [[2, 3]]],
 ]
 
 
@@ -117,8 +139,19 @@ def test_odd_inputs_get_a_message_not_a_traceback(check, answer):
         [str(label) for label in LABELS],
         np.argmin(((TINY[:, None, :] - TINY_CENTRES[None, :, :]) ** 2).sum(axis=2), axis=1),
     ],
-    ids=["list", "tuple", "array", "int32", "floats", "Series", "column", "row", "nested",
-         "strings", "argmin"],
+    ids=[
+        "list",
+        "tuple",
+        "array",
+        "int32",
+        "floats",
+        "Series",
+        "column",
+        "row",
+        "nested",
+        "strings",
+        "argmin",
+    ],
 )
 def test_check_assignment_accepts_the_right_answer_in_any_form(answer):
     assert right(check_assignment(answer))
@@ -183,9 +216,21 @@ def test_check_assignment_says_what_is_off(answer, phrase):
         np.array([[1.83], [2.17], [4.13], [5.38]]),
         pd.Series([1.83, 2.17, 4.13, 5.38]),
     ],
-    ids=["exact", "exact list", "2 decimals", "2 decimals, half to even", "3 decimals",
-         "np.round", "DataFrame", "Series rows", "strings", "tuples", "flat", "column",
-         "flat Series"],
+    ids=[
+        "exact",
+        "exact list",
+        "2 decimals",
+        "2 decimals, half to even",
+        "3 decimals",
+        "np.round",
+        "DataFrame",
+        "Series rows",
+        "strings",
+        "tuples",
+        "flat",
+        "column",
+        "flat Series",
+    ],
 )
 def test_check_new_centres_accepts_the_right_answer_in_any_form(answer):
     assert right(check_new_centres(answer))
@@ -202,8 +247,10 @@ def test_check_new_centres_accepts_the_right_answer_in_any_form(answer):
         ([TINY.mean(axis=0)] * 2, "mean of all customers"),
         ([[1.83, 2.17], TINY.mean(axis=0)], "mean of all customers"),
         (TINY_CENTRES, "starting centres"),
-        ([[1.83, 2.17], [4.0, 5.0]],
-         "centre 1 is not the mean of its cluster (cluster 1 is customers [3, 4, 5, 6])"),
+        (
+            [[1.83, 2.17], [4.0, 5.0]],
+            "centre 1 is not the mean of its cluster (cluster 1 is customers [3, 4, 5, 6])",
+        ),
         ([[1.84, 2.17], [4.13, 5.38]], "centre 0 is off in the second decimal"),
         ([[1.84, 2.17], [4.14, 5.38]], "both centres are off in the second decimal"),
         # 5.375 is 5.38 rounded half up and half to even: 5.37 is neither
@@ -212,9 +259,13 @@ def test_check_new_centres_accepts_the_right_answer_in_any_form(answer):
         ([[1.83, 2.16], [4.13, 5.38]], "centre 0 is off in the second decimal"),
         ([[1.83, 2.33], [4.13, 5.38]], "centre 0 is not the mean"),  # customer 2 at (3, 4)
         # customer 2 put in cluster 1
-        ([[1.25, 1.5], [3.9, 5.0]],
-         ("neither centre is the mean of its cluster (cluster 0 is customers [0, 1, 2]; "
-          "cluster 1 is customers [3, 4, 5, 6])")),
+        (
+            [[1.25, 1.5], [3.9, 5.0]],
+            (
+                "neither centre is the mean of its cluster (cluster 0 is customers [0, 1, 2]; "
+                "cluster 1 is customers [3, 4, 5, 6])"
+            ),
+        ),
         ([1.83, 2.17], "got 2 values"),
         (np.zeros((3, 2)), "got 6 values"),
         (np.full((2, 2), True), "True/False"),
@@ -232,11 +283,36 @@ def test_check_new_centres_says_what_is_off(answer, phrase):
 
 @pytest.mark.parametrize(
     "answer",
-    [float(J), 10.71, 10.708, 10.7083, "10.71", " 10.71 ", np.float64(10.71), [10.71],
-     np.array([[10.71]]), pd.Series([10.71]), pd.DataFrame({"J": [10.71]}), Fraction(257, 24),
-     ((TINY - np.round(CENTRES_FLOAT, 2)[LABELS]) ** 2).sum()],
-    ids=["exact", "2 decimals", "3 decimals", "4 decimals", "string", "spaced string",
-         "float64", "list", "array", "Series", "DataFrame", "Fraction", "from rounded centres"],
+    [
+        float(J),
+        10.71,
+        10.708,
+        10.7083,
+        "10.71",
+        " 10.71 ",
+        np.float64(10.71),
+        [10.71],
+        np.array([[10.71]]),
+        pd.Series([10.71]),
+        pd.DataFrame({"J": [10.71]}),
+        Fraction(257, 24),
+        ((TINY - np.round(CENTRES_FLOAT, 2)[LABELS]) ** 2).sum(),
+    ],
+    ids=[
+        "exact",
+        "2 decimals",
+        "3 decimals",
+        "4 decimals",
+        "string",
+        "spaced string",
+        "float64",
+        "list",
+        "array",
+        "Series",
+        "DataFrame",
+        "Fraction",
+        "from rounded centres",
+    ],
 )
 def test_check_objective_accepts_the_right_answer_in_any_form(answer):
     assert right(check_objective(answer))

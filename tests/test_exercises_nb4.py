@@ -22,8 +22,9 @@ from segmentation.selection import scan_k
 
 #: Worked by hand: the second difference of J is largest at k = 2 (60 - 10 = 50), and the
 #: silhouette peaks at k = 3 (0.5).
-TABLE = pd.DataFrame({"k": [1, 2, 3, 4, 5], "J": [100.0, 40, 30, 25, 22],
-                      "silhouette": [np.nan, 0.3, 0.5, 0.4, 0.2]})
+TABLE = pd.DataFrame(
+    {"k": [1, 2, 3, 4, 5], "J": [100.0, 40, 30, 25, 22], "silhouette": [np.nan, 0.3, 0.5, 0.4, 0.2]}
+)
 
 NAME_THE_REASON = 'name the reason with one word: "elbow", "silhouette" or "business"'
 
@@ -67,24 +68,44 @@ def verdict(feedback):
         (3, ("Business",), "right", "The business asked for 3 grades"),
         (np.str_("3"), np.str_("business"), "right", "The business asked for 3 grades"),
         # one word that holds and one that does not: half right is not right
-        (3, ["elbow", "silhouette"], "wrong",
-         "half right: the silhouette is highest at k = 3 (0.500), but J bends most sharply at "
-         "k = 2, not at 3: keep only the words that hold"),
+        (
+            3,
+            ["elbow", "silhouette"],
+            "wrong",
+            "half right: the silhouette is highest at k = 3 (0.500), but J bends most sharply at "
+            "k = 2, not at 3: keep only the words that hold",
+        ),
         # wrong: a k with a word that points elsewhere; the message says what the table shows
-        (3, "elbow", "wrong", "k = 3 does not follow from the elbow: J bends most sharply at "
-                              "k = 2, not at 3."),
-        (2, "silhouette", "wrong",
-         "the silhouette is highest at k = 3 (0.500, against 0.300 at k = 2)"),
-        (2, "business", "wrong",
-         "the business asked for 3 grades (large, medium, small), which means k = 3, not 2"),
+        (
+            3,
+            "elbow",
+            "wrong",
+            "k = 3 does not follow from the elbow: J bends most sharply at k = 2, not at 3.",
+        ),
+        (
+            2,
+            "silhouette",
+            "wrong",
+            "the silhouette is highest at k = 3 (0.500, against 0.300 at k = 2)",
+        ),
+        (
+            2,
+            "business",
+            "wrong",
+            "the business asked for 3 grades (large, medium, small), which means k = 3, not 2",
+        ),
         (5, "silhouette", "wrong", "k = 5 does not follow from the silhouette"),
-        (4, ["elbow", "silhouette"], "wrong",
-         "from the elbow and the silhouette: J bends most sharply at k = 2, not at 4; and the "
-         "silhouette is highest at k = 3 (0.500, against 0.400 at k = 4)"),
+        (
+            4,
+            ["elbow", "silhouette"],
+            "wrong",
+            "from the elbow and the silhouette: J bends most sharply at k = 2, not at 4; and the "
+            "silhouette is highest at k = 3 (0.500, against 0.400 at k = 4)",
+        ),
         # free text is not judged: it gets the list of words
         (3, "the silhouette is highest", "unanswered", NAME_THE_REASON),
         (2, "the elbow", "unanswered", NAME_THE_REASON),
-        (3, "elbow and silhouette", "unanswered", "the list [\"elbow\", \"silhouette\"]"),
+        (3, "elbow and silhouette", "unanswered", 'the list ["elbow", "silhouette"]'),
         (3, "elbow, business", "unanswered", "the check reads the word"),
         (3, ["elbow", "the business wants 3"], "unanswered", NAME_THE_REASON),
         (3, "ellbow", "unanswered", NAME_THE_REASON),
@@ -103,8 +124,12 @@ def verdict(feedback):
         (-3, "business", "wrong", "k counts segments: a whole number from 1 up, not -3"),
         (float("nan"), "elbow", "wrong", "k as a whole number"),
         # odd forms of the word
-        (3, 3, "wrong", 'write the reason as one word in quotes, such as reason = "elbow"; '
-                        "got int 3"),
+        (
+            3,
+            3,
+            "wrong",
+            'write the reason as one word in quotes, such as reason = "elbow"; got int 3',
+        ),
         (3, {"why": "business"}, "wrong", "write the reason as one word in quotes"),
         (3, pd.DataFrame({"why": ["business"]}), "wrong", "write the reason as one word"),
         (3, pd.Series(["business"]), "wrong", "write the reason as one word"),
@@ -125,7 +150,8 @@ def test_check_k_choice(k, reason, expected, phrase):
 
 
 @pytest.mark.parametrize(
-    "answer", [(3, "business"), [2, "elbow"], ("3", "silhouette"), (3, ["silhouette"])])
+    "answer", [(3, "business"), [2, "elbow"], ("3", "silhouette"), (3, ["silhouette"])]
+)
 def test_check_k_choice_takes_k_and_reason_together(answer):
     assert verdict(check_k_choice(answer, ..., TABLE)) == "right"
     assert verdict(check_k_choice(answer, table=TABLE)) == "right"
@@ -156,19 +182,37 @@ def course_table(scaled):
 #: The course's table read by hand (notebook 4's stored output): J bends most sharply at k = 2,
 #: the silhouette is highest at k = 2, and the business asked for three grades.
 POINTS_TO = {"elbow": 2, "silhouette": 2, "business": 3}
-SILHOUETTE = {2: "0.290", 3: "0.259", 4: "0.188", 5: "0.196", 6: "0.201", 7: "0.191",
-              8: "0.171", 9: "0.172", 10: "0.161"}
+SILHOUETTE = {
+    2: "0.290",
+    3: "0.259",
+    4: "0.188",
+    5: "0.196",
+    6: "0.201",
+    7: "0.191",
+    8: "0.171",
+    9: "0.172",
+    10: "0.161",
+}
 #: What each word's message must say, read off that table by hand.
-FACT = {"elbow": "J bends most sharply at k = 2",
-        "silhouette": "silhouette is highest at k = 2 (0.290",
-        "business": "the business asked for 3 grades (large, medium, small), which means k = 3"}
+FACT = {
+    "elbow": "J bends most sharply at k = 2",
+    "silhouette": "silhouette is highest at k = 2 (0.290",
+    "business": "the business asked for 3 grades (large, medium, small), which means k = 3",
+}
 FACT_WHEN_RIGHT = FACT | {
-    "business": "The business asked for 3 grades, and k = 3 gives it 3 segments"}
+    "business": "The business asked for 3 grades, and k = 3 gives it 3 segments"
+}
 #: What a message says when it claims that a word points to a k.
-CLAIM = {"elbow": "J bends most sharply at k = {}",
-         "silhouette": "silhouette is highest at k = {} (", "business": "which means k = {}"}
-WORD_CHOICES = [list(words) for n in (1, 2, 3)
-                for words in itertools.combinations(["elbow", "silhouette", "business"], n)]
+CLAIM = {
+    "elbow": "J bends most sharply at k = {}",
+    "silhouette": "silhouette is highest at k = {} (",
+    "business": "which means k = {}",
+}
+WORD_CHOICES = [
+    list(words)
+    for n in (1, 2, 3)
+    for words in itertools.combinations(["elbow", "silhouette", "business"], n)
+]
 
 
 @pytest.mark.parametrize("words", WORD_CHOICES, ids="+".join)
@@ -185,7 +229,7 @@ def test_check_k_choice_never_contradicts_itself(course_table, k, words):
     for word in words:
         assert (FACT if fails else FACT_WHEN_RIGHT)[word] in message, (word, feedback)
     if fails:
-        for word in fails:      # never "this word points to your k" beside "not yet"
+        for word in fails:  # never "this word points to your k" beside "not yet"
             assert CLAIM[word].format(k) not in message, (word, feedback)
         assert ("half right" in message) == bool(holds)
     else:
@@ -195,15 +239,23 @@ def test_check_k_choice_never_contradicts_itself(course_table, k, words):
             assert "k = 1 puts every customer in one segment" in message
         else:
             assert "J always falls as k grows" in message
-            assert (k == 11 and ("the table stops at k = 10" in message
-                                 or "(0.290; none at k = 11 in the table)" in message)
-                    or f"the silhouette at k = {k} is {SILHOUETTE[k]}" in message
-                    or f"0.290, against {SILHOUETTE[k]} at k = {k}" in message)
+            assert (
+                (
+                    k == 11
+                    and (
+                        "the table stops at k = 10" in message
+                        or "(0.290; none at k = 11 in the table)" in message
+                    )
+                )
+                or f"the silhouette at k = {k} is {SILHOUETTE[k]}" in message
+                or f"0.290, against {SILHOUETTE[k]} at k = {k}" in message
+            )
     if k == 3 and words == ["business"]:
         assert message == (
             "The business asked for 3 grades, and k = 3 gives it 3 segments, one for each "
             "treatment, at a price: J bends most sharply at k = 2 and the silhouette is "
-            "highest at k = 2 (0.290, against 0.259 at k = 3).")
+            "highest at k = 2 (0.290, against 0.259 at k = 3)."
+        )
 
 
 @pytest.mark.parametrize(
@@ -211,27 +263,43 @@ def test_check_k_choice_never_contradicts_itself(course_table, k, words):
     [
         # the solutions of the notebook, and the other right answer
         (3, "business", "right", "one for each treatment, at a price"),
-        (2, ["elbow", "silhouette"], "right",
-         "J bends most sharply at k = 2 and the silhouette is highest at k = 2 (0.290): the "
-         "split the data itself supports best. The business asked for 3 grades, though: the "
-         "course goes on with k = 3."),
+        (
+            2,
+            ["elbow", "silhouette"],
+            "right",
+            "J bends most sharply at k = 2 and the silhouette is highest at k = 2 (0.290): the "
+            "split the data itself supports best. The business asked for 3 grades, though: the "
+            "course goes on with k = 3.",
+        ),
         (2, "elbow", "right", "The business asked for 3 grades, though"),
         (2, "silhouette", "right", "The silhouette is highest at k = 2 (0.290)"),
         # the lead's examples
-        (3, "silhouette", "wrong",
-         "k = 3 does not follow from the silhouette: the silhouette is highest at k = 2 "
-         "(0.290, against 0.259 at k = 3)."),
+        (
+            3,
+            "silhouette",
+            "wrong",
+            "k = 3 does not follow from the silhouette: the silhouette is highest at k = 2 "
+            "(0.290, against 0.259 at k = 3).",
+        ),
         (3, "elbow", "wrong", "J bends most sharply at k = 2, not at 3."),
         (2, "business", "wrong", "which means k = 3, not 2."),
-        (10, "elbow", "wrong", "Nothing in the table points to k = 10 either: J always falls "
-                               "as k grows"),
+        (
+            10,
+            "elbow",
+            "wrong",
+            "Nothing in the table points to k = 10 either: J always falls as k grows",
+        ),
         (10, "business", "wrong", "the silhouette at k = 10 is 0.161, against 0.290 at k = 2"),
         (10, "silhouette", "wrong", "(0.290, against 0.161 at k = 10). Nothing in the table"),
         (4, "business", "wrong", "the silhouette at k = 4 is 0.188"),
         (11, "elbow", "wrong", "the table stops at k = 10"),
         (1, "silhouette", "wrong", "k = 1 puts every customer in one segment"),
-        (2, ["elbow", "business"], "wrong",
-         "half right: J bends most sharply at k = 2, but the business asked for 3 grades"),
+        (
+            2,
+            ["elbow", "business"],
+            "wrong",
+            "half right: J bends most sharply at k = 2, but the business asked for 3 grades",
+        ),
     ],
 )
 def test_check_k_choice_on_the_course_table(course_table, k, reason, expected, phrase):
@@ -245,46 +313,87 @@ def test_check_k_choice_on_the_course_table(course_table, k, reason, expected, p
 #: Sentences students wrote as the reason in two runs of notebook 4 (with the k each chose),
 #: right ones and wrong ones alike. Each now gets the list of words, not a verdict.
 STUDENT_SENTENCES = [
-    (10, "lowest J"), (3, "J is lowest at 3"), (2, "because J is the lowest"),
-    (10, "J is the lowest at k = 10"), (5, "the silhouette goes up from 4 to 6"),
-    (2, "the silhouette is above 0.5"), (3, "the elbow is at 3"),
-    (3, "the silhouette is highest at 3"), (3, "J bends most sharply at 3"),
+    (10, "lowest J"),
+    (3, "J is lowest at 3"),
+    (2, "because J is the lowest"),
+    (10, "J is the lowest at k = 10"),
+    (5, "the silhouette goes up from 4 to 6"),
+    (2, "the silhouette is above 0.5"),
+    (3, "the elbow is at 3"),
+    (3, "the silhouette is highest at 3"),
+    (3, "J bends most sharply at 3"),
     (2, "the elbow and the silhouette both point to 2"),
-    (2, "the silhouette is highest at k=2 (0.290)"), (2, "J bends most sharply at 2"),
+    (2, "the silhouette is highest at k=2 (0.290)"),
+    (2, "J bends most sharply at 2"),
     (3, "the sales team wants large, medium and small customers"),
-    (3, "business needs 3 grades"), (3, "the scenario asks for three segments"),
-    (3, "because the client wants 3 groups"), (3, "业务需要三个等级"),
-    (3, "business, even though the elbow says 2"), (3, "not the elbow, the business"),
-    (2, "the elbow, not the business"), (2, "elbow and silhouette"),
-    (3, "the elbow is not clear so I follow the business"), (2, "the business asked for two"),
+    (3, "business needs 3 grades"),
+    (3, "the scenario asks for three segments"),
+    (3, "because the client wants 3 groups"),
+    (3, "业务需要三个等级"),
+    (3, "business, even though the elbow says 2"),
+    (3, "not the elbow, the business"),
+    (2, "the elbow, not the business"),
+    (2, "elbow and silhouette"),
+    (3, "the elbow is not clear so I follow the business"),
+    (2, "the business asked for two"),
     (3, "the business asked for three, and the silhouette is highest at 3"),
-    (3, "k = 3 finds the key accounts"), (2, "biggest drop in J"), (2, "elbow method"),
-    (2, "highest average silhouette score"), (3, "large medium small"),
+    (3, "k = 3 finds the key accounts"),
+    (2, "biggest drop in J"),
+    (2, "elbow method"),
+    (2, "highest average silhouette score"),
+    (3, "large medium small"),
     (3, "The elbow and silhouette both say 2, but the business wants three grades, so 3"),
-    (2, "both guides say 2 even though the business wants 3"), (2, "knee of the curve"),
-    (3, "silhouette is not highest at 3 but business wants 3"), (2, "the elbow says 3"),
-    (3, "the elbow says 2 so I pick 3"), (2, "silhouette 0.29 is the best"),
-    (2, "the data has two natural groups, retail and horeca"), (2, "J is lowest at 2"),
-    (3, "the elbow, since after 3 J falls slowly"), (2, "the silhouette is highest at 3"),
-    (2, "the silhouette score of 0.29 is strong"), (3, "the silhouette is 0.7 at k = 3"),
-    (2, "the elbow is at k = 2, where J = 1500"), (3, "the business wants 4 grades"),
-    (3, "the business asked for four grades"), (3, "the boss said so"), (3, "three grades"),
-    (3, "grades"), (2, "retail vs horeca"), (2, "轮廓系数最高"), (2, "sillhouette"),
-    (3, "business (not elbow, not silhouette)"), (2, "the silhouette isn't highest at 2"),
-    (3, "both guides only advise; I go with the business"), (2, "both guides agree"),
-    (2, "the guides"), (3, "the elbow is weak so the business"),
-    (3, "J falls slowly after 3"), (2, "after k = 2 the curve flattens"), (2, "gap statistic"),
-    (4, "the elbow is at 4"), (3, "best separated clusters"),
-    (2, "Because the elbow is at k=2."), (2, "max silhouette"),
-    (3, "3 segments = 3 grades (small, medium, large)"), (2, "the inertia curve bends at 2"),
-    (2, "elbow + silhouette"), (2, "elbow/silhouette"), (3, "business requirement"),
+    (2, "both guides say 2 even though the business wants 3"),
+    (2, "knee of the curve"),
+    (3, "silhouette is not highest at 3 but business wants 3"),
+    (2, "the elbow says 3"),
+    (3, "the elbow says 2 so I pick 3"),
+    (2, "silhouette 0.29 is the best"),
+    (2, "the data has two natural groups, retail and horeca"),
+    (2, "J is lowest at 2"),
+    (3, "the elbow, since after 3 J falls slowly"),
+    (2, "the silhouette is highest at 3"),
+    (2, "the silhouette score of 0.29 is strong"),
+    (3, "the silhouette is 0.7 at k = 3"),
+    (2, "the elbow is at k = 2, where J = 1500"),
+    (3, "the business wants 4 grades"),
+    (3, "the business asked for four grades"),
+    (3, "the boss said so"),
+    (3, "three grades"),
+    (3, "grades"),
+    (2, "retail vs horeca"),
+    (2, "轮廓系数最高"),
+    (2, "sillhouette"),
+    (3, "business (not elbow, not silhouette)"),
+    (2, "the silhouette isn't highest at 2"),
+    (3, "both guides only advise; I go with the business"),
+    (2, "both guides agree"),
+    (2, "the guides"),
+    (3, "the elbow is weak so the business"),
+    (3, "J falls slowly after 3"),
+    (2, "after k = 2 the curve flattens"),
+    (2, "gap statistic"),
+    (4, "the elbow is at 4"),
+    (3, "best separated clusters"),
+    (2, "Because the elbow is at k=2."),
+    (2, "max silhouette"),
+    (3, "3 segments = 3 grades (small, medium, large)"),
+    (2, "the inertia curve bends at 2"),
+    (2, "elbow + silhouette"),
+    (2, "elbow/silhouette"),
+    (3, "business requirement"),
     (3, "three grades (the silhouette at 3 is 0.259, still weak)"),
     (3, "the business asked for three grades: large, medium and small customers"),
-    (3, "the business does not matter to me"), (3, "I asked my teacher"),
-    (2, "the silhouette is lowest at 2"), (2, "not the elbow, and the business wants 3"),
-    (3, "the silhouette is bad, so whatever"), (1, "lowest J-bend... no, elbow"),
-    (3, "the company wants three tiers of customers"), (4, "the sales department wants 4 groups"),
-    (3, "gives the key accounts the sales team wants"), (3, ["business", "three grades"]),
+    (3, "the business does not matter to me"),
+    (3, "I asked my teacher"),
+    (2, "the silhouette is lowest at 2"),
+    (2, "not the elbow, and the business wants 3"),
+    (3, "the silhouette is bad, so whatever"),
+    (1, "lowest J-bend... no, elbow"),
+    (3, "the company wants three tiers of customers"),
+    (4, "the sales department wants 4 groups"),
+    (3, "gives the key accounts the sales team wants"),
+    (3, ["business", "three grades"]),
 ]
 
 
@@ -297,37 +406,65 @@ def test_a_sentence_gets_the_list_of_words_not_a_verdict(course_table, k, reason
     feedback = check_k_choice(k, reason, course_table)
     assert verdict(feedback) == "unanswered", feedback
     assert feedback.message.startswith(NAME_THE_REASON), feedback
-    assert "your sentence is a fine note for yourself; the check reads the word" in \
-        feedback.message.lower()
+    assert (
+        "your sentence is a fine note for yourself; the check reads the word"
+        in feedback.message.lower()
+    )
 
 
 @pytest.mark.parametrize(
     ("table", "k", "reason", "expected", "phrase"),
     [
         # no silhouette at all: every value missing, or k = 1 alone
-        (lambda t: t.assign(silhouette=np.nan), 2, "silhouette", "wrong",
-         "the table is too short to check that: the table has no silhouette"),
-        (lambda t: t.head(1), 2, "elbow", "wrong",
-         "an elbow needs J for at least three values of k in a row; the table has it for k = 1"),
+        (
+            lambda t: t.assign(silhouette=np.nan),
+            2,
+            "silhouette",
+            "wrong",
+            "the table is too short to check that: the table has no silhouette",
+        ),
+        (
+            lambda t: t.head(1),
+            2,
+            "elbow",
+            "wrong",
+            "an elbow needs J for at least three values of k in a row; the table has it for k = 1",
+        ),
         # two rows: a silhouette (k = 2) but no elbow, which needs three points in a row
-        (lambda t: t.head(2), 2, "elbow", "wrong", "the table has it for k = 1, 2. Make it with "
-                                                   "scan_k(X, range(1, 11))"),
+        (
+            lambda t: t.head(2),
+            2,
+            "elbow",
+            "wrong",
+            "the table has it for k = 1, 2. Make it with scan_k(X, range(1, 11))",
+        ),
         (lambda t: t.head(2), 2, "silhouette", "right", "silhouette is highest at k = 2"),
         (lambda t: t.head(2), 2, ["elbow", "silhouette"], "wrong", "too short to check that"),
         # the business needs no table; the price is left out when the table cannot tell it
         (lambda t: t.head(1), 3, "business", "right", "one for each treatment."),
-        (lambda t: t.assign(silhouette=np.nan), 3, "business", "right",
-         "at a price: J bends most sharply at k = 2."),
-        (lambda t: t.assign(silhouette=np.nan), 5, "business", "wrong",
-         "which means k = 3, not 5."),
+        (
+            lambda t: t.assign(silhouette=np.nan),
+            3,
+            "business",
+            "right",
+            "at a price: J bends most sharply at k = 2.",
+        ),
+        (
+            lambda t: t.assign(silhouette=np.nan),
+            5,
+            "business",
+            "wrong",
+            "which means k = 3, not 5.",
+        ),
         # rows out of order, or k = 1..10 with gaps: read by k, and a gap has no elbow
         (lambda t: t.sort_values("J"), 2, "elbow", "right", "J bends most sharply at k = 2"),
         (lambda t: t.iloc[[0, 1, 4, 9]], 2, "elbow", "wrong", "k = 1, 2, 5, 10"),
         (lambda t: t.round(3), 2, "silhouette", "right", "0.290"),
     ],
 )
-def test_check_k_choice_on_tables_too_short_to_tell(course_table, table, k, reason, expected,
-                                                     phrase):
+def test_check_k_choice_on_tables_too_short_to_tell(
+    course_table, table, k, reason, expected, phrase
+):
     feedback = check_k_choice(k, reason, table(course_table))
     assert verdict(feedback) == expected, feedback
     assert phrase in feedback.message, feedback
@@ -340,10 +477,10 @@ def test_fresh_holds_about_45_percent_of_the_raw_variance():
     """The figure the check quotes, by a second route: the mean squared distance over all
     pairs of customers, and Fresh's part of it."""
     raw = spending(load_customers()).to_numpy()
-    pair_sq = (raw[:, None, :] - raw[None, :, :]) ** 2      # 440 x 440 x 6
+    pair_sq = (raw[:, None, :] - raw[None, :, :]) ** 2  # 440 x 440 x 6
     per_column = pair_sq.sum(axis=(0, 1))
     assert round(100 * per_column[0] / per_column.sum()) == 45
-    assert per_column.argmax() == 0                            # Fresh
+    assert per_column.argmax() == 0  # Fresh
 
 
 @pytest.mark.parametrize(
@@ -356,8 +493,12 @@ def test_fresh_holds_about_45_percent_of_the_raw_variance():
         (["Fresh"], "right", "largest spread"),
         (pd.Index(["Fresh"]), "right", "largest spread"),
         (pd.Series(["Fresh"]), "right", "largest spread"),
-        ("Milk", "wrong", "Milk has standard deviation 7,380 m.u. (15% of the raw variance); "
-                          "another column spreads wider"),
+        (
+            "Milk",
+            "wrong",
+            "Milk has standard deviation 7,380 m.u. (15% of the raw variance); "
+            "another column spreads wider",
+        ),
         ("grocery", "wrong", "Grocery has standard deviation 9,503 m.u."),
         ("Delicatessen", "wrong", "Delicassen has standard deviation 2,820 m.u."),
         ("detergents paper", "wrong", "Detergents_Paper has standard deviation"),
@@ -368,8 +509,11 @@ def test_fresh_holds_about_45_percent_of_the_raw_variance():
         (0, "wrong", ".idxmax() gives the column's name"),
         ("2", "wrong", "2 is a position, not a name"),
         (np.array([0]), "wrong", "0 is a position"),
-        (6, "wrong", "one of Fresh, Milk, Grocery, Frozen, Detergents_Paper, Delicassen, not "
-                     "a number"),                      # no column has position 6
+        (
+            6,
+            "wrong",
+            "one of Fresh, Milk, Grocery, Frozen, Detergents_Paper, Delicassen, not a number",
+        ),  # no column has position 6
         ("the one with the largest spread", "wrong", "name of one spending column"),
         (["Fresh", "Milk", "Grocery"], "wrong", "got list of 3 values"),
         ({"Fresh": 1}, "wrong", "got dict"),
@@ -378,7 +522,7 @@ def test_fresh_holds_about_45_percent_of_the_raw_variance():
         (12647, "wrong", "that is the spread itself; .idxmax() gives its column"),
         ("12,647", "wrong", "that is the spread itself"),
         (np.float64(12647.328865076892), "wrong", "that is the spread itself"),
-        (1.6e8, "wrong", "that is the spread itself"),             # the variance, rounded
+        (1.6e8, "wrong", "that is the spread itself"),  # the variance, rounded
         (3.7, "wrong", "answer with the name of one spending column, one of Fresh"),
         (-1, "wrong", "not a number"),
         (pd.DataFrame({"column": ["Fresh", "Milk"]}), "wrong", "a table of 2 rows"),

@@ -83,8 +83,11 @@ RIGHT_5_1 = {
 @pytest.mark.parametrize("given", ["model", "path", "nothing"])
 def test_5_1_accepts_the_right_segment_in_every_natural_form(course, tmp_path, answer, given):
     model = course[0]
-    second = {"path": lambda: model.save(tmp_path / "model.json"), "model": lambda: model,
-              "nothing": lambda: None}[given]()
+    second = {
+        "path": lambda: model.save(tmp_path / "model.json"),
+        "model": lambda: model,
+        "nothing": lambda: None,
+    }[given]()
     feedback = check_new_customer_segment(answer, second)
     assert verdict(feedback) == "right", feedback
     assert repr(feedback).startswith("✅ Right. Segment 1, 'medium, detergents and grocery")
@@ -99,8 +102,11 @@ def test_5_1_checks_against_the_students_own_model(customers, course, tmp_path):
     by_hand = int(nearest(four, pd.DataFrame([NEW_CUSTOMER]), customers)[0])
     assert by_hand != course[1]
     for second in (four, four.save(tmp_path / "four.json")):
-        for answer in (by_hand, four.names[by_hand], four.predict(
-                pd.DataFrame([NEW_CUSTOMER]))["segment"]):
+        for answer in (
+            by_hand,
+            four.names[by_hand],
+            four.predict(pd.DataFrame([NEW_CUSTOMER]))["segment"],
+        ):
             feedback = check_new_customer_segment(answer, second)
             assert verdict(feedback) == "right", feedback
             assert feedback.message.startswith(f"Segment {by_hand}, '{four.names[by_hand]}'")
@@ -114,43 +120,72 @@ def test_5_1_checks_against_the_students_own_model(customers, course, tmp_path):
 def test_5_1_a_size_word_that_starts_two_names_says_so(customers):
     four = SegmentationModel.fit(customers, k=4, evaluate=False)
     medium = [j for j, name in enumerate(four.names) if name.startswith("medium")]
-    assert len(medium) == 2                      # k = 4 has two medium segments
+    assert len(medium) == 2  # k = 4 has two medium segments
     feedback = check_new_customer_segment("medium", four)
     assert verdict(feedback) == "wrong"
-    assert (f"'medium' starts the names of segments {medium[0]}, {medium[1]}: give the number, "
-            "or enough of the name to tell them apart") in feedback.message
+    assert (
+        f"'medium' starts the names of segments {medium[0]}, {medium[1]}: give the number, "
+        "or enough of the name to tell them apart"
+    ) in feedback.message
 
 
 WRONG_5_1 = [
-    ("another segment", 0, ("segment 0 is at distance 2.04 in your model (k = 3); another "
-                            "centre is nearer")),
-    ("another segment by name", "small, frozen and fresh: mostly Horeca (99%)",
-     "segment 2 is at distance 4.03"),
+    (
+        "another segment",
+        0,
+        ("segment 0 is at distance 2.04 in your model (k = 3); another centre is nearer"),
+    ),
+    (
+        "another segment by name",
+        "small, frozen and fresh: mostly Horeca (99%)",
+        "segment 2 is at distance 4.03",
+    ),
     ("another segment as text", "2", "segment 2 is at distance 4.03"),
     ("no such segment", 7, "there is no segment 7: answer with a segment number (0 to 2)"),
     ("negative", -1, "there is no segment -1"),
     ("not whole", 1.5, "1.5 is not whole"),
-    ("a size word of no segment", "tiny", ("'tiny' is neither a segment number nor a "
-                                           "segment's name: answer with the number (0 to 2), "
-                                           "the name as model.names gives it, or its start, "
-                                           "such as 'large, broad basket'.")),
+    (
+        "a size word of no segment",
+        "tiny",
+        (
+            "'tiny' is neither a segment number nor a "
+            "segment's name: answer with the number (0 to 2), "
+            "the name as model.names gives it, or its start, "
+            "such as 'large, broad basket'."
+        ),
+    ),
     ("a word cut short", "med", "'med' is neither a segment number nor a segment's name"),
     ("words", "the second one", "is neither a segment number nor a segment's name"),
     ("the name with a word too many", f"{NAME} customers", "is neither a segment number"),
-    ("number and name disagree", "2. medium", ("'2. medium' gives a number and a name of "
-                                               "different segments: answer with one of them.")),
-    ("another model's name", "large, detergents and milk: mostly Retail (80%)",
-     "is neither a segment number nor a segment's name"),
+    (
+        "number and name disagree",
+        "2. medium",
+        ("'2. medium' gives a number and a name of different segments: answer with one of them."),
+    ),
+    (
+        "another model's name",
+        "large, detergents and milk: mostly Retail (80%)",
+        "is neither a segment number nor a segment's name",
+    ),
     ("a very long text", "x" * 5000, "'xxxxxxxxxx"),
-    ("two segments", [1, 2], ("answer with one segment: its number (0 to 2) or its name; got "
-                             "list of 2 values")),
+    (
+        "two segments",
+        [1, 2],
+        ("answer with one segment: its number (0 to 2) or its name; got list of 2 values"),
+    ),
     ("empty list", [], "got list of 0 values"),
     ("a bool", True, "got bool True"),
     ("a dict", {"segment": 1}, "got dict"),
-    ("a whole table", pd.DataFrame({"Fresh": [1, 2], "Milk": [3, 4]}),
-     "not a table of 2 rows and 2 columns"),
-    ("predict's whole result", "predict", ("the whole table that predict gives; answer with its "
-                                          "segment: result['segment']")),
+    (
+        "a whole table",
+        pd.DataFrame({"Fresh": [1, 2], "Milk": [3, 4]}),
+        "not a table of 2 rows and 2 columns",
+    ),
+    (
+        "predict's whole result",
+        "predict",
+        ("the whole table that predict gives; answer with its segment: result['segment']"),
+    ),
     ("a True/False Series", pd.Series([True, False, True]), "got Series of 3 values"),
     ("infinity", float("inf"), "answer with one segment"),
 ]
@@ -163,15 +198,23 @@ def test_5_1_says_what_is_off(course, case, answer, message):
     feedback = check_new_customer_segment(answer, course[0])
     assert verdict(feedback) == "wrong"
     assert repr(feedback).startswith("❌ Not yet: ") and message in feedback.message
-    assert len(feedback.message) < 250              # one line a student reads
+    assert len(feedback.message) < 250  # one line a student reads
 
 
-@pytest.mark.parametrize("second, message", [
-    ("missing", "the saved model cannot be read: no such file."),
-    (42, ("give your model as the second argument, as in the exercise: the model itself, or "
-          "the path it was saved to.")),
-    ("a table", "give your model as the second argument"),
-])
+@pytest.mark.parametrize(
+    "second, message",
+    [
+        ("missing", "the saved model cannot be read: no such file."),
+        (
+            42,
+            (
+                "give your model as the second argument, as in the exercise: the model itself, or "
+                "the path it was saved to."
+            ),
+        ),
+        ("a table", "give your model as the second argument"),
+    ],
+)
 def test_5_1_a_model_that_cannot_be_used_gets_a_message(customers, tmp_path, second, message):
     second = {"missing": tmp_path / "nowhere.json", "a table": customers}.get(second, second)
     feedback = check_new_customer_segment(1, second)
@@ -213,15 +256,17 @@ def test_5_2_accepts_the_right_segments_in_every_natural_form(course, tmp_path, 
     second = {"path": model.save(tmp_path / "model.json"), "model": model, "nothing": None}[given]
     feedback = check_reloaded_segments(answer, second)
     assert verdict(feedback) == "right", feedback
-    assert feedback.message.startswith("The model you saved and loaded (k = 3) segments them so: "
-                                       "id 10: 0. large, broad basket")
+    assert feedback.message.startswith(
+        "The model you saved and loaded (k = 3) segments them so: id 10: 0. large, broad basket"
+    )
 
 
 def test_5_2_the_predicted_column_itself_is_right(course, customers, tmp_path):
     model = course[0]
     chosen = customers[customers["id"].isin(IDS)]
-    assert check_reloaded_segments(model.predict(chosen)["segment"],
-                                   str(model.save(tmp_path / "m.json")))
+    assert check_reloaded_segments(
+        model.predict(chosen)["segment"], str(model.save(tmp_path / "m.json"))
+    )
 
 
 def test_5_2_checks_against_the_model_the_student_saved(customers, tmp_path, course):
@@ -240,8 +285,11 @@ def test_5_2_checks_against_the_model_the_student_saved(customers, tmp_path, cou
 WRONG_5_2 = [
     ("one wrong", [0, 1, 2, 0], "not for id 40. Select the customers with"),
     ("two wrong", [1, 1, 2, 1], "not for id 10, 40."),
-    ("rows, not ids", "rows", ("those are the customers in rows 10, 20, 30 and 40 (ids 11, 21, "
-                              "31 and 41): select by id")),
+    (
+        "rows, not ids",
+        "rows",
+        ("those are the customers in rows 10, 20, 30 and 40 (ids 11, 21, 31 and 41): select by id"),
+    ),
     ("too few", [0, 1], "give 4 segment numbers, one per customer, not 2."),
     ("too many", [0, 1, 2, 2, 0], "not 5."),
     ("one number", 2, "not 1."),
@@ -251,8 +299,11 @@ WRONG_5_2 = [
     ("a dict", {10: 0, 20: 1}, "got dict"),
     ("a bool", True, "got bool True"),
     ("a True/False Series", "bool series", "not 440."),
-    ("predict's whole result", "predict", ("(its 'segment' column: result['segment']); got a "
-                                          "table of 4 rows")),
+    (
+        "predict's whole result",
+        "predict",
+        ("(its 'segment' column: result['segment']); got a table of 4 rows"),
+    ),
     ("the customer table", "customers", "got a table of 440 rows and 9 columns"),
 ]
 
@@ -273,13 +324,23 @@ def test_5_2_says_what_is_off(course, customers, case, answer, message):
     assert repr(feedback).startswith("❌ Not yet: ") and message in feedback.message
 
 
-@pytest.mark.parametrize("second, message", [
-    ("missing", ("the saved model cannot be read: no such file. Save it again with "
-                "model.save(path)")),
-    ("damaged", "the saved model cannot be read: its checksum does not match"),
-    (42, ("give your model as the second argument, as in the exercise: the model itself, or "
-          "the path it was saved to.")),
-])
+@pytest.mark.parametrize(
+    "second, message",
+    [
+        (
+            "missing",
+            ("the saved model cannot be read: no such file. Save it again with model.save(path)"),
+        ),
+        ("damaged", "the saved model cannot be read: its checksum does not match"),
+        (
+            42,
+            (
+                "give your model as the second argument, as in the exercise: the model itself, or "
+                "the path it was saved to."
+            ),
+        ),
+    ],
+)
 def test_5_2_a_model_that_cannot_be_used_gets_a_message(course, tmp_path, second, message):
     if second == "missing":
         second = tmp_path / "nowhere.json"

@@ -44,7 +44,7 @@ def test_j_never_rises_from_step_to_step(model, init, k):
     j = steps.objective
     assert np.isnan(j[0]) and np.isfinite(j[1:]).all()
     assert (np.diff(j[1:]) <= 1e-9 * j[1]).all(), j
-    assert j[1] > j[-1]                   # a fit from a random start does improve
+    assert j[1] > j[-1]  # a fit from a random start does improve
 
 
 def test_steps_alternate_assignment_and_update(model):
@@ -59,9 +59,11 @@ def test_steps_alternate_assignment_and_update(model):
     assert np.array_equal(steps.labels_at(2), steps.labels_at(1))
     assert not np.allclose(steps.centres_at(2), steps.centres_at(1))
     assert steps.objective[2] == pytest.approx(
-        objective(X, steps.centres_at(2), steps.labels_at(2)))
+        objective(X, steps.centres_at(2), steps.labels_at(2))
+    )
     assert steps.objective[1] == pytest.approx(
-        objective(X, steps.centres_at(1), steps.labels_at(1)))
+        objective(X, steps.centres_at(1), steps.labels_at(1))
+    )
     # Stepping past either end stays at the end.
     assert steps.clamp(-3) == 0 and steps.clamp(10_000) == steps.last
     assert steps.clamp(None) == steps.last
@@ -78,8 +80,12 @@ def test_the_last_step_is_the_fit_itself(model):
 # --- the course's numbering of segments, at every step -----------------------------------------
 
 
-SETTINGS = [(3, "k-means++", 0, "log"), (4, "random points", 2, "log"),
-            (5, "random samples", 1, "raw"), (2, "k-means++", 3, "raw")]
+SETTINGS = [
+    (3, "k-means++", 0, "log"),
+    (4, "random points", 2, "log"),
+    (5, "random samples", 1, "raw"),
+    (2, "k-means++", 3, "raw"),
+]
 
 
 @pytest.mark.parametrize(("k", "init", "seed", "scale"), SETTINGS)
@@ -99,13 +105,13 @@ def test_one_numbering_for_every_step_of_a_fit(model, customers, k, init, seed, 
     numbered = model.steps(k, init, seed, scale)
     X = model._scaled[scale]
     fit = KMeans(k, init=STARTS[init], n_init=1, tol=0.0, max_iter=100, random_state=seed).fit(X)
-    plain = FitSteps(X, fit)                      # k-means' own numbering
+    plain = FitSteps(X, fit)  # k-means' own numbering
     rename = np.full(k, -1)
     rename[plain.assignments[-1]] = numbered.assignments[-1]
-    assert sorted(rename) == list(range(k))       # a one-to-one renaming
+    assert sorted(rename) == list(range(k))  # a one-to-one renaming
     assert np.array_equal(numbered.assignments, rename[plain.assignments])
     assert np.array_equal(numbered.centres[:, rename], plain.centres)
-    np.testing.assert_allclose(numbered.objective, plain.objective)   # J does not care
+    np.testing.assert_allclose(numbered.objective, plain.objective)  # J does not care
     assert numbered.n_steps == plain.n_steps
 
 
@@ -129,12 +135,16 @@ def test_summary_names_k_step_j_and_sizes(model):
     assert sizes.sum() == 440
     assert state.summary() == (
         f"k = 3, step {state.steps.last} of {state.steps.last} (final assignment), "
-        f"J = {state.objective:,.1f}, sizes {' / '.join(map(str, sizes))}")
+        f"J = {state.objective:,.1f}, sizes {' / '.join(map(str, sizes))}"
+    )
     first = model.state(k=3, init="k-means++", seed=0, scale="log", step=0)
-    assert first.summary().endswith("(start: 3 centres, customers not yet assigned), "
-                                    "J not yet defined")
-    assert "(update, iteration 2)" in model.state(
-        k=3, init="k-means++", seed=0, scale="log", step=4).summary()
+    assert first.summary().endswith(
+        "(start: 3 centres, customers not yet assigned), J not yet defined"
+    )
+    assert (
+        "(update, iteration 2)"
+        in model.state(k=3, init="k-means++", seed=0, scale="log", step=4).summary()
+    )
     one = model.state(k=1, init="k-means++", seed=0, scale="log", step=0)
     assert "(start: 1 centre, customers not yet assigned)" in one.summary()
 
@@ -179,7 +189,7 @@ def test_each_setting_is_fitted_once(customers):
     model.state(k=4, init="k-means++", seed=0, scale="log", step=None)
     model.state(k=4, init="k-means++", seed=1, scale="log", step=None)
     model.state(k=4, init="k-means++", seed=1, scale="raw", step=None)
-    model.state(k=3, init="k-means++", seed=0, scale="log", step=3)     # back to the first
+    model.state(k=3, init="k-means++", seed=0, scale="log", step=3)  # back to the first
     assert model.fit_count == 4 and len(model.fits) == 4
 
 
@@ -190,7 +200,7 @@ def test_seed_and_start_change_the_fit(model):
     assert not np.allclose(a.centres[0], b.centres[0])
     assert not np.allclose(a.centres[0], c.centres[0])
     again = ExplorerModel(load_customers()).steps(5, "random points", seed=0, scale="log")
-    assert np.array_equal(a.centres, again.centres)      # a seed gives the same fit every time
+    assert np.array_equal(a.centres, again.centres)  # a seed gives the same fit every time
 
 
 # --- the figure, checked on what it drew -----------------------------------------------------
@@ -204,11 +214,13 @@ def test_figure_shows_the_state(model):
     assert offsets.shape == (440, 2)
     assert np.allclose(offsets[:, 0], state.values["Grocery"])
     colours = drawing.customers.get_facecolors()
-    assert len({tuple(c) for c in colours}) == 3           # one colour per segment
+    assert len({tuple(c) for c in colours}) == 3  # one colour per segment
     for j, path in enumerate(drawing.paths[:3]):
         x, y = path.get_data()
-        assert len(x) == 3                                   # start and two updates
-        assert np.allclose(x, state.centres[:, j, GROCERY]) and np.allclose(y, state.centres[:, j, DETERGENTS])
+        assert len(x) == 3  # start and two updates
+        assert np.allclose(x, state.centres[:, j, GROCERY]) and np.allclose(
+            y, state.centres[:, j, DETERGENTS]
+        )
     assert drawing.shown.get_data()[1][0] == pytest.approx(state.objective)
     assert drawing.marker.get_xdata()[0] == 5
     assert "step 5: assignment, iteration 3" in drawing.scatter_ax.get_title()
@@ -217,12 +229,14 @@ def test_figure_shows_the_state(model):
     raw = model.state(k=3, init="k-means++", seed=0, scale="raw", step=0)
     drawing.draw(raw, "Fresh", "Milk")
     assert "thousand m.u." in drawing.scatter_ax.get_ylabel()
-    assert len({tuple(c) for c in drawing.customers.get_facecolors()}) == 1   # unassigned
+    assert len({tuple(c) for c in drawing.customers.get_facecolors()}) == 1  # unassigned
     assert not drawing.shown.get_visible()
 
 
-@pytest.mark.parametrize(("k", "init", "seed"), [
-    (3, "k-means++", 0), (1, "k-means++", 0), (10, "random points", 0), (6, "random samples", 5)])
+@pytest.mark.parametrize(
+    ("k", "init", "seed"),
+    [(3, "k-means++", 0), (1, "k-means++", 0), (10, "random points", 0), (6, "random samples", 5)],
+)
 def test_the_shown_step_circle_is_whole_at_either_end(model, k, init, seed):
     """The circle round the shown step lies inside the J axes, also at the last step (the
     view the explorer opens on) and at the first assignment (the highest J)."""
@@ -232,8 +246,12 @@ def test_the_shown_step_circle_is_whole_at_either_end(model, k, init, seed):
         state = model.state(k=k, init=init, seed=seed, scale="log", step=step)
         drawing.draw(state, "Grocery", "Milk")
         centre = drawing.curve_ax.transData.transform((step, state.objective))
-        radius = (drawing.shown.get_markersize() + drawing.shown.get_markeredgewidth()) / 2 \
-            * drawing.figure.dpi / 72
+        radius = (
+            (drawing.shown.get_markersize() + drawing.shown.get_markeredgewidth())
+            / 2
+            * drawing.figure.dpi
+            / 72
+        )
         box = drawing.curve_ax.bbox
         assert box.x0 <= centre[0] - radius and centre[0] + radius <= box.x1, (step, centre, box)
         assert box.y0 <= centre[1] - radius and centre[1] + radius <= box.y1, (step, centre, box)
@@ -243,13 +261,13 @@ def test_moving_through_the_steps_redraws_only_the_moving_parts(model):
     drawing = ExplorerFigure()
     pictures = []
     for step in (1, 2, 3):
-        drawing.draw(model.state(k=3, init="k-means++", seed=0, scale="log", step=step),
-                     "Grocery", "Milk")
+        drawing.draw(
+            model.state(k=3, init="k-means++", seed=0, scale="log", step=step), "Grocery", "Milk"
+        )
         pictures.append(drawing.png())
     assert drawing.background_renders == 1
     assert len(set(pictures)) == 3
-    drawing.draw(model.state(k=3, init="k-means++", seed=0, scale="log", step=3),
-                 "Fresh", "Milk")
+    drawing.draw(model.state(k=3, init="k-means++", seed=0, scale="log", step=3), "Fresh", "Milk")
     assert drawing.background_renders == 2
     # Drawn over the kept background, a step looks exactly as when drawn from scratch.
     fresh = ExplorerFigure()
@@ -283,7 +301,7 @@ def test_step_controls_redraw_without_refitting(explorer):
     explorer.back.click()
     assert "(assignment, iteration 1)" in explorer.summary.value
     explorer.back.click()
-    explorer.back.click()                        # already at the start: stays there
+    explorer.back.click()  # already at the start: stays there
     assert explorer.step.value == 0
     explorer.x.value = "Fresh"
     assert "Fresh" in explorer.drawing.scatter_ax.get_xlabel()
@@ -296,15 +314,18 @@ def test_step_controls_redraw_without_refitting(explorer):
 def test_changing_k_fits_once_and_shows_the_new_fit(explorer):
     updates = len(explorer.timings)
     explorer.k.value = 5
-    assert len(explorer.timings) == updates + 1          # one redraw, not one per trait
+    assert len(explorer.timings) == updates + 1  # one redraw, not one per trait
     last = explorer.model.steps(5, "k-means++", 0, "log").last
     assert explorer.step.max == last and explorer.step.value == last
     assert explorer.summary.value.count(" / ") == 4
     assert explorer.timings[-1] == {**explorer.timings[-1], "cause": "k", "fitted": True}
-    explorer.k.value = 3                                  # back: from the cache
+    explorer.k.value = 3  # back: from the cache
     assert not explorer.timings[-1]["fitted"] and explorer.model.fit_count == 2
-    for control, value in [(explorer.init, "random points"), (explorer.seed, 4),
-                           (explorer.scale, "raw")]:
+    for control, value in [
+        (explorer.init, "random points"),
+        (explorer.seed, 4),
+        (explorer.scale, "raw"),
+    ]:
         control.value = value
         assert explorer.timings[-1]["fitted"]
     assert "thousand m.u." in explorer.drawing.scatter_ax.get_xlabel()
@@ -312,12 +333,39 @@ def test_changing_k_fits_once_and_shows_the_new_fit(explorer):
 
 
 def test_every_control_has_its_class_for_tests_and_styling(explorer):
-    names = {"k", "step", "start", "seed", "x", "y", "scale", "figure", "summary", "profile",
-             "debug", "back", "forward"}
-    found = {cls.removeprefix("kmeans-explorer-")
-             for w in [explorer.k, explorer.step, explorer.init, explorer.seed, explorer.x,
-                       explorer.y, explorer.scale, explorer.image, explorer.summary,
-                       explorer.profile, explorer.debug, explorer.back, explorer.forward]
-             for cls in w._dom_classes}
+    names = {
+        "k",
+        "step",
+        "start",
+        "seed",
+        "x",
+        "y",
+        "scale",
+        "figure",
+        "summary",
+        "profile",
+        "debug",
+        "back",
+        "forward",
+    }
+    found = {
+        cls.removeprefix("kmeans-explorer-")
+        for w in [
+            explorer.k,
+            explorer.step,
+            explorer.init,
+            explorer.seed,
+            explorer.x,
+            explorer.y,
+            explorer.scale,
+            explorer.image,
+            explorer.summary,
+            explorer.profile,
+            explorer.debug,
+            explorer.back,
+            explorer.forward,
+        ]
+        for cls in w._dom_classes
+    }
     assert found == names
     assert explorer.widget.children[3] is explorer.summary

@@ -104,7 +104,7 @@ def test_kmeans_plus_plus_with_fewer_distinct_points_than_k():
 
 
 def test_unknown_init_method_is_named():
-    with pytest.raises(ValueError, match="'sideways' is not a way.*'k-means\\+\\+'"):
+    with pytest.raises(ValueError, match=r"'sideways' is not a way.*'k-means\+\+'"):
         initial_centres(blobs(0), 2, "sideways")
 
 
@@ -196,8 +196,9 @@ def assert_same_as_reference(X, start, chunk_size=8192, **params):
     np.testing.assert_array_equal(ours.labels_, reference.labels_)
     assert ours.n_iter_ == reference.n_iter_
     scale = np.abs(reference.cluster_centers_).max()
-    np.testing.assert_allclose(ours.cluster_centers_, reference.cluster_centers_, rtol=1e-9,
-                               atol=1e-9 * scale)
+    np.testing.assert_allclose(
+        ours.cluster_centers_, reference.cluster_centers_, rtol=1e-9, atol=1e-9 * scale
+    )
     assert ours.inertia_ == pytest.approx(reference.inertia_, rel=1e-9)
     return ours
 
@@ -343,8 +344,9 @@ def test_predict_transform_and_score(spending):
     np.testing.assert_array_equal(model.predict(spending), model.labels_)
     np.testing.assert_array_equal(model.fit_predict(spending), model.labels_)
     distances = model.transform(spending)
-    np.testing.assert_allclose(distances, euclidean_distances(spending, model.cluster_centers_),
-                               rtol=1e-9)
+    np.testing.assert_allclose(
+        distances, euclidean_distances(spending, model.cluster_centers_), rtol=1e-9
+    )
     np.testing.assert_array_equal(distances.argmin(axis=1), model.labels_)
     assert model.score(spending) == pytest.approx(-model.inertia_, rel=1e-12)
     assert list(model.feature_names_in_) == list(SPENDING_COLUMNS)
@@ -433,7 +435,7 @@ def test_many_bad_cells_are_counted_not_all_listed():
 
 def test_text_and_category_columns_are_refused_with_advice():
     customers = load_customers()
-    with pytest.raises(ValueError, match="column 'Channel' holds category values.*SPENDING"):
+    with pytest.raises(ValueError, match=r"column 'Channel' holds category values.*SPENDING"):
         KMeans(3).fit(customers.drop(columns="id"))
     with pytest.raises(ValueError, match="column 'name' holds"):
         KMeans(2).fit(pd.DataFrame({"name": ["a", "b", "c"], "x": [1.0, 2.0, 3.0]}))

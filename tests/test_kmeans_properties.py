@@ -78,12 +78,17 @@ def test_each_centre_is_the_mean_of_its_cluster(fit):
             continue  # an empty cluster took a sample from another (see segmentation.kmeans)
         for j in range(model.n_clusters):
             members = X[assignments[t] == j]
-            np.testing.assert_allclose(history.centres[t + 1][j], members.mean(axis=0),
-                                       rtol=0, atol=allowance)
+            np.testing.assert_allclose(
+                history.centres[t + 1][j], members.mean(axis=0), rtol=0, atol=allowance
+            )
     if history.stop_reason == STOP_ASSIGNMENTS_UNCHANGED and history.sizes[-1].all():
         for j in range(model.n_clusters):
-            np.testing.assert_allclose(model.cluster_centers_[j],
-                                       X[model.labels_ == j].mean(axis=0), rtol=0, atol=allowance)
+            np.testing.assert_allclose(
+                model.cluster_centers_[j],
+                X[model.labels_ == j].mean(axis=0),
+                rtol=0,
+                atol=allowance,
+            )
 
 
 @settings(max_examples=60)

@@ -16,8 +16,14 @@ TOKEN = "course-test-token"
 def test_make_lab_serves_jupyterlab_on_localhost(tmp_path):
     port = free_port()
     # The environment running the tests is the one `make` set up; reuse it rather than make another.
-    command = ["make", "--no-print-directory", "lab", f"VENV={sys.prefix}", f"PORT={port}",
-               f"LAB_ARGS=--no-browser --IdentityProvider.token={TOKEN}"]
+    command = [
+        "make",
+        "--no-print-directory",
+        "lab",
+        f"VENV={sys.prefix}",
+        f"PORT={port}",
+        f"LAB_ARGS=--no-browser --IdentityProvider.token={TOKEN}",
+    ]
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
     log = tmp_path / "lab.log"
     with running(command, f"http://127.0.0.1:{port}/api", log, cwd=ROOT, env=env):
@@ -30,5 +36,7 @@ def test_make_lab_serves_jupyterlab_on_localhost(tmp_path):
         # It serves the notebooks folder, and only on the loopback address.
         status, body = get(f"http://127.0.0.1:{port}/api/contents?token={TOKEN}")
         served = {item["name"] for item in json.loads(body)["content"]}
-        assert served == {p.name for p in (ROOT / "notebooks").iterdir() if not p.name.startswith(".")}
+        assert served == {
+            p.name for p in (ROOT / "notebooks").iterdir() if not p.name.startswith(".")
+        }
         assert f"http://127.0.0.1:{port}/lab" in log.read_text()

@@ -103,7 +103,8 @@ def test_named_categories_are_bought_clearly_more_than_average(customers, k):
         else:
             assert basket == " and ".join(
                 {"Detergents_Paper": "detergents", "Delicassen": "delicatessen"}.get(c, c.lower())
-                for c in clearly_more.index[:2])
+                for c in clearly_more.index[:2]
+            )
         assert segment.name.startswith(f"{segment.size}, ")
 
 
@@ -125,8 +126,10 @@ def test_the_channel_shown_is_the_segments_real_mix_and_the_strategy_fits_it(cus
         retail, horeca = mix.loc[segment.number, "Retail"], mix.loc[segment.number, "Horeca"]
         assert segment.name.endswith(f": {channel_words(retail, horeca)}"), segment.name
         assert segment.retail_share == pytest.approx(retail)
-        shops, kitchens = mentions(segment.strategy, SHOP_WORDS), mentions(segment.strategy,
-                                                                             KITCHEN_WORDS)
+        shops, kitchens = (
+            mentions(segment.strategy, SHOP_WORDS),
+            mentions(segment.strategy, KITCHEN_WORDS),
+        )
         if retail >= 2 / 3:
             assert shops and not kitchens, segment
         elif horeca >= 2 / 3:
@@ -169,7 +172,9 @@ def test_a_category_is_named_from_the_threshold_on(monkeypatch):
     assert [s.name for s in segments] == ["large, fresh", "small, grocery"]
     monkeypatch.setattr(model_module, "NAMING_INDEX", 1.25)
     assert [s.name for s in name_segments(raw, np.array([0, 1]), FEATURES)] == [
-        "large, broad basket", "small, broad basket"]
+        "large, broad basket",
+        "small, broad basket",
+    ]
 
 
 def test_at_most_two_categories_are_named_highest_first():
@@ -178,37 +183,45 @@ def test_at_most_two_categories_are_named_highest_first():
     segments = name_segments(raw, np.array([0, 1, 2]), FEATURES)
     assert [s.buys_more for s in segments] == [("Grocery",), ("Fresh",), ("Milk",)]
     wide = np.array([[30.0, 30.0, 30.0, 10.0], [10.0, 10.0, 10.0, 70.0]])
-    (first, _) = name_segments(wide, np.array([0, 1]), FEATURES + ("Frozen",))
-    assert first.buys_more == ("Fresh", "Milk")        # three at 1.5: two, in feature order
+    (first, _) = name_segments(wide, np.array([0, 1]), (*FEATURES, "Frozen"))
+    assert first.buys_more == ("Fresh", "Milk")  # three at 1.5: two, in feature order
 
 
-@pytest.mark.parametrize("channel, words", [
-    (["Retail", "Retail", "Horeca"], "mostly Retail (67%)"),
-    (["Retail", "Horeca", "Horeca"], "mostly Horeca (67%)"),
-    (["Retail", "Horeca"], "mixed channels (50% Retail)"),
-    (["Retail", "Retail", "Horeca", "Horeca", "Horeca"], "mixed channels (40% Retail)"),
-    (["Retail", "Retail", None, "Horeca"], "mostly Retail (67%)"),          # missing: left out
-    ([2, 2, 1], "mostly Retail (67%)"),                                      # codes
-    (["retail ", "HORECA", "Horeca"], "mostly Horeca (67%)"),
-    (["Horeca"] * 4, "mostly Horeca (100%)"),
-])
+@pytest.mark.parametrize(
+    "channel, words",
+    [
+        (["Retail", "Retail", "Horeca"], "mostly Retail (67%)"),
+        (["Retail", "Horeca", "Horeca"], "mostly Horeca (67%)"),
+        (["Retail", "Horeca"], "mixed channels (50% Retail)"),
+        (["Retail", "Retail", "Horeca", "Horeca", "Horeca"], "mixed channels (40% Retail)"),
+        (["Retail", "Retail", None, "Horeca"], "mostly Retail (67%)"),  # missing: left out
+        ([2, 2, 1], "mostly Retail (67%)"),  # codes
+        (["retail ", "HORECA", "Horeca"], "mostly Horeca (67%)"),
+        (["Horeca"] * 4, "mostly Horeca (100%)"),
+    ],
+)
 def test_the_channel_rule_on_hand_made_segments(channel, words):
     raw = np.ones((len(channel), 3))
-    (segment,) = name_segments(raw, np.zeros(len(channel), dtype=int), FEATURES,
-                               pd.Series(channel, dtype=object))
+    (segment,) = name_segments(
+        raw, np.zeros(len(channel), dtype=int), FEATURES, pd.Series(channel, dtype=object)
+    )
     assert segment.name == f"all, broad basket: {words}"
     assert segment.channel == words.split(" (")[0]
 
 
 def test_without_a_channel_the_name_says_nothing_of_it(customers):
     model = SegmentationModel.fit(customers.drop(columns=["Channel"]), k=3, evaluate=False)
-    assert model.names == ["large, broad basket", "medium, detergents and grocery",
-                           "small, frozen and fresh"]
+    assert model.names == [
+        "large, broad basket",
+        "medium, detergents and grocery",
+        "small, frozen and fresh",
+    ]
     for segment in model.segments:
         assert segment.channel is None and segment.retail_share is None
         assert "did not say which customers are shops" in segment.strategy
-    unknown = name_segments(np.ones((2, 3)), np.array([0, 0]), FEATURES,
-                            pd.Series([None, "wholesale"], dtype=object))
+    unknown = name_segments(
+        np.ones((2, 3)), np.array([0, 0]), FEATURES, pd.Series([None, "wholesale"], dtype=object)
+    )
     assert unknown[0].name == "all, broad basket" and unknown[0].retail_share is None
 
 
@@ -231,15 +244,18 @@ def test_fitting_again_gives_the_same_model(customers, fitted):
     assert again.to_json() == fitted.to_json()
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"k": 0}, "k must be a whole number from 1 to the number of customers (440)"),
-    ({"k": 441}, "k must be"),
-    ({"k": 2.5}, "k must be"),
-    ({"features": ["Fresh", "Wine"]}, "features must be distinct spending categories"),
-    ({"features": ["Fresh", "Fresh"]}, "features must be distinct"),
-    ({"transform": "sqrt"}, "transform must be one of log, none"),
-    ({"algorithm": "magic"}, "algorithm must be one of course, scikit-learn"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"k": 0}, "k must be a whole number from 1 to the number of customers (440)"),
+        ({"k": 441}, "k must be"),
+        ({"k": 2.5}, "k must be"),
+        ({"features": ["Fresh", "Wine"]}, "features must be distinct spending categories"),
+        ({"features": ["Fresh", "Fresh"]}, "features must be distinct"),
+        ({"transform": "sqrt"}, "transform must be one of log, none"),
+        ({"algorithm": "magic"}, "algorithm must be one of course, scikit-learn"),
+    ],
+)
 def test_bad_settings_are_refused_with_a_message(customers, kwargs, message):
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         SegmentationModel.fit(customers, **{"k": 3, **kwargs})
@@ -255,13 +271,18 @@ def test_evaluation_measures_what_it_says(fitted, customers):
     assert evaluation.J == pytest.approx(((X - fitted.centres[labels]) ** 2).sum())
     assert evaluation.silhouette == pytest.approx(silhouette_score(X, labels))
     assert evaluation.channel_ari == pytest.approx(
-        adjusted_rand_score(customers["Channel"], labels))
+        adjusted_rand_score(customers["Channel"], labels)
+    )
     assert 0.5 < evaluation.stability_min <= evaluation.stability <= 1
     assert evaluation.customers == 440 and evaluation.seeds == 10
     table = evaluation.table()
-    assert list(table["measure"]) == ["J", "silhouette", "segment sizes",
-                                      "agreement with Channel (ARI)",
-                                      "stability across seeds (ARI)"]
+    assert list(table["measure"]) == [
+        "J",
+        "silhouette",
+        "segment sizes",
+        "agreement with Channel (ARI)",
+        "stability across seeds (ARI)",
+    ]
 
 
 def test_evaluation_without_channel_or_with_one_segment(customers):
@@ -270,7 +291,7 @@ def test_evaluation_without_channel_or_with_one_segment(customers):
     assert model.evaluation.channel_ari is None
     one = SegmentationModel.fit(customers, k=1)
     assert one.evaluation.silhouette is None
-    assert one.names == ["all, broad basket: mostly Horeca (68%)"]      # 298 of 440
+    assert one.names == ["all, broad basket: mostly Horeca (68%)"]  # 298 of 440
     assert "n/a" in one.evaluation.table().to_string()
 
 
@@ -285,18 +306,38 @@ def border(band, other):
     return f"{band} (on the border of {other})"
 
 
-@pytest.mark.parametrize("value, reading", [
-    (1.0, STRONG), (0.85, STRONG), (0.7101, STRONG), (0.71, border(STRONG, REASONABLE)),
-    (0.70, border(STRONG, REASONABLE)), (0.6999, border(REASONABLE, STRONG)),
-    (0.69, border(REASONABLE, STRONG)), (0.6899, REASONABLE), (0.60, REASONABLE),
-    (0.5101, REASONABLE), (0.51, border(REASONABLE, WEAK)), (0.50, border(REASONABLE, WEAK)),
-    (0.4999, border(WEAK, REASONABLE)), (0.49, border(WEAK, REASONABLE)), (0.4899, WEAK),
-    (0.40, WEAK), (0.2601, WEAK), (0.26, border(WEAK, NONE)), (0.2585, border(WEAK, NONE)),
-    (0.25, border(WEAK, NONE)), (0.2499, border(NONE, WEAK)), (0.24, border(NONE, WEAK)),
-    (0.2399, NONE), (0.0, NONE), (-1.0, NONE),
-    (None, "not defined (it needs at least two segments)"),
-    (float("nan"), "not defined (it needs at least two segments)"),
-])
+@pytest.mark.parametrize(
+    "value, reading",
+    [
+        (1.0, STRONG),
+        (0.85, STRONG),
+        (0.7101, STRONG),
+        (0.71, border(STRONG, REASONABLE)),
+        (0.70, border(STRONG, REASONABLE)),
+        (0.6999, border(REASONABLE, STRONG)),
+        (0.69, border(REASONABLE, STRONG)),
+        (0.6899, REASONABLE),
+        (0.60, REASONABLE),
+        (0.5101, REASONABLE),
+        (0.51, border(REASONABLE, WEAK)),
+        (0.50, border(REASONABLE, WEAK)),
+        (0.4999, border(WEAK, REASONABLE)),
+        (0.49, border(WEAK, REASONABLE)),
+        (0.4899, WEAK),
+        (0.40, WEAK),
+        (0.2601, WEAK),
+        (0.26, border(WEAK, NONE)),
+        (0.2585, border(WEAK, NONE)),
+        (0.25, border(WEAK, NONE)),
+        (0.2499, border(NONE, WEAK)),
+        (0.24, border(NONE, WEAK)),
+        (0.2399, NONE),
+        (0.0, NONE),
+        (-1.0, NONE),
+        (None, "not defined (it needs at least two segments)"),
+        (float("nan"), "not defined (it needs at least two segments)"),
+    ],
+)
 def test_silhouette_reading_follows_kaufman_and_rousseeuw(value, reading):
     assert silhouette_reading(value) == reading
 
@@ -304,11 +345,13 @@ def test_silhouette_reading_follows_kaufman_and_rousseeuw(value, reading):
 def test_the_silhouette_scale_has_no_gap_and_every_value_one_band():
     # Every value from -1 to 1, in steps of 0.0001, falls in exactly one band of the text's
     # statement, and the reading names that band.
-    bands = [(0.70, 1.0, STRONG), (0.50, 0.70, REASONABLE), (0.25, 0.50, WEAK),
-             (-1.0, 0.25, NONE)]
+    bands = [(0.70, 1.0, STRONG), (0.50, 0.70, REASONABLE), (0.25, 0.50, WEAK), (-1.0, 0.25, NONE)]
     for value in np.linspace(-1, 1, 20_001):
-        fitting = [name for low, high, name in bands
-                   if low <= value < high or (high == 1.0 and value == 1.0)]
+        fitting = [
+            name
+            for low, high, name in bands
+            if low <= value < high or (high == 1.0 and value == 1.0)
+        ]
         assert len(fitting) == 1
         assert silhouette_reading(value).startswith(fitting[0])
     assert "0.25 to 0.50 weak, below 0.25 none" in SILHOUETTE_SCALE_TEXT
@@ -324,8 +367,10 @@ def test_the_evaluation_table_reads_the_silhouette(fitted):
     # The course model's 0.2585 is weak, 0.0085 above the edge of no substantial structure.
     assert round(fitted.evaluation.silhouette, 4) == 0.2585
     meaning = fitted.evaluation.table().set_index("measure").loc["silhouette", "meaning"]
-    assert meaning.startswith("weak structure, possibly artificial (on the border of no "
-                              "substantial structure) (Kaufman and Rousseeuw:")
+    assert meaning.startswith(
+        "weak structure, possibly artificial (on the border of no "
+        "substantial structure) (Kaufman and Rousseeuw:"
+    )
     assert "reasonably apart" not in meaning
 
 
@@ -335,8 +380,14 @@ def test_the_evaluation_table_reads_the_silhouette(fitted):
 def test_prediction_gives_segment_name_and_distance_to_every_centre(fitted, customers):
     new = customers.iloc[[0, 10, 200]]
     result = fitted.predict(new)
-    assert list(result.columns) == ["id", "segment", "name", "distance_0", "distance_1",
-                                    "distance_2"]
+    assert list(result.columns) == [
+        "id",
+        "segment",
+        "name",
+        "distance_0",
+        "distance_1",
+        "distance_2",
+    ]
     X = scaled(customers)[[0, 10, 200]]
     expected = np.linalg.norm(X[:, None, :] - fitted.centres[None, :, :], axis=2)
     assert np.allclose(result[["distance_0", "distance_1", "distance_2"]], expected)
@@ -346,22 +397,32 @@ def test_prediction_gives_segment_name_and_distance_to_every_centre(fitted, cust
 
 
 def test_new_customers_typed_in_need_only_the_spending(fitted):
-    typed = pd.DataFrame({"Fresh": [500, 30000], "Milk": [9000, 1500], "Grocery": [20000, 2000],
-                          "Frozen": [300, 6000], "Detergents_Paper": [9000, 200],
-                          "Delicassen": [800, 1200]})
+    typed = pd.DataFrame(
+        {
+            "Fresh": [500, 30000],
+            "Milk": [9000, 1500],
+            "Grocery": [20000, 2000],
+            "Frozen": [300, 6000],
+            "Detergents_Paper": [9000, 200],
+            "Delicassen": [800, 1200],
+        }
+    )
     result = fitted.predict(typed)
     assert "id" not in result and len(result) == 2
     assert fitted.segments[result["segment"][0]].buys_more == ("Detergents_Paper", "Grocery")
     assert fitted.segments[result["segment"][1]].channel == "mostly Horeca"
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda t: t.drop(columns=["Milk"]), "has no column Milk"),
-    (lambda t: t.assign(Milk=["1,234", 5]), "row 0, column Milk: '1,234' is not a spending"),
-    (lambda t: t.assign(Frozen=[1, -5]), "row 1, column Frozen: -5 is not a spending"),
-    (lambda t: t.assign(Fresh=[np.nan, 1]), "row 0, column Fresh: nan is not a spending"),
-    (lambda t: t.iloc[:0], "holds no customers"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda t: t.drop(columns=["Milk"]), "has no column Milk"),
+        (lambda t: t.assign(Milk=["1,234", 5]), "row 0, column Milk: '1,234' is not a spending"),
+        (lambda t: t.assign(Frozen=[1, -5]), "row 1, column Frozen: -5 is not a spending"),
+        (lambda t: t.assign(Fresh=[np.nan, 1]), "row 0, column Fresh: nan is not a spending"),
+        (lambda t: t.iloc[:0], "holds no customers"),
+    ],
+)
 def test_bad_customers_are_refused_naming_row_and_column(fitted, change, message):
     typed = pd.DataFrame({c: [100, 200] for c in SPENDING_COLUMNS})
     with pytest.raises(ModelInputError, match=message):
@@ -369,17 +430,21 @@ def test_bad_customers_are_refused_naming_row_and_column(fitted, change, message
 
 
 def test_predict_csv_goes_through_the_checked_reader(fitted, write_file):
-    good = write_file("Fresh,Milk,Grocery,Frozen,Detergents_Paper,Delicassen\n"
-                      "500,9000,20000,300,9000,800\n")
+    good = write_file(
+        "Fresh,Milk,Grocery,Frozen,Detergents_Paper,Delicassen\n500,9000,20000,300,9000,800\n"
+    )
     with pytest.warns(CustomerFileWarning) as notes:
         assert len(fitted.predict_csv(good)) == 1
     assert ["no Channel column" in str(n.message) for n in notes] == [True, False]
-    bad = write_file("Fresh,Milk,Grocery,Frozen,Detergents_Paper,Delicassen\n"
-                     "500,9000,lots,300,9000,800\n", name="bad.csv")
+    bad = write_file(
+        "Fresh,Milk,Grocery,Frozen,Detergents_Paper,Delicassen\n500,9000,lots,300,9000,800\n",
+        name="bad.csv",
+    )
     with pytest.raises(CustomerFileError, match="row 2, column Grocery: 'lots'"):
         fitted.predict_csv(bad)
-    assert fitted.predict_csv(course_data_path())["segment"].value_counts().sort_index().tolist() \
-        == list(fitted.evaluation.sizes)
+    assert fitted.predict_csv(course_data_path())[
+        "segment"
+    ].value_counts().sort_index().tolist() == list(fitted.evaluation.sizes)
 
 
 # --- the file ------------------------------------------------------------------------------------
@@ -387,14 +452,15 @@ def test_predict_csv_goes_through_the_checked_reader(fitted, write_file):
 
 def test_saved_model_is_readable_json_and_loads_to_the_same_model(fitted, saved, customers):
     text = saved.read_text(encoding="utf-8")
-    assert text.startswith("{\n  \"format\": \"customer-segmentation model\"")
+    assert text.startswith('{\n  "format": "customer-segmentation model"')
     data = json.loads(text)
     assert data["format_version"] == FORMAT_VERSION
     assert data["features"] == list(SPENDING_COLUMNS) and data["transform"] == "log"
     assert len(data["kmeans"]["centres"]) == 3 and len(data["scaling"]["mean"]) == 6
     assert data["segments"][0]["name"] == fitted.names[0]
-    assert [s["retail_share"] for s in data["segments"]] == pytest.approx([89 / 143, 50 / 82,
-                                                                           3 / 215])
+    assert [s["retail_share"] for s in data["segments"]] == pytest.approx(
+        [89 / 143, 50 / 82, 3 / 215]
+    )
     assert data["segments"][2]["channel"] == "mostly Horeca"
     assert data["segments"][1]["buys_more"] == ["Detergents_Paper", "Grocery"]
     assert len(data["training_data"]["data_sha256"]) == 64
@@ -427,8 +493,9 @@ def rewrite(path, change, *, keep_checksum=True):
 
 
 def test_a_hand_edited_file_is_refused(saved):
-    rewrite(saved, lambda d: d["segments"][0].update(name="our best customers"),
-            keep_checksum=False)
+    rewrite(
+        saved, lambda d: d["segments"][0].update(name="our best customers"), keep_checksum=False
+    )
     with pytest.raises(ModelFileError) as refused:
         load_model(saved)
     message = str(refused.value)
@@ -438,19 +505,24 @@ def test_a_hand_edited_file_is_refused(saved):
 
 def test_a_newer_format_is_refused_saying_to_upgrade(saved):
     rewrite(saved, lambda d: d.update(format_version=FORMAT_VERSION + 1, library_version="9.0"))
-    with pytest.raises(ModelFileError, match=rf"(?s)format {FORMAT_VERSION + 1} model \(written by "
-                                             r"customer-segmentation 9.0\).*Upgrade the course"):
+    with pytest.raises(
+        ModelFileError,
+        match=rf"(?s)format {FORMAT_VERSION + 1} model \(written by "
+        r"customer-segmentation 9.0\).*Upgrade the course",
+    ):
         load_model(saved)
 
 
 def as_format_1(data):
     """A model file as format 1 wrote it: segments with "buys_most" and a "kind" guessed from
     spending, the old names, and no Retail share."""
-    old_names = ["large, delicatessen and milk: retail-like",
-                 "medium, detergents and grocery: retail-like",
-                 "small, frozen and fresh: horeca-like"]
+    old_names = [
+        "large, delicatessen and milk: retail-like",
+        "medium, detergents and grocery: retail-like",
+        "small, frozen and fresh: horeca-like",
+    ]
     data["format_version"] = 1
-    for segment, name in zip(data["segments"], old_names):
+    for segment, name in zip(data["segments"], old_names, strict=True):
         segment["buys_most"] = segment.pop("buys_more") or ["Delicassen", "Milk"]
         segment["kind"] = name.split(": ")[1]
         segment["name"] = name
@@ -462,37 +534,50 @@ def test_a_format_1_file_loads_and_its_segments_are_named_by_the_current_rules(s
     old = load_model(saved)
     # Same features, scaling and centres: the same segments for every customer.
     assert old.k == 3 and old.segments[1].customers == 82
-    without_channel = SegmentationModel.fit(customers.drop(columns=["Channel"]), k=3,
-                                            evaluate=False)
+    without_channel = SegmentationModel.fit(
+        customers.drop(columns=["Channel"]), k=3, evaluate=False
+    )
     assert old.names == without_channel.names
     assert all(s.retail_share is None and s.channel is None for s in old.segments)
-    np.testing.assert_array_equal(old.predict(customers)["segment"],
-                                  without_channel.predict(customers)["segment"])
-    assert json.loads(old.to_json())["format_version"] == FORMAT_VERSION     # saved anew as 2
+    np.testing.assert_array_equal(
+        old.predict(customers)["segment"], without_channel.predict(customers)["segment"]
+    )
+    assert json.loads(old.to_json())["format_version"] == FORMAT_VERSION  # saved anew as 2
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda d: d["kmeans"]["centres"][1].pop(), "kmeans.centres\" must be a list of k rows of 6"),
-    (lambda d: d["kmeans"].update(k=4), "\"kmeans.k\" (4) must equal the number of centres (3)"),
-    (lambda d: d["scaling"]["scale"].__setitem__(2, 0), "\"scaling.scale\" must be positive"),
-    (lambda d: d["features"].__setitem__(0, "Wine"), "\"features\" must be distinct names"),
-    (lambda d: d.update(transform="sqrt"), "\"transform\" must be one of log, none"),
-    (lambda d: d["segments"].pop(), "one segment per centre (3), not 2"),
-    (lambda d: d["segments"][1].update(name=d["segments"][0]["name"]), "names must differ"),
-    (lambda d: d["segments"][2].pop("strategy"), "segment 2 must have exactly the fields"),
-    (lambda d: d.pop("scaling"), "field \"scaling\" is missing"),
-    (lambda d: d["kmeans"].update(algorithm="magic"), "kmeans.algorithm\" must be one of"),
-    (lambda d: d.update(evaluation={"J": 1}), "\"evaluation\" must be null or have exactly"),
-    (lambda d: d.update(format_version="1"), "its format_version is '1'"),
-    (lambda d: d["segments"][0].update(retail_share=1.5), "segment 0: \"channel\" must be one of"),
-    (lambda d: d["segments"][1].update(channel="wholesale"), "segment 1: \"channel\" must be"),
-    (lambda d: d["segments"][1].update(retail_share=None), "or both null"),
-    (lambda d: d["segments"][2].update(buys_more=["Wine"]), "\"buys_more\" must list features"),
-    (lambda d: d["segments"][2]["mean_spending"].pop("Milk"), "segment 2: \"mean_spending\""),
-    (lambda d: d["segments"][0].update(kind="retail-like"), "segment 0 must have exactly the"),
-    (lambda d: d.update(format_version=1), ("segment 0 must have exactly the fields number, name, "
-                                           "size, buys_most, kind")),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            lambda d: d["kmeans"]["centres"][1].pop(),
+            'kmeans.centres" must be a list of k rows of 6',
+        ),
+        (lambda d: d["kmeans"].update(k=4), '"kmeans.k" (4) must equal the number of centres (3)'),
+        (lambda d: d["scaling"]["scale"].__setitem__(2, 0), '"scaling.scale" must be positive'),
+        (lambda d: d["features"].__setitem__(0, "Wine"), '"features" must be distinct names'),
+        (lambda d: d.update(transform="sqrt"), '"transform" must be one of log, none'),
+        (lambda d: d["segments"].pop(), "one segment per centre (3), not 2"),
+        (lambda d: d["segments"][1].update(name=d["segments"][0]["name"]), "names must differ"),
+        (lambda d: d["segments"][2].pop("strategy"), "segment 2 must have exactly the fields"),
+        (lambda d: d.pop("scaling"), 'field "scaling" is missing'),
+        (lambda d: d["kmeans"].update(algorithm="magic"), 'kmeans.algorithm" must be one of'),
+        (lambda d: d.update(evaluation={"J": 1}), '"evaluation" must be null or have exactly'),
+        (lambda d: d.update(format_version="1"), "its format_version is '1'"),
+        (
+            lambda d: d["segments"][0].update(retail_share=1.5),
+            'segment 0: "channel" must be one of',
+        ),
+        (lambda d: d["segments"][1].update(channel="wholesale"), 'segment 1: "channel" must be'),
+        (lambda d: d["segments"][1].update(retail_share=None), "or both null"),
+        (lambda d: d["segments"][2].update(buys_more=["Wine"]), '"buys_more" must list features'),
+        (lambda d: d["segments"][2]["mean_spending"].pop("Milk"), 'segment 2: "mean_spending"'),
+        (lambda d: d["segments"][0].update(kind="retail-like"), "segment 0 must have exactly the"),
+        (
+            lambda d: d.update(format_version=1),
+            ("segment 0 must have exactly the fields number, name, size, buys_most, kind"),
+        ),
+    ],
+)
 def test_an_inconsistent_file_is_refused_saying_what_is_wrong(saved, change, message):
     rewrite(saved, change)
     with pytest.raises(ModelFileError) as refused:
@@ -500,30 +585,41 @@ def test_an_inconsistent_file_is_refused_saying_what_is_wrong(saved, change, mes
     assert message in str(refused.value)
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "not valid JSON: Expecting value at line 1, column 1"),
-    (b'{"format": "customer-segmentation model", "format_', "not valid JSON"),
-    (b'[1, 2, 3]', "it is JSON, but not a model file"),
-    (b'{"name": "something else"}', "it is JSON, but not a model file"),
-    (b"Channel,Region,Fresh\n1,1,5\n", (r"it is not a model file: it looks like a CSV table "
-                                        r"\(first line: 'Channel,Region,Fresh'\)")),
-    (b"Fresh;Milk\n1;2\n", "it looks like a CSV table"),
-    (b"just some words\n", "(?s)not valid JSON.*Give the .json file written by"),
-    (b"\x80\x04\x95pickle", "the file is not text"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "not valid JSON: Expecting value at line 1, column 1"),
+        (b'{"format": "customer-segmentation model", "format_', "not valid JSON"),
+        (b"[1, 2, 3]", "it is JSON, but not a model file"),
+        (b'{"name": "something else"}', "it is JSON, but not a model file"),
+        (
+            b"Channel,Region,Fresh\n1,1,5\n",
+            (
+                r"it is not a model file: it looks like a CSV table "
+                r"\(first line: 'Channel,Region,Fresh'\)"
+            ),
+        ),
+        (b"Fresh;Milk\n1;2\n", "it looks like a CSV table"),
+        (b"just some words\n", "(?s)not valid JSON.*Give the .json file written by"),
+        (b"\x80\x04\x95pickle", "the file is not text"),
+    ],
+)
 def test_files_that_are_not_models_are_refused(write_file, content, message):
     path = write_file(content, name="model.json")
     with pytest.raises(ModelFileError, match=message):
         load_model(path)
 
 
-@pytest.mark.parametrize("content, kind, damaged", [
-    (b"Channel,Region,Fresh\n1,1,5\n", "table", False),
-    (b"just some words\n", "not a model", False),
-    (b'{"name": "something else"}', "not a model", False),
-    (b"\x80\x04\x95pickle", "not a model", False),
-    (b'{"format": "customer-segmentation model", "format_', "unusable", True),
-])
+@pytest.mark.parametrize(
+    "content, kind, damaged",
+    [
+        (b"Channel,Region,Fresh\n1,1,5\n", "table", False),
+        (b"just some words\n", "not a model", False),
+        (b'{"name": "something else"}', "not a model", False),
+        (b"\x80\x04\x95pickle", "not a model", False),
+        (b'{"format": "customer-segmentation model", "format_', "unusable", True),
+    ],
+)
 def test_a_file_that_is_no_model_is_not_called_damaged(write_file, content, kind, damaged):
     # Only a file that began as a model is "damaged or edited by hand"; a table or any other
     # file is told what a model file is.
@@ -534,7 +630,7 @@ def test_a_file_that_is_no_model_is_not_called_damaged(write_file, content, kind
 
 
 def test_missing_files_and_folders_are_refused(tmp_path):
-    with pytest.raises(ModelFileError, match="(?s)no such file.*segmentation fit DATA.csv"):
+    with pytest.raises(ModelFileError, match=r"(?s)no such file.*segmentation fit DATA\.csv"):
         load_model(tmp_path / "nowhere.json")
     with pytest.raises(ModelFileError, match="this is a folder"):
         load_model(tmp_path)

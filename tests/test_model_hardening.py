@@ -81,8 +81,13 @@ def folder_state(folder):
 
 def run(folder, *args):
     """The command line in ``folder``, as a user runs it."""
-    return subprocess.run([sys.executable, "-m", "segmentation", *args], cwd=folder,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "segmentation", *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def assert_refused(done, folder, before, *phrases):
@@ -121,12 +126,15 @@ def deep(depth, opening="[", closing="]"):
 HOSTILE_JSON = {
     # name: (what to put where, the phrase of the message)
     "100,000 nested lists": (("segments", deep(100_000)), "nests lists or objects more than 32"),
-    "100,000 nested objects": (("training_data", deep(100_000, '{"a":', "}").replace(
-        '{"a":}', '{"a":1}')), "nests lists or objects more than 32"),
-    "a whole number of 5,000 digits": (("kmeans.k", "9" * 5000),
-                                       "a whole number of 5,000 digits"),
-    "a negative whole number of 25 digits": (("kmeans.random_state", "-" + "9" * 25),
-                                             "a whole number of 25 digits"),
+    "100,000 nested objects": (
+        ("training_data", deep(100_000, '{"a":', "}").replace('{"a":}', '{"a":1}')),
+        "nests lists or objects more than 32",
+    ),
+    "a whole number of 5,000 digits": (("kmeans.k", "9" * 5000), "a whole number of 5,000 digits"),
+    "a negative whole number of 25 digits": (
+        ("kmeans.random_state", "-" + "9" * 25),
+        "a whole number of 25 digits",
+    ),
     "NaN": (("evaluation.J", "NaN"), "it holds NaN, which is no number"),
     "Infinity": (("scaling.mean.0", "Infinity"), "it holds Infinity"),
     "-Infinity": (("kmeans.centres.0.0", "-Infinity"), "it holds -Infinity"),
@@ -155,12 +163,15 @@ def test_hostile_json_is_refused_by_the_loader(model_data, tmp_path, name):
     assert "The file is damaged or was edited by hand" in message
 
 
-@pytest.mark.parametrize("text, kind", [
-    (deep(100_000), "not a model"),
-    (deep(100_000, "{", "}"), "unusable"),
-    ("9" * 5000, "not a model"),
-    ('{"format": "customer-segmentation model", "format": "other"}', "unusable"),
-])
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        (deep(100_000), "not a model"),
+        (deep(100_000, "{", "}"), "unusable"),
+        ("9" * 5000, "not a model"),
+        ('{"format": "customer-segmentation model", "format": "other"}', "unusable"),
+    ],
+)
 def test_hostile_json_on_its_own_is_refused_too(tmp_path, text, kind):
     path = tmp_path / "m.json"
     path.write_text(text)
@@ -177,9 +188,9 @@ def test_a_key_twice_in_one_object_is_refused(model_data, tmp_path, where):
     for key in [int(p) if p.isdigit() else p for p in where.split(".") if p]:
         node = node[key]
     first = next(iter(node))
-    node["\x00twice\x00"] = None             # the same key again, with another value
+    node["\x00twice\x00"] = None  # the same key again, with another value
     path = tmp_path / "m.json"
-    path.write_text(file_text(data, {"\x00twice\x00": f"{json.dumps(first)}: \"other\""}))
+    path.write_text(file_text(data, {"\x00twice\x00": f'{json.dumps(first)}: "other"'}))
     pair = f"{json.dumps(first)}:"
     assert path.read_text().count(pair) == json.dumps(model_data, indent=2).count(pair) + 1
     assert f"the key {first!r} appears twice in one object" in refused_message(path)
@@ -196,7 +207,7 @@ def test_brackets_inside_text_nest_nothing(model_data, tmp_path):
 def test_a_file_too_large_for_a_model_is_refused_without_reading_it_all(tmp_path):
     path = tmp_path / "m.json"
     with open(path, "wb") as out:
-        out.truncate(60_000_000)            # sparse: 60 MB of zero bytes, on no disk
+        out.truncate(60_000_000)  # sparse: 60 MB of zero bytes, on no disk
     assert "larger than 50 MB" in refused_message(path)
     # An endless file stops there too.
     with pytest.raises(ModelFileError, match="larger than 50 MB"):
@@ -204,8 +215,11 @@ def test_a_file_too_large_for_a_model_is_refused_without_reading_it_all(tmp_path
 
 
 def test_a_name_no_file_can_have_is_refused_with_a_message():
-    with pytest.raises(ModelFileError, match=r"(?s)'m\\x00.json' cannot be used.*no file can "
-                                             r"have this name"):
+    with pytest.raises(
+        ModelFileError,
+        match=r"(?s)'m\\x00.json' cannot be used.*no file can "
+        r"have this name",
+    ):
         load_model("m\x00.json")
 
 
@@ -227,80 +241,103 @@ def setter(where, value):
         for key in parents:
             node = node[key]
         node[last] = value
+
     return change
 
 
 WRONG_CONTENT = [
     # the issue's cases
-    (setter("evaluation.sizes", 5), "\"evaluation.sizes\" must be 3 whole numbers"),
-    (setter("evaluation.sizes", None), "\"evaluation.sizes\" must be 3 whole numbers"),
-    (setter("segments.0.name", ["a", "list"]), "segment 0: \"name\" must be text"),
-    (setter("evaluation.silhouette", "0.259"), "\"evaluation.silhouette\" must be a number from "
-                                               "-1 to 1 or null"),
-    (setter("training_data", {}), "field \"training_data.customers\" is missing"),
-    (setter("segments.1.customers", "82"), "segment 1: \"customers\" must be a whole number"),
-    (setter("training_data.customers", "440"), "\"training_data.customers\" is missing or not "
-                                               "a whole number"),
-    (setter("segments.1.number", True), "segment 1: \"number\" must be a whole number"),
-    (setter("kmeans.centres.0.0", 1e308), "\"kmeans.centres\" must be a list of k rows of 6 "
-                                          "numbers from -1e+06 to 1e+06"),
-    (setter("scaling.scale.0", 1e-308), "\"scaling.scale\" must be positive: 6 numbers from "
-                                        "1e-12 to 34.54"),
-    (setter("kmeans.n_init", 0), "\"kmeans.n_init\" must be a whole number from 1 to 1000"),
-    (setter("kmeans.random_state", -5), "\"kmeans.random_state\" must be a whole number from 0 "
-                                        "to 4294967295"),
+    (setter("evaluation.sizes", 5), '"evaluation.sizes" must be 3 whole numbers'),
+    (setter("evaluation.sizes", None), '"evaluation.sizes" must be 3 whole numbers'),
+    (setter("segments.0.name", ["a", "list"]), 'segment 0: "name" must be text'),
+    (
+        setter("evaluation.silhouette", "0.259"),
+        '"evaluation.silhouette" must be a number from -1 to 1 or null',
+    ),
+    (setter("training_data", {}), 'field "training_data.customers" is missing'),
+    (setter("segments.1.customers", "82"), 'segment 1: "customers" must be a whole number'),
+    (
+        setter("training_data.customers", "440"),
+        '"training_data.customers" is missing or not a whole number',
+    ),
+    (setter("segments.1.number", True), 'segment 1: "number" must be a whole number'),
+    (
+        setter("kmeans.centres.0.0", 1e308),
+        '"kmeans.centres" must be a list of k rows of 6 numbers from -1e+06 to 1e+06',
+    ),
+    (
+        setter("scaling.scale.0", 1e-308),
+        '"scaling.scale" must be positive: 6 numbers from 1e-12 to 34.54',
+    ),
+    (setter("kmeans.n_init", 0), '"kmeans.n_init" must be a whole number from 1 to 1000'),
+    (
+        setter("kmeans.random_state", -5),
+        '"kmeans.random_state" must be a whole number from 0 to 4294967295',
+    ),
     # every other field's type and range
-    (setter("evaluation.sizes", [143, 82, 214]), "adding up to \"evaluation.customers\""),
-    (setter("evaluation.sizes", [143, 82]), "\"evaluation.sizes\" must be 3 whole numbers"),
-    (setter("evaluation.silhouette", 1.5), "\"evaluation.silhouette\" must be a number"),
-    (setter("evaluation.stability", True), "\"evaluation.stability\" must be a number"),
-    (setter("evaluation.seeds", "<script>alert(1)</script>"),
-     "\"evaluation.seeds\" must be a whole number from 1 to 1000"),
-    (setter("evaluation.seeds", 0), "\"evaluation.seeds\" must be a whole number"),
-    (setter("evaluation.J", -1), "\"evaluation.J\" must be a number from 0"),
-    (setter("training_data.customers", 441), "\"training_data.customers\" (441) must be the "
-                                             "segments' customers added up (440)"),
+    (setter("evaluation.sizes", [143, 82, 214]), 'adding up to "evaluation.customers"'),
+    (setter("evaluation.sizes", [143, 82]), '"evaluation.sizes" must be 3 whole numbers'),
+    (setter("evaluation.silhouette", 1.5), '"evaluation.silhouette" must be a number'),
+    (setter("evaluation.stability", True), '"evaluation.stability" must be a number'),
+    (
+        setter("evaluation.seeds", "<script>alert(1)</script>"),
+        '"evaluation.seeds" must be a whole number from 1 to 1000',
+    ),
+    (setter("evaluation.seeds", 0), '"evaluation.seeds" must be a whole number'),
+    (setter("evaluation.J", -1), '"evaluation.J" must be a number from 0'),
+    (
+        setter("training_data.customers", 441),
+        '"training_data.customers" (441) must be the segments\' customers added up (440)',
+    ),
     (setter("training_data.data_sha256", "abc"), "must be a sha256"),
-    (setter("training_data.source", "a\nb"), "\"training_data.source\" must be null or one line"),
-    (setter("library_version", ""), "\"library_version\" must be one line of text"),
-    (setter("segments.1.number", 2), "segment 1: \"number\" must be 1"),
-    (setter("segments.0.name", "a\x1b[2Jb"), "segment 0: \"name\" must be one line of text"),
-    (setter("segments.0.name", ""), "segment 0: \"name\" must be one line of text"),
-    (setter("segments.0.name", "x" * 1001), "segment 0: \"name\" must be one line of text"),
-    (setter("segments.2.strategy", 5), "segment 2: \"strategy\" must be text"),
-    (setter("segments.0.retail_share", True), "segment 0: \"retail_share\" must be a number or "
-                                              "null"),
-    (setter("segments.0.size", "huge"), "segment 0: \"size\" must be one of"),
-    (setter("segments.0.buys_more", ["Milk", "Milk"]), "segment 0: \"buys_more\" must list"),
-    (setter("segments.0.buys_more", [["Milk"]]), "segment 0: \"buys_more\" must list"),
-    (setter("segments.0.customers", 0), "segment 0: \"customers\" must be a whole number of 1"),
-    (setter("segments.0.mean_total", -1), "segment 0: \"mean_total\" must be a number from 0"),
-    (setter("segments.0.mean_spending.Milk", 1e300), "segment 0: \"mean_spending\" must give"),
-    (setter("scaling.mean.0", -1), "\"scaling.mean\" must be 6 numbers from 0 to 34.54"),
-    (setter("scaling.scale.0", 1e300), "\"scaling.scale\" must be positive"),
-    (setter("kmeans.n_init", 1001), "\"kmeans.n_init\" must be a whole number from 1 to 1000"),
-    (setter("kmeans.n_init", 10.0), "field \"kmeans.n_init\" is missing or not a whole number"),
-    (setter("kmeans.random_state", 2**32), "\"kmeans.random_state\" must be a whole number"),
-    (setter("kmeans.k", True), "field \"kmeans.k\" is missing or not a whole number"),
-    (setter("kmeans.centres", []), "\"kmeans.centres\" must be a list of k rows"),
+    (setter("training_data.source", "a\nb"), '"training_data.source" must be null or one line'),
+    (setter("library_version", ""), '"library_version" must be one line of text'),
+    (setter("segments.1.number", 2), 'segment 1: "number" must be 1'),
+    (setter("segments.0.name", "a\x1b[2Jb"), 'segment 0: "name" must be one line of text'),
+    (setter("segments.0.name", ""), 'segment 0: "name" must be one line of text'),
+    (setter("segments.0.name", "x" * 1001), 'segment 0: "name" must be one line of text'),
+    (setter("segments.2.strategy", 5), 'segment 2: "strategy" must be text'),
+    (setter("segments.0.retail_share", True), 'segment 0: "retail_share" must be a number or null'),
+    (setter("segments.0.size", "huge"), 'segment 0: "size" must be one of'),
+    (setter("segments.0.buys_more", ["Milk", "Milk"]), 'segment 0: "buys_more" must list'),
+    (setter("segments.0.buys_more", [["Milk"]]), 'segment 0: "buys_more" must list'),
+    (setter("segments.0.customers", 0), 'segment 0: "customers" must be a whole number of 1'),
+    (setter("segments.0.mean_total", -1), 'segment 0: "mean_total" must be a number from 0'),
+    (setter("segments.0.mean_spending.Milk", 1e300), 'segment 0: "mean_spending" must give'),
+    (setter("scaling.mean.0", -1), '"scaling.mean" must be 6 numbers from 0 to 34.54'),
+    (setter("scaling.scale.0", 1e300), '"scaling.scale" must be positive'),
+    (setter("kmeans.n_init", 1001), '"kmeans.n_init" must be a whole number from 1 to 1000'),
+    (setter("kmeans.n_init", 10.0), 'field "kmeans.n_init" is missing or not a whole number'),
+    (setter("kmeans.random_state", 2**32), '"kmeans.random_state" must be a whole number'),
+    (setter("kmeans.k", True), 'field "kmeans.k" is missing or not a whole number'),
+    (setter("kmeans.centres", []), '"kmeans.centres" must be a list of k rows'),
     (setter("format_version", True), "its format_version is True, not a version number"),
     (setter("extra", 1), "the file has a field 'extra' that a model file does not have"),
     (setter("kmeans.extra", 1), "\"kmeans\" has a field 'extra' that a model file does not have"),
-    (setter("evaluation", []), "field \"evaluation\" is missing or not an object or null"),
+    (setter("evaluation", []), 'field "evaluation" is missing or not an object or null'),
     # format 1 is checked as closely
-    (lambda d: (as_format_1(d), setter("segments.0.kind", "\x00")(d)),
-     "segment 0: \"kind\" must be one line of text"),
-    (lambda d: (as_format_1(d), setter("segments.2.number", False)(d)),
-     "segment 2: \"number\" must be a whole number"),
-    (lambda d: (as_format_1(d), setter("segments.0.buys_most", ["Wine"])(d)),
-     "segment 0: \"buys_most\" must list features"),
-    (lambda d: (as_format_1(d), setter("kmeans.centres.1.1", -1e7)(d)),
-     "\"kmeans.centres\" must be a list of k rows"),
+    (
+        lambda d: (as_format_1(d), setter("segments.0.kind", "\x00")(d)),
+        'segment 0: "kind" must be one line of text',
+    ),
+    (
+        lambda d: (as_format_1(d), setter("segments.2.number", False)(d)),
+        'segment 2: "number" must be a whole number',
+    ),
+    (
+        lambda d: (as_format_1(d), setter("segments.0.buys_most", ["Wine"])(d)),
+        'segment 0: "buys_most" must list features',
+    ),
+    (
+        lambda d: (as_format_1(d), setter("kmeans.centres.1.1", -1e7)(d)),
+        '"kmeans.centres" must be a list of k rows',
+    ),
 ]
 
 
-@pytest.mark.parametrize("change, phrase", WRONG_CONTENT,
-                         ids=[phrase[:40] for _, phrase in WRONG_CONTENT])
+@pytest.mark.parametrize(
+    "change, phrase", WRONG_CONTENT, ids=[phrase[:40] for _, phrase in WRONG_CONTENT]
+)
 def test_wrong_content_under_a_valid_checksum_is_refused(model_data, tmp_path, change, phrase):
     data = copy.deepcopy(model_data)
     change(data)
@@ -315,8 +352,11 @@ def test_a_format_1_file_within_every_range_still_loads(model_data, tmp_path, cu
     as_format_1(data)
     path = tmp_path / "m.json"
     path.write_text(file_text(data))
-    assert load_model(path).predict(customers)["segment"].value_counts().sort_index().tolist() \
-        == [143, 82, 215]
+    assert load_model(path).predict(customers)["segment"].value_counts().sort_index().tolist() == [
+        143,
+        82,
+        215,
+    ]
 
 
 def test_values_at_the_edges_of_the_ranges_load(model_data, tmp_path, customers):
@@ -340,17 +380,24 @@ def test_values_at_the_edges_of_the_ranges_load(model_data, tmp_path, customers)
 #: A handful of fixed mutations, each: the model file's data (and raw text) and the phrase of
 #: its refusal.
 CLI_CASES = {
-    "100,000 nested lists": (lambda d: place(d, "segments", deep(100_000)),
-                             "nests lists or objects more than 32 deep"),
-    "5,000 digits": (lambda d: place(d, "kmeans.k", "9" * 5000),
-                     "a whole number of 5,000 digits"),
+    "100,000 nested lists": (
+        lambda d: place(d, "segments", deep(100_000)),
+        "nests lists or objects more than 32 deep",
+    ),
+    "5,000 digits": (lambda d: place(d, "kmeans.k", "9" * 5000), "a whole number of 5,000 digits"),
     "NaN": (lambda d: place(d, "evaluation.J", "NaN"), "it holds NaN"),
-    "sizes 5": (lambda d: (setter_copy(d, "evaluation.sizes", 5), None),
-                "\"evaluation.sizes\" must be 3 whole numbers"),
-    "a name that is a list": (lambda d: (setter_copy(d, "segments.0.name", ["a"]), None),
-                              "segment 0: \"name\" must be text"),
-    "seeds as a script": (lambda d: (setter_copy(d, "evaluation.seeds", "<script>x</script>"),
-                                     None), "\"evaluation.seeds\" must be a whole number"),
+    "sizes 5": (
+        lambda d: (setter_copy(d, "evaluation.sizes", 5), None),
+        '"evaluation.sizes" must be 3 whole numbers',
+    ),
+    "a name that is a list": (
+        lambda d: (setter_copy(d, "segments.0.name", ["a"]), None),
+        'segment 0: "name" must be text',
+    ),
+    "seeds as a script": (
+        lambda d: (setter_copy(d, "evaluation.seeds", "<script>x</script>"), None),
+        '"evaluation.seeds" must be a whole number',
+    ),
 }
 
 
@@ -369,8 +416,7 @@ def test_the_command_line_refuses_a_hostile_model_with_exit_1(model_data, tmp_pa
     # predict and report in turn: both load the model the same way
     command = "predict" if list(CLI_CASES).index(name) % 2 else "report"
     done = run(tmp_path, command, "m.json", "customers.csv", "-o", "out")
-    assert_refused(done, tmp_path, before, "m.json cannot be used as a segmentation model:",
-                   phrase)
+    assert_refused(done, tmp_path, before, "m.json cannot be used as a segmentation model:", phrase)
 
 
 # --- item 7: a fit that would leave a segment empty ------------------------------------------
@@ -385,16 +431,22 @@ def test_fit_refuses_more_segments_than_distinct_customers(tmp_path, table, k, d
     (tmp_path / "c.csv").write_text(table)
     before = folder_state(tmp_path)
     done = run(tmp_path, "fit", "c.csv", "--k", str(k), "-o", "m.json")
-    assert_refused(done, tmp_path, before,
-                   f"only {distinct} distinct customer", f"fewer than the k = {k} segments",
-                   f"Choose a k of at most {distinct}.")
+    assert_refused(
+        done,
+        tmp_path,
+        before,
+        f"only {distinct} distinct customer",
+        f"fewer than the k = {k} segments",
+        f"Choose a k of at most {distinct}.",
+    )
     assert "Warning" not in done.stderr
 
 
 @pytest.mark.parametrize("algorithm", ["course", "scikit-learn"])
 def test_the_python_api_says_the_same_without_a_warning(algorithm):
-    table = pd.DataFrame([[1, 2, 3, 4, 5, 6]] * 3 + [[7, 8, 9, 10, 11, 12]] * 3,
-                         columns=list(SPENDING_COLUMNS))
+    table = pd.DataFrame(
+        [[1, 2, 3, 4, 5, 6]] * 3 + [[7, 8, 9, 10, 11, 12]] * 3, columns=list(SPENDING_COLUMNS)
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with pytest.raises(ModelInputError, match="only 2 distinct customers"):
@@ -432,8 +484,9 @@ def repeating_rows(draw):
 
 @settings(max_examples=50)
 @given(rows=repeating_rows(), k=st.integers(1, 4), transform=st.sampled_from(["log", "none"]))
-def test_every_fit_either_saves_a_model_that_loads_or_says_why_not(tmp_path_factory, rows, k,
-                                                                    transform):
+def test_every_fit_either_saves_a_model_that_loads_or_says_why_not(
+    tmp_path_factory, rows, k, transform
+):
     table = pd.DataFrame(rows, columns=list(SPENDING_COLUMNS))
     distinct = len({tuple(row) for row in rows})
     with warnings.catch_warnings():
@@ -459,23 +512,27 @@ def test_every_fit_either_saves_a_model_that_loads_or_says_why_not(tmp_path_fact
 def test_a_spread_of_rounding_noise_is_not_scaled_up():
     # Fresh differs between customers by 1e-13 m.u. only: noise, which the scaling would blow
     # up to the largest distance of all. It is left unscaled, so Milk decides the segments.
-    table = pd.DataFrame({c: [5.0, 5.0 + 1e-13, 5.0, 5.0 + 1e-13] for c in SPENDING_COLUMNS}
-                         ).assign(Milk=[1.0, 1.0, 900.0, 900.0])
+    table = pd.DataFrame(
+        {c: [5.0, 5.0 + 1e-13, 5.0, 5.0 + 1e-13] for c in SPENDING_COLUMNS}
+    ).assign(Milk=[1.0, 1.0, 900.0, 900.0])
     model = SegmentationModel.fit(table, k=2, transform="none", evaluate=False)
     assert model.scale[0] == 1.0
     labels = model.predict(table)["segment"].tolist()
     assert labels[0] == labels[1] != labels[2] == labels[3]
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"n_init": 0}, "n_init must be a whole number from 1 to 1000; got 0"),
-    ({"n_init": 1001}, "n_init must be"),
-    ({"n_init": True}, "n_init must be"),
-    ({"random_state": -5}, "random_state must be a whole number from 0 to 4294967295; got -5"),
-    ({"random_state": 2**32}, "random_state must be"),
-    ({"random_state": 1.5}, "random_state must be"),
-    ({"k": 10**5000}, "got a number too long to show"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"n_init": 0}, "n_init must be a whole number from 1 to 1000; got 0"),
+        ({"n_init": 1001}, "n_init must be"),
+        ({"n_init": True}, "n_init must be"),
+        ({"random_state": -5}, "random_state must be a whole number from 0 to 4294967295; got -5"),
+        ({"random_state": 2**32}, "random_state must be"),
+        ({"random_state": 1.5}, "random_state must be"),
+        ({"k": 10**5000}, "got a number too long to show"),
+    ],
+)
 def test_settings_out_of_range_are_refused_before_any_work(customers, kwargs, message):
     with pytest.raises(ValueError, match=message):
         SegmentationModel.fit(customers, **{"k": 3, **kwargs})
@@ -483,8 +540,11 @@ def test_settings_out_of_range_are_refused_before_any_work(customers, kwargs, me
 
 def test_spending_beyond_the_models_limit_is_refused(customers):
     table = customers.head(5).assign(Milk=[1, 2, 3, 4, 2e15])
-    with pytest.raises(ModelInputError, match=r"row 4, column Milk: 2000000000000000.0 is not a "
-                                              r"spending.*from 0 to 1e\+15 m.u."):
+    with pytest.raises(
+        ModelInputError,
+        match=r"row 4, column Milk: 2000000000000000.0 is not a "
+        r"spending.*from 0 to 1e\+15 m.u.",
+    ):
         SegmentationModel.fit(table, k=2)
 
 
@@ -495,18 +555,20 @@ def test_the_stability_seeds_count_round_past_the_largest_seed(customers):
     from sklearn.metrics import adjusted_rand_score
 
     some = customers.head(100)
-    model = SegmentationModel.fit(some, k=2, algorithm="scikit-learn", n_init=1,
-                                  random_state=2**32 - 1)
+    model = SegmentationModel.fit(
+        some, k=2, algorithm="scikit-learn", n_init=1, random_state=2**32 - 1
+    )
     X = model.features_of(some)
     labels = model.predict(some)["segment"].to_numpy()
-    by_hand = [adjusted_rand_score(labels, KMeans(2, n_init=1, random_state=seed).fit(X).labels_)
-               for seed in range(10)]
+    by_hand = [
+        adjusted_rand_score(labels, KMeans(2, n_init=1, random_state=seed).fit(X).labels_)
+        for seed in range(10)
+    ]
     assert model.evaluation.stability == pytest.approx(np.mean(by_hand))
 
 
 def test_an_unprintable_source_name_is_kept_as_escapes(customers, tmp_path):
-    model = SegmentationModel.fit(customers, k=2, evaluate=False,
-                                  source="caf\udce9\x1b[2J.csv")
+    model = SegmentationModel.fit(customers, k=2, evaluate=False, source="caf\udce9\x1b[2J.csv")
     assert model.training["source"] == "caf\\xe9\\x1b[2J.csv"
     assert load_model(model.save(tmp_path / "m.json")).training == model.training
 
@@ -514,24 +576,79 @@ def test_an_unprintable_source_name_is_kept_as_escapes(customers, tmp_path):
 # --- the property: random mutations of a valid model file --------------------------------------
 
 
-HOSTILE_TEXT = ["", "x", "<script>alert(1)</script>", "\" onmouseover=\"x", "javascript:alert(1)",
-                "</style><script>", "$\\undefined$", "a\x1b[2Jb", "\ud800", "NaN", "Retail",
-                "mostly Retail", "log", "none", "course", "W" * 1001, "Fresh"]
+HOSTILE_TEXT = [
+    "",
+    "x",
+    "<script>alert(1)</script>",
+    '" onmouseover="x',
+    "javascript:alert(1)",
+    "</style><script>",
+    "$\\undefined$",
+    "a\x1b[2Jb",
+    "\ud800",
+    "NaN",
+    "Retail",
+    "mostly Retail",
+    "log",
+    "none",
+    "course",
+    "W" * 1001,
+    "Fresh",
+]
 VALUES = st.one_of(
-    st.sampled_from([None, True, False, 0, -1, 1, 2, 3, 0.5, -0.0, 1e308, -1e308, 5e-324,
-                     1e-308, 2**31, 2**32, 2**63, 10**20 - 1, [], {}, [1, 2], {"a": 1},
-                     [0.0] * 6]),
+    st.sampled_from(
+        [
+            None,
+            True,
+            False,
+            0,
+            -1,
+            1,
+            2,
+            3,
+            0.5,
+            -0.0,
+            1e308,
+            -1e308,
+            5e-324,
+            1e-308,
+            2**31,
+            2**32,
+            2**63,
+            10**20 - 1,
+            [],
+            {},
+            [1, 2],
+            {"a": 1},
+            [0.0] * 6,
+        ]
+    ),
     st.sampled_from(HOSTILE_TEXT),
     st.floats(allow_nan=False, allow_infinity=False),
-    st.integers(-10, 10**6))
-RAW = ["NaN", "Infinity", "-Infinity", "1e999", "9" * 5000, "-" + "9" * 25, deep(100_000),
-       deep(33), deep(100_000, "{", "}").replace("{}", '{"a":1}')]
+    st.integers(-10, 10**6),
+)
+RAW = [
+    "NaN",
+    "Infinity",
+    "-Infinity",
+    "1e999",
+    "9" * 5000,
+    "-" + "9" * 25,
+    deep(100_000),
+    deep(33),
+    deep(100_000, "{", "}").replace("{}", '{"a":1}'),
+]
 
 
 def nodes(tree, path=()):
     """Every (path, value) below the root of a JSON tree."""
-    items = (tree.items() if isinstance(tree, dict)
-             else enumerate(tree) if isinstance(tree, list) else ())
+    items = (
+        tree.items()
+        if isinstance(tree, dict)
+        else enumerate(tree)
+        if isinstance(tree, list)
+        else ()
+    )
     for key, value in items:
         yield (*path, key), value
         yield from nodes(value, (*path, key))
@@ -554,8 +671,20 @@ def mutations(draw, base):
         paths = [path for path, _ in nodes(tree)]
         path = draw(st.sampled_from(paths))
         parent, key = parent_of(tree, path), path[-1]
-        how = draw(st.sampled_from(["replace", "raw", "delete", "add", "duplicate",
-                                    "copy another", "version", "key twice"]))
+        how = draw(
+            st.sampled_from(
+                [
+                    "replace",
+                    "raw",
+                    "delete",
+                    "add",
+                    "duplicate",
+                    "copy another",
+                    "version",
+                    "key twice",
+                ]
+            )
+        )
         if how == "replace":
             parent[key] = draw(VALUES)
         elif how == "raw":
@@ -564,8 +693,10 @@ def mutations(draw, base):
         elif how == "delete":
             del parent[key]
         elif how == "add" and isinstance(parent, dict):
-            parent[draw(st.sampled_from(["extra", "name", "k", "__proto__"]))
-                   + draw(st.sampled_from(["", "2"]))] = draw(VALUES)
+            parent[
+                draw(st.sampled_from(["extra", "name", "k", "__proto__"]))
+                + draw(st.sampled_from(["", "2"]))
+            ] = draw(VALUES)
         elif how == "duplicate" and isinstance(parent, list):
             parent.insert(key, copy.deepcopy(parent[key]))
         elif how == "copy another":
@@ -599,8 +730,9 @@ def loads_and_works_or_is_refused(path, customers):
 
 @settings(max_examples=100)
 @given(data=st.data())
-def test_random_mutations_load_and_work_or_are_refused(model_data, customers, tmp_path_factory,
-                                                       data):
+def test_random_mutations_load_and_work_or_are_refused(
+    model_data, customers, tmp_path_factory, data
+):
     tree, raw = data.draw(mutations(model_data))
     path = tmp_path_factory.mktemp("mutation") / "m.json"
     path.write_text(file_text(tree, raw), encoding="utf-8", errors="surrogatepass")
@@ -620,9 +752,10 @@ def test_the_mutations_reach_past_the_checksum(model_data, customers, tmp_path):
         return loads_and_works_or_is_refused(path, customers)
 
     assert outcome(copy.deepcopy(model_data)) == "loaded"
-    assert outcome(setter_copy(model_data, "segments.0.name", "<script>alert(1)</script>")) \
-        == "loaded"
-    assert "\"kmeans.k\" (5) must equal" in outcome(setter_copy(model_data, "kmeans.k", 5))
+    assert (
+        outcome(setter_copy(model_data, "segments.0.name", "<script>alert(1)</script>")) == "loaded"
+    )
+    assert '"kmeans.k" (5) must equal' in outcome(setter_copy(model_data, "kmeans.k", 5))
     twice = copy.deepcopy(model_data)
     twice["kmeans"]["\x00twice0\x00"] = None
     assert "the key 'k' appears twice" in outcome(twice, {"\x00twice0\x00": '"k": 5'})

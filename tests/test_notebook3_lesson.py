@@ -43,21 +43,34 @@ from segmentation.plots import plot_iterations, plot_objective
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOK = NOTEBOOKS / "03_kmeans_from_scratch.ipynb"
-LESSON_FUNCTIONS = ("random_centres", "squared_distances", "assign_to_nearest", "move_centres",
-                    "compute_J", "find_clusters", "kmeans_plus_plus")
+LESSON_FUNCTIONS = (
+    "random_centres",
+    "squared_distances",
+    "assign_to_nearest",
+    "move_centres",
+    "compute_J",
+    "find_clusters",
+    "kmeans_plus_plus",
+)
 
 
 def lesson_cells():
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    return [cell.source for cell in notebook.cells
-            if cell.cell_type == "code" and "lesson" in cell.metadata.get("tags", [])]
+    return [
+        cell.source
+        for cell in notebook.cells
+        if cell.cell_type == "code" and "lesson" in cell.metadata.get("tags", [])
+    ]
 
 
 def markdown_with(phrase):
     """The one markdown cell of notebook 3 that contains ``phrase``."""
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    found = [cell.source for cell in notebook.cells
-             if cell.cell_type == "markdown" and phrase in cell.source]
+    found = [
+        cell.source
+        for cell in notebook.cells
+        if cell.cell_type == "markdown" and phrase in cell.source
+    ]
     assert len(found) == 1, phrase
     return found[0]
 
@@ -67,7 +80,7 @@ def lesson():
     namespace = {}
     for i, source in enumerate(lesson_cells()):
         # the course's own notebook code, run as a student runs it
-        exec(compile(source, f"{NOTEBOOK.name}, lesson cell {i}", "exec"), namespace)  # noqa: S102
+        exec(compile(source, f"{NOTEBOOK.name}, lesson cell {i}", "exec"), namespace)
     return SimpleNamespace(**{name: namespace[name] for name in LESSON_FUNCTIONS})
 
 
@@ -119,7 +132,8 @@ def test_lesson_cells_define_each_step_in_plain_numpy():
     for source in sources:
         for node in ast.parse(source).body:
             assert isinstance(node, (ast.Import, ast.FunctionDef)), (
-                "a lesson cell holds only imports and function definitions:\n" + source)
+                "a lesson cell holds only imports and function definitions:\n" + source
+            )
             if isinstance(node, ast.Import):
                 assert [alias.name for alias in node.names] == ["numpy"], source
             else:
@@ -136,7 +150,8 @@ def test_no_notebook_prints_library_internals(path):
         assert "getsource" not in cell.source and "import inspect" not in cell.source, cell.source
         # a private name of the library: segmentation.kmeans._Space, kmeans._nearest, ...
         assert not re.search(r"\b(segmentation|kmeans|model|features|plots)\._\w", cell.source), (
-            cell.source)
+            cell.source
+        )
 
 
 # --- each step against the library's public steps ---------------------------------------------
@@ -171,8 +186,9 @@ def test_on_a_tie_the_lowest_numbered_centre_wins(lesson):
     assert at[(0.0, 0.0)] == 0 and at[(2.0, 2.0)] == 0 and at[(-2.0, -2.0)] == 1
     assert at[(0.0, 2.0)] == 2 and at[(-2.0, 2.0)] == 1
     for order in ([0, 1, 2, 3], [3, 2, 1, 0], [2, 0, 3, 1]):
-        assert np.array_equal(lesson.assign_to_nearest(grid, centres[order]),
-                              assign(grid, centres[order])), order
+        assert np.array_equal(
+            lesson.assign_to_nearest(grid, centres[order]), assign(grid, centres[order])
+        ), order
 
 
 @pytest.mark.parametrize("name", list(DATA))
@@ -191,8 +207,9 @@ def test_J_equals_the_librarys_objective(lesson, name):
     X = DATA[name]()
     centres = initial_centres(X, 3, "k-means++", random_state=0)
     labels = assign(X, centres)
-    assert lesson.compute_J(X, centres, labels) == pytest.approx(objective(X, centres, labels),
-                                                                 rel=1e-12)
+    assert lesson.compute_J(X, centres, labels) == pytest.approx(
+        objective(X, centres, labels), rel=1e-12
+    )
 
 
 # --- the loop against KMeans --------------------------------------------------------------------
@@ -206,8 +223,7 @@ def test_the_loop_ends_where_kmeans_ends(lesson, name):
         for seed in range(3):
             start = initial_centres(X, k, "k-means++", random_state=seed)
             for tol, max_iter in [(0, 300), (1e-4, 300), (1e-2, 300), (0, 2)]:
-                labels, centres, n_iter = lesson.find_clusters(X, start, tol=tol,
-                                                               max_iter=max_iter)
+                labels, centres, n_iter = lesson.find_clusters(X, start, tol=tol, max_iter=max_iter)
                 fit = KMeans(k, init=start, n_init=1, tol=tol, max_iter=max_iter).fit(X)
                 where = (k, seed, tol, max_iter)
                 assert np.array_equal(labels, fit.labels_), where
@@ -255,8 +271,11 @@ def test_the_text_about_random_and_kmeans_plus_plus_starts_holds():
     often, but most such starts end near the best J. Ten starts cure it."""
     X = course_two_features()
     outliers = iqr_outliers(log_spending(load_customers())[["Fresh", "Grocery"]]).to_numpy()
-    fits = {(method, seed): KMeans(3, init=method, n_init=1, random_state=seed).fit(X)
-            for method in ("random", "k-means++") for seed in range(20)}
+    fits = {
+        (method, seed): KMeans(3, init=method, n_init=1, random_state=seed).fit(X)
+        for method in ("random", "k-means++")
+        for seed in range(20)
+    }
     best = min(fit.inertia_ for fit in fits.values())
     poor = {key: fit for key, fit in fits.items() if fit.inertia_ > 1.005 * best}
     assert poor and all(method == "k-means++" for method, _ in poor)
@@ -279,24 +298,38 @@ def test_the_text_about_random_and_kmeans_plus_plus_starts_holds():
         assert on_outlier == (seed in (14, 18)), seed
     assert starts[1][1] == X[:, 1].min()
     assert np.all(starts[8] < np.median(X, axis=0) - 2)
-    assert np.linalg.norm(starts[8] - poor[("k-means++", 8)].cluster_centers_[
-        np.bincount(poor[("k-means++", 8)].labels_).argmin()]) > 3
+    assert (
+        np.linalg.norm(
+            starts[8]
+            - poor[("k-means++", 8)].cluster_centers_[
+                np.bincount(poor[("k-means++", 8)].labels_).argmin()
+            ]
+        )
+        > 3
+    )
     # starts with an outlier (Fresh or Grocery) among their three centres, found by row index
     on_outlier = {}
     for key, fit in fits.items():
         rows = [np.flatnonzero((X == centre).all(axis=1)) for centre in fit.history_.centres[0]]
         assert all(len(r) == 1 for r in rows)  # each centre is one customer, none duplicated
         on_outlier[key] = bool(outliers[np.concatenate(rows)].any())
-    counts = {method: sum(on_outlier[(method, seed)] for seed in range(20))
-              for method in ("random", "k-means++")}
+    counts = {
+        method: sum(on_outlier[(method, seed)] for seed in range(20))
+        for method in ("random", "k-means++")
+    }
     assert counts == {"random": 4, "k-means++": 13}
-    near_after_outlier = {method: sum(on_outlier[(method, seed)] and (method, seed) not in poor
-                                      for seed in range(20)) for method in counts}
+    near_after_outlier = {
+        method: sum(on_outlier[(method, seed)] and (method, seed) not in poor for seed in range(20))
+        for method in counts
+    }
     assert near_after_outlier == {"random": 4, "k-means++": 10}
     assert {seed: on_outlier[("k-means++", seed)] for _, seed in poor} == {
-        1: True, 8: False, 14: True, 18: True}
-    smallest_near = [np.bincount(fit.labels_).min() for key, fit in fits.items()
-                     if key not in poor]
+        1: True,
+        8: False,
+        14: True,
+        18: True,
+    }
+    smallest_near = [np.bincount(fit.labels_).min() for key, fit in fits.items() if key not in poor]
     assert (min(smallest_near), max(smallest_near)) == (65, 80)
     text = " ".join(markdown_with("In each of these runs one cluster is small").split())
     assert "the smallest has 65 to 80 customers" in text
@@ -305,7 +338,8 @@ def test_the_text_about_random_and_kmeans_plus_plus_starts_holds():
     assert "seed 8 ended poor without one" in text
     assert "4 of the 20 k-means++ starts ended in such a low point" in text
     assert "13 k-means++ starts, against 4 random ones" in " ".join(
-        markdown_with("counts the starts with an outlier").split())
+        markdown_with("counts the starts with an outlier").split()
+    )
     takeaway = " ".join(markdown_with("## Key takeaways").split())
     assert "4 k-means++ starts did, each with one small cluster far from the rest" in takeaway
     assert "With seeds 14 and 18 that centre started on one of those outliers" in text
@@ -327,7 +361,8 @@ def test_the_text_about_the_third_kmeans_plus_plus_draw_holds():
     assert chance.argmax() == loner
     assert 35 < chance[loner] / np.median(chance) < 39
     assert "about 37 times the median customer's, and the highest of all" in markdown_with(
-        "That customer's chance was")
+        "That customer's chance was"
+    )
 
 
 def test_the_text_about_where_each_tol_stops_holds(lesson):
@@ -358,8 +393,9 @@ def test_the_exercises_do_not_call_the_lessons_functions():
     """The exercises ask for the steps by hand or retyped in NumPy: no exercise cell, hint or
     solution calls the functions the lesson wrote."""
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    first = next(i for i, cell in enumerate(notebook.cells)
-                 if cell.source.startswith("## Exercises"))
+    first = next(
+        i for i, cell in enumerate(notebook.cells) if cell.source.startswith("## Exercises")
+    )
     for cell in notebook.cells[first:]:
         for name in LESSON_FUNCTIONS:
             assert f"{name}(" not in cell.source, (name, cell.source)
@@ -404,13 +440,13 @@ def test_the_hints_carry_every_accepted_answer_to_the_next_exercise(labels):
     index an array of centres; the four-number form of 3.2 cannot be indexed by cluster)."""
     assert check_assignment(labels)
     step = {"np": np, "labels": labels}
-    exec(hint_code("3.2"), step)  # noqa: S102 - the notebook's own hint, run as a student runs it
+    exec(hint_code("3.2"), step)
     centres = np.array([TINY[step["labels"] == j].mean(axis=0) for j in range(2)])
     assert check_new_centres(centres)
     for name, answer in CENTRE_FORMS.items():
         assert check_new_centres(answer), name
         step = {"np": np, "labels": labels, "centres": answer}
-        exec(hint_code("3.3"), step)  # noqa: S102
+        exec(hint_code("3.3"), step)
         J = ((TINY - step["centres"][step["labels"]]) ** 2).sum()
         assert check_objective(J), name
 
@@ -421,11 +457,14 @@ def test_the_hints_carry_every_accepted_answer_to_the_next_exercise(labels):
 def test_the_empty_cluster_picture_names_each_centre(lesson, monkeypatch):
     """The text after the picture speaks of "centre 1" and "centre 2": each cross is named."""
     notebook = nbformat.read(NOTEBOOK, as_version=4)
-    [source] = [cell.source for cell in notebook.cells
-                if cell.cell_type == "code" and "X_small = np.array" in cell.source]
+    [source] = [
+        cell.source
+        for cell in notebook.cells
+        if cell.cell_type == "code" and "X_small = np.array" in cell.source
+    ]
     monkeypatch.setattr(plt, "show", lambda: None)
     namespace = {"np": np, "plt": plt, **vars(lesson)}
-    exec(source, namespace)  # noqa: S102
+    exec(source, namespace)
     ax = namespace["ax"]
     # worked by hand: the means of customers {0, 1, 3}, {4} and {2, 5} of X_small
     expected = {"centre 0": (10 / 3, 14 / 3), "centre 1": (8, 8), "centre 2": (6.5, 4.5)}

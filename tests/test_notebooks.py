@@ -51,7 +51,9 @@ def test_notebook_shape(path):
             continue
         tags = cell.metadata.get("tags", [])
         if "plt.subplots" in cell.source or re.search(r"\bplot_\w+\(", cell.source):
-            assert "plt.show()" in cell.source, f"a plotting cell without plt.show():\n{cell.source}"
+            assert "plt.show()" in cell.source, (
+                f"a plotting cell without plt.show():\n{cell.source}"
+            )
         assert not any(line.rstrip().endswith(";") for line in cell.source.splitlines())
         if "Explorer(" in cell.source or "widgets." in cell.source:
             assert "nbval-ignore-output" in tags
@@ -63,10 +65,15 @@ def test_every_solution_passes_its_check(path):
     found = exercises(notebook)
     for i, check_line, solution in found:
         notebook.cells[i].source = f"{solution}\n{check_line}"
-    NotebookClient(notebook, kernel_name="python3", timeout=120,
-                   resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    NotebookClient(
+        notebook,
+        kernel_name="python3",
+        timeout=120,
+        resources={"metadata": {"path": str(NOTEBOOKS)}},
+    ).execute()
     for i, _, _ in found:
         shown = "".join(
-            "".join(output.get("data", {}).get("text/plain", "")) for output in notebook.cells[i].outputs
+            "".join(output.get("data", {}).get("text/plain", ""))
+            for output in notebook.cells[i].outputs
         )
         assert shown.startswith("✅ Right."), (notebook.cells[i].source, shown)

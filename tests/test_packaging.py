@@ -15,8 +15,11 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_importing_the_package_loads_nothing_heavy():
-    code = ("import sys, segmentation; "
-            "print(sorted(m for m in ('pandas', 'numpy', 'matplotlib', 'sklearn', 'ipywidgets') if m in sys.modules))")
+    code = (
+        "import sys, segmentation; "
+        "print(sorted(m for m in ('pandas', 'numpy', 'matplotlib', 'sklearn', 'ipywidgets') "
+        "if m in sys.modules))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
 
@@ -24,23 +27,56 @@ def test_importing_the_package_loads_nothing_heavy():
 @pytest.mark.slow
 def test_a_wheel_carries_the_course_data_and_finds_it(tmp_path):
     build = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(tmp_path / "dist"), str(ROOT)], capture_output=True, text=True)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert build.returncode == 0, build.stderr
     (wheel,) = (tmp_path / "dist").glob("customer_segmentation-*.whl")
     with zipfile.ZipFile(wheel) as archive:
-        assert hashlib.sha256(archive.read("segmentation/_data/wholesale_customers.csv")).hexdigest() == SHA256
+        assert (
+            hashlib.sha256(archive.read("segmentation/_data/wholesale_customers.csv")).hexdigest()
+            == SHA256
+        )
         names = archive.namelist()
     assert not [n for n in names if n.startswith(("tests/", "notebooks/"))]
 
     # Installed from the wheel and run from an unrelated folder, the package finds its own copy.
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
-                   check=True, capture_output=True)
-    code = ("from segmentation.data import course_data_path, load_customers; "
-            "print(course_data_path()); print(len(load_customers()))")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    code = (
+        "from segmentation.data import course_data_path, load_customers; "
+        "print(course_data_path()); print(len(load_customers()))"
+    )
     env = {**os.environ, "PYTHONPATH": str(target)}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env
+    )
     assert done.returncode == 0, done.stderr
     path, count = done.stdout.split()
     assert Path(path).is_relative_to(target) and count == "440"

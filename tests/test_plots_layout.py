@@ -34,8 +34,7 @@ def drawn(ax, dpi):
 
 def apart(a, b, gap=0.0):
     """True when boxes ``a`` and ``b`` are at least ``gap`` pixels apart on some axis."""
-    return (a.x1 + gap <= b.x0 or b.x1 + gap <= a.x0
-            or a.y1 + gap <= b.y0 or b.y1 + gap <= a.y0)
+    return a.x1 + gap <= b.x0 or b.x1 + gap <= a.x0 or a.y1 + gap <= b.y0 or b.y1 + gap <= a.y0
 
 
 def text_rectangle(text):
@@ -104,9 +103,11 @@ def test_histogram_ticks_do_not_run_into_each_other(customers, scale, dpi):
     fig.canvas.draw()
     for ax in fig.axes:
         low, high = ax.get_xlim()
-        visible = [(tick.label1.get_text(), text_rectangle(tick.label1))
-                   for tick in ax.xaxis.get_major_ticks()
-                   if low <= tick.get_loc() <= high and tick.label1.get_text()]
+        visible = [
+            (tick.label1.get_text(), text_rectangle(tick.label1))
+            for tick in ax.xaxis.get_major_ticks()
+            if low <= tick.get_loc() <= high and tick.label1.get_text()
+        ]
         assert len(visible) >= 2
         for (first, a), (second, b) in itertools.combinations(visible, 2):
             assert labels_apart(a, b, MIN_GAP * dpi / 72), f"'{first}' and '{second}' touch"
@@ -126,14 +127,19 @@ def test_plot_by_group_legend_covers_nothing_and_stays_in_the_figure(customers, 
     for line in ax.lines:
         assert apart(legend, line.get_window_extent()), "the legend covers a whisker or outlier"
     figure = ax.figure.bbox
-    assert (figure.x0 <= legend.x0 and legend.x1 <= figure.x1
-            and figure.y0 <= legend.y0 and legend.y1 <= figure.y1), "the legend is cut off"
+    assert (
+        figure.x0 <= legend.x0
+        and legend.x1 <= figure.x1
+        and figure.y0 <= legend.y0
+        and legend.y1 <= figure.y1
+    ), "the legend is cut off"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
-        str(name) for name in customers[group].cat.categories]
+        str(name) for name in customers[group].cat.categories
+    ]
 
 
 def test_plot_by_group_leaves_a_given_figure_layout_alone(customers):
-    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4))
+    fig, (left, _right) = plt.subplots(1, 2, figsize=(12, 4))
     before = [ax.get_position().bounds for ax in fig.axes]
     plots.plot_by_group(log_spending(customers), customers["Channel"], ax=left)
     assert [ax.get_position().bounds for ax in fig.axes] == before
@@ -153,22 +159,30 @@ def test_plot_correlations_names_what_it_correlates(customers):
     shown = {t.get_text() for t in raw.texts}
     assert f"{customers['Grocery'].corr(customers['Detergents_Paper']):.2f}" in shown
     assert plots.plot_correlations(spending(customers)).get_title() == (
-        "Correlation between categories")
+        "Correlation between categories"
+    )
 
 
 @pytest.mark.parametrize("rotation", [0, 45])
 def test_the_measure_sees_labels_that_collide(rotation):
     """The measure itself: long labels crowded on a narrow axis are caught, slanted or not,
     and its rectangle fits the upright box matplotlib reports."""
-    fig, ax = plt.subplots(figsize=(2, 2))
+    _fig, ax = plt.subplots(figsize=(2, 2))
     ax.set_xlim(-0.5, 9.5)
-    ax.set_xticks(range(10), ["Detergents_Paper"] * 10, rotation=rotation, ha="right",
-                  rotation_mode="anchor")
+    ax.set_xticks(
+        range(10), ["Detergents_Paper"] * 10, rotation=rotation, ha="right", rotation_mode="anchor"
+    )
     labels = tick_labels(drawn(ax, 100))
     assert not all(labels_apart(a, b, 0) for (_, a), (_, b) in itertools.combinations(labels, 2))
     corner, along, across, length, height = labels[0][1]
-    corners = np.array([corner, corner + length * along, corner + height * across,
-                        corner + length * along + height * across])
+    corners = np.array(
+        [
+            corner,
+            corner + length * along,
+            corner + height * across,
+            corner + length * along + height * across,
+        ]
+    )
     box = ax.get_xticklabels()[0].get_window_extent()
     np.testing.assert_allclose(corners.min(axis=0), [box.x0, box.y0], atol=1.5)
     np.testing.assert_allclose(corners.max(axis=0), [box.x1, box.y1], atol=1.5)
@@ -181,8 +195,9 @@ def test_two_heatmaps_side_by_side_keep_their_labels_apart(customers):
     plots.plot_correlations(spending(customers), ax=left, title="raw")
     plots.plot_correlations(log_spending(customers), ax=right, title="log")
     fig.canvas.draw()
-    upright = [(ax, t.get_window_extent()) for ax in fig.axes for t in ax.get_yticklabels()
-               if t.get_text()]
+    upright = [
+        (ax, t.get_window_extent()) for ax in fig.axes for t in ax.get_yticklabels() if t.get_text()
+    ]
     assert len(fig.axes) == 4  # two heatmaps and their colour bars
     for (ax1, a), (ax2, b) in itertools.combinations(upright, 2):
         assert ax1 is ax2 or apart(a, b, MIN_GAP * fig.dpi / 72)
@@ -201,11 +216,17 @@ def test_plot_outliers_says_how_many_customers_a_dot_stands_for(customers):
         q1, q3 = np.percentile(logs, [25, 75])
         out = logs[(logs < q1 - 1.5 * (q3 - q1)) | (logs > q3 + 1.5 * (q3 - q1))]
         values, counts = np.unique(out, return_counts=True)
-        expected += [(position, round(v, 6), f"×{n}") for v, n in zip(values, counts) if n > 1]
+        expected += [
+            (position, round(v, 6), f"×{n}") for v, n in zip(values, counts, strict=True) if n > 1
+        ]
     assert shown == sorted(expected)
     # as read off the data by hand: 3 m.u. twice in Fresh and Detergents_Paper, four times
     # in Delicassen, and 18 m.u. twice in Delicassen
     assert [(p, text) for p, _, text in sorted(expected)] == [
-        (1, "×2"), (5, "×2"), (6, "×4"), (6, "×2")]
-    for text in ax.texts:   # each note beside its dot, inside the axes
+        (1, "×2"),
+        (5, "×2"),
+        (6, "×4"),
+        (6, "×2"),
+    ]
+    for text in ax.texts:  # each note beside its dot, inside the axes
         assert ax.get_ylim()[0] < text.xy[1] < ax.get_ylim()[1]

@@ -6,6 +6,8 @@ measured for readability (tick labels apart, an inset and legends that hide noth
 Oracles: the eigenvalues and eigenvectors of the covariance matrix (``np.linalg.eigh``) for
 the principal components, small examples worked by hand, and properties."""
 
+import itertools
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -78,8 +80,10 @@ def test_plot_pca_shows_the_variance_each_component_explains(scaled):
     assert [bar.get_x() + bar.get_width() / 2 for bar in left.patches] == [1, 2, 3, 4, 5, 6]
     assert left.get_title() == f"Two components keep {share[:2].sum():.0f}% of the variance"
     assert left.get_title() == "Two components keep 71% of the variance"  # notebook 4's text
-    assert [t.get_text() for t in left.get_legend().get_texts()] == ["running total",
-                                                                    "each component"]
+    assert [t.get_text() for t in left.get_legend().get_texts()] == [
+        "running total",
+        "each component",
+    ]
 
 
 def test_plot_pca_draws_each_segment_on_the_first_two_components(scaled):
@@ -88,7 +92,7 @@ def test_plot_pca_draws_each_segment_on_the_first_two_components(scaled):
     segmentations = {f"k = {k}": segment_with_k(scaled, k).labels for k in (2, 3)}
     fig = plot_pca(scaled, segmentations)
     assert len(fig.axes) == 3
-    for ax, (title, labels) in zip(fig.axes[1:], segmentations.items()):
+    for ax, (title, labels) in zip(fig.axes[1:], segmentations.items(), strict=True):
         k = labels.max() + 1
         assert ax.get_title() == title
         share = 100 * values / values.sum()
@@ -98,15 +102,18 @@ def test_plot_pca_draws_each_segment_on_the_first_two_components(scaled):
         assert len(segments) == k
         drawn = np.vstack([s.get_offsets() for s in segments])
         assert_equal_up_to_sign(drawn, np.vstack([projection[labels == j] for j in range(k)]))
-        signs = np.sign(np.sum(drawn * np.vstack([projection[labels == j] for j in range(k)]),
-                               axis=0))
+        signs = np.sign(
+            np.sum(drawn * np.vstack([projection[labels == j] for j in range(k)]), axis=0)
+        )
         means = np.array([projection[labels == j].mean(axis=0) for j in range(k)]) * signs
         np.testing.assert_allclose(centres.get_offsets(), means, atol=1e-9)
         for j, segment in enumerate(segments):
             np.testing.assert_allclose(segment.get_facecolor()[0][:3], CLUSTER_COLOURS[j])
         # the course's numbered segments, and their means (the text: "each segment's mean")
         assert [t.get_text() for t in ax.get_legend().get_texts()] == [
-            *(f"segment {j}" for j in range(k)), "segment means"]
+            *(f"segment {j}" for j in range(k)),
+            "segment means",
+        ]
 
 
 def test_plot_pca_needs_two_features():
@@ -119,11 +126,12 @@ def test_plot_pca_needs_two_features():
 
 def test_elbow_reads_k_in_order_and_needs_three_in_a_row():
     """Worked by hand: J = 100, 40, 30, 25 falls by 60, 10, 5; the rate drops most at k = 2."""
-    table = pd.DataFrame({"k": [1, 2, 3, 4], "J": [100.0, 40, 30, 25],
-                          "silhouette": [np.nan, 0.3, 0.5, 0.4]})
+    table = pd.DataFrame(
+        {"k": [1, 2, 3, 4], "J": [100.0, 40, 30, 25], "silhouette": [np.nan, 0.3, 0.5, 0.4]}
+    )
     assert elbow(table) == 2
-    assert elbow(table.iloc[::-1]) == 2                    # rows in any order
-    assert elbow(table.assign(k=[2, 3, 4, 5])) == 3        # the k, not the row
+    assert elbow(table.iloc[::-1]) == 2  # rows in any order
+    assert elbow(table.assign(k=[2, 3, 4, 5])) == 3  # the k, not the row
     for short in (table.head(2), table.head(1), table.iloc[[0, 1, 3]], table.iloc[:0]):
         with pytest.raises(ValueError, match="three values of k in a row"):
             elbow(short)
@@ -171,16 +179,16 @@ def test_unscaled_groups_spread_about_400_times_wider_on_the_first_feature():
 def test_groups_with_noise_shape_and_seed():
     X, truth = groups_with_noise()
     assert X.shape == (210, 2) and truth.shape == (210,)
-    assert np.bincount(truth + 1).tolist() == [60, 50, 50, 50]     # noise (-1), groups 0 to 2
+    assert np.bincount(truth + 1).tolist() == [60, 50, 50, 50]  # noise (-1), groups 0 to 2
     again, _ = groups_with_noise(random_state=0)
     np.testing.assert_array_equal(X, again)
     assert not np.allclose(X, groups_with_noise(random_state=1)[0])
     clean, clean_truth = groups_with_noise(noise=0)
-    np.testing.assert_array_equal(clean, X[truth >= 0])            # the same groups
+    np.testing.assert_array_equal(clean, X[truth >= 0])  # the same groups
     np.testing.assert_array_equal(clean_truth, truth[truth >= 0])
     noise = X[truth == -1]
-    assert (np.abs(noise - [2.0, 1.2]) <= 16).all()                 # inside the square
-    assert noise.std(axis=0).min() > 5 > X[truth >= 0].std(axis=0).max()   # thin, wide
+    assert (np.abs(noise - [2.0, 1.2]) <= 16).all()  # inside the square
+    assert noise.std(axis=0).min() > 5 > X[truth >= 0].std(axis=0).max()  # thin, wide
 
 
 @settings(max_examples=12)
@@ -195,8 +203,9 @@ def test_noise_lowers_the_agreement_of_k_means_with_the_groups(seed):
     for rows in (members, np.ones(len(X), dtype=bool)):
         fit = KMeans(3, n_init=10, random_state=0).fit(X[rows])
         scores.append(adjusted_rand_score(truth[members], fit.predict(X[members])))
-        gaps.append(np.linalg.norm(means[:, None] - fit.cluster_centers_[None], axis=2)
-                    .min(axis=1).max())
+        gaps.append(
+            np.linalg.norm(means[:, None] - fit.cluster_centers_[None], axis=2).min(axis=1).max()
+        )
     clean, noisy = scores
     assert clean > 0.9 and noisy < clean - 0.4
     assert gaps[0] < 0.5 < 1.0 < gaps[1]
@@ -210,9 +219,14 @@ def test_profiles_by_k_on_customers_worked_by_hand():
     in segment 0 (largest mean total) and k = 1 puts everyone together."""
     spend = {"Fresh": [100, 120, 9_000, 11_000], "Milk": [100, 80, 10_000, 10_000]}
     spend |= {c: [10, 10, 1_000, 1_000] for c in SPENDING_COLUMNS if c not in spend}
-    customers = pd.DataFrame({"id": [1, 2, 3, 4], "Channel": ["Horeca", "Horeca", "Horeca",
-                                                              "Retail"],
-                              "Region": ["Other"] * 4, **spend})
+    customers = pd.DataFrame(
+        {
+            "id": [1, 2, 3, 4],
+            "Channel": ["Horeca", "Horeca", "Horeca", "Retail"],
+            "Region": ["Other"] * 4,
+            **spend,
+        }
+    )
     X = log_spending(customers).to_numpy()
     table = profiles_by_k(customers, X, [1, 2])
     assert table.index.tolist() == [(1, 0), (2, 0), (2, 1)]
@@ -231,7 +245,7 @@ def test_profiles_by_k_on_the_course_data(customers, scaled):
     for k in (2, 3):
         rows = table.loc[k]
         assert rows.index.tolist() == list(range(k)) and rows["customers"].sum() == 440
-        assert rows["mean total"].is_monotonic_decreasing                # segment 0 spends most
+        assert rows["mean total"].is_monotonic_decreasing  # segment 0 spends most
         # the segments' means, weighted by size, give back the mean over all customers
         weights = rows["customers"] / 440
         assert (weights * rows["mean total"]).sum() == pytest.approx(totals.mean(), abs=1)
@@ -248,13 +262,24 @@ MIN_GAP = 5.0
 
 def weakness_panels():
     """Notebook 4's four weaknesses side by side, laid out as the notebook lays them out."""
-    cases = [(moons(), 2, None), (unequal_groups(), 2, None),
-             (groups_with_outliers(), 3, (-2, 7.5, -2.5, 6.5)), (unscaled_groups(), 2, None)]
+    cases = [
+        (moons(), 2, None),
+        (unequal_groups(), 2, None),
+        (groups_with_outliers(), 3, (-2, 7.5, -2.5, 6.5)),
+        (unscaled_groups(), 2, None),
+    ]
     fig, axes = plt.subplots(1, 4, figsize=(16, 3.6))
-    for ax, ((data, _), k, zoom) in zip(axes, cases):
+    for ax, ((data, _), k, zoom) in zip(axes, cases, strict=True):
         fit = KMeans(k, n_init=10, random_state=0).fit(data)
-        plot_clusters(data, fit.labels_, fit.cluster_centers_, ax=ax, title="title\nARI",
-                      centre_size=80, zoom=zoom)
+        plot_clusters(
+            data,
+            fit.labels_,
+            fit.cluster_centers_,
+            ax=ax,
+            title="title\nARI",
+            centre_size=80,
+            zoom=zoom,
+        )
     fig.tight_layout()
     return fig, axes
 
@@ -263,10 +288,16 @@ def noise_panels():
     """Notebook 4's noise picture: the same groups without and with background noise."""
     data, truth = groups_with_noise()
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for ax, rows in zip(axes, [truth >= 0, np.ones(len(data), dtype=bool)]):
+    for ax, rows in zip(axes, [truth >= 0, np.ones(len(data), dtype=bool)], strict=True):
         fit = KMeans(3, n_init=10, random_state=0).fit(data[rows])
-        plot_clusters(data[rows], fit.labels_, fit.cluster_centers_, ax=ax, title="title\nARI",
-                      legend_outside=True)
+        plot_clusters(
+            data[rows],
+            fit.labels_,
+            fit.cluster_centers_,
+            ax=ax,
+            title="title\nARI",
+            legend_outside=True,
+        )
     fig.tight_layout()
     return fig, axes
 
@@ -274,14 +305,22 @@ def noise_panels():
 def shown_tick_labels(axis):
     """The tick labels of ``axis`` that are drawn: with text, inside the view."""
     low, high = sorted(axis.get_view_interval())
-    return [label for tick, label in zip(axis.get_majorticklocs(), axis.get_ticklabels())
-            if label.get_text() and low <= tick <= high]
+    return [
+        label
+        for tick, label in zip(axis.get_majorticklocs(), axis.get_ticklabels(), strict=True)
+        if label.get_text() and low <= tick <= high
+    ]
 
 
 def drawn_points(ax):
     """Every point of every collection on ``ax``, in pixels."""
-    return np.vstack([c.get_offset_transform().transform(c.get_offsets())
-                      for c in ax.collections if len(c.get_offsets())])
+    return np.vstack(
+        [
+            c.get_offset_transform().transform(c.get_offsets())
+            for c in ax.collections
+            if len(c.get_offsets())
+        ]
+    )
 
 
 def inside(points, box):
@@ -295,10 +334,12 @@ def test_the_weakness_panels_x_tick_labels_do_not_run_together(dpi):
     fig.canvas.draw()
     gap = MIN_GAP * dpi / 72
     for ax in axes:
-        boxes = sorted((label.get_window_extent() for label in shown_tick_labels(ax.xaxis)),
-                       key=lambda box: box.x0)
+        boxes = sorted(
+            (label.get_window_extent() for label in shown_tick_labels(ax.xaxis)),
+            key=lambda box: box.x0,
+        )
         assert len(boxes) >= 3, ax.get_title()
-        for left, right in zip(boxes, boxes[1:]):
+        for left, right in itertools.pairwise(boxes):
             assert left.x1 + gap <= right.x0, (ax.get_title(), left, right)
     # the unscaled feature still spans its thousands: -2000 to 2000 at least
     ticks = [float(t.get_text().replace("−", "-")) for t in shown_tick_labels(axes[3].xaxis)]
@@ -318,8 +359,9 @@ def test_the_outliers_inset_has_readable_ticks_inside_the_main_picture(dpi):
     frame = main.get_window_extent()
     labels = shown_tick_labels(inset.xaxis) + shown_tick_labels(inset.yaxis)
     assert len(labels) >= 6
-    main_labels = [t.get_window_extent() for t in
-                   shown_tick_labels(main.xaxis) + shown_tick_labels(main.yaxis)]
+    main_labels = [
+        t.get_window_extent() for t in shown_tick_labels(main.xaxis) + shown_tick_labels(main.yaxis)
+    ]
     for label in labels:
         box = label.get_window_extent()
         assert label.get_fontsize() >= 8
@@ -341,10 +383,11 @@ def test_the_noise_legend_is_beside_the_picture_and_hides_no_point(dpi):
     for ax in axes:
         legend = ax.get_legend().get_window_extent()
         assert not inside(drawn_points(ax), legend).any()
-        assert legend.x0 >= ax.get_window_extent().x1                  # right of the picture
-        assert figure.x0 <= legend.x0 and legend.x1 <= figure.x1       # and not cut off
-        assert not any(legend.overlaps(other.get_window_extent())
-                       for other in axes if other is not ax)
+        assert legend.x0 >= ax.get_window_extent().x1  # right of the picture
+        assert figure.x0 <= legend.x0 and legend.x1 <= figure.x1  # and not cut off
+        assert not any(
+            legend.overlaps(other.get_window_extent()) for other in axes if other is not ax
+        )
     data, truth = groups_with_noise()
     assert np.isclose(data[truth == -1], [-11.1, 3.8], atol=0.1).all(axis=1).any()
 
@@ -352,8 +395,13 @@ def test_the_noise_legend_is_beside_the_picture_and_hides_no_point(dpi):
 def test_plot_k_scores_labels_every_k():
     """The student saw the J panel label only even k while the silhouette panel labelled
     every k."""
-    table = pd.DataFrame({"k": range(1, 11), "J": np.linspace(100, 10, 10),
-                          "silhouette": [np.nan, *np.linspace(0.3, 0.1, 9)]})
+    table = pd.DataFrame(
+        {
+            "k": range(1, 11),
+            "J": np.linspace(100, 10, 10),
+            "silhouette": [np.nan, *np.linspace(0.3, 0.1, 9)],
+        }
+    )
     left, right = plot_k_scores(table).axes
     assert [t.get_text() for t in left.get_xticklabels()] == [str(k) for k in range(1, 11)]
     assert [t.get_text() for t in right.get_xticklabels()] == [str(k) for k in range(2, 11)]

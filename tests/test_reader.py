@@ -21,14 +21,19 @@ GOOD = HEADER + "\n" + "\n".join(ROWS) + "\n"
 
 
 def expected_good() -> pd.DataFrame:
-    return pd.DataFrame({
-        "id": np.array([1, 2], dtype=np.int64),
-        "Channel": pd.Categorical(["Retail", "Horeca"], categories=["Horeca", "Retail"]),
-        "Region": pd.Categorical(["Other", "Lisbon"], categories=["Lisbon", "Oporto", "Other"]),
-        "Fresh": np.array([12669, 13265]), "Milk": np.array([9656, 1196]),
-        "Grocery": np.array([7561, 4221]), "Frozen": np.array([214, 6404]),
-        "Detergents_Paper": np.array([2674, 507]), "Delicassen": np.array([1338, 1788]),
-    })
+    return pd.DataFrame(
+        {
+            "id": np.array([1, 2], dtype=np.int64),
+            "Channel": pd.Categorical(["Retail", "Horeca"], categories=["Horeca", "Retail"]),
+            "Region": pd.Categorical(["Other", "Lisbon"], categories=["Lisbon", "Oporto", "Other"]),
+            "Fresh": np.array([12669, 13265]),
+            "Milk": np.array([9656, 1196]),
+            "Grocery": np.array([7561, 4221]),
+            "Frozen": np.array([214, 6404]),
+            "Detergents_Paper": np.array([2674, 507]),
+            "Delicassen": np.array([1338, 1788]),
+        }
+    )
 
 
 def problems(path, **kwargs):
@@ -54,7 +59,8 @@ def test_harmless_variations_read_the_same(write_file, variant):
         "bom": "\ufeff" + GOOD,
         "crlf": GOOD.replace("\n", "\r\n"),
         "spaces": " Channel , Region,Fresh ,Milk,Grocery,Frozen,Detergents_Paper,Delicassen\n"
-                  + "\n".join(" " + r.replace(",", " , ") + "  " for r in ROWS) + "\n",
+        + "\n".join(" " + r.replace(",", " , ") + "  " for r in ROWS)
+        + "\n",
         "tabs": GOOD.replace(",", "\t,"),
         "no final newline": GOOD.rstrip("\n"),
     }[variant]
@@ -69,15 +75,21 @@ def test_columns_in_any_order_any_case_and_the_delicatessen_spelling(write_file)
 
 
 def test_channel_and_region_by_name(write_file):
-    text = GOOD.replace("2,3,12669", "retail,Other,12669").replace("1,1,13265", "HORECA,lisbon,13265")
+    text = GOOD.replace("2,3,12669", "retail,Other,12669").replace(
+        "1,1,13265", "HORECA,lisbon,13265"
+    )
     pd.testing.assert_frame_equal(read_customer_csv(write_file(text)), expected_good())
 
 
 def test_an_id_column_is_kept_as_written(write_file):
-    frame = read_customer_csv(write_file("id," + HEADER + "\n17," + ROWS[0] + "\n5," + ROWS[1] + "\n"))
+    frame = read_customer_csv(
+        write_file("id," + HEADER + "\n17," + ROWS[0] + "\n5," + ROWS[1] + "\n")
+    )
     assert frame["id"].tolist() == [17, 5]
     assert frame["id"].dtype == np.int64
-    text_ids = read_customer_csv(write_file("ID," + HEADER + "\nC-007," + ROWS[0] + "\n007," + ROWS[1]))
+    text_ids = read_customer_csv(
+        write_file("ID," + HEADER + "\nC-007," + ROWS[0] + "\n007," + ROWS[1])
+    )
     assert text_ids["id"].tolist() == ["C-007", "007"]  # leading zeros are not lost
 
 
@@ -95,11 +107,14 @@ def test_labels_are_optional_unless_required(write_file):
         frame = read_customer_csv(path)
     assert [str(w.message).split(": ", 1)[1] for w in caught] == [
         "there is no Channel column; the table has none.",
-        "there is no Region column; the table has none."]
+        "there is no Region column; the table has none.",
+    ]
     assert list(frame.columns) == ["id", *header.split(",")]
     missing = problems(path, require_labels=True)
     assert [(p.column, p.message) for p in missing] == [
-        ("Channel", "the column is missing."), ("Region", "the column is missing.")]
+        ("Channel", "the column is missing."),
+        ("Region", "the column is missing."),
+    ]
 
 
 def test_an_unknown_column_is_ignored_with_a_note(write_file):
@@ -127,14 +142,23 @@ def test_good_file_reads_without_warnings(write_file):
 # --- refused: the whole file ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "the file is empty."),
-    (b"  \n\r\n", "the file is empty."),
-    (b"PK\x03\x04\x14\x00\x06\x00", "this is an Excel workbook (.xlsx) or another zip archive, not a CSV text file."),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1", "this is an old-style Excel workbook (.xls), not a CSV text file."),
-    (b"%PDF-1.7\n", "this is a PDF document, not a CSV text file."),
-    ("\ufeffChannel,Region\n".encode("utf-16"), "the file is saved as UTF-16 text."),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "the file is empty."),
+        (b"  \n\r\n", "the file is empty."),
+        (
+            b"PK\x03\x04\x14\x00\x06\x00",
+            "this is an Excel workbook (.xlsx) or another zip archive, not a CSV text file.",
+        ),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1",
+            "this is an old-style Excel workbook (.xls), not a CSV text file.",
+        ),
+        (b"%PDF-1.7\n", "this is a PDF document, not a CSV text file."),
+        ("\ufeffChannel,Region\n".encode("utf-16"), "the file is saved as UTF-16 text."),
+    ],
+)
 def test_files_that_are_not_csv_text(write_file, content, message):
     problem = only_problem(write_file(content))
     assert problem.message == message
@@ -148,14 +172,19 @@ def test_binary_data_names_the_row(write_file):
 
 
 def test_latin1_text_names_the_row_and_the_byte(write_file):
-    problem = only_problem(write_file(("id," + HEADER + "\n1," + ROWS[0] + "\nJosé," + ROWS[1]).encode("latin-1")))
+    problem = only_problem(
+        write_file(("id," + HEADER + "\n1," + ROWS[0] + "\nJosé," + ROWS[1]).encode("latin-1"))
+    )
     assert problem.row == 3
     assert "0xE9" in problem.message and "not UTF-8" in problem.message
     assert "CSV UTF-8" in problem.hint
 
 
 def test_a_header_with_no_rows(write_file):
-    assert only_problem(write_file(HEADER + "\n")).message == "the file has a header but no customer rows."
+    assert (
+        only_problem(write_file(HEADER + "\n")).message
+        == "the file has a header but no customer rows."
+    )
 
 
 def test_a_file_without_a_header(write_file):
@@ -200,20 +229,31 @@ def test_missing_file_and_folder(tmp_path):
 # --- refused: values -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("value, message", [
-    ("", "the value is blank."),
-    ("  ", "the value is blank."),
-    ("12a", "'12a' is not a number."),
-    ("€12", "'€12' is not a number."),
-    ("1.2.3", "'1.2.3' is not a number."),
-    ("NaN", "'NaN' marks a missing value."),
-    ("NA", "'NA' marks a missing value."),
-    ("inf", "'inf' is not a finite number."),
-    ("-Infinity", "'-Infinity' is not a finite number."),
-    ("-5", "'-5' is negative; spending cannot be below 0."),
-    ("1e999", "'1e999' is more than 10,000,000 m.u., too large to be one customer's annual spending in one category."),
-    ("20000000", "'20000000' is more than 10,000,000 m.u., too large to be one customer's annual spending in one category."),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("", "the value is blank."),
+        ("  ", "the value is blank."),
+        ("12a", "'12a' is not a number."),
+        ("€12", "'€12' is not a number."),
+        ("1.2.3", "'1.2.3' is not a number."),
+        ("NaN", "'NaN' marks a missing value."),
+        ("NA", "'NA' marks a missing value."),
+        ("inf", "'inf' is not a finite number."),
+        ("-Infinity", "'-Infinity' is not a finite number."),
+        ("-5", "'-5' is negative; spending cannot be below 0."),
+        (
+            "1e999",
+            "'1e999' is more than 10,000,000 m.u., too large to be one customer's annual "
+            "spending in one category.",
+        ),
+        (
+            "20000000",
+            "'20000000' is more than 10,000,000 m.u., too large to be one customer's annual "
+            "spending in one category.",
+        ),
+    ],
+)
 def test_bad_spending_names_row_column_and_value(write_file, value, message):
     problem = only_problem(write_file(GOOD.replace(",1196,", f",{value},")))
     assert (problem.row, problem.column, problem.value) == (3, "Milk", value.strip())
@@ -226,13 +266,16 @@ def test_the_spending_limit_can_be_raised(write_file):
     assert read_customer_csv(path, max_spending=1e8)["Fresh"].iloc[0] == 20_000_000
 
 
-@pytest.mark.parametrize("column, value, message", [
-    ("Channel", "3", "'3' is not a Channel."),
-    ("Channel", "Online", "'Online' is not a Channel."),
-    ("Channel", "", "the value is blank."),
-    ("Region", "0", "'0' is not a Region."),
-    ("Region", "4", "'4' is not a Region."),
-])
+@pytest.mark.parametrize(
+    "column, value, message",
+    [
+        ("Channel", "3", "'3' is not a Channel."),
+        ("Channel", "Online", "'Online' is not a Channel."),
+        ("Channel", "", "the value is blank."),
+        ("Region", "0", "'0' is not a Region."),
+        ("Region", "4", "'4' is not a Region."),
+    ],
+)
 def test_label_codes_that_do_not_exist(write_file, column, value, message):
     row = ROWS[1].split(",")
     row[0 if column == "Channel" else 1] = value
@@ -242,7 +285,13 @@ def test_label_codes_that_do_not_exist(write_file, column, value, message):
 
 
 def test_duplicate_and_blank_ids(write_file):
-    text = "id," + HEADER + "\n" + "\n".join(f"{i}," + ROWS[0] for i in ["a", "b", "a", " ", "b"]) + "\n"
+    text = (
+        "id,"
+        + HEADER
+        + "\n"
+        + "\n".join(f"{i}," + ROWS[0] for i in ["a", "b", "a", " ", "b"])
+        + "\n"
+    )
     found = problems(write_file(text))
     assert [(p.row, p.column, p.message) for p in found] == [
         (4, "id", "id 'a' is also on row 2."),
@@ -251,9 +300,14 @@ def test_duplicate_and_blank_ids(write_file):
     ]
 
 
-@pytest.mark.parametrize("row, count", [("2,3,12669,9656,7561,214,2674", 7),
-                                        ("2,3,12669,9656,7561,214,2674,1338,9", 9),
-                                        ("2,3,12,669,9656,7561,214,2674,1338", 9)])
+@pytest.mark.parametrize(
+    "row, count",
+    [
+        ("2,3,12669,9656,7561,214,2674", 7),
+        ("2,3,12669,9656,7561,214,2674,1338,9", 9),
+        ("2,3,12,669,9656,7561,214,2674,1338", 9),
+    ],
+)
 def test_rows_with_too_few_or_too_many_fields(write_file, row, count):
     problem = only_problem(write_file(GOOD + row + "\n"))
     assert problem.row == 4
@@ -267,7 +321,15 @@ def test_a_repeated_header_line(write_file):
 
 def test_rows_are_counted_as_in_the_file(write_file):
     # A quoted value running over two lines: the next row is counted as the editor shows it.
-    text = "Note," + HEADER + '\n"two\nlines",' + ROWS[0] + "\n\nx," + ROWS[1].replace("1196", "oops") + "\n"
+    text = (
+        "Note,"
+        + HEADER
+        + '\n"two\nlines",'
+        + ROWS[0]
+        + "\n\nx,"
+        + ROWS[1].replace("1196", "oops")
+        + "\n"
+    )
     problem = only_problem(write_file(text))
     assert (problem.row, problem.column) == (5, "Milk")
 
@@ -288,20 +350,34 @@ def test_every_problem_is_reported_up_to_a_cap(write_file):
 
 
 def test_problems_of_several_kinds_in_one_file(write_file):
-    text = HEADER + "\n" + "\n".join([
-        "2,3,1,2,3,4,5,6",
-        "9,3,1,2,3,4,5,6",      # Channel
-        "2,3,1,-2,3,4,5,6",     # Milk
-        "2,3,1,2,3,4,5",        # too few
-        "2,3,1,2,3,4,5,x",      # Delicassen
-    ]) + "\n"
+    text = (
+        HEADER
+        + "\n"
+        + "\n".join(
+            [
+                "2,3,1,2,3,4,5,6",
+                "9,3,1,2,3,4,5,6",  # Channel
+                "2,3,1,-2,3,4,5,6",  # Milk
+                "2,3,1,2,3,4,5",  # too few
+                "2,3,1,2,3,4,5,x",  # Delicassen
+            ]
+        )
+        + "\n"
+    )
     found = problems(write_file(text))
-    assert [(p.row, p.column) for p in found] == [(3, "Channel"), (4, "Milk"), (5, None), (6, "Delicassen")]
+    assert [(p.row, p.column) for p in found] == [
+        (3, "Channel"),
+        (4, "Milk"),
+        (5, None),
+        (6, "Delicassen"),
+    ]
 
 
 def test_the_message_names_the_file_row_column_and_what_to_do(write_file):
     path = write_file(GOOD.replace(",1196,", ",12a,"), name="shop.csv")
-    message = str(pytest.raises(CustomerFileError, read_customer_csv, path).value)
+    with pytest.raises(CustomerFileError) as raised:
+        read_customer_csv(path)
+    message = str(raised.value)
     assert f"{path}, row 3, column Milk: '12a' is not a number. Write a plain number" in message
 
 
@@ -314,19 +390,23 @@ def test_a_plain_file_takes_the_fast_path(write_file, monkeypatch):
 
     monkeypatch.setattr(reader._Parser, "read_rows", careful_reader_not_wanted)
     pd.testing.assert_frame_equal(read_customer_csv(write_file(GOOD)), expected_good())
-    pd.testing.assert_frame_equal(read_customer_csv(write_file(GOOD.replace("\n", "\r\n"))), expected_good())
+    pd.testing.assert_frame_equal(
+        read_customer_csv(write_file(GOOD.replace("\n", "\r\n"))), expected_good()
+    )
 
 
-@pytest.mark.parametrize("rows, problem_rows", [
-    # one row short of a field and one with a field too many: the comma total is right
-    (["2,3,12669,9656,7561,214,2674", "2,3,1,2,3,4,5,6,7"], [4, 5]),
-    # a line of spaces, and a row with an extra field to make up the commas
-    (["   ", "2,3,1,2,3,4,5,6,7,8,9,10,11,12,13"], [5]),
-    # a blank line in the middle is skipped with a note, not an error
-    (["", "2,3,1,2,3,4,5,6"], []),
-])
-def test_rows_of_the_wrong_width_are_found_whatever_the_comma_total(write_file, rows,
-                                                                       problem_rows):
+@pytest.mark.parametrize(
+    "rows, problem_rows",
+    [
+        # one row short of a field and one with a field too many: the comma total is right
+        (["2,3,12669,9656,7561,214,2674", "2,3,1,2,3,4,5,6,7"], [4, 5]),
+        # a line of spaces, and a row with an extra field to make up the commas
+        (["   ", "2,3,1,2,3,4,5,6,7,8,9,10,11,12,13"], [5]),
+        # a blank line in the middle is skipped with a note, not an error
+        (["", "2,3,1,2,3,4,5,6"], []),
+    ],
+)
+def test_rows_of_the_wrong_width_are_found_whatever_the_comma_total(write_file, rows, problem_rows):
     path = write_file(GOOD + "\n".join(rows) + "\n")
     result = validate_customer_csv(path)
     assert [p.row for p in result.errors] == problem_rows

@@ -39,8 +39,12 @@ def validate(*args, folder=None, timeout=60):
     """`python -m segmentation validate ...` as a user runs it; fails the test on a hang, or
     when it changed anything in ``folder``."""
     before = listing(folder) if folder else None
-    done = subprocess.run([sys.executable, "-m", "segmentation", "validate", *map(str, args)],
-                          capture_output=True, timeout=timeout, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "segmentation", "validate", *map(str, args)],
+        capture_output=True,
+        timeout=timeout,
+        check=False,
+    )
     if folder:
         assert listing(folder) == before
     return done
@@ -78,10 +82,16 @@ def with_row(values, row=1):
 # --- 1. a Channel or Region of 400 digits --------------------------------------------------
 
 
-@pytest.mark.parametrize("column, value", [
-    ("Channel", "9" * 400), ("Region", "9" * 400), ("Channel", "1" * 400 + ".0"),
-    ("Region", "0" * 399 + "4"), ("Channel", "9" * MAX_VALUE_CHARS),
-])
+@pytest.mark.parametrize(
+    "column, value",
+    [
+        ("Channel", "9" * 400),
+        ("Region", "9" * 400),
+        ("Channel", "1" * 400 + ".0"),
+        ("Region", "0" * 399 + "4"),
+        ("Channel", "9" * MAX_VALUE_CHARS),
+    ],
+)
 def test_a_label_code_of_hundreds_of_digits_is_a_bad_code(write_file, column, value):
     cells = ROWS[0].split(",")
     cells[0 if column == "Channel" else 1] = value
@@ -101,8 +111,11 @@ def test_validate_a_channel_of_400_digits_exits_1(tmp_path):
     # printf "Channel,$H\n%s,1,2,3,4,5,6\n" $(printf '9%.0s' $(seq 400)) > ch.csv; S validate ch.csv
     path = tmp_path / "ch.csv"
     path.write_text(f"Channel,{SIX}\n{'9' * 400},1,2,3,4,5,6\n")
-    err = refused_cleanly(validate(path, folder=tmp_path), "row 2, column Channel: '9999",
-                          "(400 characters) is not a Channel.")
+    err = refused_cleanly(
+        validate(path, folder=tmp_path),
+        "row 2, column Channel: '9999",
+        "(400 characters) is not a Channel.",
+    )
     assert "9" * 100 not in err
 
 
@@ -137,8 +150,9 @@ def test_a_named_pipe_is_read_once(tmp_path, content):
     fifo = tmp_path / "customers.csv"
     os.mkfifo(fifo)
     found = {}
-    reading = threading.Thread(target=lambda: found.update(result=validate_customer_csv(fifo)),
-                               daemon=True)
+    reading = threading.Thread(
+        target=lambda: found.update(result=validate_customer_csv(fifo)), daemon=True
+    )
     reading.start()
     feed(fifo, content.encode())
     reading.join(20)
@@ -154,8 +168,11 @@ def test_a_named_pipe_is_read_once(tmp_path, content):
 def test_validate_reads_a_named_pipe_with_a_writer(tmp_path):
     fifo = tmp_path / "customers.csv"
     os.mkfifo(fifo)
-    command = subprocess.Popen([sys.executable, "-m", "segmentation", "validate", str(fifo)],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    command = subprocess.Popen(
+        [sys.executable, "-m", "segmentation", "validate", str(fifo)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     feed(fifo, GOOD.encode())
     try:
         out, err = command.communicate(timeout=60)
@@ -169,8 +186,13 @@ def test_validate_reads_a_named_pipe_with_a_writer(tmp_path):
 
 
 def test_validate_reads_standard_input_through_dev_stdin():
-    done = subprocess.run([sys.executable, "-m", "segmentation", "validate", "/dev/stdin"],
-                          input=GOOD.encode(), capture_output=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "segmentation", "validate", "/dev/stdin"],
+        input=GOOD.encode(),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert b"OK, 2 customers." in done.stdout
 
@@ -178,8 +200,11 @@ def test_validate_reads_standard_input_through_dev_stdin():
 @pytest.mark.parametrize("plain", [True, False], ids=["fast path", "careful path"])
 def test_what_is_checked_is_what_is_parsed(write_file, monkeypatch, plain):
     # The file changes on disk right after it was read: the table is the file as it was read.
-    text = GOOD if plain else ("Note," + GOOD).replace("\n2,3,", '\n"two\nlines",2,3,') \
-        .replace("\n1,1,", "\nx,1,1,")
+    text = (
+        GOOD
+        if plain
+        else ("Note," + GOOD).replace("\n2,3,", '\n"two\nlines",2,3,').replace("\n1,1,", "\nx,1,1,")
+    )
     path = write_file(text)
     decode = reader._decode
 
@@ -196,12 +221,15 @@ def test_what_is_checked_is_what_is_parsed(write_file, monkeypatch, plain):
 # --- 9. the fast and careful readers agree on infinities ---------------------------------------
 
 
-@pytest.mark.parametrize("value, message", [
-    ("inf", "'inf' is not a finite number."),
-    ("Infinity", "'Infinity' is not a finite number."),
-    ("1e999", "'1e999' is too large"),
-    ("9" * 400, "(400 characters) is too large"),
-])
+@pytest.mark.parametrize(
+    "value, message",
+    [
+        ("inf", "'inf' is not a finite number."),
+        ("Infinity", "'Infinity' is not a finite number."),
+        ("1e999", "'1e999' is too large"),
+        ("9" * 400, "(400 characters) is too large"),
+    ],
+)
 @pytest.mark.parametrize("quoted", [False, True], ids=["plain file", "one quoted field"])
 def test_an_infinite_value_is_refused_even_without_a_limit(write_file, value, message, quoted):
     text = with_row(["2", "3", value, *ROWS[0].split(",")[3:]])
@@ -215,12 +243,29 @@ def test_an_infinite_value_is_refused_even_without_a_limit(write_file, value, me
 def test_validate_and_fit_name_the_files_row_for_inf(tmp_path):
     path = tmp_path / "inf.csv"
     path.write_text(with_row(["2", "3", "inf", *ROWS[0].split(",")[3:]]))
-    refused_cleanly(validate("--max-spending", "inf", path, folder=tmp_path),
-                    "row 2, column Fresh: 'inf' is not a finite")
+    refused_cleanly(
+        validate("--max-spending", "inf", path, folder=tmp_path),
+        "row 2, column Fresh: 'inf' is not a finite",
+    )
     before = listing(tmp_path)
-    fit = subprocess.run([sys.executable, "-m", "segmentation", "fit", str(path), "--k", "2",
-                          "--max-spending", "inf", "-o", str(tmp_path / "m.json")],
-                         capture_output=True, timeout=120, check=False)
+    fit = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "segmentation",
+            "fit",
+            str(path),
+            "--k",
+            "2",
+            "--max-spending",
+            "inf",
+            "-o",
+            str(tmp_path / "m.json"),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
     err = refused_cleanly(fit, "row 2, column Fresh")
     assert "row 0" not in err
     assert listing(tmp_path) == before
@@ -273,15 +318,19 @@ def test_a_file_of_one_huge_line_is_refused_quickly(tmp_path):
     path = tmp_path / "one-line.csv"
     path.write_bytes(b"9" * (3 * MAX_LINE_BYTES))
     start = time.perf_counter()
-    refused_cleanly(validate(path, folder=tmp_path), "row 1",
-                    f"longer than {MAX_LINE_BYTES:,} bytes")
+    refused_cleanly(
+        validate(path, folder=tmp_path), "row 1", f"longer than {MAX_LINE_BYTES:,} bytes"
+    )
     assert time.perf_counter() - start < 30
 
 
 def test_an_endless_pipe_is_read_only_up_to_the_line_cap():
-    command = subprocess.Popen([sys.executable, "-m", "segmentation", "validate", "/dev/stdin"],
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE)
+    command = subprocess.Popen(
+        [sys.executable, "-m", "segmentation", "validate", "/dev/stdin"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     sent = [0]
 
     def flood():
@@ -382,13 +431,16 @@ def careful_only(path, **kwargs):
 # --- 17. values shown escaped and cut ---------------------------------------------------------
 
 
-@pytest.mark.parametrize("value, shown", [
-    ("\x1b[31mRED", r"'\x1b[31mRED'"),
-    ("12\u200b", r"'12\u200b'"),
-    ("1\u202e2", r"'1\u202e2'"),
-    ("a\tb", r"'a\tb'"),
-    ("9" * 50, "'" + "9" * 40 + "...' (50 characters)"),
-])
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        ("\x1b[31mRED", r"'\x1b[31mRED'"),
+        ("12\u200b", r"'12\u200b'"),
+        ("1\u202e2", r"'1\u202e2'"),
+        ("a\tb", r"'a\tb'"),
+        ("9" * 50, "'" + "9" * 40 + "...' (50 characters)"),
+    ],
+)
 def test_bad_values_are_shown_escaped_and_cut(write_file, value, shown):
     problem = only_problem(write_file(with_row(["2", "3", "1", value, *ROWS[0].split(",")[4:]])))
     assert problem.value == value.strip()
@@ -398,8 +450,12 @@ def test_bad_values_are_shown_escaped_and_cut(write_file, value, shown):
 
 def test_no_control_character_reaches_the_message(write_file):
     evil = "\x1b]0;owned\x07\x1b[2J"
-    text = ("id,Mi1k,Fresh,Grocery,Frozen,Detergents_Paper,Delicassen," + evil + "\n"
-            + f"{evil},1,2,3,4,5,6,x\n{evil},1,2,3,4,5,6,x\n")
+    text = (
+        "id,Mi1k,Fresh,Grocery,Frozen,Detergents_Paper,Delicassen,"
+        + evil
+        + "\n"
+        + f"{evil},1,2,3,4,5,6,x\n{evil},1,2,3,4,5,6,x\n"
+    )
     with pytest.raises(CustomerFileError) as info:
         read_customer_csv(write_file(text, name=f"a{evil}.csv"))
     message = str(info.value)
@@ -417,8 +473,9 @@ def test_a_5000_digit_value_is_not_printed_in_full(tmp_path):
 def test_validate_escapes_what_it_echoes(tmp_path):
     path = tmp_path / "evil.csv"
     path.write_text(with_row(["2", "3", "\x1b[2J\x1b[31mboom", *ROWS[0].split(",")[3:]]))
-    err = refused_cleanly(validate(path, folder=tmp_path),
-                          r"'\x1b[2J\x1b[31mboom' is not a number.")
+    err = refused_cleanly(
+        validate(path, folder=tmp_path), r"'\x1b[2J\x1b[31mboom' is not a number."
+    )
     assert "\x1b" not in err
 
 
@@ -432,14 +489,17 @@ def no_careful_reader(monkeypatch):
     monkeypatch.setattr(reader._Parser, "read_rows", careful_reader_not_wanted)
 
 
-@pytest.mark.parametrize("text", [
-    GOOD.replace("12669", '"12669"'),
-    GOOD.replace("\n2,3,", '\n"2","Other",'),
-    "\n".join('"' + line.replace(",", '","') + '"' for line in GOOD.splitlines()) + "\n",
-    ("id," + GOOD).replace("\n2,", '\n"C-1",2,').replace("\n1,1", '\n"C 2",1,1'),
-    ("id," + GOOD).replace("\n2,", '\n"Smith, J",2,').replace("\n1,1", '\n"C 2",1,1'),
-    GOOD.replace("\n", "\r\n").replace("9656", '"9656"'),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        GOOD.replace("12669", '"12669"'),
+        GOOD.replace("\n2,3,", '\n"2","Other",'),
+        "\n".join('"' + line.replace(",", '","') + '"' for line in GOOD.splitlines()) + "\n",
+        ("id," + GOOD).replace("\n2,", '\n"C-1",2,').replace("\n1,1", '\n"C 2",1,1'),
+        ("id," + GOOD).replace("\n2,", '\n"Smith, J",2,').replace("\n1,1", '\n"C 2",1,1'),
+        GOOD.replace("\n", "\r\n").replace("9656", '"9656"'),
+    ],
+)
 def test_quoted_fields_stay_on_the_fast_path(write_file, monkeypatch, text):
     careful = careful_only(write_file(text, name="careful.csv"))
     assert careful.ok, careful.errors
@@ -448,16 +508,19 @@ def test_quoted_fields_stay_on_the_fast_path(write_file, monkeypatch, text):
     pd.testing.assert_frame_equal(fast, careful.frame, check_exact=True)
 
 
-@pytest.mark.parametrize("cell, message", [
-    ('"1,234"', "'1,234' is not a number."),
-    ('"12"3', "the quoting is broken"),
-    ('1"2"', "'1\"2\"' is not a number."),
-    ('"1""2"', "'1\"2' is not a number."),
-    ('""', "the value is blank."),
-    ('"x\ny"', "'x\\ny' is not a number."),
-    ('"12" ', "the quoting is broken"),
-    ('"1\r2"', "'1\\r2' is not a number."),
-])
+@pytest.mark.parametrize(
+    "cell, message",
+    [
+        ('"1,234"', "'1,234' is not a number."),
+        ('"12"3', "the quoting is broken"),
+        ('1"2"', "'1\"2\"' is not a number."),
+        ('"1""2"', "'1\"2' is not a number."),
+        ('""', "the value is blank."),
+        ('"x\ny"', "'x\\ny' is not a number."),
+        ('"12" ', "the quoting is broken"),
+        ('"1\r2"', "'1\\r2' is not a number."),
+    ],
+)
 def test_unusual_quoting_is_left_to_the_careful_reader(write_file, cell, message):
     path = write_file(with_row(["2", "3", "1", cell, *ROWS[0].split(",")[4:]], row=2))
     fast, careful = validate_customer_csv(path), careful_only(path)
@@ -469,8 +532,9 @@ def test_unusual_quoting_is_left_to_the_careful_reader(write_file, cell, message
 def test_the_validate_benchmark_reports_both_timings_and_their_ratio(capsys):
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("validate_speed",
-                                                  BENCHMARKS / "validate_speed.py")
+    spec = importlib.util.spec_from_file_location(
+        "validate_speed", BENCHMARKS / "validate_speed.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     status = module.main(["--rows", "20000", "--repeats", "1"])

@@ -20,14 +20,19 @@ from segmentation.report import (
 from segmentation.schema import SPENDING_COLUMNS
 
 # The four new customers of notebook 5.
-NEW = pd.DataFrame({
-    "id": ["N-001", "N-002", "N-003", "N-004"],
-    "Channel": ["Retail", "Horeca", "Retail", "Horeca"],
-    "Region": ["Lisbon", "Other", "Oporto", "Other"],
-    "Fresh": [3000, 31000, 40000, 900], "Milk": [11000, 2500, 15000, 800],
-    "Grocery": [24000, 3000, 20000, 1500], "Frozen": [600, 7000, 9000, 400],
-    "Detergents_Paper": [10500, 300, 6000, 150], "Delicassen": [1400, 1100, 5000, 200],
-})
+NEW = pd.DataFrame(
+    {
+        "id": ["N-001", "N-002", "N-003", "N-004"],
+        "Channel": ["Retail", "Horeca", "Retail", "Horeca"],
+        "Region": ["Lisbon", "Other", "Oporto", "Other"],
+        "Fresh": [3000, 31000, 40000, 900],
+        "Milk": [11000, 2500, 15000, 800],
+        "Grocery": [24000, 3000, 20000, 1500],
+        "Frozen": [600, 7000, 9000, 400],
+        "Detergents_Paper": [10500, 300, 6000, 150],
+        "Delicassen": [1400, 1100, 5000, 200],
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +42,7 @@ def model(customers):
 
 def text(page):
     """The page's body as a reader sees it: no tags, entities decoded, one space."""
-    body = re.sub(r"</?b>", "", page[page.index("<main>"):])
+    body = re.sub(r"</?b>", "", page[page.index("<main>") :])
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
 
 
@@ -52,30 +57,40 @@ def nearest(model, table, customers):
 
 def test_a_small_new_file_is_reported_as_what_it_is(model, customers):
     by_hand = nearest(model, NEW, customers)
-    assert by_hand.tolist() == [0, 2, 0, 2]            # segment 1 gets none of the four
+    assert by_hand.tolist() == [0, 2, 0, 2]  # segment 1 gets none of the four
     page = text(build_report(model, NEW, source="new_customers.csv", model_source="m.json"))
-    assert ("4 customers of new_customers.csv, placed in the 3 segments of a model fitted on "
-            "440 customers of wholesale_customers.csv. Segment 1 holds none of them.") in page
+    assert (
+        "4 customers of new_customers.csv, placed in the 3 segments of a model fitted on "
+        "440 customers of wholesale_customers.csv. Segment 1 holds none of them."
+    ) in page
     assert "fall into 3 segments" not in page
     # Each card: this file's numbers, then the training data's, each labelled.
-    assert ("In new_customers.csv: 2 customers (50%); mean total 72,750 m.u. a year; 100% "
-            "Retail customers. In the training data: 143 customers, 62% Retail.") in page
+    assert (
+        "In new_customers.csv: 2 customers (50%); mean total 72,750 m.u. a year; 100% "
+        "Retail customers. In the training data: 143 customers, 62% Retail."
+    ) in page
     assert "In new_customers.csv: no customers. In the training data: 82 customers" in page
     assert "Mean annual spending (m.u.), customers of new_customers.csv" in page
     # The evaluation says which data each number comes from; four customers say nothing of
     # the channel, and the old fixed sentence is gone.
-    assert ("From the training data (440 customers of wholesale_customers.csv), when the model "
-            "was fitted: Separation: silhouette 0.259") in page
-    assert ("From new_customers.csv (4 customers): Against the sales channel: only 4 customers "
-            "with a known channel: too few to measure") in page
+    assert (
+        "From the training data (440 customers of wholesale_customers.csv), when the model "
+        "was fitted: Separation: silhouette 0.259"
+    ) in page
+    assert (
+        "From new_customers.csv (4 customers): Against the sales channel: only 4 customers "
+        "with a known channel: too few to measure"
+    ) in page
     assert "agreement 1.00" not in page and "separate customers by size" not in page
 
 
 def test_the_training_data_is_reported_as_the_training_data(model, customers):
     page = text(build_report(model, customers, source="wholesale_customers.csv"))
-    assert ("440 customers of wholesale_customers.csv, the data the model was fitted on, fall "
-            "into its 3 segments") in page
-    assert "In the training data" not in page            # one data set: no second label
+    assert (
+        "440 customers of wholesale_customers.csv, the data the model was fitted on, fall "
+        "into its 3 segments"
+    ) in page
+    assert "In the training data" not in page  # one data set: no second label
     assert page.count("From wholesale_customers.csv (the training data):") == 1
     assert "143 customers (32%); mean total 53,479 m.u. a year; 62% Retail customers." in page
     # 0.36 = sklearn's adjusted Rand index of Channel against the segments found by hand.
@@ -84,19 +99,29 @@ def test_the_training_data_is_reported_as_the_training_data(model, customers):
     ari = adjusted_rand_score(customers["Channel"], nearest(model, customers, customers))
     assert f"agreement {ari:.2f} with Horeca / Retail" in page and f"{ari:.2f}" == "0.36"
     assert "The segments follow the channel in part" in page
-    assert ("refitting with 10 other seeds (each the best of 10 random starts, as the model "
-            "was)") in page
-    assert "weak structure, possibly artificial (on the border of no substantial structure)" \
-        in page
+    assert (
+        "refitting with 10 other seeds (each the best of 10 random starts, as the model was)"
+    ) in page
+    assert "weak structure, possibly artificial (on the border of no substantial structure)" in page
 
 
-@pytest.mark.parametrize("channel, words", [
-    ("the segments", ("agreement 1.00 with Horeca / Retail (0 = no more than chance, 1 = the "
-                      "segments are the channels). The segments nearly are the sales channels")),
-    ("at random", "The segments have little to do with the channel"),
-    ("all Retail", ("Against the sales channel: not measurable: these customers are all of one "
-                    "channel")),
-])
+@pytest.mark.parametrize(
+    "channel, words",
+    [
+        (
+            "the segments",
+            (
+                "agreement 1.00 with Horeca / Retail (0 = no more than chance, 1 = the "
+                "segments are the channels). The segments nearly are the sales channels"
+            ),
+        ),
+        ("at random", "The segments have little to do with the channel"),
+        (
+            "all Retail",
+            ("Against the sales channel: not measurable: these customers are all of one channel"),
+        ),
+    ],
+)
 def test_the_channel_sentence_follows_the_agreement(model, customers, channel, words):
     used = model
     if channel == "the segments":
@@ -124,14 +149,22 @@ def test_the_share_chart_draws_the_average_and_the_naming_threshold(model, custo
     summary = segment_summary(model, customers)
     figure = _profile_figure(model, summary, customers)
     right = figure.axes[1]
-    lines = {round(line.get_ydata()[0], 6): line for line in right.lines
-             if isinstance(line, Line2D) and line.get_ydata()[0] == line.get_ydata()[1]}
+    lines = {
+        round(line.get_ydata()[0], 6): line
+        for line in right.lines
+        if isinstance(line, Line2D) and line.get_ydata()[0] == line.get_ydata()[1]
+    }
     assert set(lines) == {1.0, NAMING_INDEX}
     assert lines[1.0].get_linestyle() == "-" and lines[NAMING_INDEX].get_linestyle() == "--"
     (legend,) = figure.legends
     labels = [t.get_text() for t in legend.get_texts()]
-    assert labels == ["segment 0", "segment 1", "segment 2", "1: the average share",
-                      "1.2: from here on, a segment's name names the category"]
+    assert labels == [
+        "segment 0",
+        "segment 1",
+        "segment 2",
+        "1: the average share",
+        "1.2: from here on, a segment's name names the category",
+    ]
     # The bars are the share index: segment 1's detergents, by hand, 2.16.
     spending = customers[list(SPENDING_COLUMNS)].to_numpy(dtype=float)
     labels_by_hand = nearest(model, customers, customers)
@@ -149,9 +182,10 @@ def test_the_map_legend_is_readable_and_covers_no_customer(model, customers):
     canvas.draw()
     (legend,) = figure.legends
     assert [t.get_text() for t in legend.get_texts()] == [
-        f"{j}. {name}" for j, name in enumerate(model.names)]
+        f"{j}. {name}" for j, name in enumerate(model.names)
+    ]
     assert all(t.get_fontsize() >= 9 for t in legend.get_texts())
     renderer = canvas.get_renderer()
     box, axes = legend.get_window_extent(renderer), figure.axes[0].get_window_extent(renderer)
-    assert box.y1 <= axes.y0                              # under the map, not on it
-    assert box.x0 >= 0 and box.x1 <= figure.bbox.width     # and inside the picture
+    assert box.y1 <= axes.y0  # under the map, not on it
+    assert box.x0 >= 0 and box.x1 <= figure.bbox.width  # and inside the picture

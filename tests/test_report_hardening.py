@@ -21,16 +21,46 @@ from segmentation.data import course_data_path, load_customers
 from segmentation.model import ModelFileError, SegmentationModel, load_model
 from segmentation.report import _scatter_figure, _sizes_figure, build_report, segment_summary
 
-HOSTILE = ["<script>alert(1)</script>", "\" onmouseover=\"x", "' onerror='alert(1)",
-           "javascript:alert(1)", "</style><script>alert(1)</script>", "</title><script>x",
-           "<img src=x onerror=alert(1)>", "&lt;script&gt;", "{0} {name!r}"]
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '" onmouseover="x',
+    "' onerror='alert(1)",
+    "javascript:alert(1)",
+    "</style><script>alert(1)</script>",
+    "</title><script>x",
+    "<img src=x onerror=alert(1)>",
+    "&lt;script&gt;",
+    "{0} {name!r}",
+]
 
 #: What the report writes: each tag, and the attributes it may carry.
-TAGS = {"html": {"lang"}, "head": set(), "meta": {"charset", "name", "content"}, "title": set(),
-        "style": set(), "body": set(), "main": set(), "h1": set(), "h2": set(), "h3": set(),
-        "p": {"class"}, "b": set(), "br": set(), "div": {"class"}, "section": {"class", "style"},
-        "table": set(), "caption": set(), "thead": set(), "tbody": set(), "tr": set(),
-        "th": {"scope"}, "td": set(), "img": {"src", "alt"}, "ul": set(), "li": set()}
+TAGS = {
+    "html": {"lang"},
+    "head": set(),
+    "meta": {"charset", "name", "content"},
+    "title": set(),
+    "style": set(),
+    "body": set(),
+    "main": set(),
+    "h1": set(),
+    "h2": set(),
+    "h3": set(),
+    "p": {"class"},
+    "b": set(),
+    "br": set(),
+    "div": {"class"},
+    "section": {"class", "style"},
+    "table": set(),
+    "caption": set(),
+    "thead": set(),
+    "tbody": set(),
+    "tr": set(),
+    "th": {"scope"},
+    "td": set(),
+    "img": {"src", "alt"},
+    "ul": set(),
+    "li": set(),
+}
 
 
 #: Attributes whose value a browser may load or run as a URL.
@@ -80,7 +110,7 @@ def assert_safe(page):
         for name, value in attrs:
             assert name in TAGS[tag], (tag, name)
             assert not name.startswith("on")
-            if name in URL_ATTRIBUTES:      # (an alt text may say "javascript:": it runs nothing)
+            if name in URL_ATTRIBUTES:  # (an alt text may say "javascript:": it runs nothing)
                 assert "javascript:" not in re.sub(r"\s", "", (value or "").lower())
             if name == "src":
                 assert re.fullmatch(r"data:image/png;base64,[A-Za-z0-9+/]+=*", value)
@@ -111,8 +141,9 @@ def forged(model, text):
         segment["name"] = f"{j} {text}"
         segment["strategy"] = text
     payload = {key: value for key, value in data.items() if key != "checksum"}
-    data["checksum"] = hashlib.sha256(json.dumps(
-        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+    data["checksum"] = hashlib.sha256(
+        json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    ).hexdigest()
     return data
 
 
@@ -142,9 +173,11 @@ def test_hostile_text_in_any_number_field_is_refused_before_it_reaches_a_page(mo
     # page shows only after checking it against a list (channel, size, algorithm, features):
     # replaced by a hostile text, each is refused by the loader.
     data = json.loads(model.to_json())
-    leaves = [p for p in string_and_number_leaves(data)
-              if p[-1] not in ("name", "strategy", "source", "library_version", "checksum",
-                               "format")]
+    leaves = [
+        p
+        for p in string_and_number_leaves(data)
+        if p[-1] not in ("name", "strategy", "source", "library_version", "checksum", "format")
+    ]
     assert ("evaluation", "seeds") in leaves and len(leaves) > 60
     for leaf in leaves:
         for text in HOSTILE[:2]:
@@ -154,9 +187,11 @@ def test_hostile_text_in_any_number_field_is_refused_before_it_reaches_a_page(mo
                 node = node[key]
             node[leaf[-1]] = text
             payload = {key: value for key, value in changed.items() if key != "checksum"}
-            changed["checksum"] = hashlib.sha256(json.dumps(
-                payload, sort_keys=True, separators=(",", ":"),
-                ensure_ascii=False).encode()).hexdigest()
+            changed["checksum"] = hashlib.sha256(
+                json.dumps(
+                    payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+                ).encode()
+            ).hexdigest()
             path = tmp_path / "m.json"
             path.write_text(json.dumps(changed))
             with pytest.raises(ModelFileError):
@@ -168,11 +203,16 @@ def test_values_put_in_the_page_as_they_are_are_escaped_even_unchecked(model, cu
     # same, numbers included (the seeds, the starts, the seed of the fit).
     text = HOSTILE[0]
     hostile = dataclasses.replace(
-        model, algorithm=text, random_state=text, n_init=text,
+        model,
+        algorithm=text,
+        random_state=text,
+        n_init=text,
         training={**model.training, "source": text, "customers": text},
         evaluation=dataclasses.replace(model.evaluation, seeds=text),
-        segments=[dataclasses.replace(s, name=f"{s.number}{text}", strategy=text)
-                  for s in model.segments])
+        segments=[
+            dataclasses.replace(s, name=f"{s.number}{text}", strategy=text) for s in model.segments
+        ],
+    )
     seen = assert_safe(build_report(hostile, customers, source=text, model_source=text))
     assert f"refitting with {text} other seeds (each the best of {text} random starts" in seen
     assert f"k-means: {text}, seed {text}, best of {text} random starts" in seen
@@ -187,9 +227,13 @@ def test_a_forged_report_through_the_command_line(model, tmp_path):
     table = load_customers()
     table["id"] = [f"{HOSTILE[i % len(HOSTILE)]}{i}" for i in range(len(table))]
     table.to_csv(tmp_path / name, index=False)
-    done = subprocess.run([sys.executable, "-m", "segmentation", "report", "m.json", name,
-                           "-o", "r.html"], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "segmentation", "report", "m.json", name, "-o", "r.html"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stdout + done.stderr and "Warning" not in done.stderr
     seen = assert_safe((tmp_path / "r.html").read_text(encoding="utf-8"))
@@ -200,16 +244,21 @@ def test_a_model_with_a_script_for_its_seeds_writes_no_page(model, tmp_path):
     data = json.loads(model.to_json())
     data["evaluation"]["seeds"] = "<script>alert(1)</script>"
     payload = {key: value for key, value in data.items() if key != "checksum"}
-    data["checksum"] = hashlib.sha256(json.dumps(
-        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+    data["checksum"] = hashlib.sha256(
+        json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    ).hexdigest()
     (tmp_path / "m.json").write_text(json.dumps(data))
     (tmp_path / "c.csv").write_bytes(course_data_path().read_bytes())
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    done = subprocess.run([sys.executable, "-m", "segmentation", "report", "m.json", "c.csv",
-                           "-o", "r.html"], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "segmentation", "report", "m.json", "c.csv", "-o", "r.html"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 1 and "Traceback" not in done.stdout + done.stderr
-    assert "\"evaluation.seeds\" must be a whole number from 1 to 1000" in done.stderr
+    assert '"evaluation.seeds" must be a whole number from 1 to 1000' in done.stderr
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
 
 
@@ -220,8 +269,12 @@ FORMULAS = ["$\\undefined$", "a $x^2$ b", "$$", "price in $ and $"]
 
 
 def with_names(model, names):
-    return dataclasses.replace(model, segments=[dataclasses.replace(s, name=n) for s, n in
-                                                zip(model.segments, names, strict=True)])
+    return dataclasses.replace(
+        model,
+        segments=[
+            dataclasses.replace(s, name=n) for s, n in zip(model.segments, names, strict=True)
+        ],
+    )
 
 
 def drawn_width(text, figure, **kwargs):
@@ -239,12 +292,13 @@ def test_names_are_drawn_as_text_never_as_formulas(model, customers):
         sizes = _sizes_figure(summary)
         scatter = _scatter_figure(named, customers, segments)
         for figure in (sizes, scatter):
-            FigureCanvasAgg(figure).draw()          # mathtext would fail on \undefined
+            FigureCanvasAgg(figure).draw()  # mathtext would fail on \undefined
     ticks = sizes.axes[0].get_yticklabels()
     legend = scatter.legends[0].get_texts()
     for labels in (ticks, legend):
         assert sorted(t.get_text() for t in labels) == sorted(
-            f"{j}. {name}" for j, name in enumerate(FORMULAS[:3]))
+            f"{j}. {name}" for j, name in enumerate(FORMULAS[:3])
+        )
         assert not any(t.get_parse_math() for t in labels)
     # Drawn literally: with its dollar signs, "a $x^2$ b" is wider than the formula it would
     # otherwise be (a, then x squared, then b).
@@ -257,13 +311,18 @@ def test_a_report_of_formula_names_through_the_command_line(model, tmp_path):
     for segment, name in zip(data["segments"], FORMULAS[:3], strict=True):
         segment["name"] = name
     payload = {key: value for key, value in data.items() if key != "checksum"}
-    data["checksum"] = hashlib.sha256(json.dumps(
-        payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()).hexdigest()
+    data["checksum"] = hashlib.sha256(
+        json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    ).hexdigest()
     (tmp_path / "m.json").write_text(json.dumps(data))
     (tmp_path / "c.csv").write_bytes(course_data_path().read_bytes())
-    done = subprocess.run([sys.executable, "-m", "segmentation", "report", "m.json", "c.csv",
-                           "-o", "r.html"], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "segmentation", "report", "m.json", "c.csv", "-o", "r.html"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stdout + done.stderr and "Warning" not in done.stderr
     seen = assert_safe((tmp_path / "r.html").read_text(encoding="utf-8"))

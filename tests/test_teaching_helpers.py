@@ -27,11 +27,10 @@ from segmentation.selection import (
     groups_with_outliers,
     moons,
     scan_k,
+    segment_with_k,
     unequal_groups,
     unscaled_groups,
 )
-from segmentation.selection import segment_with_k
-
 
 # --- features -------------------------------------------------------------------------------
 
@@ -80,8 +79,13 @@ def test_scan_k_measures_j_and_silhouette(scaled):
 
 
 def test_elbow_and_best_silhouette_read_the_table():
-    table = pd.DataFrame({"k": [1, 2, 3, 4, 5], "J": [100.0, 40, 30, 25, 22],
-                          "silhouette": [np.nan, 0.3, 0.5, 0.4, 0.2]})
+    table = pd.DataFrame(
+        {
+            "k": [1, 2, 3, 4, 5],
+            "J": [100.0, 40, 30, 25, 22],
+            "silhouette": [np.nan, 0.3, 0.5, 0.4, 0.2],
+        }
+    )
     assert elbow(table) == 2
     assert best_silhouette(table) == 3
 
@@ -101,7 +105,9 @@ def test_each_weakness_shows_and_the_cure_works(make, k, fixed):
     assert adjusted_rand_score(truth, fit.labels_) < 0.6
     if fixed is not None:
         X2, k2 = fixed(X)
-        assert adjusted_rand_score(truth, KMeans(k2, n_init=10, random_state=0).fit_predict(X2)) > 0.99
+        assert (
+            adjusted_rand_score(truth, KMeans(k2, n_init=10, random_state=0).fit_predict(X2)) > 0.99
+        )
 
 
 # --- plots: what each drew ------------------------------------------------------------------
@@ -173,7 +179,11 @@ def test_plot_clusters_draws_each_cluster_its_centres_and_paths():
     np.testing.assert_array_equal(points[1], X[2:])
     np.testing.assert_array_equal(points[2], centres)
     np.testing.assert_array_equal(ax.lines[0].get_xydata(), paths[:, 0, :])
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["cluster 0", "cluster 1", "centres"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "cluster 0",
+        "cluster 1",
+        "centres",
+    ]
     assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == ("a", "b", "t")
 
 
@@ -183,10 +193,21 @@ def test_plot_clusters_names_segments_and_enlarges_a_corner_in_an_inset():
     X = np.array([[0.0, 0.0], [0.2, 0.1], [3.0, 3.0], [3.1, 2.9], [40.0, 40.0], [41.0, 39.0]])
     labels = np.array([0, 0, 1, 1, 2, 2])
     centres = np.array([[0.1, 0.05], [3.05, 2.95], [40.5, 39.5]])
-    ax = plots.plot_clusters(X, labels, centres, name="segment", centre_label="segment means",
-                             centre_size=80, zoom=(-1, 4, -1, 4))
+    ax = plots.plot_clusters(
+        X,
+        labels,
+        centres,
+        name="segment",
+        centre_label="segment means",
+        centre_size=80,
+        zoom=(-1, 4, -1, 4),
+    )
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
-        "segment 0", "segment 1", "segment 2", "segment means"]
+        "segment 0",
+        "segment 1",
+        "segment 2",
+        "segment means",
+    ]
     (inset,) = ax.child_axes
     assert inset.get_xlim() == (-1, 4) and inset.get_ylim() == (-1, 4)
     for drawn in (ax, inset):
@@ -231,7 +252,8 @@ def test_plot_distributions_and_correlations_label_every_column(customers):
     assert [ax.get_title() for ax in fig.axes] == list(SPENDING_COLUMNS)
     assert fig.get_suptitle() == "log"
     assert {(ax.get_xlabel(), ax.get_ylabel()) for ax in fig.axes} == {
-        ("log(1 + m.u.)", "customers")}
+        ("log(1 + m.u.)", "customers")
+    }
     # the bars of each histogram count the customers: 440 in all
     assert all(sum(bar.get_height() for bar in ax.patches) == len(frame) for ax in fig.axes)
     ax = plots.plot_correlations(frame)
@@ -283,35 +305,72 @@ def test_every_check_says_when_an_answer_is_missing():
 
 
 def k_table():
-    return pd.DataFrame({"k": [1, 2, 3, 4, 5], "J": [100.0, 40, 30, 25, 22],
-                         "silhouette": [np.nan, 0.3, 0.5, 0.4, 0.2]})
+    return pd.DataFrame(
+        {
+            "k": [1, 2, 3, 4, 5],
+            "J": [100.0, 40, 30, 25, 22],
+            "silhouette": [np.nan, 0.3, 0.5, 0.4, 0.2],
+        }
+    )
 
 
 @pytest.mark.parametrize(
     ("check", "right", "wrong", "advice"),
     [
-        (exercises.check_total_spending, lambda c: total_spending(c),
-         lambda c: total_spending(c) + c["id"], "not id, Channel or Region"),
-        (exercises.check_total_spending, lambda c: total_spending(c),
-         lambda c: total_spending(c)[:10], "one total per customer"),
+        (
+            exercises.check_total_spending,
+            lambda c: total_spending(c),
+            lambda c: total_spending(c) + c["id"],
+            "not id, Channel or Region",
+        ),
+        (
+            exercises.check_total_spending,
+            lambda c: total_spending(c),
+            lambda c: total_spending(c)[:10],
+            "one total per customer",
+        ),
         (exercises.check_large_by_hand, lambda c: 66, lambda c: 42, "the usual line of 60,000"),
-        (exercises.check_problem_type, lambda c: "Clustering", lambda c: "classification",
-         "no such label"),
+        (
+            exercises.check_problem_type,
+            lambda c: "Clustering",
+            lambda c: "classification",
+            "no such label",
+        ),
         (exercises.check_most_skewed, lambda c: "frozen", lambda c: "Fresh", "skewness 0.98"),
         (exercises.check_most_skewed, lambda c: "Frozen", lambda c: "Channel", "column name"),
-        (exercises.check_strongest_pair, lambda c: ["Grocery", "milk"],
-         lambda c: ("Milk", "Frozen"), "correlation 0.11"),
+        (
+            exercises.check_strongest_pair,
+            lambda c: ["Grocery", "milk"],
+            lambda c: ("Milk", "Frozen"),
+            "correlation 0.11",
+        ),
         (exercises.check_outlier_customers, lambda c: 42, lambda c: 48, "counts outlying values"),
         # notebook 3's checks have their own table: tests/test_exercises_nb3.py
         (exercises.check_dominant_feature, lambda c: "Fresh", lambda c: "Milk", "spreads wider"),
-        (exercises.check_new_customer_segment, lambda c: 1, lambda c: 0, "another centre is nearer"),
-        (exercises.check_new_customer_segment,
-         lambda c: "medium, detergents and grocery: mixed channels (61% Retail)",
-         lambda c: 7, "segment number (0 to 2)"),
-        (exercises.check_reloaded_segments, lambda c: [0, 1, 2, 2], lambda c: [0, 1, 2, 0],
-         "not for id 40"),
-        (exercises.check_reloaded_segments, lambda c: np.array([0, 1, 2, 2]),
-         lambda c: [0, 1], "give 4 segment numbers"),
+        (
+            exercises.check_new_customer_segment,
+            lambda c: 1,
+            lambda c: 0,
+            "another centre is nearer",
+        ),
+        (
+            exercises.check_new_customer_segment,
+            lambda c: "medium, detergents and grocery: mixed channels (61% Retail)",
+            lambda c: 7,
+            "segment number (0 to 2)",
+        ),
+        (
+            exercises.check_reloaded_segments,
+            lambda c: [0, 1, 2, 2],
+            lambda c: [0, 1, 2, 0],
+            "not for id 40",
+        ),
+        (
+            exercises.check_reloaded_segments,
+            lambda c: np.array([0, 1, 2, 2]),
+            lambda c: [0, 1],
+            "give 4 segment numbers",
+        ),
     ],
 )
 def test_checks_accept_the_right_answer_and_say_what_is_off(customers, check, right, wrong, advice):

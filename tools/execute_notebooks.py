@@ -20,10 +20,12 @@ KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "nam
 
 
 def normalise(notebook: nbformat.NotebookNode) -> None:
-    notebook.metadata = nbformat.from_dict({
-        "kernelspec": KERNELSPEC,
-        "language_info": {"name": "python"},
-    })
+    notebook.metadata = nbformat.from_dict(
+        {
+            "kernelspec": KERNELSPEC,
+            "language_info": {"name": "python"},
+        }
+    )
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
 
@@ -31,8 +33,12 @@ def normalise(notebook: nbformat.NotebookNode) -> None:
 def execute(path: Path) -> float:
     notebook = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(notebook, kernel_name="python3", timeout=600,
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    NotebookClient(
+        notebook,
+        kernel_name="python3",
+        timeout=600,
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
     seconds = time.perf_counter() - start
     normalise(notebook)
     nbformat.validate(notebook)
@@ -45,9 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="+", type=Path, help="notebooks, or folders of notebooks")
     args = parser.parse_args(argv)
     notebooks = sorted(
-        p for path in args.paths
+        p
+        for path in args.paths
         for p in (path.glob("*.ipynb") if path.is_dir() else [path])
-        if ".ipynb_checkpoints" not in p.parts)
+        if ".ipynb_checkpoints" not in p.parts
+    )
     for path in notebooks:
         print(f"{path}: {execute(path):.1f} s", flush=True)
     return 0
