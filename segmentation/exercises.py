@@ -507,12 +507,10 @@ def _other_kinds(text: str) -> list[str]:
     return found
 
 
-@checked
-def check_problem_type(answer: Any) -> Feedback:
-    """Exercise 1.3: what kind of machine-learning problem segmentation is, in a word or two
-    ("clustering", "unsupervised learning", "聚类"). An answer that also names another kind,
-    says it is *not* clustering, or says the records carry labels is not taken as clustering;
-    one that rules another kind out ("clustering, not classification") is."""
+def _problem_text(answer: Any) -> str:
+    """An answer to exercise 1.3 as lower-case text on one line, with the other spellings of
+    "unsupervised" written as that word. Raises :class:`AnswerFormError` for an answer that is
+    not text, or is empty."""
     if not isinstance(answer, str):
         raise AnswerFormError(
             "answer with the kind of problem as text in quotes: "
@@ -524,7 +522,16 @@ def check_problem_type(answer: Any) -> Feedback:
         raise AnswerFormError('write your answer between the quotes: answer = "...".')
     # "non-supervised", "not supervised" and 非监督 are other spellings of unsupervised
     text = re.sub(r"\b(non|not)\s*-?\s*supervised", "unsupervised", text)
-    text = re.sub(r"(不是|非)监督", "无监督", text)
+    return re.sub(r"(不是|非)监督", "无监督", text)
+
+
+@checked
+def check_problem_type(answer: Any) -> Feedback:
+    """Exercise 1.3: what kind of machine-learning problem segmentation is, in a word or two
+    ("clustering", "unsupervised learning", "聚类"). An answer that also names another kind,
+    says it is *not* clustering, or says the records carry labels is not taken as clustering;
+    one that rules another kind out ("clustering, not classification") is."""
+    text = _problem_text(answer)
     if any(word in text for word in _CLUSTERING) and _DENIAL.search(text):
         return _wrong(
             "your answer says it is not clustering; decide, and answer with the one "
@@ -728,13 +735,11 @@ def _parts_of_text(text: str) -> tuple[list[str], list[str], list[str]]:
     return [column for _, column in sorted(found)], numbers, words
 
 
-def _column_pair(answer: Any) -> tuple[str, str, Any]:
-    """The two spending columns an answer names, and the correlation given beside them (None
-    when none is): two names in a tuple, list, set, array or Series, in any order and letter
-    case; the pair ``corr.stack().idxmax()`` or ``.nlargest(1)`` gives; one row of
-    :func:`strongest_correlations`; or a text such as "Grocery and Detergents_Paper". A
-    third item, a number or a numeric text, is read as the pair's correlation."""
-    form = "answer with two column names, such as ('Milk', 'Frozen')"
+def _pair_items(answer: Any, form: str) -> Any:
+    """The items of an answer to a pair of columns: the pair's names for the one pair that
+    ``.nlargest(1)`` gives, the one row of a table, else the answer itself. Raises
+    :class:`AnswerFormError` for a dict, for correlations of several pairs and for a table
+    of more than one row (``form`` says what to answer with)."""
     if isinstance(answer, dict):
         raise AnswerFormError(f"{form}; got {_kind(answer)}.")
     if (
@@ -755,6 +760,12 @@ def _column_pair(answer: Any) -> tuple[str, str, Any]:
                 "1.0 of each column with itself is left out."
             )
         answer = answer.iloc[0]
+    return answer
+
+
+def _pair_parts(answer: Any, form: str) -> tuple[list[str], list[Any], list[str], list[Any]]:
+    """What the items of an answer to a pair of columns are (see :func:`_pair_items`): the
+    column names, in order; the numbers; the words that name no column; and other values."""
     if isinstance(answer, str):
         if _PAIR_DENIAL.search(answer.lower()):
             raise AnswerFormError(
@@ -763,20 +774,30 @@ def _column_pair(answer: Any) -> tuple[str, str, Any]:
         given, numbers, unknown = _parts_of_text(answer)
         if not given:
             raise AnswerFormError(f"{form}; your text names no spending column.")
-        others = []
-    else:
-        given, numbers, unknown, others = [], [], [], []
-        for leaf in _leaves(answer):
-            if isinstance(leaf, str) and _column_name(leaf):
-                given.append(_column_name(leaf))
-            elif isinstance(leaf, str) and _one_number(leaf) is not None:
-                numbers.append(leaf)
-            elif isinstance(leaf, str):
-                unknown.append(leaf)
-            elif _one_number(leaf) is not None:
-                numbers.append(leaf)
-            else:
-                others.append(leaf)
+        return given, numbers, unknown, []
+    given, numbers, unknown, others = [], [], [], []
+    for leaf in _leaves(answer):
+        if isinstance(leaf, str) and _column_name(leaf):
+            given.append(_column_name(leaf))
+        elif isinstance(leaf, str) and _one_number(leaf) is not None:
+            numbers.append(leaf)
+        elif isinstance(leaf, str):
+            unknown.append(leaf)
+        elif _one_number(leaf) is not None:
+            numbers.append(leaf)
+        else:
+            others.append(leaf)
+    return given, numbers, unknown, others
+
+
+def _column_pair(answer: Any) -> tuple[str, str, Any]:
+    """The two spending columns an answer names, and the correlation given beside them (None
+    when none is): two names in a tuple, list, set, array or Series, in any order and letter
+    case; the pair ``corr.stack().idxmax()`` or ``.nlargest(1)`` gives; one row of
+    :func:`strongest_correlations`; or a text such as "Grocery and Detergents_Paper". A
+    third item, a number or a numeric text, is read as the pair's correlation."""
+    form = "answer with two column names, such as ('Milk', 'Frozen')"
+    given, numbers, unknown, others = _pair_parts(_pair_items(answer, form), form)
     if unknown:
         raise AnswerFormError(
             f"{unknown[0]!r} is not a spending column; use two of {', '.join(SPENDING_COLUMNS)}."
@@ -1220,18 +1241,9 @@ def _k_nobody_chose(table: pd.DataFrame, number: int, shown: list[str]) -> str:
     return f" Nothing in the table points to k = {number} either: {'; and '.join(said)}."
 
 
-@checked
-def check_k_choice(k: Any, reason: Any = ..., table: Any = None) -> Feedback:
-    """Exercise 4.1: a k and the reason for it, named with one word ("elbow", "silhouette" or
-    "business", any letter case; the Chinese 肘部, 轮廓系数 or 业务), read against ``table``
-    (from :func:`segmentation.selection.scan_k`).
-
-    Right: the k where J bends most sharply ("elbow"), where the silhouette is highest
-    ("silhouette"), or k = 3 because the business asked for three grades ("business",
-    notebook 1). Where both guides point to the same k, a list of both words is right too.
-    Any other text gets the list of words, without a verdict: free text is not read. ``k``
-    may be any whole number (3, "3", 3.0) or hold both, as ``(3, "business")``.
-    """
+def _k_and_reason(k: Any, reason: Any) -> tuple[Any, Any]:
+    """``k`` and ``reason`` as given, or both from ``k`` when it holds both, as
+    ``(3, "business")`` or ``(3, ["elbow", "silhouette"])`` (and no reason is given apart)."""
     if (
         reason is ...
         and isinstance(k, (tuple, list))
@@ -1242,44 +1254,42 @@ def check_k_choice(k: Any, reason: Any = ..., table: Any = None) -> Feedback:
         )
     ):
         k, reason = k
-    number = _as_whole_number(k, "k as a whole number, such as 4")
-    if number < 1:
-        raise AnswerFormError(f"k counts segments: a whole number from 1 up, not {number}.")
-    if reason is ... or reason is None:
-        return Feedback(
-            False,
-            f"k = {number} is there; now name the reason with one word: "
-            'reason = "elbow", "silhouette" or "business".',
-            answered=False,
+    return k, reason
+
+
+def _k_not_following(
+    number: int,
+    right: list[str],
+    wrong: list[str],
+    supports: dict[str, int | None],
+    facts: dict[str, str],
+    table: pd.DataFrame,
+) -> Feedback:
+    """What to say when ``number`` does not follow from the reasons in ``wrong`` (the reasons
+    in ``right`` hold), from what :func:`_k_facts` found."""
+    if {None} == {supports[n] for n in wrong}:
+        return _wrong(
+            "the table is too short to check that: " + "; and ".join(facts[n] for n in wrong) + "."
         )
-    reasons, table = _k_reasons(reason), _k_table(table)
-    if reasons is None:
-        return Feedback(False, _NAME_THE_REASON, answered=False)
-    supports, facts = _k_facts(table, number)
-    right = [n for n in reasons if supports[n] == number]
-    wrong = [n for n in reasons if supports[n] != number]
-    if wrong:
-        if {None} == {supports[n] for n in wrong}:
-            return _wrong(
-                "the table is too short to check that: "
-                + "; and ".join(facts[n] for n in wrong)
-                + "."
-            )
-        # a reason's k set against the student's, where its fact does not already do it
-        against = {"elbow": f", not at {number}", "business": f", not {number}"}
-        shown = "; and ".join(
-            facts[n] + against.get(n, "") * (supports[n] is not None) for n in wrong
-        )
-        if right:
-            held = " and ".join(facts[n] for n in right)
-            return _wrong(f"half right: {held}, but {shown}: keep only the words that hold.")
-        head = f"k = {number} does not follow from {' and '.join(f'the {n}' for n in wrong)}"
-        tail = (
-            _k_nobody_chose(table, number, wrong)
-            if number not in supports.values() and None not in supports.values()
-            else ""
-        )
-        return _wrong(f"{head}: {shown}.{tail}")
+    # a reason's k set against the student's, where its fact does not already do it
+    against = {"elbow": f", not at {number}", "business": f", not {number}"}
+    shown = "; and ".join(facts[n] + against.get(n, "") * (supports[n] is not None) for n in wrong)
+    if right:
+        held = " and ".join(facts[n] for n in right)
+        return _wrong(f"half right: {held}, but {shown}: keep only the words that hold.")
+    head = f"k = {number} does not follow from {' and '.join(f'the {n}' for n in wrong)}"
+    tail = (
+        _k_nobody_chose(table, number, wrong)
+        if number not in supports.values() and None not in supports.values()
+        else ""
+    )
+    return _wrong(f"{head}: {shown}.{tail}")
+
+
+def _k_following(
+    number: int, right: list[str], supports: dict[str, int | None], facts: dict[str, str]
+) -> Feedback:
+    """What to say when ``number`` follows from every reason named (``right``)."""
     if "business" in right:
         price = [facts[n] for n in ("elbow", "silhouette") if supports[n] not in (number, None)]
         return _right(
@@ -1298,6 +1308,40 @@ def check_k_choice(k: Any, reason: Any = ..., table: Any = None) -> Feedback:
     return _right(
         f"{guides[0].upper()}{guides[1:]}: the split the data itself supports best.{closing}"
     )
+
+
+@checked
+def check_k_choice(k: Any, reason: Any = ..., table: Any = None) -> Feedback:
+    """Exercise 4.1: a k and the reason for it, named with one word ("elbow", "silhouette" or
+    "business", any letter case; the Chinese 肘部, 轮廓系数 or 业务), read against ``table``
+    (from :func:`segmentation.selection.scan_k`).
+
+    Right: the k where J bends most sharply ("elbow"), where the silhouette is highest
+    ("silhouette"), or k = 3 because the business asked for three grades ("business",
+    notebook 1). Where both guides point to the same k, a list of both words is right too.
+    Any other text gets the list of words, without a verdict: free text is not read. ``k``
+    may be any whole number (3, "3", 3.0) or hold both, as ``(3, "business")``.
+    """
+    k, reason = _k_and_reason(k, reason)
+    number = _as_whole_number(k, "k as a whole number, such as 4")
+    if number < 1:
+        raise AnswerFormError(f"k counts segments: a whole number from 1 up, not {number}.")
+    if reason is ... or reason is None:
+        return Feedback(
+            False,
+            f"k = {number} is there; now name the reason with one word: "
+            'reason = "elbow", "silhouette" or "business".',
+            answered=False,
+        )
+    reasons, table = _k_reasons(reason), _k_table(table)
+    if reasons is None:
+        return Feedback(False, _NAME_THE_REASON, answered=False)
+    supports, facts = _k_facts(table, number)
+    right = [n for n in reasons if supports[n] == number]
+    wrong = [n for n in reasons if supports[n] != number]
+    if wrong:
+        return _k_not_following(number, right, wrong, supports, facts, table)
+    return _k_following(number, right, supports, facts)
 
 
 def _number_instead_of_a_name(number: float, raw: pd.DataFrame) -> str:

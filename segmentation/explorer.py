@@ -422,11 +422,21 @@ class KMeansExplorer:
         y: str = "Detergents_Paper",
         k_max: int = 10,
     ) -> None:
-        import ipywidgets as widgets
-
         self.model = ExplorerModel(customers)
         self.drawing = ExplorerFigure()
         self.timings: list[dict[str, Any]] = []
+        self._add_controls(k=k, init=init, seed=seed, scale=scale, x=x, y=y, k_max=k_max)
+        self._add_outputs()
+        self._quiet = False
+        self._connect()
+        self.update(cause="start", new_fit=True)
+
+    def _add_controls(
+        self, *, k: int, init: str, seed: int, scale: str, x: str, y: str, k_max: int
+    ) -> None:
+        """The controls, set to the values :class:`KMeansExplorer` was made with."""
+        import ipywidgets as widgets
+
         categories = list(SPENDING_COLUMNS)
         style = {"description_width": "initial"}
         self.k = widgets.IntSlider(
@@ -459,6 +469,12 @@ class KMeansExplorer:
             description="scale",
             style={**style, "button_width": "60px"},
         )
+
+    def _add_outputs(self) -> None:
+        """The figure, the summary, the profile and the debug line; then every widget gets
+        its CSS class, kmeans-explorer-<name>."""
+        import ipywidgets as widgets
+
         self.image = widgets.Image(format="png")
         self.summary = widgets.HTML()
         self.profile = widgets.HTML()
@@ -479,14 +495,15 @@ class KMeansExplorer:
             (self.forward, "forward"),
         ]:
             widget.add_class(f"kmeans-explorer-{name}")
-        self._quiet = False
+
+    def _connect(self) -> None:
+        """Each control redraws when it changes; those that change the fit refit first."""
         for control in (self.k, self.init, self.seed, self.scale):
             control.observe(lambda change: self._changed(change, refit=True), names="value")
         for control in (self.step, self.x, self.y):
             control.observe(lambda change: self._changed(change, refit=False), names="value")
         self.back.on_click(lambda _: self._move(-1))
         self.forward.on_click(lambda _: self._move(+1))
-        self.update(cause="start", new_fit=True)
 
     def state(self) -> ExplorerState:
         return self.model.state(

@@ -343,29 +343,12 @@ class SegmentationModel:
         model with an empty segment is no model).
         """
         features = _check_features(features)
-        if transform not in TRANSFORMS:
-            raise ValueError(
-                f"transform must be one of {', '.join(TRANSFORMS)}, not {transform!r}."
-            )
-        if algorithm not in ALGORITHMS:
-            raise ValueError(
-                f"algorithm must be one of {', '.join(ALGORITHMS)}, not {algorithm!r}."
-            )
+        _check_choices(transform, algorithm)
         raw = _spending_matrix(customers, features, "the training data")
         n = len(raw)
-        if not _whole(k, 1, n):
-            raise ValueError(
-                f"k must be a whole number from 1 to the number of customers ({n}); "
-                f"got {_shown(k)}."
-            )
+        _check_k(k, n)
         _check_settings(n_init, random_state)
-        values = _transform(raw, transform)
-        mean = values.mean(axis=0)
-        scale = values.std(axis=0)
-        # A column with one value carries no distance; one whose spread is rounding noise
-        # neither, and dividing by that noise would blow it up into the largest distance.
-        scale[scale < MIN_SCALE] = 1.0
-        X = (values - mean) / scale
+        mean, scale, X = _standardised(_transform(raw, transform))
         _check_distinct(X, int(k))
         labels, centres = _cluster(X, int(k), algorithm, random_state, n_init)
         labels, order = number_segments(labels, raw.sum(axis=1), int(k))
@@ -1038,6 +1021,22 @@ def _whole(value: Any, low: int, high: int) -> bool:
     )
 
 
+def _check_choices(transform: Any, algorithm: Any) -> None:
+    for name, value, choices in (
+        ("transform", transform, TRANSFORMS),
+        ("algorithm", algorithm, ALGORITHMS),
+    ):
+        if value not in choices:
+            raise ValueError(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+
+
+def _check_k(k: Any, n: int) -> None:
+    if not _whole(k, 1, n):
+        raise ValueError(
+            f"k must be a whole number from 1 to the number of customers ({n}); got {_shown(k)}."
+        )
+
+
 def _check_settings(n_init: Any, random_state: Any) -> None:
     for name, value, (low, high) in (
         ("n_init", n_init, N_INIT_RANGE),
@@ -1102,6 +1101,17 @@ def _transform(raw: np.ndarray, transform: str, *, in_place: bool = False) -> np
     if transform == "log":
         np.log1p(values, out=values)
     return values
+
+
+def _standardised(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The mean and the spread of each column of ``values``, and ``values`` less the mean,
+    over the spread."""
+    mean = values.mean(axis=0)
+    scale = values.std(axis=0)
+    # A column with one value carries no distance; one whose spread is rounding noise
+    # neither, and dividing by that noise would blow it up into the largest distance.
+    scale[scale < MIN_SCALE] = 1.0
+    return mean, scale, (values - mean) / scale
 
 
 def _cluster(

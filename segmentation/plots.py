@@ -383,16 +383,7 @@ def plot_pca(X: Any, segmentations: Mapping[str, Any], *, size: float = 4.5) -> 
         squeeze=False,
         figsize=(size * (1 + len(segmentations)), size * 0.8),
     )
-    left = axes[0, 0]
-    number = np.arange(1, len(share) + 1)
-    left.bar(number, share, color="tab:blue", label="each component")
-    left.plot(number, np.cumsum(share), marker="o", color="black", label="running total")
-    left.set_xticks(number)
-    left.set_ylim(0, 105)
-    left.set_xlabel("principal component")
-    left.set_ylabel("% of the variance explained")
-    left.legend(fontsize=8, loc="center right")
-    left.set_title(f"Two components keep {share[:2].sum():.0f}% of the variance")
+    _draw_variance_explained(axes[0, 0], share)
     axis_names = [f"PC {i + 1} ({share[i]:.0f}% of the variance)" for i in range(2)]
     for ax, (title, labels) in zip(axes[0, 1:], segmentations.items(), strict=True):
         labels = np.asarray(labels)
@@ -409,6 +400,20 @@ def plot_pca(X: Any, segmentations: Mapping[str, Any], *, size: float = 4.5) -> 
         )
     fig.tight_layout()
     return fig
+
+
+def _draw_variance_explained(ax: Axes, share: np.ndarray) -> None:
+    """The percentage of the variance each principal component explains (``share``, in
+    order), as bars, and their running total, as a line."""
+    number = np.arange(1, len(share) + 1)
+    ax.bar(number, share, color="tab:blue", label="each component")
+    ax.plot(number, np.cumsum(share), marker="o", color="black", label="running total")
+    ax.set_xticks(number)
+    ax.set_ylim(0, 105)
+    ax.set_xlabel("principal component")
+    ax.set_ylabel("% of the variance explained")
+    ax.legend(fontsize=8, loc="center right")
+    ax.set_title(f"Two components keep {share[:2].sum():.0f}% of the variance")
 
 
 def plot_grade_mix(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
@@ -482,10 +487,19 @@ def plot_pairs(
     grid = sns.PairGrid(data, hue="segment", palette=palette, corner=True, height=height)
     grid.map_diag(sns.histplot, element="step")
     grid.map_lower(sns.scatterplot, s=8, alpha=0.6, linewidth=0)
-    # The legend goes in the empty upper triangle, not beside the grid (where seaborn's own
-    # add_legend would widen the figure for it).
+    _segment_legend(grid.figure, shown, palette)
+    grid.figure.suptitle("Every pair of features, coloured by segment", x=0.02, y=1.0, ha="left")
+    return grid.figure
+
+
+def _segment_legend(fig: Figure, shown: Sequence[str], palette: Mapping[str, str]) -> None:
+    """A legend of the segments, named as in ``shown``, each a dot in its colour.
+
+    It goes in the empty upper triangle of a pair plot, not beside the grid (where seaborn's
+    own add_legend would widen the figure for it).
+    """
     markers = [Line2D([], [], marker="o", linestyle="", color=palette[name]) for name in shown]
-    grid.figure.legend(
+    fig.legend(
         markers,
         shown,
         title="segment",
@@ -493,8 +507,6 @@ def plot_pairs(
         bbox_to_anchor=(0.99, 0.9),
         frameon=False,
     )
-    grid.figure.suptitle("Every pair of features, coloured by segment", x=0.02, y=1.0, ha="left")
-    return grid.figure
 
 
 __all__ = [

@@ -98,23 +98,7 @@ def build_report(
         _image(
             _sizes_figure(summary), f"Bar chart of the number of customers of {source} per segment"
         ),
-        _html("<h2>What each segment buys</h2>"),
-        _html(
-            "<p>Mean annual spending per category of the customers of {here}, in monetary "
-            "units (m.u.). The second chart compares shares: each segment's share of its "
-            "budget spent on a category, divided by the average customer's share. The solid "
-            "line at 1 is the average share; above it, a segment spends a larger part of its "
-            "budget on that category than customers do on average. The dashed line at "
-            "{index:g} is where a name starts to name a category (the names were given by "
-            "this rule on the training data).</p>",
-            here=origin.here,
-            index=NAMING_INDEX,
-        ),
-        _profile_table(model, summary, origin),
-        _image(
-            _profile_figure(model, summary, customers),
-            "Charts of mean spending and relative spending per category and segment",
-        ),
+        *_what_each_segment_buys(model, customers, summary, origin),
         _html("<h2>The segments on a map of two categories</h2>"),
         _image(
             _scatter_figure(model, customers, segments),
@@ -280,6 +264,31 @@ def _segment_cards(model: SegmentationModel, summary: pd.DataFrame, origin: _Ori
             )
         )
     return _html("<div class='cards'>{}</div>", _join(cards))
+
+
+def _what_each_segment_buys(
+    model: SegmentationModel, customers: pd.DataFrame, summary: pd.DataFrame, origin: _Origin
+) -> list[_Markup]:
+    """The section of the page on each segment's spending: heading, text, table and charts."""
+    return [
+        _html("<h2>What each segment buys</h2>"),
+        _html(
+            "<p>Mean annual spending per category of the customers of {here}, in monetary "
+            "units (m.u.). The second chart compares shares: each segment's share of its "
+            "budget spent on a category, divided by the average customer's share. The solid "
+            "line at 1 is the average share; above it, a segment spends a larger part of its "
+            "budget on that category than customers do on average. The dashed line at "
+            "{index:g} is where a name starts to name a category (the names were given by "
+            "this rule on the training data).</p>",
+            here=origin.here,
+            index=NAMING_INDEX,
+        ),
+        _profile_table(model, summary, origin),
+        _image(
+            _profile_figure(model, summary, customers),
+            "Charts of mean spending and relative spending per category and segment",
+        ),
+    ]
 
 
 def _profile_table(model: SegmentationModel, summary: pd.DataFrame, origin: _Origin) -> _Markup:
