@@ -1516,24 +1516,53 @@ def check_new_customer_segment(answer: Any, model: Any = None) -> Feedback:
     any letter case and spacing, whole or its start when only one name starts so ("medium",
     or the name without its channel share).
     """
+    course = model is None
     model = _saved_model(model)
     result = model.predict(pd.DataFrame([NEW_CUSTOMER]))
     right = int(result["segment"].iloc[0])
     given = _segment_number(answer, model.names)
-    distances = result[[f"distance_{j}" for j in range(model.k)]].iloc[0]
+    distances = result[[f"distance_{j}" for j in range(model.k)]].iloc[0].to_numpy()
     if given == right:
         others = ", ".join(f"{d:.2f}" for j, d in enumerate(distances) if j != right)
         nearest = (
-            f"its centre is the nearest (distance {distances.iloc[right]:.2f} against {others})"
+            f"its centre is the nearest (distance {distances[right]:.2f} against {others})"
             if others
             else "the only segment"
         )
         return _right(f"Segment {right}, '{model.names[right]}': {nearest}.")
-    return _wrong(
-        f"segment {given} is at distance {distances.iloc[given]:.2f} in your model "
-        f"(k = {model.k}); another centre is nearer. Put the customer in a one-row "
-        "table and use model.predict."
+    return _wrong(_not_the_nearest(model, given, right, distances, course))
+
+
+#: A wrong segment whose centre is at most this many times as far from the customer as the
+#: nearest centre is close: the customer sits near the border between the two (exercise
+#: 5.1's customer is 1.13 times as far from the large segment's centre as from its own).
+NEAR_BORDER = 1.25
+
+
+def _not_the_nearest(
+    model: Any, given: int, right: int, distances: np.ndarray, course: bool
+) -> str:
+    """What a wrong segment for :data:`NEW_CUSTOMER` is told: how far its centre is, whether
+    the customer sits near a border, and, when the customer's total spending is nearer that
+    segment's mean total than the right one's, that segments are not only about how much."""
+    where = (
+        "in the course's k = 3 model (pass your model as the second argument)"
+        if course
+        else f"in your model (k = {model.k})"
     )
+    message = f"segment {given} is at distance {distances[given]:.2f} {where}; another centre"
+    if distances[given] <= NEAR_BORDER * distances[right]:
+        message += f" is nearer ({distances[right]:.2f}), so the customer sits near a border."
+    else:
+        message += " is nearer."
+    total = sum(NEW_CUSTOMER.values())
+    means = [segment.mean_total for segment in model.segments]
+    if abs(total - means[given]) < abs(total - means[right]):
+        return (
+            f"{message} Segments differ in what customers buy, not only in how much: "
+            "use model.predict on a one-row table."
+        )
+    return f"{message} Put the customer in a one-row table and use model.predict."
 
 
 #: The customers of exercise 5.2, by id.
@@ -1600,24 +1629,52 @@ def check_reloaded_segments(answer: Any, model: Any = None) -> Feedback:
             f"segment numbers are whole numbers; got {', '.join(f'{g:g}' for g in given)}."
         )
     if any(not 0 <= g < model.k for g in given):
-        return _wrong(
-            f"the saved model has segments 0 to {model.k - 1}; "
-            f"{', '.join(f'{g:g}' for g in given if not 0 <= g < model.k)} is not one."
-        )
+        return _wrong(_not_segments(given, model.k))
     given = [int(g) for g in given]
     if given == right:
         names = "; ".join(
             f"id {i}: {s}. {model.names[s]}" for i, s in zip(EXERCISE_IDS, right, strict=True)
         )
         return _right(f"The model you saved and loaded (k = {model.k}) segments them so: {names}.")
-    by_row = model.predict(customers.iloc[list(EXERCISE_IDS)])["segment"].tolist()
-    if given == by_row:
-        return _wrong(
-            "those are the customers in rows 10, 20, 30 and 40 (ids 11, 21, 31 and "
-            "41): select by id, customers[customers['id'].isin([10, 20, 30, 40])]."
+    rows = customers.iloc[list(EXERCISE_IDS)]
+    by_row = model.predict(rows)["segment"].tolist()
+    return _wrong(_segments_off(given, right, by_row, rows.index.tolist()))
+
+
+def _listed(items: Any) -> str:
+    """Items as a sentence writes them: "10", "10 and 20", "10, 20 and 30"."""
+    items = [str(item) for item in items]
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _not_segments(given: list[float], k: int) -> str:
+    """What four numbers that are not all segment numbers are told (the ids themselves, say)."""
+    if given == list(EXERCISE_IDS):
+        return (
+            f"{_listed(EXERCISE_IDS)} are the customers' ids: answer with the segment of "
+            f"each (0 to {k - 1}), in the order of their ids."
         )
+    bad = sorted({g for g in given if not 0 <= g < k})
+    verb = "is not a segment number" if len(bad) == 1 else "are not segment numbers"
+    return f"{_listed(f'{g:g}' for g in bad)} {verb}: the saved model has segments 0 to {k - 1}."
+
+
+def _segments_off(given: list[int], right: list[int], by_row: list[int], row_ids: list[int]) -> str:
+    """What wrong segments for :data:`EXERCISE_IDS` are told. Answers that match the
+    customers in rows 10, 20, 30 and 40 (chosen by position, not by id) are told so for sure
+    only when those rows' segments are not all the same: [0, 0, 0, 0] may as well be a guess."""
+    rows = f"rows {_listed(EXERCISE_IDS)} (ids {_listed(row_ids)})"
+    select = f"customers[customers['id'].isin([{', '.join(map(str, EXERCISE_IDS))}])]"
+    if given == by_row and len(set(by_row)) > 1:
+        return f"those are the customers in {rows}: select by id, {select}."
     wrong = [i for i, g, r in zip(EXERCISE_IDS, given, right, strict=True) if g != r]
-    return _wrong(
-        f"not for id {', '.join(map(str, wrong))}. Select the customers with "
-        "customers[customers['id'].isin([...])] and use the loaded model's predict."
+    ids = f"id {wrong[0]}" if len(wrong) == 1 else f"ids {_listed(wrong)}"
+    if given == by_row:
+        return (
+            f"not for {ids}. Your answer matches the customers in {rows}; if you took "
+            f"those, select by id instead: {select}."
+        )
+    return (
+        f"not for {ids}. Select the customers with customers[customers['id'].isin([...])] "
+        "and use the loaded model's predict."
     )

@@ -136,6 +136,23 @@ WRONG_5_1 = [
         ("segment 0 is at distance 2.04 in your model (k = 3); another centre is nearer"),
     ),
     (
+        "the large segment, by its total spending: near a border",
+        "large",
+        (
+            "segment 0 is at distance 2.04 in your model (k = 3); another centre is nearer "
+            "(1.81), so the customer sits near a border. Segments differ in what customers "
+            "buy, not only in how much: use model.predict on a one-row table."
+        ),
+    ),
+    (
+        "a segment far away, of other totals",
+        2,
+        (
+            "segment 2 is at distance 4.03 in your model (k = 3); another centre is nearer. "
+            "Put the customer in a one-row table and use model.predict."
+        ),
+    ),
+    (
         "another segment by name",
         "small, frozen and fresh: mostly Horeca (99%)",
         "segment 2 is at distance 4.03",
@@ -221,6 +238,38 @@ def test_5_1_a_model_that_cannot_be_used_gets_a_message(customers, tmp_path, sec
     assert verdict(feedback) == "wrong" and message in feedback.message
 
 
+def test_5_1_the_large_answer_is_a_border_case_by_hand(customers, course):
+    # Worked out apart from the check: the customer's distances to the centres, and the
+    # segments' mean totals from the customers' own spending. The large segment (0) is
+    # the second nearest, less than a quarter farther than the nearest (1), and its mean
+    # total is the nearer one to the customer's 52,000 m.u.: the trap the message names.
+    model = course[0]
+    train = np.log1p(customers[list(SPENDING_COLUMNS)].to_numpy(dtype=float))
+    scaled = (np.log1p([NEW_CUSTOMER[c] for c in SPENDING_COLUMNS]) - train.mean(0)) / train.std(0)
+    distances = np.linalg.norm(model.centres - scaled, axis=1)
+    assert distances.argmin() == 1 and distances[0] < exercises.NEAR_BORDER * distances[1]
+    labels = nearest(model, customers, customers)
+    totals = customers[list(SPENDING_COLUMNS)].sum(axis=1).to_numpy()
+    means = [totals[labels == j].mean() for j in range(3)]
+    total = sum(NEW_CUSTOMER.values())
+    assert total == 52_000 and abs(total - means[0]) < abs(total - means[1])
+    feedback = check_new_customer_segment("large", model)
+    assert f"distance {distances[0]:.2f}" in feedback.message
+    assert f"nearer ({distances[1]:.2f}), so the customer sits near a border" in feedback.message
+
+
+def test_5_1_without_a_model_says_it_checked_the_courses():
+    # the student removed the second argument: the check can only use the course's model,
+    # and says so instead of calling it "your model"
+    feedback = check_new_customer_segment(0)
+    assert verdict(feedback) == "wrong"
+    assert (
+        "segment 0 is at distance 2.04 in the course's k = 3 model (pass your model as the "
+        "second argument)"
+    ) in feedback.message
+    assert "in your model" not in feedback.message
+
+
 def test_5_1_unanswered(course):
     feedback = check_new_customer_segment(..., course[0])
     assert verdict(feedback) == "unanswered" and "replace the ..." in feedback.message
@@ -284,16 +333,39 @@ def test_5_2_checks_against_the_model_the_student_saved(customers, tmp_path, cou
 
 WRONG_5_2 = [
     ("one wrong", [0, 1, 2, 0], "not for id 40. Select the customers with"),
-    ("two wrong", [1, 1, 2, 1], "not for id 10, 40."),
+    ("two wrong", [1, 1, 2, 1], "not for ids 10 and 40."),
+    ("three wrong", [0, 0, 0, 1], "not for ids 20, 30 and 40."),
     (
-        "rows, not ids",
+        # k = 3 puts rows 10, 20, 30 and 40 all in segment 0: the answer may be a guess, so
+        # the rows are named as a possibility only
+        "rows, not ids, all the same segment",
         "rows",
-        ("those are the customers in rows 10, 20, 30 and 40 (ids 11, 21, 31 and 41): select by id"),
+        (
+            "not for ids 20, 30 and 40. Your answer matches the customers in rows 10, 20, 30 "
+            "and 40 (ids 11, 21, 31 and 41); if you took those, select by id instead"
+        ),
     ),
+    ("all zeros", [0, 0, 0, 0], "not for ids 20, 30 and 40. Your answer matches"),
+    (
+        "the ids themselves",
+        [10, 20, 30, 40],
+        (
+            "10, 20, 30 and 40 are the customers' ids: answer with the segment of each "
+            "(0 to 2), in the order of their ids."
+        ),
+    ),
+    ("the ids as text", "10, 20, 30, 40", "are the customers' ids"),
     ("too few", [0, 1], "give 4 segment numbers, one per customer, not 2."),
     ("too many", [0, 1, 2, 2, 0], "not 5."),
     ("one number", 2, "not 1."),
-    ("no such segment", [0, 1, 2, 9], "the saved model has segments 0 to 2; 9 is not one"),
+    (
+        "no such segment",
+        [0, 1, 2, 9],
+        "9 is not a segment number: the saved model has segments 0 to 2.",
+    ),
+    ("one number too big, four times", [9, 9, 9, 9], "9 is not a segment number:"),
+    ("two numbers too big", [0, 12, 9, 2], "9 and 12 are not segment numbers:"),
+    ("a negative number", [0, -1, 2, 2], "-1 is not a segment number:"),
     ("not whole", [0, 1, 2, 2.5], "segment numbers are whole numbers; got 0, 1, 2, 2.5."),
     ("words", "large medium small small", "every value must be a number"),
     ("a dict", {10: 0, 20: 1}, "got dict"),
@@ -322,6 +394,23 @@ def test_5_2_says_what_is_off(course, customers, case, answer, message):
     feedback = check_reloaded_segments(answer, model)
     assert verdict(feedback) == "wrong"
     assert repr(feedback).startswith("❌ Not yet: ") and message in feedback.message
+
+
+def test_5_2_rows_instead_of_ids_told_for_sure_when_the_rows_differ(customers, tmp_path):
+    # With k = 4 the customers in rows 10, 20, 30 and 40 (by position) fall in different
+    # segments, unlike the ids' customers: an answer equal to theirs can only come from
+    # choosing by position, and is told so without a "maybe".
+    four = SegmentationModel.fit(customers, k=4, evaluate=False)
+    by_row = nearest(four, customers.iloc[IDS], customers).tolist()
+    by_id = nearest(four, customers[customers["id"].isin(IDS)], customers).tolist()
+    assert customers["id"].iloc[IDS].tolist() == [11, 21, 31, 41]
+    assert len(set(by_row)) > 1 and by_row != by_id
+    feedback = check_reloaded_segments(by_row, four.save(tmp_path / "four.json"))
+    assert verdict(feedback) == "wrong"
+    assert feedback.message == (
+        "those are the customers in rows 10, 20, 30 and 40 (ids 11, 21, 31 and 41): select "
+        "by id, customers[customers['id'].isin([10, 20, 30, 40])]."
+    )
 
 
 @pytest.mark.parametrize(
