@@ -14,13 +14,20 @@ def load(name):
     return module
 
 
+def assert_ratio(ratio: float, top: float, bottom: float, half_unit: float) -> None:
+    """``ratio`` (printed to 0.01) is ``top / bottom``, each printed rounded to ``half_unit``
+    either way: at the small sizes of these tests, that rounding alone moves it by percents."""
+    low, high = (top - half_unit) / (bottom + half_unit), (top + half_unit) / (bottom - half_unit)
+    assert low - 0.005 <= ratio <= high + 0.005, (ratio, top, bottom)
+
+
 def test_kmeans_speed_reports_both_timings_their_ratio_and_memory(capsys):
     status = load("kmeans_speed").main(["--rows", "20000", "--iterations", "5", "--repeats", "1"])
     out = capsys.readouterr().out
     ours = float(re.search(r"segmentation:\s+([\d.]+) ms per iteration", out)[1])
     reference = float(re.search(r"scikit-learn Lloyd:\s+([\d.]+) ms per iteration", out)[1])
     ratio = float(re.search(r"ratio:\s+([\d.]+)", out)[1])
-    assert abs(ratio - ours / reference) <= 0.01 * ratio + 0.01
+    assert_ratio(ratio, ours, reference, 0.005)
     extra = float(re.search(r"peak extra memory:\s+([\d.]+) MB", out)[1])
     assert 0 < extra < 100
     assert "same assignments:   100.000000%" in out
@@ -36,7 +43,7 @@ def test_predict_speed_reports_both_timings_their_ratio_and_memory(capsys):
     pandas_ms = float(re.search(r"pandas.read_csv alone:\s+([\d.]+) ms", out)[1])
     ours_ms = float(re.search(r"predict_csv \(read, check, segment\):\s+([\d.]+) ms", out)[1])
     ratio = float(re.search(r"ratio:\s+([\d.]+)", out)[1])
-    assert abs(ratio - ours_ms / pandas_ms) <= 0.01 * ratio + 0.01
+    assert_ratio(ratio, ours_ms, pandas_ms, 0.05)
     segments_line = re.search(r"segments: (.*)", out)[1]
     counts = [int(n.replace(",", "")) for n in re.findall(r"\d: ([\d,]+)", segments_line)]
     assert sum(counts) == 20_000 and len(counts) == 3
@@ -66,3 +73,15 @@ def test_predict_speed_reports_both_timings_their_ratio_and_memory(capsys):
     )
     assert ("speed" in verdict) == (ratio > 3.0) and ("memory" in verdict) == (memory_ratio >= 2.0)
     assert status == (0 if verdict == "within target" else 1)
+
+
+def test_the_validate_benchmark_reports_both_timings_and_their_ratio(capsys):
+    status = load("validate_speed").main(["--rows", "20000", "--repeats", "1"])
+    out = capsys.readouterr().out
+    assert "file: 20,000 customers" in out
+    plain = float(re.search(r"plain file:\s+([\d.]+) s", out)[1])
+    quoted = float(re.search(r"one quoted field:\s+([\d.]+) s", out)[1])
+    ratio = float(re.search(r"ratio:\s+([\d.]+)", out)[1])
+    assert_ratio(ratio, quoted, plain, 0.0005)
+    assert re.search(r"peak memory: [\d,]+ MB and [\d,]+ MB", out)
+    assert status == (0 if "within target" in out else 1)

@@ -529,25 +529,6 @@ def test_unusual_quoting_is_left_to_the_careful_reader(write_file, cell, message
     assert message in fast.errors[0].message
 
 
-def test_the_validate_benchmark_reports_both_timings_and_their_ratio(capsys):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "validate_speed", BENCHMARKS / "validate_speed.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    status = module.main(["--rows", "20000", "--repeats", "1"])
-    out = capsys.readouterr().out
-    assert "file: 20,000 customers" in out
-    plain = float(re.search(r"plain file:\s+([\d.]+) s", out)[1])
-    quoted = float(re.search(r"one quoted field:\s+([\d.]+) s", out)[1])
-    ratio = float(re.search(r"ratio:\s+([\d.]+)", out)[1])
-    assert abs(ratio - quoted / plain) <= 0.01 * ratio + 0.01
-    assert re.search(r"peak memory: [\d,]+ MB and [\d,]+ MB", out)
-    assert status == (0 if "within target" in out else 1)
-
-
 def test_a_name_with_a_nul_character_is_a_message():
     result = validate_customer_csv("bad\x00name.csv")
     assert not result.ok and "cannot be opened" in result.errors[0].message
