@@ -109,8 +109,30 @@ def _kind(answer: Any) -> str:
     if isinstance(answer, (pd.Series, np.ndarray, list, tuple)):
         size = np.size(_objects(answer))
         return f"{type(answer).__name__} of {size} value{'s' * (size != 1)}"
-    text = repr(answer)
-    return f"{type(answer).__name__} {text[:40]}{'…' if len(text) > 40 else ''}"
+    return f"{type(answer).__name__} {_echo(answer)}"
+
+
+#: Control characters (and line or paragraph separators) that would break a one-line message.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _escaped(text: str, limit: int | None = 40) -> str:
+    """``text`` on one line, control characters escaped (a newline shows as \\n), cut at
+    ``limit`` characters with an ellipsis."""
+    text = _CONTROL.sub(lambda m: m.group(0).encode("unicode_escape").decode("ascii"), text)
+    return text if limit is None or len(text) <= limit else text[:limit] + "…"
+
+
+def _echo(value: Any) -> str:
+    """How a value is shown in a message: its repr, escaped and cut, or ``<unprintable>``
+    when its repr fails."""
+    try:
+        text = repr(value)
+        if not isinstance(text, str):
+            raise TypeError
+    except Exception:  # a hostile __repr__: still a sentence
+        return "<unprintable>"
+    return _escaped(text)
 
 
 def _as_array(answer: Any, shape: tuple[int, ...], what: str) -> np.ndarray:
@@ -148,6 +170,8 @@ def _one_number(value: Any) -> float | None:
         value = _objects(value).ravel()[0]
     if isinstance(value, (bool, np.bool_, complex, np.complexfloating)) or value is None:
         return None
+    if value is np.ma.masked:  # a masked value is a missing one, not a number
+        return None
     if isinstance(value, str):
         try:
             text = value.strip()
@@ -163,7 +187,9 @@ def _one_number(value: Any) -> float | None:
     return number if np.isfinite(number) else None
 
 
-_COMMA_NUMBER = re.compile(r"[-+]?\d+(,\d+)+(\.\d*)?")
+# (?<!\d): a match starts only at the first of a run of digits, so a long run ("9" * 20000)
+# is tried once, not from each of its digits (which took time growing with its square).
+_COMMA_NUMBER = re.compile(r"(?<!\d)[-+]?\d+(,\d+)+(\.\d*)?")
 
 
 def _decimal_comma_in(answer: Any) -> str | None:
@@ -211,9 +237,91 @@ def _within_rounding(
     )
 
 
+#: A longer text answer is refused before it is read (reading it could take long).
+MAX_ANSWER_CHARS = 1_000
+
+#: The longest message a check gives (what a student reads at a glance).
+_MAX_MESSAGE_CHARS = 500
+
+
+def _before_reading(answer: Any) -> tuple[Any, Feedback | None]:
+    """The answer as the check reads it, or the verdict on it before any reading: unanswered,
+    None, masked values (missing, not answers), text too long to be an answer."""
+    if (none := _unanswered(answer)) is not None:
+        return answer, none
+    if isinstance(answer, np.ma.MaskedArray):
+        if np.ma.getmaskarray(answer).any():
+            return answer, _wrong(
+                "some values of your answer are masked (missing); answer with every value "
+                "filled in, e.g. a plain NumPy array or list."
+            )
+        answer = np.ma.getdata(answer)
+    try:
+        texts = [answer] if isinstance(answer, (str, bytes)) else _leaves(answer)
+    except RecursionError:  # a = [1]; a.append(a)
+        return answer, _wrong(
+            "your answer holds itself (a list inside itself, without end); answer with "
+            "plain values."
+        )
+    longest = max((len(t) for t in texts if isinstance(t, (str, bytes))), default=0)
+    if longest > MAX_ANSWER_CHARS:
+        return answer, _wrong(
+            f"that answer is {longest:,} characters long; answer with the short value the "
+            "task asks for (a number, a name or a few words)."
+        )
+    return answer, None
+
+
+def _form_message(exc: AnswerFormError, answer: Any) -> str:
+    # an answer refused for its form because of a decimal comma gets the one hint every
+    # check gives for it (notebook 3's wording, _DECIMAL_POINT)
+    comma = _decimal_comma_in(answer)
+    if comma is not None and _DECIMAL_POINT not in str(exc):
+        return f"{_escaped(repr(comma))} has a decimal comma: {_DECIMAL_POINT}"
+    return str(exc)
+
+
+def _unforeseen_message(exc: BaseException) -> str:
+    try:
+        detail = _escaped(str(exc), 80)
+    except Exception:  # an exception whose __str__ fails
+        detail = "<unprintable>"
+    return (
+        f"{CANNOT_READ} ({type(exc).__name__}: {detail}). Check the form of your answer "
+        "against the task."
+    )
+
+
+def _one_line(feedback: Feedback) -> Feedback:
+    """The verdict with its message on one line and of readable length, whatever went in."""
+    message = _escaped(str(feedback.message), _MAX_MESSAGE_CHARS)
+    return Feedback(bool(feedback.correct), message, answered=bool(feedback.answered))
+
+
+def _verdict(function: Any, signature: Any, first: str, args: Any, kwargs: Any) -> Feedback:
+    try:
+        # by keyword too: check_k_choice(k=3, reason=..., table=table)
+        bound = signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        return _wrong(
+            f"the check was called with other arguments than it takes ({_escaped(str(exc), 80)});"
+            f" call it as in the exercise: {function.__name__}{signature}."
+        )
+    answer, early = _before_reading(bound.arguments.get(first, ...))
+    if early is not None:
+        return early
+    if first in bound.arguments:
+        bound.arguments[first] = answer
+    try:
+        return function(*bound.args, **bound.kwargs)
+    except AnswerFormError as exc:
+        return _wrong(_form_message(exc, answer))
+
+
 def checked(function: Any) -> Any:
-    """Turn an :class:`AnswerFormError` raised inside a check into a "not yet" message, so
-    that a check answers any input with a sentence, never a traceback."""
+    """Make a check answer any input with a one-line sentence, never a traceback: an
+    :class:`AnswerFormError` raised inside it becomes a "not yet" message, and anything
+    else (even a failure while writing the message, or endless recursion) a message too."""
     import functools
     import inspect
 
@@ -223,30 +331,12 @@ def checked(function: Any) -> Any:
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Feedback:
         try:
-            # by keyword too: check_k_choice(k=3, reason=..., table=table)
-            bound = signature.bind(*args, **kwargs)
-        except TypeError as exc:
-            return _wrong(
-                f"the check was called with other arguments than it takes ({exc}); "
-                f"call it as in the exercise: {function.__name__}{signature}."
-            )
-        answer = bound.arguments.get(first, ...)
-        if (none := _unanswered(answer)) is not None:
-            return none
-        try:
-            return function(*bound.args, **bound.kwargs)
-        except AnswerFormError as exc:
-            # an answer refused for its form because of a decimal comma gets the one hint
-            # every check gives for it (notebook 3's wording, _DECIMAL_POINT)
-            comma = _decimal_comma_in(answer)
-            if comma is not None and _DECIMAL_POINT not in str(exc):
-                return _wrong(f"{comma!r} has a decimal comma: {_DECIMAL_POINT}")
-            return _wrong(str(exc))
+            return _one_line(_verdict(function, signature, first, args, kwargs))
         except Exception as exc:  # a student sees a sentence, never a traceback
-            return _wrong(
-                f"{CANNOT_READ} ({type(exc).__name__}: {str(exc)[:80]}). Check the "
-                "form of your answer against the task."
-            )
+            try:
+                return _one_line(_wrong(_unforeseen_message(exc)))
+            except Exception:
+                return Feedback(False, f"{CANNOT_READ}. Check the form of your answer.")
 
     return wrapper
 
@@ -302,7 +392,8 @@ def _leaves(answer: Any) -> list[Any]:
         answer, (list, tuple, set, frozenset, np.ndarray, pd.Index, pd.Series)
     ):
         return [answer]
-    items = answer.ravel() if isinstance(answer, np.ndarray) else answer
+    # np.asarray first: iterating a np.matrix gives matrices again, without end
+    items = np.asarray(answer).ravel() if isinstance(answer, np.ndarray) else answer
     return [leaf for item in items for leaf in _leaves(item)]
 
 

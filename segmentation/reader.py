@@ -64,9 +64,11 @@ MAX_VALUE_CHARS = 1_000
 _SHOWN_CHARS = 40  # a longer value is cut in messages, its length given
 _CHUNK_BYTES = 1 << 20  # a pipe is read this much at a time
 
-_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
-_CANONICAL_INT = re.compile(r"0|[1-9]\d{0,17}")
-_LABEL_CODE = re.compile(r"0*(\d+)(?:\.0*)?")
+# ASCII digits only: \d also matches other scripts' digits ('١', '１'), which float() and int()
+# read as numbers, so '1١' would become the id 11 (the same as '11').
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_CANONICAL_INT = re.compile(r"0|[1-9][0-9]{0,17}")
+_LABEL_CODE = re.compile(r"0*([0-9]+)(?:\.0*)?")
 _MISSING_WORDS = {"nan", "na", "n/a", "#n/a", "null", "none", "missing", "-", "?"}
 _INFINITE_WORDS = {"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
 _BINARY_SIGNATURES = {
@@ -944,10 +946,13 @@ def _parse_in_pieces(raw: bytes, start: int, layout: _Layout) -> list[pd.DataFra
     positions = sorted(layout.index.values())
     # Spending as numbers and ids as text; Channel and Region left to pandas, which reads
     # codes (the usual case, and by far the quickest) as integers and names as text.
+    # pandas reads '+2' as the code 2, which the careful reader refuses: with a '+' anywhere
+    # (rare), codes are read as text too, and a signed one is left to the careful reader.
+    signed = raw.find(b"+", start) >= 0
     dtypes = {
         p: (np.float64 if c in SPENDING_COLUMNS else str)
         for c, p in layout.index.items()
-        if c not in LABEL_COLUMNS
+        if signed or c not in LABEL_COLUMNS
     }
     # usecols only when there are columns to skip: it makes pandas much slower. No
     # skipinitialspace (slow too): pandas' number parsing takes spaces around a number

@@ -184,7 +184,7 @@ WRONG_5_1 = [
         "large, detergents and milk: mostly Retail (80%)",
         "is neither a segment number nor a segment's name",
     ),
-    ("a very long text", "x" * 5000, "'xxxxxxxxxx"),
+    ("a very long text", "x" * 5000, "5,000 characters long"),
     (
         "two segments",
         [1, 2],

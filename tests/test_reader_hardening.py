@@ -542,3 +542,48 @@ def test_running_out_of_memory_is_a_message(write_file, monkeypatch):
     result = validate_customer_csv(write_file(GOOD))
     assert not result.ok and result.frame is None
     assert "too large to read in this computer's memory" in result.errors[0].message
+
+
+# --- follow-ups: signs and non-ASCII digits --------------------------------------------------
+
+
+@pytest.mark.parametrize("code", ["+1", "+2", "+3"])
+@pytest.mark.parametrize("blank_line_at_end", [False, True], ids=["fast path", "careful path"])
+def test_a_signed_label_code_is_refused_on_both_paths(write_file, code, blank_line_at_end):
+    text = f"Channel,Region,{SIX}\n1,{code},5,1,1,1,1,1\n1,1,7,1,1,1,1,1\n"
+    problem = only_problem(write_file(text + "\n" * blank_line_at_end))
+    assert (problem.row, problem.column) == (2, "Region")
+    assert f"'{code}' is not a Region." in problem.message
+
+
+def test_validate_refuses_a_signed_channel(tmp_path):
+    (tmp_path / "p.csv").write_text(f"Channel,Region,{SIX}\n+2,3,5,1,1,1,1,1\n1,1,7,1,1,1,1,1\n")
+    refused_cleanly(validate(tmp_path / "p.csv"), "'+2' is not a Channel")
+
+
+@pytest.mark.parametrize("blank_line_at_end", [False, True], ids=["fast path", "careful path"])
+def test_an_id_with_a_non_ascii_digit_is_not_merged_with_another(write_file, blank_line_at_end):
+    # '1' + ARABIC-INDIC DIGIT ONE is not the id 11: int() would read it so.
+    text = f"id,{HEADER}\n11,1,1,5,1,1,1,1,1\n1\u0661,1,1,7,1,1,1,1,1\n" + "\n" * blank_line_at_end
+    result = validate_customer_csv(write_file(text))
+    frame = result.frame
+    assert frame["id"].tolist() == ["11", "1\u0661"]
+
+
+@pytest.mark.parametrize("code", ["\u0662", "\uff12", "\u0968"])  # 2 in Arabic, full width, Hindi
+@pytest.mark.parametrize("blank_line_at_end", [False, True], ids=["fast path", "careful path"])
+def test_a_label_code_in_non_ascii_digits_is_refused(write_file, code, blank_line_at_end):
+    text = f"Channel,Region,{SIX}\n{code},1,5,1,1,1,1,1\n1,1,7,1,1,1,1,1\n"
+    problem = only_problem(write_file(text + "\n" * blank_line_at_end))
+    assert (problem.row, problem.column) == (2, "Channel")
+    assert "is not a Channel." in problem.message
+
+
+@pytest.mark.parametrize("value", ["\u0661\u0662\u0663", "\uff11\uff12\uff13", "12\u0663"])
+@pytest.mark.parametrize("blank_line_at_end", [False, True], ids=["fast path", "careful path"])
+def test_spending_in_non_ascii_digits_is_not_a_plain_number(write_file, value, blank_line_at_end):
+    text = f"{SIX}\n{value},1,1,1,1,1\n7,1,1,1,1,1\n" + "\n" * blank_line_at_end
+    problem = only_problem(write_file(text))
+    assert (problem.row, problem.column) == (2, "Fresh")
+    assert "is not a number." in problem.message
+    assert "plain number" in problem.hint

@@ -454,3 +454,40 @@ def test_a_limit_value_is_judged_by_its_exact_number(tmp_path_factory, data, lim
         else:
             (problem,) = result.errors
             assert (problem.row, problem.column) == (i + 1, names[column])
+
+
+#: Ways to write a Channel or Region code: signed, leading zeros, padded, in other scripts'
+#: digits (Arabic-Indic, Devanagari, full-width), as names, and with a zero decimal part.
+LABEL_SPELLINGS = st.sampled_from(["+", "-", "0", "00", "", " ", "\t", "\u00a0"]).flatmap(
+    lambda before: st.sampled_from(
+        ["1", "2", "3", "٢", "१", "２", "1١", "retail", "2.0", "2.", "+2", "0x2", "2e0", "Lisbon"]
+    ).flatmap(
+        lambda code: st.sampled_from(["", " ", "\t", ".0", "\u00a0"]).map(
+            lambda after: f"{before}{code}{after}"
+        )
+    )
+)
+
+
+@given(data=st.data(), spelling=LABEL_SPELLINGS)
+def test_the_fast_path_agrees_on_label_codes(tmp_path_factory, data, spelling):
+    """A Channel or Region code written with a sign, leading zeros, spaces or non-ASCII digits
+    gets the same verdict from both readers; a sign or a non-ASCII digit is never a code."""
+    table = data.draw(customer_tables())
+    text, _, positions = data.draw(written(table))
+    eol = "\r\n" if "\r\n" in text else "\n"
+    lines = text.split(eol)
+    column = data.draw(st.sampled_from(["Channel", "Region"]))
+    i = data.draw(st.integers(1, len(table)))
+    cells = lines[i].split(",")
+    cells[positions[column]] = spelling
+    lines[i] = ",".join(cells)
+    path = tmp_path_factory.mktemp("labels") / "c.csv"
+    path.write_bytes(eol.join(lines).encode("utf-8"))
+    fast, careful = validate_customer_csv(path), _careful_only(path)
+    assert fast.ok == careful.ok
+    assert [p.describe("f") for p in fast.errors] == [p.describe("f") for p in careful.errors]
+    if fast.ok:
+        pd.testing.assert_frame_equal(fast.frame, careful.frame, check_exact=True)
+    if "+" in spelling or "-" in spelling or any(c.isdigit() and not c.isascii() for c in spelling):
+        assert not fast.ok
