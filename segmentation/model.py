@@ -35,8 +35,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 import re
 import reprlib
+import stat
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from os import PathLike
@@ -103,6 +106,10 @@ SILHOUETTE_SCALE_TEXT = (
 #: band: another sample of customers could put it on the other side (on the course data, k = 3,
 #: the silhouette of a random half of the customers varies with a standard deviation of 0.013).
 SILHOUETTE_BORDER = 0.01
+
+#: Distances per block when segments are found without keeping every distance
+#: (:meth:`SegmentationModel.segment_of`): BLOCK // k customers at a time, 8 MB of distances.
+BLOCK = 1 << 20
 
 #: Above this many customers, the silhouette (which compares every pair) and the seed
 #: stability are measured on a seeded sample of this size.
@@ -186,11 +193,16 @@ def silhouette_band(value: float | None) -> tuple[str, str | None]:
     ('weak structure, possibly artificial', 'no substantial structure')
     >>> silhouette_band(0.4)
     ('weak structure, possibly artificial', None)
+    >>> silhouette_band(1.0000000005)  # within the rounding a model file may hold
+    ('strong structure', None)
     """
     if value is None or math.isnan(value):
         return "not defined (it needs at least two segments)", None
-    if not -1 <= value <= 1:
+    # A model file may hold a silhouette up to _ROUNDING beyond -1 or 1 (the last bits of a
+    # mean); whatever load_model accepts is read here, as the edge it rounds to.
+    if not -1 - _ROUNDING <= value <= 1 + _ROUNDING:
         raise ValueError(f"a silhouette lies between -1 and 1; got {value}.")
+    value = min(max(value, -1.0), 1.0)
     band = next(j for j, (lowest, _) in enumerate(SILHOUETTE_SCALE) if value >= lowest)
     # 1e-9: 0.26 - 0.25 is 0.01000000000000001 in binary floating point, yet 0.01 away.
     near = SILHOUETTE_BORDER + 1e-9
@@ -338,8 +350,9 @@ class SegmentationModel:
 
         Raises ValueError for a setting out of range (``n_init`` runs from 1 to 1000,
         ``random_state`` from 0 to 2**32 - 1), and :class:`ModelInputError` for a table it
-        cannot fit: a spending that is not a number from 0 to :data:`MAX_MODEL_SPENDING`, or
-        fewer distinct customers than ``k`` (k-means would leave a segment empty, and a
+        cannot fit: a spending that is not a number from 0 to :data:`MAX_MODEL_SPENDING`, a
+        spending column twice, fewer distinct customers than ``k``, or customers so nearly
+        alike that k-means finds fewer than ``k`` groups (a segment would be empty, and a
         model with an empty segment is no model).
         """
         features = _check_features(features)
@@ -350,7 +363,7 @@ class SegmentationModel:
         _check_settings(n_init, random_state)
         mean, scale, X = _standardised(_transform(raw, transform))
         _check_distinct(X, int(k))
-        labels, centres = _cluster(X, int(k), algorithm, random_state, n_init)
+        labels, centres = _cluster_all(X, int(k), algorithm, random_state, n_init)
         labels, order = number_segments(labels, raw.sum(axis=1), int(k))
         centres = centres[order]
         segments = name_segments(raw, labels, features, customers.get("Channel"))
@@ -405,6 +418,20 @@ class SegmentationModel:
         np.maximum(out, 0, out=out)
         return np.sqrt(out, out=out)
 
+    def segment_of(self, customers: pd.DataFrame, *, block: int = BLOCK) -> np.ndarray:
+        """The segment of each customer (the nearest centre), without keeping every distance:
+        they are computed ``block`` distances (``block // k`` customers) at a time, so memory
+        grows with the customers times the features, not times k."""
+        return self._nearest(self.features_of(customers), block)
+
+    def _nearest(self, X: np.ndarray, block: int = BLOCK) -> np.ndarray:
+        """:meth:`segment_of` for customers already transformed and scaled (``X``)."""
+        labels = np.empty(len(X), dtype=np.intp)
+        rows = max(1, block // self.k)
+        for start in range(0, len(X), rows):
+            labels[start : start + rows] = self.distances(X[start : start + rows]).argmin(axis=1)
+        return labels
+
     def predict(self, customers: pd.DataFrame) -> pd.DataFrame:
         """The segment of each customer, its name, and the distance to every centre.
 
@@ -439,7 +466,7 @@ class SegmentationModel:
             )
         X = self.features_of(customers)
         if labels is None:
-            labels = self.distances(X).argmin(axis=1)
+            labels = self._nearest(X)
         return self._evaluate(X, labels, customers.get("Channel"), seeds)
 
     def _evaluate(
@@ -451,8 +478,12 @@ class SegmentationModel:
         Xs, ls = X[sample], labels[sample]
         silhouette = float(silhouette_score(Xs, ls)) if 1 < len(np.unique(ls)) < len(Xs) else None
         channel = None
-        if channel_column is not None and self.k > 1:
-            channel = float(adjusted_rand_score(np.asarray(channel_column), labels))
+        words = channel_words(channel_column)
+        if words is not None and self.k > 1:
+            # Customers of a known channel only: an unknown one belongs to no channel.
+            known = words != None  # noqa: E711 (elementwise, on an object array)
+            if known.any():
+                channel = float(adjusted_rand_score(words[known].astype(str), labels[known]))
         agreements = []
         for step in range(1, seeds + 1):
             # The next seeds, counted round past 2**32 - 1 to 0: scikit-learn takes no larger.
@@ -529,7 +560,17 @@ class SegmentationModel:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
     def save(self, path: str | PathLike[str]) -> Path:
-        """Write the model as JSON; the file appears whole or not at all."""
+        """Write the model as JSON; the file appears whole or not at all.
+
+        A name no file can have (one holding a NUL character) raises ValueError with a message
+        that says so, before anything is written (:func:`load_model` refuses it with
+        :class:`ModelFileError`, a ValueError too).
+        """
+        if "\0" in str(path):  # as load_model refuses it (open would say "embedded null byte")
+            raise ValueError(
+                f"the model cannot be saved as {_shown(str(path))}: no file can have this name "
+                "(it holds a NUL character). Choose another name."
+            )
         path = Path(path)
         write_atomically(path, self.to_json().encode("utf-8"))
         return path
@@ -589,30 +630,7 @@ def load_model(path: str | PathLike[str]) -> SegmentationModel:
 
 
 def _read_model_text(path: str | PathLike[str], name: str) -> str:
-    try:
-        with open(path, "rb") as file:
-            content = file.read(MAX_MODEL_BYTES + 1)
-    except FileNotFoundError:
-        raise ModelFileError(
-            name,
-            ["no such file."],
-            "Check the name and the folder, or make a model first with "
-            "`segmentation fit DATA.csv -o model.json`.",
-        ) from None
-    except IsADirectoryError:
-        raise ModelFileError(
-            name, ["this is a folder, not a file."], "Give the path of the model's .json file."
-        ) from None
-    except OSError as exc:
-        raise ModelFileError(
-            name,
-            [f"the file cannot be opened ({exc.strerror or exc})."],
-            "Check that it exists and that you may read it.",
-        ) from None
-    except ValueError:  # a NUL character in the name
-        raise ModelFileError(
-            _shown(name), ["no file can have this name."], "Check the name."
-        ) from None
+    content = _read_regular_file(path, name)
     if len(content) > MAX_MODEL_BYTES:
         raise ModelFileError(
             name,
@@ -632,6 +650,59 @@ def _read_model_text(path: str | PathLike[str], name: str) -> str:
             _HINT_NOT_MODEL,
             kind="not a model",
         ) from None
+
+
+def _read_regular_file(path: str | PathLike[str], name: str) -> bytes:
+    """At most MAX_MODEL_BYTES + 1 bytes of a regular file. Anything else is refused before
+    it is read: a model file is a small file on disk, so a terminal (which would wait for
+    typing), a pipe (which would wait for a writer), a device (which may never end) or a
+    socket is no model file. The type is checked with os.stat before opening, and again on
+    the open file, which is opened without waiting (O_NONBLOCK) in case it changed between."""
+    try:
+        _check_regular(os.stat(path), name)
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | _O_BINARY)
+        with open(handle, "rb") as file:
+            _check_regular(os.fstat(handle), name)
+            return file.read(MAX_MODEL_BYTES + 1)
+    except FileNotFoundError:
+        raise ModelFileError(
+            name,
+            ["no such file."],
+            "Check the name and the folder, or make a model first with "
+            "`segmentation fit DATA.csv -o model.json`.",
+        ) from None
+    except OSError as exc:
+        raise ModelFileError(
+            name,
+            [f"the file cannot be opened ({exc.strerror or exc})."],
+            "Check that it exists and that you may read it.",
+        ) from None
+    except ModelFileError:
+        raise
+    except ValueError:  # a NUL character in the name
+        raise ModelFileError(
+            _shown(name), ["no file can have this name."], "Check the name."
+        ) from None
+
+
+_O_BINARY = getattr(os, "O_BINARY", 0)  # Windows only: no newline translation
+
+
+def _check_regular(status: os.stat_result, name: str) -> None:
+    if stat.S_ISDIR(status.st_mode):
+        raise ModelFileError(
+            name, ["this is a folder, not a file."], "Give the path of the model's .json file."
+        )
+    if not stat.S_ISREG(status.st_mode):
+        raise ModelFileError(
+            name,
+            [
+                "this is not a regular file (it is a device, a terminal, a pipe or a socket); "
+                "a model is read only from a file on disk."
+            ],
+            _HINT_NOT_MODEL,
+            kind="not a model",
+        )
 
 
 class _Refused(Exception):
@@ -863,13 +934,38 @@ def _named_segments(
     return segments
 
 
-def _channel_counts(channel: Any, labels: np.ndarray, k: int) -> np.ndarray | None:
-    """(Retail, Horeca) customers of each segment, shape (k, 2); None without Channel."""
+def channel_words(channel: Any) -> np.ndarray | None:
+    """Each customer's channel as "Retail", "Horeca" or None; None without a Channel column.
+
+    A name in any letter case or a code (2, 1) names a channel. A missing value, or one that
+    names no channel (other text, a number, a list, a dict), counts as an unknown channel,
+    without a warning: the channel only names segments and measures agreement, and an unknown
+    one is left out of both. Two Channel columns are refused (:class:`ModelInputError`).
+
+    >>> channel_words(["retail", 1, None, {"a": 1}]).tolist()
+    ['Retail', 'Horeca', None, None]
+    """
     if channel is None:
         return None
-    codes, uniques = pd.factorize(pd.Series(np.asarray(channel, dtype=object)))
+    if isinstance(channel, pd.DataFrame) or np.ndim(channel) != 1:
+        raise ModelInputError(
+            "the customer table has more than one Channel column; keep one (which one holds "
+            "the channel cannot be told)."
+        )
+    values = pd.Series(np.asarray(channel, dtype=object))
+    try:
+        codes, uniques = pd.factorize(values)
+    except TypeError:  # unhashable values (lists, dicts): name each on its own
+        return np.array([_channel_name(v) for v in values], dtype=object)
     words = [_channel_name(u) for u in uniques] + [None]  # code -1: missing
-    named = np.array(words, dtype=object)[codes]
+    return np.array(words, dtype=object)[codes]
+
+
+def _channel_counts(channel: Any, labels: np.ndarray, k: int) -> np.ndarray | None:
+    """(Retail, Horeca) customers of each segment, shape (k, 2); None without Channel."""
+    named = channel_words(channel)
+    if named is None:
+        return None
     return np.column_stack(
         [np.bincount(labels, weights=named == word, minlength=k) for word in ("Retail", "Horeca")]
     ).astype(int)
@@ -979,6 +1075,12 @@ def _spending_matrix(customers: pd.DataFrame, features: Sequence[str], what: str
             f"{', '.join(features)}. Read customer files with "
             "segmentation.reader.read_customer_csv."
         )
+    twice = [c for c in features if np.count_nonzero(customers.columns == c) > 1]
+    if twice:
+        raise ModelInputError(
+            f"{what} has the column {', '.join(twice)} more than once; keep one of each "
+            "(which one holds the spending cannot be told)."
+        )
     if len(customers) == 0:
         raise ModelInputError(f"{what} holds no customers.")
     frame = customers[list(features)]
@@ -1066,6 +1168,26 @@ def _check_distinct(X: np.ndarray, k: int) -> None:
             f"k = {k} segments asked for: k-means would leave a segment empty. Choose a k of "
             f"at most {found}."
         )
+
+
+def _cluster_all(
+    X: np.ndarray, k: int, algorithm: str, seed: int, n_init: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The clustering of a fit: refused when it leaves a segment empty (customers that differ
+    only in their last digits count as distinct, yet k-means puts them in one group)."""
+    with warnings.catch_warnings():
+        # Both k-means warn of an empty cluster; the refusal below says it, and what to do.
+        warnings.filterwarnings("ignore", message=r"(Only \d+|Number of) distinct clusters")
+        labels, centres = _cluster(X, k, algorithm, seed, n_init)
+    found = int(np.count_nonzero(np.bincount(labels, minlength=k)))
+    if found < k:
+        raise ModelInputError(
+            f"k-means found only {found} distinct group{'s' if found != 1 else ''} of "
+            f"customers in the training data (customers that differ only in their last digits "
+            f"fall in one group), fewer than the k = {k} segments asked for: a segment would "
+            f"be empty. Choose a k of at most {found}."
+        )
+    return labels, centres
 
 
 def _printable(text: str | None) -> str | None:

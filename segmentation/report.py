@@ -27,6 +27,7 @@ from segmentation.model import (
     NAMING_INDEX,
     SILHOUETTE_SCALE_TEXT,
     SegmentationModel,
+    channel_words,
     data_checksum,
     silhouette_band,
     silhouette_reading,
@@ -40,9 +41,12 @@ def segment_summary(
     """Per segment of ``customers`` as the model segments them (``segments``, if already
     predicted): name, customers, their share, mean total spending, the share of Retail
     customers among those whose Channel is known (if the table has a Channel column) and mean
-    spending per category (m.u.)."""
+    spending per category (m.u.).
+
+    A Channel value that names no channel (see :func:`~segmentation.model.channel_words`)
+    counts as unknown."""
     if segments is None:
-        segments = model.predict(customers)["segment"].to_numpy()
+        segments = model.segment_of(customers)
     profile = segment_profile(customers, segments).reindex(range(model.k))
     counts = np.bincount(segments, minlength=model.k)
     totals = pd.Series(customers[list(model.features)].sum(axis=1).to_numpy(dtype=float))
@@ -55,7 +59,7 @@ def segment_summary(
         }
     )
     if "Channel" in customers:
-        channel = pd.Series(np.asarray(customers["Channel"], dtype=object))
+        channel = pd.Series(channel_words(customers["Channel"]))
         retail = (channel == "Retail").astype(float).where(channel.notna())
         table["Retail share"] = retail.groupby(segments).mean().reindex(range(model.k))
     table = pd.concat([table, profile[list(model.features)]], axis=1)
@@ -80,8 +84,11 @@ def build_report(
     Every value put in the page (from the model, the customers or the file names) is escaped,
     so that none can become a tag, a script or an attribute; names are drawn into the charts
     as plain text.
+
+    Memory grows with the customers, not with customers times k: the segments are found a
+    block of customers at a time (:meth:`SegmentationModel.segment_of`).
     """
-    segments = model.predict(customers)["segment"].to_numpy()
+    segments = model.segment_of(customers)
     summary = segment_summary(model, customers, segments)
     origin = _Origin(model, customers, source)
     parts = [
@@ -426,7 +433,7 @@ def _channel_agreement(customers: pd.DataFrame, segments: np.ndarray) -> _Markup
     """The agreement of the segments with Channel, read only when it can say something."""
     from sklearn.metrics import adjusted_rand_score
 
-    channel = pd.Series(np.asarray(customers["Channel"], dtype=object))
+    channel = pd.Series(channel_words(customers["Channel"]))
     known = channel.notna().to_numpy()
     if known.sum() < FEW_FOR_AGREEMENT:
         said = (

@@ -6,6 +6,8 @@ working model or a ModelFileError come out."""
 import copy
 import hashlib
 import json
+import os
+import stat
 import subprocess
 import sys
 import warnings
@@ -209,8 +211,8 @@ def test_a_file_too_large_for_a_model_is_refused_without_reading_it_all(tmp_path
     with open(path, "wb") as out:
         out.truncate(60_000_000)  # sparse: 60 MB of zero bytes, on no disk
     assert "larger than 50 MB" in refused_message(path)
-    # An endless file stops there too.
-    with pytest.raises(ModelFileError, match="larger than 50 MB"):
+    # An endless device is not read at all: it is no regular file.
+    with pytest.raises(ModelFileError, match="not a regular file"):
         load_model("/dev/zero")
 
 
@@ -759,3 +761,138 @@ def test_the_mutations_reach_past_the_checksum(model_data, customers, tmp_path):
     twice = copy.deepcopy(model_data)
     twice["kmeans"]["\x00twice0\x00"] = None
     assert "the key 'k' appears twice" in outcome(twice, {"\x00twice0\x00": '"k": 5'})
+
+
+# --- follow-ups: near-identical customers, special files, duplicated columns ---------------------
+
+NEAR = f"{HEADER}\n1000,1,1,1,1,1\n1000.0000001,1,1,1,1,1\n5000,1,1,1,1,1\n5000,1,1,1,1,1\n"
+
+
+def near_table():
+    return pd.DataFrame(
+        [[1000, 1, 1, 1, 1, 1], [1000.0000001, 1, 1, 1, 1, 1]] + [[5000, 1, 1, 1, 1, 1]] * 2,
+        columns=list(SPENDING_COLUMNS),
+    )
+
+
+def test_fit_refuses_customers_too_alike_for_k_on_the_command_line(tmp_path):
+    # 3 distinct customers pass the quick count, but k-means puts the first two in one group.
+    (tmp_path / "near.csv").write_text(NEAR)
+    before = folder_state(tmp_path)
+    done = run(tmp_path, "fit", "near.csv", "--k", "3", "-o", "near.json")
+    assert_refused(
+        done, tmp_path, before, "k-means found only 2 distinct groups", "Choose a k of at most 2."
+    )
+    assert "stability" not in done.stderr  # no note about a warning the refusal replaces
+
+
+@pytest.mark.parametrize("algorithm", ["course", "scikit-learn"])
+def test_fit_refuses_customers_too_alike_for_k_in_python(algorithm):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ModelInputError, match="k-means found only 2 distinct groups"):
+            SegmentationModel.fit(near_table(), k=3, algorithm=algorithm)
+        assert SegmentationModel.fit(near_table(), k=2, algorithm=algorithm).k == 2
+
+
+# Spending close together (differences down to the last digits) and far apart.
+CLOSE_SPENDING = st.one_of(
+    st.sampled_from([0.0, 1.0, 1000.0, 1000.0000001, 1000.0000000001, 5000.0]),
+    st.floats(0, 1e6, allow_nan=False),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(st.lists(CLOSE_SPENDING, min_size=6, max_size=6), min_size=1, max_size=10),
+    k=st.integers(1, 5),
+    transform=st.sampled_from(["log", "none"]),
+)
+def test_any_fit_is_refused_or_saves_a_model_that_predicts_its_own_data(
+    tmp_path_factory, rows, k, transform
+):
+    table = pd.DataFrame(rows, columns=list(SPENDING_COLUMNS))
+    try:
+        model = SegmentationModel.fit(table, k=k, transform=transform, n_init=2)
+    except ModelInputError:
+        event("refused")
+        return
+    except ValueError as error:
+        assert k > len(rows) and "k must be a whole number" in str(error)
+        return
+    event("fitted")
+    again = load_model(model.save(tmp_path_factory.mktemp("fit") / "m.json"))
+    predicted = again.predict(table)
+    assert len(predicted) == len(table) and set(predicted["segment"]) <= set(range(k))
+    assert sorted(np.bincount(predicted["segment"], minlength=k) > 0) == [True] * k
+
+
+def test_a_fifo_without_a_writer_is_refused_without_waiting(model_data, tmp_path):
+    fifo = tmp_path / "m.json"
+    os.mkfifo(fifo)
+    done = subprocess.run(
+        [sys.executable, "-c", "from segmentation.model import load_model; load_model('m.json')"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=30,  # the old reader waited here for ever
+    )
+    assert "not a regular file" in done.stderr and "ModelFileError" in done.stderr
+    assert "not a regular file" in refused_message(fifo)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a device node needs root")
+def test_a_character_device_is_refused_before_it_is_read(tmp_path):
+    node = tmp_path / "zero"
+    os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 5))  # /dev/zero's numbers
+    assert "not a regular file" in refused_message(node)
+
+
+def test_a_terminal_or_device_on_the_command_line_exits_1(tmp_path):
+    (tmp_path / "d.csv").write_text(f"{HEADER}\n1,2,3,4,5,6\n")
+    before = folder_state(tmp_path)
+    done = run(tmp_path, "predict", "/dev/null", "d.csv", "-o", "x.csv")
+    assert_refused(done, tmp_path, before, "not a regular file")
+
+
+def test_a_directory_is_refused_as_a_folder(tmp_path):
+    assert "this is a folder" in refused_message(tmp_path)
+
+
+def test_a_duplicated_spending_column_is_named(customers):
+    doubled = pd.concat([customers, customers[["Fresh"]]], axis=1)
+    model = SegmentationModel.fit(customers, k=2, evaluate=False)
+    for call in (lambda: SegmentationModel.fit(doubled, k=2), lambda: model.predict(doubled)):
+        with pytest.raises(ModelInputError, match="column Fresh more than once"):
+            call()
+
+
+def test_a_channel_column_of_unusable_values_counts_as_unknown(customers):
+    odd = customers.assign(Channel=[{"a": 1}] * len(customers))
+    model = SegmentationModel.fit(odd, k=3)
+    plain = SegmentationModel.fit(customers.drop(columns="Channel"), k=3)
+    # Named and evaluated as without a Channel column: no channel in any name, no agreement.
+    assert model.names == plain.names and model.evaluation.channel_ari is None
+    # One unusable value among good ones counts as a missing one.
+    channel = list(customers["Channel"].astype(str))
+    mixed = customers.assign(Channel=[*channel[:-1], [1, 2]])
+    missing = customers.assign(Channel=[*channel[:-1], None])
+    assert (
+        SegmentationModel.fit(mixed, k=3).to_json() == SegmentationModel.fit(missing, k=3).to_json()
+    )
+
+
+def test_two_channel_columns_are_refused(customers):
+    doubled = pd.concat([customers, customers[["Channel"]]], axis=1)
+    with pytest.raises(ModelInputError, match="more than one Channel column"):
+        SegmentationModel.fit(doubled, k=2)
+
+
+def test_saving_under_a_name_no_file_can_have_says_so(customers, tmp_path):
+    model = SegmentationModel.fit(customers, k=2, evaluate=False)
+    with pytest.raises(ValueError, match="no file can have this name") as refused:
+        model.save(tmp_path / "a\0b")
+    assert "NUL character" in str(refused.value)
+    with pytest.raises(ModelFileError, match="no file can have this name"):
+        load_model(tmp_path / "a\0b")
+    assert list(tmp_path.iterdir()) == []

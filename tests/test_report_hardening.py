@@ -10,16 +10,26 @@ import json
 import re
 import subprocess
 import sys
+import tracemalloc
 import warnings
 from html.parser import HTMLParser
 
 import matplotlib
+import numpy as np
+import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from segmentation.data import course_data_path, load_customers
-from segmentation.model import ModelFileError, SegmentationModel, load_model
+from segmentation.model import (
+    ModelFileError,
+    ModelInputError,
+    SegmentationModel,
+    load_model,
+    silhouette_band,
+)
 from segmentation.report import _scatter_figure, _sizes_figure, build_report, segment_summary
+from segmentation.schema import SPENDING_COLUMNS
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -327,3 +337,97 @@ def test_a_report_of_formula_names_through_the_command_line(model, tmp_path):
     assert "Traceback" not in done.stdout + done.stderr and "Warning" not in done.stderr
     seen = assert_safe((tmp_path / "r.html").read_text(encoding="utf-8"))
     assert all(f"{j}. {name}" in seen for j, name in enumerate(FORMULAS[:3]))
+
+
+# --- follow-ups: memory, silhouettes at the edge, odd columns ------------------------------------
+
+
+def resigned(data):
+    """``data`` with its checksum recomputed, as anyone can."""
+    payload = {key: value for key, value in data.items() if key != "checksum"}
+    data["checksum"] = hashlib.sha256(
+        json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    ).hexdigest()
+    return data
+
+
+@pytest.mark.parametrize(
+    "silhouette, reading",
+    [
+        (1.0, "strong structure"),
+        (1.0000000005, "strong structure"),  # within the loader's rounding margin (1e-9)
+        (-1.0, "no substantial structure"),
+    ],
+)
+def test_every_silhouette_the_loader_accepts_is_reported(
+    model, customers, tmp_path, silhouette, reading
+):
+    data = json.loads(model.to_json())
+    data["evaluation"]["silhouette"] = silhouette
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(resigned(data)))
+    page = build_report(load_model(path), customers)
+    assert f"<b>{reading}</b>" in page
+    assert silhouette_band(silhouette) == (reading, None)
+
+
+@pytest.mark.parametrize("silhouette", [1.000000002, -1.0000000001, -1.000000002])
+def test_a_silhouette_beyond_the_margin_is_refused_at_load(model, tmp_path, silhouette):
+    data = json.loads(model.to_json())
+    data["evaluation"]["silhouette"] = silhouette
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(resigned(data)))
+    with pytest.raises(ModelFileError, match=r"evaluation\.silhouette"):
+        load_model(path)
+
+
+def test_silhouette_band_refuses_only_beyond_the_margin():
+    for value in (1.000000002, -1.000000002):
+        with pytest.raises(ValueError, match="between -1 and 1"):
+            silhouette_band(value)
+    assert silhouette_band(-1.0000000005) == ("no substantial structure", None)
+
+
+def test_the_report_keeps_no_table_of_customers_times_k(customers):
+    # k = 100 on 100,000 customers: every distance at once takes 80 MB, and the report made
+    # from predict() held that twice over (the distances, then the table's columns).
+    rng = np.random.default_rng(0)
+    many = customers.iloc[rng.integers(0, len(customers), 100_000)].reset_index(drop=True)
+    spending = list(SPENDING_COLUMNS)
+    many[spending] = many[spending] * rng.uniform(0.5, 2.0, (len(many), len(spending)))
+    model = SegmentationModel.fit(many.iloc[:2_000], k=100, n_init=1, evaluate=False)
+    n_times_k = len(many) * model.k * 8
+    tracemalloc.start()
+    try:
+        labels = model.segment_of(many)
+        _, peak_labels = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        page = build_report(model, many)
+        _, peak_report = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # The labels: one block of distances (8 MB) and the scaled table; the report adds its
+    # charts of 100 segments, whatever the number of customers.
+    assert peak_labels < n_times_k / 4, peak_labels
+    assert peak_report < n_times_k * 3 / 4, peak_report
+    np.testing.assert_array_equal(labels, model.predict(many)["segment"].to_numpy())
+    assert page.rstrip().endswith("</html>")
+
+
+def test_segments_in_blocks_match_one_block(model, customers):
+    one = model.segment_of(customers)
+    np.testing.assert_array_equal(one, model.segment_of(customers, block=7 * model.k))
+    np.testing.assert_array_equal(one, model.distances(model.features_of(customers)).argmin(1))
+
+
+def test_a_report_with_a_channel_of_unusable_values_treats_it_as_unknown(model, customers):
+    odd = customers.assign(Channel=[{"a": 1}] * len(customers))
+    page = build_report(model, odd)
+    assert "only 0 customers with a known channel" in page
+    assert segment_summary(model, odd)["Retail share"].isna().all()
+
+
+def test_a_report_with_a_column_twice_names_it(model, customers):
+    doubled = pd.concat([customers, customers[["Fresh"]]], axis=1)
+    with pytest.raises(ModelInputError, match="column Fresh more than once"):
+        build_report(model, doubled)
