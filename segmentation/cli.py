@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import math
 import os
 import re
@@ -30,9 +31,57 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, TypeVar
 
-import numpy as np
+#: The signals that stop a command: Ctrl-C, ``kill`` and a closed terminal.
+_STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
 
-from segmentation.output import (
+
+def _stop_message(signum: int) -> str:
+    return "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
+
+
+def _ignore_stop_signals() -> None:
+    """Further stop signals are ignored: the clean-up of the first one must run to its end."""
+    for name in _STOP_SIGNALS:
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+
+
+def _exit_at_once(signum: int, frame: Any) -> None:
+    """A stop signal while the libraries load: no work has started and nothing is written,
+    so the process ends here, with one line and the usual status."""
+    _ignore_stop_signals()
+    with contextlib.suppress(OSError):
+        os.write(2, f"segmentation: {_stop_message(signum)}. Nothing was written.\n".encode())
+    os._exit(128 + signum)
+
+
+def _started_as_the_command() -> bool:
+    """Whether this process is the ``segmentation`` command (or ``python -m segmentation``),
+    not a notebook or a program that calls :func:`main`: only the command may own the
+    process's signal handlers."""
+    script = sys.modules.get("__main__")
+    spec = getattr(script, "__spec__", None)
+    if spec is not None:
+        return spec.name == "segmentation.__main__"
+    name = os.path.basename(getattr(script, "__file__", None) or "")
+    return name in ("segmentation", "segmentation.exe", "segmentation-script.py")
+
+
+# Before the heavy imports below (NumPy, pandas: a few tenths of a second), so that Ctrl-C or
+# SIGTERM while they load ends the command with a message, not a traceback or a silent death.
+_COMMAND = _started_as_the_command()
+if _COMMAND and threading.current_thread() is threading.main_thread():
+    for _name in _STOP_SIGNALS:
+        _signum = getattr(signal, _name, None)
+        if _signum is not None and signal.getsignal(_signum) in (
+            signal.SIG_DFL,
+            signal.default_int_handler,
+        ):
+            signal.signal(_signum, _exit_at_once)
+
+import numpy as np  # noqa: E402
+
+from segmentation.output import (  # noqa: E402
     OutputPathError,
     atomic_output,
     output_target,
@@ -40,7 +89,7 @@ from segmentation.output import (
     write_atomically,
     write_predictions,
 )
-from segmentation.reader import (
+from segmentation.reader import (  # noqa: E402
     MAX_SPENDING,
     CustomerFileError,
     CustomerFileWarning,
@@ -48,7 +97,7 @@ from segmentation.reader import (
     read_customer_csv,
     validate_customer_csv,
 )
-from segmentation.schema import LABEL_COLUMNS, SPENDING_COLUMNS
+from segmentation.schema import LABEL_COLUMNS, SPENDING_COLUMNS  # noqa: E402
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -73,7 +122,7 @@ class UsageError(Exception):
 class _PrintError(Exception):
     """Writing to standard output or standard error failed (a closed pipe, a full disk)."""
 
-    def __init__(self, stream: IO[Any], error: OSError, what: str) -> None:
+    def __init__(self, stream: IO[Any] | None, error: OSError, what: str) -> None:
         super().__init__(error.strerror or str(error))
         self.stream, self.error, self.what = stream, error, what
 
@@ -109,11 +158,17 @@ class _Outcome:
 # --- printing that never fails on a file name --------------------------------------------------
 
 
-def _say(text: str, stream: IO[str] | None = None, what: str = "the summary") -> None:
-    """Print a line. A character the stream cannot encode is written as an escape (a file
-    name that is not UTF-8 would otherwise stop the command); a failed write raises
-    :class:`_PrintError`, which says what was being printed."""
-    stream = sys.stdout if stream is None else stream
+def _say(text: str, stream: IO[str] | str = "stdout", what: str = "the summary") -> None:
+    """Print a line, to a stream or to ``"stdout"`` or ``"stderr"``. A character the stream
+    cannot encode is written as an escape (a file name that is not UTF-8 would otherwise
+    stop the command); a failed write, or a standard stream that was closed before the
+    command started (Python makes it None), raises :class:`_PrintError`, which says what
+    was being printed."""
+    if isinstance(stream, str):
+        name, stream = stream, getattr(sys, stream)
+        if stream is None:
+            which = "output" if name == "stdout" else "error"
+            raise _PrintError(None, OSError(errno.EBADF, f"standard {which} is closed"), what)
     encoding = getattr(stream, "encoding", None) or "utf-8"
     with contextlib.suppress(LookupError):
         text = text.encode(encoding, "backslashreplace").decode(encoding)
@@ -123,7 +178,9 @@ def _say(text: str, stream: IO[str] | None = None, what: str = "the summary") ->
         raise _PrintError(stream, exc, what) from None
 
 
-def _flush(stream: IO[str], what: str = "the summary") -> None:
+def _flush(stream: IO[str] | None, what: str = "the summary") -> None:
+    if stream is None:  # closed before the command started: nothing was written to it
+        return
     try:
         stream.flush()
     except OSError as exc:
@@ -132,15 +189,18 @@ def _flush(stream: IO[str], what: str = "the summary") -> None:
 
 def _complain(text: str) -> None:
     """A message on standard error; if even that is closed, there is no one left to tell."""
+    stream = sys.stderr if sys.stderr is not None else sys.stdout
+    if stream is None:
+        return
     with contextlib.suppress(OSError, _PrintError):
-        _say(text, sys.stderr)
-        _flush(sys.stderr)
+        _say(text, stream)
+        _flush(stream)
 
 
-def _note(text: str, stream: IO[str] | None = None) -> None:
+def _note(text: str, stream: IO[str] | str = "stderr") -> None:
     """A note is worth printing, not worth stopping a command that works."""
     with contextlib.suppress(OSError, _PrintError):
-        _say(f"  note: {text}", sys.stderr if stream is None else stream)
+        _say(f"  note: {text}", stream)
 
 
 def _shown_value(value: float) -> str:
@@ -188,9 +248,9 @@ def _validate(args: argparse.Namespace, outcome: _Outcome) -> int:
         for note in result.notes:
             _say(f"  note: {note.describe(result.filename)}")
         return 0
-    _say(str(result.error()), sys.stderr, "the problems")
+    _say(str(result.error()), "stderr", "the problems")
     for note in result.notes:
-        _say(f"  note: {note.describe(result.filename)}", sys.stderr, "the problems")
+        _say(f"  note: {note.describe(result.filename)}", "stderr", "the problems")
     return 1
 
 
@@ -198,6 +258,11 @@ def _output(path_text: str, *inputs: str) -> Path | None:
     """The output path, checked before any work is done so that nothing is half written;
     None for standard output."""
     if path_text == STANDARD_OUTPUT:
+        if sys.stdout is None:
+            raise UsageError(
+                "-o - sends the output to standard output, which is closed; "
+                "give a file name instead."
+            )
         return None
     try:
         output_target(path_text, inputs=inputs)
@@ -210,9 +275,9 @@ def _where(output: Path | None) -> str:
     return "standard output" if output is None else shown_path(output)
 
 
-def _summary_stream(output: Path | None) -> IO[str]:
+def _summary_stream(output: Path | None) -> str:
     """Standard output, unless the output itself goes there."""
-    return sys.stderr if output is None else sys.stdout
+    return "stderr" if output is None else "stdout"
 
 
 def _to_standard_output(write: Callable[[BinaryIO], _T], what: str, outcome: _Outcome) -> _T:
@@ -244,7 +309,7 @@ def _fit(args: argparse.Namespace, outcome: _Outcome) -> int:
     from segmentation.model import SegmentationModel
 
     output = _output(args.output, args.data)
-    customers = _read(args.data, max_spending=args.max_spending)
+    customers = _read(args.data, max_spending=_model_limit(args))
     if args.k > len(customers):
         raise UsageError(
             f"--k must be from 1 to the number of customers in "
@@ -286,7 +351,14 @@ def _fit(args: argparse.Namespace, outcome: _Outcome) -> int:
 def _model_and_customers(args: argparse.Namespace) -> tuple[Path | None, Any, pd.DataFrame]:
     """The checked output path, the loaded model and the checked customers of a command."""
     output = _output(args.output, args.model, args.data)
-    return output, _load_model(args), _read(args.data, max_spending=args.max_spending)
+    return output, _load_model(args), _read(args.data, max_spending=_model_limit(args))
+
+
+def _model_limit(args: argparse.Namespace) -> float:
+    """The largest spending the reader lets through for a model: the user's limit, and never
+    more than the model works with, so that the reader (which names the file, row and
+    column) refuses a larger value, not the model."""
+    return min(args.max_spending, MAX_SPENDING_LIMIT)
 
 
 def _load_model(args: argparse.Namespace) -> Any:
@@ -395,14 +467,15 @@ def _check_arguments(args: argparse.Namespace) -> None:
             )
 
 
-def _max_spending_option(command: argparse.ArgumentParser) -> None:
+def _max_spending_option(command: argparse.ArgumentParser, *, model: bool = True) -> None:
+    ceiling = "; inf still refuses values above 1e15, the most a model works with" if model else ""
     command.add_argument(
         "--max-spending",
         type=float,
         default=MAX_SPENDING,
         metavar="M",
         help=f"largest plausible spending per category (default {MAX_SPENDING:,}; at most "
-        "1e15, or inf for no limit)",
+        f"1e15, or inf for no limit{ceiling})",
     )
 
 
@@ -422,7 +495,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument(
         "--require-labels", action="store_true", help="also require the Channel and Region columns"
     )
-    _max_spending_option(validate)
+    _max_spending_option(validate, model=False)
     validate.set_defaults(run=_validate)
     _add_fit(commands)
     _add_model_and_data(
@@ -581,26 +654,37 @@ def _warnings_as_notes() -> Iterator[None]:
         yield
 
 
+def _stop(signum: int, frame: Any) -> None:
+    """End the work through the clean-up that removes a half-written temporary file; the
+    signals that follow (a burst of them, an impatient user) are ignored meanwhile."""
+    _ignore_stop_signals()
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise _Stopped(signum)
+
+
 @contextlib.contextmanager
 def _signals_stop_the_work() -> Iterator[None]:
-    """SIGTERM and SIGHUP end a command as Ctrl-C does: through the clean-up that removes a
-    half-written temporary file. A signal already ignored (``nohup``) stays ignored."""
+    """SIGTERM and SIGHUP end a command as Ctrl-C does. A signal already ignored (``nohup``)
+    stays ignored. Called in a program (a notebook), only SIGTERM and SIGHUP are handled,
+    and only while the command runs; as the command itself, Ctrl-C too, and once the command
+    is done, further signals are ignored so that the exit stays quiet."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-
-    def stop(signum: int, frame: Any) -> None:
-        raise _Stopped(signum)
-
     previous = {}
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        if signal.getsignal(signum) == signal.SIG_DFL:
-            previous[signum] = signal.signal(signum, stop)
+    for name in _STOP_SIGNALS if _COMMAND else _STOP_SIGNALS[1:]:
+        signum = getattr(signal, name, None)
+        if signum is not None and signal.getsignal(signum) in (signal.SIG_DFL, _exit_at_once):
+            previous[signum] = signal.signal(signum, _stop)
     try:
         yield
     finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+        if _COMMAND:
+            _ignore_stop_signals()
+        else:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
 
 def _input_errors() -> tuple[type[Exception], ...]:
@@ -668,14 +752,62 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, outcome: _Ou
         return 128 + exc.signum
 
 
+def _out_of_memory(error: BaseException) -> bool:
+    """Whether an error means the memory ran out: a MemoryError, or an ImportError of a
+    library that could not be mapped into memory (as under ``ulimit -v``)."""
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, MemoryError):
+            return True
+        text = str(seen).lower()
+        if "failed to map segment" in text or "cannot allocate memory" in text:
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+_DOING = {
+    "validate": "checking {}",
+    "fit": "fitting a model on {}",
+    "predict": "segmenting the customers of {}",
+    "report": "writing the report on {}",
+}
+
+
+def _run_in_memory(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    """:func:`_run`, with running out of memory as a message (exit 1) rather than a traceback;
+    a half-written output has been removed on the way here."""
+    outcome = _Outcome()
+    try:
+        return _run(parser, args, outcome)
+    except (MemoryError, ImportError) as exc:
+        if not _out_of_memory(exc):
+            raise
+    data = shown_path(getattr(args, "data", None) or args.file)
+    _complain(
+        f"segmentation {args.command}: ran out of memory while "
+        f"{_DOING[args.command].format(data)}; free memory or use a smaller file. "
+        f"{outcome.so_far()}"
+    )
+    return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit status (0 good, 1 bad input, 2 bad arguments;
     130 after Ctrl-C, 143 after SIGTERM, 129 after SIGHUP)."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    outcome = _Outcome()
     with _signals_stop_the_work(), _warnings_as_notes():
-        return _run(parser, args, outcome)
+        status = _run_in_memory(parser, args)
+    if _COMMAND and status == 128 + signal.SIGINT:
+        # Ctrl-C inside the import of a compiled module leaves a flag by which Python, at its
+        # exit, kills itself with SIGINT even though the interruption was handled here; the
+        # clean-up is done, so the command ends now, with its own status.
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                stream.flush()
+        os._exit(status)
+    return status
 
 
 if __name__ == "__main__":

@@ -75,6 +75,12 @@ def output_target(path: str | PathLike[str], *, inputs: Sequence[str | PathLike[
     OutputPathError
         With a message that names the path, says what is wrong and what to do.
     """
+    if os.fsdecode(path).endswith(("/", os.sep)):
+        # Path() drops the slash, and a file would be written where a folder was meant.
+        raise OutputPathError(
+            f"{shown_path(path)} ends with a slash, so it names a folder; give a file name "
+            "for the output (without the slash at the end)."
+        )
     path = Path(path)
     shown = shown_path(path)
     try:
@@ -101,7 +107,7 @@ def output_target(path: str | PathLike[str], *, inputs: Sequence[str | PathLike[
             f"the folder {shown_path(folder)} does not exist; create it "
             "first or choose another output path."
         )
-    if not os.access(folder, os.W_OK | os.X_OK):
+    if not (os.access(folder, os.W_OK | os.X_OK) and _has_write_bits(folder.stat().st_mode)):
         raise OutputPathError(
             f"the folder {shown_path(folder)} cannot be written to; choose another output path."
         )
@@ -128,10 +134,16 @@ def _check_existing(path: Path, status: os.stat_result, shown: str) -> None:
             "there would replace it with one. Give the path of a regular file or of a new "
             "one; to write to standard output, use -o -."
         )
-    if not os.access(path, os.W_OK):
+    if not (os.access(path, os.W_OK) and _has_write_bits(status.st_mode)):
         raise OutputPathError(
             f"{shown} is read-only; make it writable (chmod u+w) or choose another output path."
         )
+
+
+def _has_write_bits(mode: int) -> bool:
+    """Whether anyone may write, by the mode bits: os.access says yes to root for every
+    file, and a file or folder made read-only is meant to stay as it is, also for root."""
+    return bool(mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
 
 
 def _kind(mode: int) -> str:

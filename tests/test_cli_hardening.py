@@ -6,6 +6,7 @@ own, and checks its exit status, that no traceback is printed, and, when the com
 that the folder is exactly as it was: the same names, bytes and modes.
 """
 
+import contextlib
 import csv
 import dataclasses
 import hashlib
@@ -707,3 +708,157 @@ def test_a_large_file_through_the_command_matches_the_library(folder):
     assert written["name"].tolist() == expected["name"].astype(str).tolist()
     distances = [c for c in expected.columns if c.startswith("distance_")]
     assert np.abs(written[distances].to_numpy() - expected[distances].to_numpy()).max() <= 5e-7
+
+
+# --- follow-ups: memory, closed streams, early signals, the model's ceiling, outputs -----------
+
+COMMAND = str(Path(sys.executable).parent / "segmentation")
+
+
+@pytest.mark.parametrize("limit", [200_000, 400_000])  # KiB: a MemoryError, a library unmapped
+def test_running_out_of_memory_is_one_line_and_writes_nothing(folder, limit):
+    before = snapshot(folder)
+    done = subprocess.run(
+        ["bash", "-c", f'ulimit -v {limit}; exec "$0" fit d.csv -o x.json', COMMAND],
+        cwd=folder,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    err = refused(done, 1, "ran out of memory while fitting a model on d.csv;", "Nothing was")
+    assert "Traceback" not in err and len(err.splitlines()) == 1, err
+    assert snapshot(folder) == before
+
+
+@pytest.mark.parametrize(
+    "args, status, phrase",
+    [
+        (["validate", "d.csv"], 1, "the summary could not be printed: standard output is closed."),
+        (["predict", "m.json", "d.csv", "-o", "-"], 2, "-o - sends the output to standard output"),
+    ],
+)
+def test_a_closed_standard_output_is_a_message(folder, args, status, phrase):
+    before = snapshot(folder)
+    done = subprocess.run(
+        ["bash", "-c", '"$@" >&-', "bash", COMMAND, *args],
+        cwd=folder,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    err = refused(done, status, phrase)
+    assert "Traceback" not in err
+    assert snapshot(folder) == before
+
+
+def test_closed_standard_output_and_error_end_silently_with_1(folder):
+    (folder / "bad.csv").write_text(f"{SIX}\n1,2,x,4,5,6\n")
+    done = subprocess.run(
+        ["bash", "-c", '"$@" >&- 2>&-', "bash", COMMAND, "validate", "bad.csv"],
+        cwd=folder,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1 and done.stderr == b"" and done.stdout == b""
+
+
+@pytest.mark.parametrize(
+    "signum, delay, status",
+    [(signal.SIGINT, 0.05, 130), (signal.SIGINT, 0.3, 130), (signal.SIGTERM, 0.05, 143)],
+)
+@pytest.mark.parametrize("how", [[COMMAND], [sys.executable, "-m", "segmentation"]])
+def test_a_stop_signal_while_the_command_starts_ends_it_with_a_message(
+    folder, how, signum, delay, status
+):
+    command = subprocess.Popen(
+        [*how, "fit", "d.csv", "-o", "x.json"],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    time.sleep(delay)
+    command.send_signal(signum)
+    _, err = command.communicate(timeout=120)
+    assert command.returncode == status, err
+    assert b"Traceback" not in err and len(err.splitlines()) == 1, err
+    assert b"Nothing was written." in err
+    assert not (folder / "x.json").exists()
+
+
+def test_a_burst_of_signals_while_writing_leaves_no_trace(folder):
+    many_customers(folder / "big.csv", 500_000)
+    command = subprocess.Popen(
+        [COMMAND, "predict", "m.json", "big.csv", "-o", "out.csv"],
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 120
+    while not any(p.name.startswith(".out.csv.") for p in folder.iterdir()):
+        assert command.poll() is None, "predict ended before it started writing"
+        assert time.monotonic() < deadline
+        time.sleep(0.002)
+    for i in range(200):
+        with contextlib.suppress(ProcessLookupError):
+            command.send_signal(signal.SIGINT if i % 2 else signal.SIGTERM)
+        time.sleep(0.0005)
+    _, err = command.communicate(timeout=120)
+    assert b"Traceback" not in err, err.decode(errors="replace")
+    assert command.returncode in (0, 130, 143), err
+    assert not [p.name for p in folder.iterdir() if p.name.endswith(".tmp")]
+    if command.returncode == 0:  # it finished before the signals: the output is whole
+        assert len(pd.read_csv(folder / "out.csv")) == 500_000
+    else:
+        assert len(err.splitlines()) == 1 and not (folder / "out.csv").exists()
+
+
+def test_main_in_a_program_leaves_ctrl_c_to_the_program():
+    before = signal.getsignal(signal.SIGINT)
+    assert cli.main(["validate", str(course_data_path())]) == 0
+    assert signal.getsignal(signal.SIGINT) == before
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["fit", "e.csv", "--max-spending", "inf", "-o", "x.json"],
+        ["predict", "m.json", "e.csv", "--max-spending", "inf", "-o", "x.csv"],
+    ],
+)
+def test_a_value_above_the_models_ceiling_is_named_by_file_row_and_column(folder, args):
+    (folder / "e.csv").write_text(f"{SIX}\n1,1,1,1,1,1\n2e15,1,1,1,1,1\n")
+    before = snapshot(folder)
+    refused(run(*args, cwd=folder), 1, "e.csv, row 3, column Fresh", "1,000,000,000,000,000")
+    assert snapshot(folder) == before
+
+
+def test_help_names_the_models_ceiling(folder):
+    done = run("predict", "--help", cwd=folder)
+    assert "above 1e15, the most a model works with" in " ".join(done.stdout.decode().split())
+
+
+@pytest.mark.skipif(not ROOT, reason="the mode bits are what stops root")
+def test_root_is_refused_read_only_outputs_and_folders(folder):
+    (folder / "ro.csv").write_text("keep me\n")
+    (folder / "ro.csv").chmod(0o444)
+    locked = folder / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    before = snapshot(folder)
+    refused(run("predict", "m.json", "d.csv", "-o", "ro.csv", cwd=folder), 2, "is read-only")
+    refused(
+        run("predict", "../m.json", "../d.csv", "-o", "new.csv", cwd=locked),
+        2,
+        "cannot be written to",
+    )
+    assert snapshot(folder) == before and os.listdir(locked) == []
+
+
+@pytest.mark.parametrize("output", ["new.csv/", "d.csv/", "sub/"])
+def test_an_output_ending_with_a_slash_is_refused(folder, output):
+    (folder / "sub").mkdir()
+    before = snapshot(folder)
+    done = run("predict", "m.json", "d.csv", "-o", output, cwd=folder)
+    refused(done, 2, output)
+    assert snapshot(folder) == before
