@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import numpy as np
 import pandas as pd
 
-from segmentation.reader import shown_filename
+from segmentation.reader import file_kind, shown_filename
 
 if TYPE_CHECKING:
     from segmentation.model import SegmentationModel
@@ -130,7 +130,7 @@ def _check_existing(path: Path, status: os.stat_result, shown: str) -> None:
     if not stat.S_ISREG(status.st_mode):
         link = "a symbolic link to " if os.path.islink(path) else ""
         raise OutputPathError(
-            f"{shown} is {link}{_kind(status.st_mode)}, not a regular file: writing the output "
+            f"{shown} is {link}{file_kind(status.st_mode)}, not a regular file: writing the output "
             "there would replace it with one. Give the path of a regular file or of a new "
             "one; to write to standard output, use -o -."
         )
@@ -144,18 +144,6 @@ def _has_write_bits(mode: int) -> bool:
     """Whether anyone may write, by the mode bits: os.access says yes to root for every
     file, and a file or folder made read-only is meant to stay as it is, also for root."""
     return bool(mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
-
-
-def _kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a named pipe (FIFO)"
-    if stat.S_ISCHR(mode):
-        return "a character device"
-    if stat.S_ISBLK(mode):
-        return "a block device"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "a special file"
 
 
 @contextlib.contextmanager
@@ -215,7 +203,7 @@ def _replace(temporary: str, target: Path) -> None:
         mode = os.lstat(target).st_mode
         if not stat.S_ISREG(mode):
             raise OutputPathError(
-                f"{shown_path(target)} became {_kind(mode)} while the output "
+                f"{shown_path(target)} became {file_kind(mode)} while the output "
                 "was being written; nothing was written there."
             )
     os.replace(temporary, target)

@@ -341,17 +341,24 @@ def _read_bytes(path: Path, result: Validation) -> bytes | None:
 _SPLIT_IT = "Check that this is the customer file you meant; split a larger one into parts."
 
 
-def _special(mode: int) -> str | None:
-    """What a file that is neither a regular file nor a named pipe is, for a message."""
-    if stat.S_ISREG(mode) or stat.S_ISFIFO(mode):
-        return None
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular file is (from its ``st_mode``), for a message."""
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
     if stat.S_ISCHR(mode):
-        return "a device (such as /dev/zero or a terminal)"
+        return "a character device (such as /dev/zero or a terminal)"
     if stat.S_ISBLK(mode):
         return "a disk device"
     if stat.S_ISSOCK(mode):
         return "a socket"
     return "a special file"
+
+
+def _special(mode: int) -> str | None:
+    """What a file that is neither a regular file nor a named pipe is, for a message."""
+    if stat.S_ISREG(mode) or stat.S_ISFIFO(mode):
+        return None
+    return file_kind(mode)
 
 
 def _read_once(path: Path, refuse: Callable[[str, str], None]) -> bytes | None:
