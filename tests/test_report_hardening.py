@@ -140,6 +140,26 @@ def model(customers):
     return SegmentationModel.fit(customers, k=3, source="customers.csv")
 
 
+def resigned(data):
+    """``data`` with its checksum recomputed, as anyone can."""
+    payload = {key: value for key, value in data.items() if key != "checksum"}
+    data["checksum"] = hashlib.sha256(
+        json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    ).hexdigest()
+    return data
+
+
+def report_command(folder, data):
+    """`segmentation report m.json DATA -o r.html`, run in ``folder`` as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "segmentation", "report", "m.json", data, "-o", "r.html"],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
 def forged(model, text):
     """The model's file data with ``text`` in every string field a model file may hold
     freely (names, strategies, the source, the version), and the checksum recomputed as
@@ -150,11 +170,7 @@ def forged(model, text):
     for j, segment in enumerate(data["segments"]):
         segment["name"] = f"{j} {text}"
         segment["strategy"] = text
-    payload = {key: value for key, value in data.items() if key != "checksum"}
-    data["checksum"] = hashlib.sha256(
-        json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    ).hexdigest()
-    return data
+    return resigned(data)
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -196,12 +212,7 @@ def test_hostile_text_in_any_number_field_is_refused_before_it_reaches_a_page(mo
             for key in leaf[:-1]:
                 node = node[key]
             node[leaf[-1]] = text
-            payload = {key: value for key, value in changed.items() if key != "checksum"}
-            changed["checksum"] = hashlib.sha256(
-                json.dumps(
-                    payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-                ).encode()
-            ).hexdigest()
+            resigned(changed)
             path = tmp_path / "m.json"
             path.write_text(json.dumps(changed))
             with pytest.raises(ModelFileError):
@@ -237,13 +248,7 @@ def test_a_forged_report_through_the_command_line(model, tmp_path):
     table = load_customers()
     table["id"] = [f"{HOSTILE[i % len(HOSTILE)]}{i}" for i in range(len(table))]
     table.to_csv(tmp_path / name, index=False)
-    done = subprocess.run(
-        [sys.executable, "-m", "segmentation", "report", "m.json", name, "-o", "r.html"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = report_command(tmp_path, name)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stdout + done.stderr and "Warning" not in done.stderr
     seen = assert_safe((tmp_path / "r.html").read_text(encoding="utf-8"))
@@ -253,20 +258,11 @@ def test_a_forged_report_through_the_command_line(model, tmp_path):
 def test_a_model_with_a_script_for_its_seeds_writes_no_page(model, tmp_path):
     data = json.loads(model.to_json())
     data["evaluation"]["seeds"] = "<script>alert(1)</script>"
-    payload = {key: value for key, value in data.items() if key != "checksum"}
-    data["checksum"] = hashlib.sha256(
-        json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    ).hexdigest()
+    resigned(data)
     (tmp_path / "m.json").write_text(json.dumps(data))
     (tmp_path / "c.csv").write_bytes(course_data_path().read_bytes())
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    done = subprocess.run(
-        [sys.executable, "-m", "segmentation", "report", "m.json", "c.csv", "-o", "r.html"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = report_command(tmp_path, "c.csv")
     assert done.returncode == 1 and "Traceback" not in done.stdout + done.stderr
     assert '"evaluation.seeds" must be a whole number from 1 to 1000' in done.stderr
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
@@ -320,19 +316,10 @@ def test_a_report_of_formula_names_through_the_command_line(model, tmp_path):
     data = forged(model, "x")
     for segment, name in zip(data["segments"], FORMULAS[:3], strict=True):
         segment["name"] = name
-    payload = {key: value for key, value in data.items() if key != "checksum"}
-    data["checksum"] = hashlib.sha256(
-        json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    ).hexdigest()
+    resigned(data)
     (tmp_path / "m.json").write_text(json.dumps(data))
     (tmp_path / "c.csv").write_bytes(course_data_path().read_bytes())
-    done = subprocess.run(
-        [sys.executable, "-m", "segmentation", "report", "m.json", "c.csv", "-o", "r.html"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = report_command(tmp_path, "c.csv")
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stdout + done.stderr and "Warning" not in done.stderr
     seen = assert_safe((tmp_path / "r.html").read_text(encoding="utf-8"))
@@ -340,15 +327,6 @@ def test_a_report_of_formula_names_through_the_command_line(model, tmp_path):
 
 
 # --- follow-ups: memory, silhouettes at the edge, odd columns ------------------------------------
-
-
-def resigned(data):
-    """``data`` with its checksum recomputed, as anyone can."""
-    payload = {key: value for key, value in data.items() if key != "checksum"}
-    data["checksum"] = hashlib.sha256(
-        json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    ).hexdigest()
-    return data
 
 
 @pytest.mark.parametrize(
