@@ -20,7 +20,7 @@ import tracemalloc
 import numpy as np
 from sklearn.cluster import KMeans as ReferenceKMeans
 
-from segmentation.kmeans import KMeans
+from segmentation.cluster.kmeans import KMeans
 
 MAX_RATIO = 3.0
 MAX_EXTRA_MB = 100.0

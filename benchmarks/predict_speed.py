@@ -43,9 +43,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from segmentation.data import load_customers
-from segmentation.model import SegmentationModel
-from segmentation.schema import SPENDING_COLUMNS
+from segmentation.data.schema import SPENDING_COLUMNS
+from segmentation.data.shipped import load_customers
+from segmentation.model.pipeline import SegmentationModel
 
 MAX_RATIO = 3.0
 #: `segmentation predict` may add less than this many times the customer table to the peak
@@ -69,9 +69,9 @@ _READ_ONLY = (
     _PEAK
     + """
 import json, os, sys, tracemalloc
-import segmentation.cli, segmentation.model
-from segmentation.output import write_predictions
-model = segmentation.model.load_model(sys.argv[1])
+import segmentation.cli, segmentation.model.pipeline
+from segmentation.data.output import write_predictions
+model = segmentation.model.pipeline.load_model(sys.argv[1])
 imports = peak_kb()
 table = segmentation.cli.read_customer_csv(sys.argv[2])
 read = peak_kb()

@@ -1,7 +1,106 @@
 """Helpers for the customer-segmentation course.
 
-Importing the package only defines names; nothing is loaded, drawn or downloaded. Import the
-module you need, for example ``from segmentation.data import load_customers``.
+The public names of every subpackage can be imported from here, for example
+``from segmentation import load_customers, SegmentationModel``. Importing the package only
+defines names: each one is imported from its module the first time it is used, so nothing is
+loaded, drawn or downloaded before then (and ``segmentation validate`` starts quickly).
+
+How the library is laid out (the flow of the data, left to right)::
+
+    CSV -> data (checked reader) -> preprocessing (spending, log, scaling)
+        -> cluster (k-means, choosing k) -> model (pipeline, names, evaluation, file)
+        -> segments -> report / viz (plots, explorer) / cli
+
+``segmentation.course`` holds the notebooks' exercise checks and made-up data sets.
 """
 
+from __future__ import annotations
+
+from segmentation._lazy import lazy_names
+
 __version__ = "0.1.0"
+
+#: Where each public name lives: the module, then the names it gives.
+_MODULES: dict[str, tuple[str, ...]] = {
+    "segmentation.data.schema": (
+        "ALL_COLUMNS",
+        "CHANNELS",
+        "LABEL_COLUMNS",
+        "REGIONS",
+        "SPENDING_COLUMNS",
+        "data_dictionary",
+    ),
+    "segmentation.data.shipped": ("CourseDataChanged", "course_data_path", "load_customers"),
+    "segmentation.data.reader": (
+        "MAX_SPENDING",
+        "CustomerFileError",
+        "CustomerFileWarning",
+        "Problem",
+        "Validation",
+        "read_customer_csv",
+        "validate_customer_csv",
+    ),
+    "segmentation.data.output": ("OutputPathError", "write_predictions"),
+    "segmentation.preprocessing.spending": (
+        "GRADES",
+        "HAND_THRESHOLDS",
+        "grade_by_hand",
+        "iqr_outliers",
+        "log_spending",
+        "skewness",
+        "spending",
+        "spending_scaler",
+        "strongest_correlations",
+        "total_spending",
+    ),
+    "segmentation.cluster.kmeans": (
+        "FitHistory",
+        "KMeans",
+        "assign",
+        "initial_centres",
+        "objective",
+        "update_centres",
+    ),
+    "segmentation.cluster.numbering": ("number_segments", "segment_profile"),
+    "segmentation.cluster.choosing": (
+        "Segmentation",
+        "best_silhouette",
+        "elbow",
+        "profiles_by_k",
+        "scan_k",
+        "segment_with_k",
+    ),
+    "segmentation.model.pipeline": (
+        "Evaluation",
+        "ModelFileError",
+        "ModelInputError",
+        "Segment",
+        "SegmentationModel",
+        "load_model",
+        "name_segments",
+        "share_index",
+        "silhouette_band",
+        "silhouette_reading",
+    ),
+    "segmentation.viz.plots": (
+        "cluster_colour",
+        "plot_by_group",
+        "plot_clusters",
+        "plot_correlations",
+        "plot_distributions",
+        "plot_grade_mix",
+        "plot_hand_grades",
+        "plot_iterations",
+        "plot_k_scores",
+        "plot_objective",
+        "plot_outliers",
+        "plot_pairs",
+        "plot_pca",
+    ),
+    "segmentation.viz.explorer": ("ExplorerModel", "KMeansExplorer"),
+    "segmentation.report.html": ("build_report", "segment_summary"),
+}
+
+_HOME, __getattr__, __dir__ = lazy_names(__name__, globals(), _MODULES)
+
+__all__ = ["__version__", *sorted(_HOME)]

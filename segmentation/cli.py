@@ -8,7 +8,7 @@
 Bad input of any kind (a data file, a model file, an argument) ends with a message that says
 what is wrong and what to do, and a non-zero exit: 1 for bad input, 2 for bad arguments.
 Every argument is checked before any work starts. Nothing is written then; an output file
-appears whole or not at all (see :mod:`segmentation.output`), also when the command is
+appears whole or not at all (see :mod:`segmentation.data.output`), also when the command is
 stopped by Ctrl-C, SIGTERM or SIGHUP. ``-o -`` sends the output to standard output, and the
 summary to standard error. When something fails after an output was written, the message
 says so. Warnings of the libraries underneath are printed as one-line notes.
@@ -81,7 +81,7 @@ if _COMMAND and threading.current_thread() is threading.main_thread():
 
 import numpy as np  # noqa: E402
 
-from segmentation.output import (  # noqa: E402
+from segmentation.data.output import (  # noqa: E402
     OutputPathError,
     atomic_output,
     output_target,
@@ -89,7 +89,7 @@ from segmentation.output import (  # noqa: E402
     write_atomically,
     write_predictions,
 )
-from segmentation.reader import (  # noqa: E402
+from segmentation.data.reader import (  # noqa: E402
     MAX_SPENDING,
     CustomerFileError,
     CustomerFileWarning,
@@ -97,7 +97,7 @@ from segmentation.reader import (  # noqa: E402
     read_customer_csv,
     validate_customer_csv,
 )
-from segmentation.schema import LABEL_COLUMNS, SPENDING_COLUMNS  # noqa: E402
+from segmentation.data.schema import LABEL_COLUMNS, SPENDING_COLUMNS  # noqa: E402
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -108,7 +108,7 @@ STANDARD_OUTPUT = "-"
 #: column of distances in every prediction.
 MAX_K = 1000
 #: The largest ``--max-spending`` short of ``inf`` (no limit): the most a model fits or
-#: segments (``segmentation.model.MAX_MODEL_SPENDING``, equal by test). Written out here so
+#: segments (``segmentation.model.pipeline.MAX_MODEL_SPENDING``, equal by test). Written out here so
 #: that ``validate`` need not import the model, and scikit-learn with it.
 MAX_SPENDING_LIMIT = 1e15
 
@@ -306,7 +306,7 @@ class _TextSink:
 
 
 def _fit(args: argparse.Namespace, outcome: _Outcome) -> int:
-    from segmentation.model import SegmentationModel
+    from segmentation.model.pipeline import SegmentationModel
 
     output = _output(args.output, args.data)
     customers = _read(args.data, max_spending=_model_limit(args))
@@ -363,7 +363,7 @@ def _model_limit(args: argparse.Namespace) -> float:
 
 def _load_model(args: argparse.Namespace) -> Any:
     """The model of a command; a file that is no model at all gets advice on the arguments."""
-    from segmentation.model import ModelFileError, load_model
+    from segmentation.model.pipeline import ModelFileError, load_model
 
     try:
         return load_model(args.model)
@@ -411,7 +411,7 @@ def _predict(args: argparse.Namespace, outcome: _Outcome) -> int:
 
 def _report(args: argparse.Namespace, outcome: _Outcome) -> int:
     output, model, customers = _model_and_customers(args)
-    from segmentation.report import build_report  # after the checks: it imports matplotlib
+    from segmentation.report.html import build_report  # after the checks: it imports matplotlib
 
     page = build_report(
         model,
@@ -454,7 +454,7 @@ def _check_arguments(args: argparse.Namespace) -> None:
         )
     if args.command != "fit":
         return
-    from segmentation.model import N_INIT_RANGE, SEED_RANGE
+    from segmentation.model.pipeline import N_INIT_RANGE, SEED_RANGE
 
     for option, value, (low, high), why in (
         ("--k", args.k, (1, MAX_K), " (and at most the number of customers)"),
@@ -608,7 +608,7 @@ def _note_for(category: type[Warning], message: str) -> str:
     if too_few:
         # `fit` refuses data with fewer distinct customers than k, so this comes from the
         # stability check, whose refits see a sample that can leave rare customers out.
-        from segmentation.model import EVALUATION_SAMPLE
+        from segmentation.model.pipeline import EVALUATION_SAMPLE
 
         found, k = (group for group in too_few.groups() if group is not None)
         return (
@@ -690,7 +690,7 @@ def _signals_stop_the_work() -> Iterator[None]:
 def _input_errors() -> tuple[type[Exception], ...]:
     """The errors that mean bad input. The model's are only there if a command loaded it
     (importing it, and scikit-learn with it, would slow `validate` down for nothing)."""
-    model = sys.modules.get("segmentation.model")
+    model = sys.modules.get("segmentation.model.pipeline")
     if model is None:
         return (CustomerFileError,)
     return CustomerFileError, model.ModelFileError, model.ModelInputError

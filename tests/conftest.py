@@ -17,7 +17,7 @@ settings.load_profile("course")
 @pytest.fixture(scope="session")
 def customers():
     """The course data, as the notebooks load it (tests must not change it)."""
-    from segmentation.data import load_customers
+    from segmentation.data.shipped import load_customers
 
     return load_customers()
 
@@ -27,7 +27,7 @@ def scaled(customers):
     """The course data as the notebooks cluster it: log spending, each column scaled."""
     from sklearn.preprocessing import StandardScaler
 
-    from segmentation.features import log_spending
+    from segmentation.preprocessing.spending import log_spending
 
     return StandardScaler().fit_transform(log_spending(customers))
 

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from segmentation.cli import main
-from segmentation.data import course_data_path
-from segmentation.model import load_model
+from segmentation.data.shipped import course_data_path
+from segmentation.model.pipeline import load_model
 
 BAD_FILES = {
     "empty.csv": b"",

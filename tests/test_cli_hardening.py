@@ -28,9 +28,7 @@ import pandas as pd
 import pytest
 
 from segmentation import cli
-from segmentation.data import course_data_path, load_customers
-from segmentation.model import MAX_MODEL_SPENDING, SegmentationModel, load_model
-from segmentation.output import (
+from segmentation.data.output import (
     OutputPathError,
     atomic_output,
     output_target,
@@ -38,7 +36,9 @@ from segmentation.output import (
     write_atomically,
     write_predictions,
 )
-from segmentation.reader import read_customer_csv
+from segmentation.data.reader import read_customer_csv
+from segmentation.data.shipped import course_data_path, load_customers
+from segmentation.model.pipeline import MAX_MODEL_SPENDING, SegmentationModel, load_model
 
 SIX = "Fresh,Milk,Grocery,Frozen,Detergents_Paper,Delicassen"
 ROOT = os.geteuid() == 0

@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segmentation import data
-from segmentation.data import KNOWN_MEANS, SHA256, course_data_path, load_customers
-from segmentation.schema import ALL_COLUMNS, SPENDING_COLUMNS, data_dictionary
+from segmentation.data import shipped as data
+from segmentation.data.schema import ALL_COLUMNS, SPENDING_COLUMNS, data_dictionary
+from segmentation.data.shipped import KNOWN_MEANS, SHA256, course_data_path, load_customers
 
 
 def test_the_data_file_is_the_uci_file_unchanged():

@@ -18,10 +18,11 @@ import numpy as np
 import pytest
 from sklearn.preprocessing import StandardScaler
 
-from segmentation.features import log_spending, number_segments, total_spending
-from segmentation.kmeans import KMeans
-from segmentation.model import SegmentationModel
-from segmentation.selection import segment_with_k
+from segmentation.cluster.choosing import segment_with_k
+from segmentation.cluster.kmeans import KMeans
+from segmentation.cluster.numbering import number_segments
+from segmentation.model.pipeline import SegmentationModel
+from segmentation.preprocessing.spending import log_spending, total_spending
 
 KS = range(1, 11)
 
@@ -110,10 +111,10 @@ def test_restarts_within_the_tie_tolerance_keep_the_first(monkeypatch):
 SCRIPT = textwrap.dedent("""
     import json
     from sklearn.preprocessing import StandardScaler
-    from segmentation.data import load_customers
-    from segmentation.features import log_spending, total_spending
-    from segmentation.model import SegmentationModel
-    from segmentation.selection import segment_with_k
+    from segmentation.data.shipped import load_customers
+    from segmentation.preprocessing.spending import log_spending, total_spending
+    from segmentation.model.pipeline import SegmentationModel
+    from segmentation.cluster.choosing import segment_with_k
     customers = load_customers()
     X = StandardScaler().fit_transform(log_spending(customers))
     totals = total_spending(customers).to_numpy()

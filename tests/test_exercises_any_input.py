@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from segmentation import exercises
-from segmentation.exercises import Feedback
+from segmentation.course import exercises
+from segmentation.course.exercises import Feedback
 
 CHECKS = sorted(name for name in dir(exercises) if name.startswith("check_"))
 
@@ -108,7 +108,7 @@ def test_an_unanswered_exercise_says_so(check_name):
 
 
 def test_checks_can_be_called_by_keyword(scaled):
-    from segmentation.selection import scan_k
+    from segmentation.cluster.choosing import scan_k
 
     table = scan_k(scaled, range(1, 5), n_init=2)
     assert exercises.check_k_choice(k=3, reason="business", table=table)

@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from segmentation import exercises
-from segmentation.data import load_customers
+from segmentation.course import exercises
+from segmentation.data.shipped import load_customers
 
 COLUMNS = ["Fresh", "Milk", "Grocery", "Frozen", "Detergents_Paper", "Delicassen"]
 RIGHT, WRONG, UNANSWERED = "✅ Right.", "❌ Not yet:", "… Not answered yet"

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segmentation.exercises import (
+from segmentation.course.exercises import (
     CANNOT_READ,
     TINY,
     TINY_CENTRES,

@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segmentation.data import load_customers
-from segmentation.exercises import check_dominant_feature, check_k_choice
-from segmentation.features import spending
-from segmentation.selection import scan_k
+from segmentation.cluster.choosing import scan_k
+from segmentation.course.exercises import check_dominant_feature, check_k_choice
+from segmentation.data.shipped import load_customers
+from segmentation.preprocessing.spending import spending
 
 #: Worked by hand: the second difference of J is largest at k = 2 (60 - 10 = 50), and the
 #: silhouette peaks at k = 3 (0.5).

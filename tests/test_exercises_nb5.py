@@ -8,14 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segmentation import exercises
-from segmentation.exercises import (
+from segmentation.course import exercises
+from segmentation.course.exercises import (
     NEW_CUSTOMER,
     check_new_customer_segment,
     check_reloaded_segments,
 )
-from segmentation.model import SegmentationModel
-from segmentation.schema import SPENDING_COLUMNS
+from segmentation.data.schema import SPENDING_COLUMNS
+from segmentation.model.pipeline import SegmentationModel
 
 IDS = [10, 20, 30, 40]
 

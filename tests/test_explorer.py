@@ -8,8 +8,10 @@ import pytest
 from matplotlib.colors import to_rgb
 from PIL import Image
 
-from segmentation.data import load_customers
-from segmentation.explorer import (
+from segmentation.cluster.kmeans import KMeans, objective
+from segmentation.data.schema import SPENDING_COLUMNS
+from segmentation.data.shipped import load_customers
+from segmentation.viz.explorer import (
     STARTS,
     ExplorerFigure,
     ExplorerModel,
@@ -17,9 +19,7 @@ from segmentation.explorer import (
     KMeansExplorer,
     profile_html,
 )
-from segmentation.kmeans import KMeans, objective
-from segmentation.plots import CLUSTER_COLOURS
-from segmentation.schema import SPENDING_COLUMNS
+from segmentation.viz.plots import CLUSTER_COLOURS
 
 GROCERY, DETERGENTS = (list(SPENDING_COLUMNS).index(c) for c in ("Grocery", "Detergents_Paper"))
 

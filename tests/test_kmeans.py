@@ -16,8 +16,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from segmentation.data import load_customers
-from segmentation.kmeans import (
+from segmentation.cluster.kmeans import (
     STOP_ASSIGNMENTS_UNCHANGED,
     STOP_CENTRES_SETTLED,
     STOP_MAX_ITER,
@@ -27,7 +26,8 @@ from segmentation.kmeans import (
     objective,
     update_centres,
 )
-from segmentation.schema import SPENDING_COLUMNS
+from segmentation.data.schema import SPENDING_COLUMNS
+from segmentation.data.shipped import load_customers
 
 
 def squared_distances(X, centres):

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 from sklearn.exceptions import ConvergenceWarning
 
-from segmentation.kmeans import INIT_METHODS, STOP_ASSIGNMENTS_UNCHANGED, KMeans
+from segmentation.cluster.kmeans import INIT_METHODS, STOP_ASSIGNMENTS_UNCHANGED, KMeans
 
 
 @st.composite
@@ -75,7 +75,7 @@ def test_each_centre_is_the_mean_of_its_cluster(fit):
     allowance = 1e-9 * (1.0 + np.abs(X).max())
     for t in range(model.n_iter_):
         if (history.sizes[t] == 0).any():
-            continue  # an empty cluster took a sample from another (see segmentation.kmeans)
+            continue  # an empty cluster took a sample from another
         for j in range(model.n_clusters):
             members = X[assignments[t] == j]
             np.testing.assert_allclose(

@@ -10,10 +10,13 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
-from segmentation import model as model_module
-from segmentation import output as output_module
-from segmentation.data import course_data_path, load_customers
-from segmentation.model import (
+from segmentation.data import output as output_module
+from segmentation.data.output import write_atomically
+from segmentation.data.reader import CustomerFileError, CustomerFileWarning
+from segmentation.data.schema import SPENDING_COLUMNS
+from segmentation.data.shipped import course_data_path, load_customers
+from segmentation.model import pipeline as model_module
+from segmentation.model.pipeline import (
     FORMAT_VERSION,
     NAMING_INDEX,
     SILHOUETTE_SCALE_TEXT,
@@ -26,9 +29,6 @@ from segmentation.model import (
     share_index,
     silhouette_reading,
 )
-from segmentation.output import write_atomically
-from segmentation.reader import CustomerFileError, CustomerFileWarning
-from segmentation.schema import SPENDING_COLUMNS
 
 
 @pytest.fixture(scope="module")
@@ -473,7 +473,7 @@ def test_saved_model_is_readable_json_and_loads_to_the_same_model(fitted, saved,
 def test_training_checksum_depends_on_the_data_not_the_file(customers, write_file):
     shuffled_columns = customers[["Milk", "Fresh", *SPENDING_COLUMNS[2:], "Channel"]]
     path = write_file(shuffled_columns.to_csv(index=False))
-    from segmentation.reader import read_customer_csv
+    from segmentation.data.reader import read_customer_csv
 
     with pytest.warns(CustomerFileWarning, match="no Region column"):
         again = read_customer_csv(path)

@@ -18,16 +18,16 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from segmentation.data import course_data_path, load_customers
-from segmentation.model import (
+from segmentation.data.schema import SPENDING_COLUMNS
+from segmentation.data.shipped import course_data_path, load_customers
+from segmentation.model.pipeline import (
     MAX_MODEL_SPENDING,
     ModelFileError,
     ModelInputError,
     SegmentationModel,
     load_model,
 )
-from segmentation.report import build_report
-from segmentation.schema import SPENDING_COLUMNS
+from segmentation.report.html import build_report
 
 HEADER = ",".join(SPENDING_COLUMNS)
 
@@ -831,7 +831,11 @@ def test_a_fifo_without_a_writer_is_refused_without_waiting(model_data, tmp_path
     fifo = tmp_path / "m.json"
     os.mkfifo(fifo)
     done = subprocess.run(
-        [sys.executable, "-c", "from segmentation.model import load_model; load_model('m.json')"],
+        [
+            sys.executable,
+            "-c",
+            "from segmentation.model.pipeline import load_model; load_model('m.json')",
+        ],
         cwd=tmp_path,
         capture_output=True,
         text=True,

@@ -21,15 +21,7 @@ import pytest
 from sklearn.datasets import make_blobs
 from sklearn.preprocessing import StandardScaler
 
-from segmentation.data import load_customers
-from segmentation.exercises import (
-    TINY,
-    check_assignment,
-    check_new_centres,
-    check_objective,
-)
-from segmentation.features import iqr_outliers, log_spending, spending
-from segmentation.kmeans import (
+from segmentation.cluster.kmeans import (
     STOP_ASSIGNMENTS_UNCHANGED,
     STOP_CENTRES_SETTLED,
     STOP_MAX_ITER,
@@ -39,7 +31,10 @@ from segmentation.kmeans import (
     objective,
     update_centres,
 )
-from segmentation.plots import plot_iterations, plot_objective
+from segmentation.course.exercises import TINY, check_assignment, check_new_centres, check_objective
+from segmentation.data.shipped import load_customers
+from segmentation.preprocessing.spending import iqr_outliers, log_spending, spending
+from segmentation.viz.plots import plot_iterations, plot_objective
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 NOTEBOOK = NOTEBOOKS / "03_kmeans_from_scratch.ipynb"
@@ -148,7 +143,7 @@ def test_no_notebook_prints_library_internals(path):
         if cell.cell_type != "code":
             continue
         assert "getsource" not in cell.source and "import inspect" not in cell.source, cell.source
-        # a private name of the library: segmentation.kmeans._Space, kmeans._nearest, ...
+        # a private name of the library: segmentation.cluster.kmeans._Space, kmeans._nearest, ...
         assert not re.search(r"\b(segmentation|kmeans|model|features|plots)\._\w", cell.source), (
             cell.source
         )

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from segmentation.data import SHA256
+from segmentation.data.shipped import SHA256
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,7 +70,7 @@ def test_a_wheel_carries_the_course_data_and_finds_it(tmp_path):
         capture_output=True,
     )
     code = (
-        "from segmentation.data import course_data_path, load_customers; "
+        "from segmentation.data.shipped import course_data_path, load_customers; "
         "print(course_data_path()); print(len(load_customers()))"
     )
     env = {**os.environ, "PYTHONPATH": str(target)}

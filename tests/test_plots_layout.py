@@ -10,9 +10,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from segmentation import plots
-from segmentation.features import iqr_outliers, log_spending, spending
-from segmentation.schema import SPENDING_COLUMNS
+from segmentation.data.schema import SPENDING_COLUMNS
+from segmentation.preprocessing.spending import iqr_outliers, log_spending, spending
+from segmentation.viz import plots
 
 #: Closer than this (in points, 1/72 inch), two labels read as one word
 #: ("Detergents_PaperDelicassen"); a space of the tick font is about 3 points.

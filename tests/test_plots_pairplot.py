@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 from matplotlib.colors import to_rgb
 
-from segmentation.data import load_customers
-from segmentation.features import log_spending
-from segmentation.model import SegmentationModel
-from segmentation.plots import CLUSTER_COLOURS, plot_pairs
-from segmentation.schema import SPENDING_COLUMNS
+from segmentation.data.schema import SPENDING_COLUMNS
+from segmentation.data.shipped import load_customers
+from segmentation.model.pipeline import SegmentationModel
+from segmentation.preprocessing.spending import log_spending
+from segmentation.viz.plots import CLUSTER_COLOURS, plot_pairs
 
 # Six customers, three features, three segments; every pair of values is distinct, so each
 # drawn point can be traced back to its customer.

@@ -16,21 +16,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import adjusted_rand_score
 
-from segmentation.features import log_spending, total_spending
-from segmentation.kmeans import KMeans
-from segmentation.plots import CLUSTER_COLOURS, plot_clusters, plot_k_scores, plot_pca
-from segmentation.schema import SPENDING_COLUMNS
-from segmentation.selection import (
-    best_silhouette,
-    elbow,
+from segmentation.cluster.choosing import best_silhouette, elbow, profiles_by_k, segment_with_k
+from segmentation.cluster.kmeans import KMeans
+from segmentation.course.toy_data import (
     groups_with_noise,
     groups_with_outliers,
     moons,
-    profiles_by_k,
-    segment_with_k,
     unequal_groups,
     unscaled_groups,
 )
+from segmentation.data.schema import SPENDING_COLUMNS
+from segmentation.preprocessing.spending import log_spending, total_spending
+from segmentation.viz.plots import CLUSTER_COLOURS, plot_clusters, plot_k_scores, plot_pca
 
 
 @pytest.fixture(autouse=True)

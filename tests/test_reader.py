@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segmentation import reader
-from segmentation.reader import (
+from segmentation.data import reader
+from segmentation.data.reader import (
     MAX_PROBLEMS,
     CustomerFileError,
     CustomerFileWarning,

@@ -19,8 +19,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from segmentation import reader
-from segmentation.reader import (
+from segmentation.data import reader
+from segmentation.data.reader import (
     MAX_LINE_BYTES,
     MAX_VALUE_CHARS,
     CustomerFileError,

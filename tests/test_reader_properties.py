@@ -11,14 +11,14 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from segmentation import reader
-from segmentation.reader import (
+from segmentation.data import reader
+from segmentation.data.reader import (
     MAX_SPENDING,
     CustomerFileError,
     read_customer_csv,
     validate_customer_csv,
 )
-from segmentation.schema import CHANNELS, REGIONS, SPENDING_COLUMNS
+from segmentation.data.schema import CHANNELS, REGIONS, SPENDING_COLUMNS
 
 COLUMNS = ["Channel", "Region", *SPENDING_COLUMNS]
 

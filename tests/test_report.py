@@ -10,14 +10,9 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.lines import Line2D
 
-from segmentation.model import NAMING_INDEX, SegmentationModel
-from segmentation.report import (
-    _profile_figure,
-    _scatter_figure,
-    build_report,
-    segment_summary,
-)
-from segmentation.schema import SPENDING_COLUMNS
+from segmentation.data.schema import SPENDING_COLUMNS
+from segmentation.model.pipeline import NAMING_INDEX, SegmentationModel
+from segmentation.report.html import _profile_figure, _scatter_figure, build_report, segment_summary
 
 # The four new customers of notebook 5.
 NEW = pd.DataFrame(

@@ -20,16 +20,16 @@ import pandas as pd
 import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from segmentation.data import course_data_path, load_customers
-from segmentation.model import (
+from segmentation.data.schema import SPENDING_COLUMNS
+from segmentation.data.shipped import course_data_path, load_customers
+from segmentation.model.pipeline import (
     ModelFileError,
     ModelInputError,
     SegmentationModel,
     load_model,
     silhouette_band,
 )
-from segmentation.report import _scatter_figure, _sizes_figure, build_report, segment_summary
-from segmentation.schema import SPENDING_COLUMNS
+from segmentation.report.html import _scatter_figure, _sizes_figure, build_report, segment_summary
 
 HOSTILE = [
     "<script>alert(1)</script>",

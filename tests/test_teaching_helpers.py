@@ -8,29 +8,27 @@ from matplotlib.figure import Figure
 from sklearn.metrics import adjusted_rand_score
 from sklearn.preprocessing import StandardScaler
 
-from segmentation import exercises, plots
-from segmentation.exercises import TINY, TINY_CENTRES
-from segmentation.features import (
+from segmentation.cluster.choosing import best_silhouette, elbow, scan_k, segment_with_k
+from segmentation.cluster.kmeans import KMeans
+from segmentation.cluster.numbering import segment_profile
+from segmentation.course import exercises
+from segmentation.course.exercises import TINY, TINY_CENTRES
+from segmentation.course.toy_data import (
+    groups_with_outliers,
+    moons,
+    unequal_groups,
+    unscaled_groups,
+)
+from segmentation.data.schema import SPENDING_COLUMNS
+from segmentation.preprocessing.spending import (
     grade_by_hand,
     iqr_outliers,
     log_spending,
-    segment_profile,
     spending,
     strongest_correlations,
     total_spending,
 )
-from segmentation.kmeans import KMeans
-from segmentation.schema import SPENDING_COLUMNS
-from segmentation.selection import (
-    best_silhouette,
-    elbow,
-    groups_with_outliers,
-    moons,
-    scan_k,
-    segment_with_k,
-    unequal_groups,
-    unscaled_groups,
-)
+from segmentation.viz import plots
 
 # --- features -------------------------------------------------------------------------------
 

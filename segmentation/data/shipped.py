@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from segmentation.reader import read_customer_csv
-from segmentation.schema import data_dictionary  # noqa: F401  (part of this module's interface)
+from segmentation.data.reader import read_customer_csv
+from segmentation.data.schema import data_dictionary  # noqa: F401  (part of this module's interface)
 
 FILENAME = "wholesale_customers.csv"
 
@@ -39,7 +39,7 @@ def course_data_path() -> Path:
     packaged = resources.files("segmentation") / "_data" / FILENAME
     if packaged.is_file():
         return Path(str(packaged))
-    return Path(__file__).resolve().parent.parent / "data" / FILENAME
+    return Path(__file__).resolve().parents[2] / "data" / FILENAME
 
 
 def file_sha256(path: str | Path) -> str:

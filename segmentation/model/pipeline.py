@@ -16,7 +16,7 @@ the library version, and a checksum of the whole, so that :func:`load_model` ref
 edited or incompatible file with a message that says what is wrong. Models are never pickled:
 loading a file runs no code from it.
 
->>> from segmentation.data import load_customers
+>>> from segmentation.data.shipped import load_customers
 >>> model = SegmentationModel.fit(load_customers(), k=3)
 >>> model.names  # doctest: +NORMALIZE_WHITESPACE
 ['large, broad basket: mixed channels (62% Retail)',
@@ -51,11 +51,11 @@ import pandas as pd
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 from segmentation import __version__
-from segmentation.features import number_segments
-from segmentation.kmeans import KMeans, objective
-from segmentation.output import write_atomically
-from segmentation.reader import MAX_SPENDING, read_customer_csv
-from segmentation.schema import CHANNELS, SPENDING_COLUMNS
+from segmentation.cluster.kmeans import KMeans, objective
+from segmentation.cluster.numbering import number_segments
+from segmentation.data.output import write_atomically
+from segmentation.data.reader import MAX_SPENDING, read_customer_csv
+from segmentation.data.schema import CHANNELS, SPENDING_COLUMNS
 
 #: What the "format" field of a model file says, and the newest format this library reads.
 #: Format 2 records each segment's Retail share and names segments by the rules below; a
@@ -1073,7 +1073,7 @@ def _spending_matrix(customers: pd.DataFrame, features: Sequence[str], what: str
         raise ModelInputError(
             f"{what} has no column {', '.join(missing)}; the model needs "
             f"{', '.join(features)}. Read customer files with "
-            "segmentation.reader.read_customer_csv."
+            "segmentation.data.reader.read_customer_csv."
         )
     twice = [c for c in features if np.count_nonzero(customers.columns == c) > 1]
     if twice:

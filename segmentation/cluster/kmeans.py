@@ -359,6 +359,24 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         self._n_features_out = k
         return self
 
+    @classmethod
+    def from_centres(cls, centres: Any, **params: Any) -> KMeans:
+        """A fitted estimator whose centres are ``centres`` (k rows), as one read from a file:
+        it predicts and transforms with them, and was trained on nothing (no labels, no J).
+
+        >>> KMeans.from_centres([[0.0, 0.0], [10.0, 10.0]]).predict([[9.0, 8.0]]).tolist()
+        [1]
+        """
+        centres = np.array(centres, dtype=np.float64)
+        if centres.ndim != 2 or not len(centres):
+            raise ValueError(f"centres must be a table of k rows; got shape {centres.shape}.")
+        _reject_non_finite(centres, centres, what="centres")
+        estimator = cls(n_clusters=len(centres), init=centres, n_init=1, **params)
+        estimator.cluster_centers_ = centres
+        estimator.n_features_in_ = centres.shape[1]
+        estimator._n_features_out = len(centres)
+        return estimator
+
     @_one_blas_thread
     def predict(self, X: Any) -> np.ndarray:
         """The nearest centre of each sample."""
@@ -795,7 +813,7 @@ def _reject_non_numeric_columns(X: Any) -> None:
         if not (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)):
             raise ValueError(
                 f"column {column!r} holds {dtype} values, not numbers; k-means needs numeric "
-                "features: select the spending columns (segmentation.schema.SPENDING_COLUMNS) "
+                "features: select the spending columns (segmentation.data.schema.SPENDING_COLUMNS) "
                 "or encode this column as numbers first"
             )
 

@@ -19,8 +19,13 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from sklearn.decomposition import PCA
 
-from segmentation.features import GRADES, HAND_THRESHOLDS, grade_by_hand, total_spending
-from segmentation.kmeans import FitHistory
+from segmentation.cluster.kmeans import FitHistory
+from segmentation.preprocessing.spending import (
+    GRADES,
+    HAND_THRESHOLDS,
+    grade_by_hand,
+    total_spending,
+)
 
 #: One colour per cluster, the same in every picture of the course.
 CLUSTER_COLOURS = plt.get_cmap("tab10").colors
@@ -331,7 +336,8 @@ def plot_objective(objective: Sequence[float], ax: Axes | None = None) -> Axes:
 
 
 def plot_k_scores(table: pd.DataFrame) -> Figure:
-    """J (the elbow) and the silhouette against k, from :func:`segmentation.selection.scan_k`."""
+    """J (the elbow) and the silhouette against k, from
+    :func:`~segmentation.cluster.choosing.scan_k`."""
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.5))
     left.plot(table["k"], table["J"], marker="o")
     left.set_xticks(table["k"])
@@ -507,19 +513,3 @@ def _segment_legend(fig: Figure, shown: Sequence[str], palette: Mapping[str, str
         bbox_to_anchor=(0.99, 0.9),
         frameon=False,
     )
-
-
-__all__ = [
-    "plot_by_group",
-    "plot_clusters",
-    "plot_correlations",
-    "plot_distributions",
-    "plot_grade_mix",
-    "plot_hand_grades",
-    "plot_iterations",
-    "plot_k_scores",
-    "plot_objective",
-    "plot_outliers",
-    "plot_pairs",
-    "plot_pca",
-]

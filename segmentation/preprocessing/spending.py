@@ -2,7 +2,7 @@
 
 Examples
 --------
->>> from segmentation.data import load_customers
+>>> from segmentation.data.shipped import load_customers
 >>> customers = load_customers()
 >>> log_spending(customers).round(2).iloc[0].tolist()
 [9.45, 9.18, 8.93, 5.37, 7.89, 7.2]
@@ -14,13 +14,18 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
-from segmentation.schema import LABEL_COLUMNS, SPENDING_COLUMNS
+from segmentation.data.schema import SPENDING_COLUMNS
 
 #: The hand rule of the course's scenario, in m.u. of total annual spending.
 HAND_THRESHOLDS = {"medium": 25_000, "large": 60_000}
 
 GRADES = ["small", "medium", "large"]
+
+#: The transforms of spending before scaling: log(1 + x), or none.
+TRANSFORMS = ("log", "none")
 
 
 def spending(customers: pd.DataFrame) -> pd.DataFrame:
@@ -37,6 +42,26 @@ def log_spending(customers: pd.DataFrame) -> pd.DataFrame:
     course data some columns then lean the other way: a few customers buy almost nothing.)
     """
     return np.log1p(spending(customers))
+
+
+def spending_scaler(transform: str = "log") -> Pipeline:
+    """The course's preprocessing as an unfitted scikit-learn Pipeline: ``log(1 + x)`` of each
+    spending (``transform="log"``; ``"none"`` keeps the amounts), then each feature scaled to
+    mean 0 and standard deviation 1 (``StandardScaler``, the one scaler of the course).
+
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"Milk": [0.0, 0.0, 9.0, 9.0]})
+    >>> spending_scaler("none").fit_transform(table).ravel().tolist()
+    [-1.0, -1.0, 1.0, 1.0]
+    """
+    if transform not in TRANSFORMS:
+        raise ValueError(f"transform must be one of {', '.join(TRANSFORMS)}, not {transform!r}.")
+    log = (
+        FunctionTransformer(np.log1p, inverse_func=np.expm1, feature_names_out="one-to-one")
+        if transform == "log"
+        else "passthrough"
+    )
+    return Pipeline([("log", log), ("scale", StandardScaler())])
 
 
 def total_spending(customers: pd.DataFrame) -> pd.Series:
@@ -84,51 +109,3 @@ def iqr_outliers(frame: pd.DataFrame, factor: float = 1.5) -> pd.DataFrame:
     q1, q3 = frame.quantile(0.25), frame.quantile(0.75)
     spread = q3 - q1
     return (frame < q1 - factor * spread) | (frame > q3 + factor * spread)
-
-
-def segment_profile(customers: pd.DataFrame, labels: np.ndarray) -> pd.DataFrame:
-    """One row per segment: its size, the mean spending on each category, and the most common
-    Channel and Region.
-
-    A mean is the centre of numbers; Channel and Region are categories, whose mean means
-    nothing, so their centre is the mode (the most common value), as k-modes defines it.
-    """
-    frame = customers.assign(segment=np.asarray(labels))
-    profile = frame.groupby("segment")[list(SPENDING_COLUMNS)].mean().round(0)
-    profile.insert(0, "customers", frame.groupby("segment").size())
-    for column in LABEL_COLUMNS:
-        if column in frame:
-            profile[column] = frame.groupby("segment", observed=True)[column].agg(
-                lambda values: values.mode().iloc[0]
-            )
-    return profile
-
-
-def number_segments(
-    labels: np.ndarray, totals: np.ndarray, k: int | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Renumber segments in the course's one convention: segment 0 has the largest mean total
-    spending, then in falling order. Returns the new labels and ``order`` (new segment ``j`` is
-    old segment ``order[j]``, so ``centres[order]`` renumbers centres alike).
-
-    k-means numbers its clusters by where each start happened to put them, so the same
-    partition can come out as 0, 1 or 1, 0. Numbering by spending makes segment numbers mean
-    the same thing in every notebook, on every machine. ``k`` counts segments that may be
-    empty (by default, the highest label plus one). Means equal to 9 significant digits
-    count as equal (so last-bit differences between CPUs cannot swap them); such segments keep
-    the order of their first customer. A segment with no customers comes last.
-
-    >>> number_segments(np.array([0, 0, 1, 2]), np.array([1.0, 3.0, 9.0, 5.0]))[0].tolist()
-    [2, 2, 0, 1]
-    """
-    labels = np.asarray(labels)
-    totals = np.asarray(totals, dtype=float)
-    if k is None:
-        k = int(labels.max()) + 1 if labels.size else 0
-    sums = np.bincount(labels, weights=totals, minlength=k)
-    counts = np.bincount(labels, minlength=k)
-    means = np.where(counts > 0, sums / np.maximum(counts, 1), -np.inf)
-    rounded = np.array([float(f"{m:.9g}") for m in means])
-    first = np.array([np.argmax(labels == j) if counts[j] else labels.size for j in range(k)])
-    order = np.lexsort((first, -rounded))
-    return np.argsort(order)[labels], order

@@ -7,7 +7,7 @@ scale, k, start and seed) and answers "what is shown now" as an :class:`Explorer
 :class:`ExplorerFigure` draws one state. :class:`KMeansExplorer` only wires widgets to them, and
 measures the time from a control change to the new figure.
 
->>> from segmentation.data import load_customers
+>>> from segmentation.data.shipped import load_customers
 >>> model = ExplorerModel(load_customers())
 >>> state = model.state(k=3, init="k-means++", seed=0, scale="log", step=None)
 >>> state.summary()
@@ -32,16 +32,11 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, ScalarFormatter
 from PIL import Image
 
-from segmentation.features import (
-    log_spending,
-    number_segments,
-    segment_profile,
-    spending,
-    total_spending,
-)
-from segmentation.kmeans import KMeans, objective
-from segmentation.plots import CENTRE_STYLE, CLUSTER_COLOURS, cluster_colour
-from segmentation.schema import SPENDING_COLUMNS
+from segmentation.cluster.kmeans import KMeans, objective
+from segmentation.cluster.numbering import number_segments, segment_profile
+from segmentation.data.schema import SPENDING_COLUMNS
+from segmentation.preprocessing.spending import log_spending, spending, total_spending
+from segmentation.viz.plots import CENTRE_STYLE, CLUSTER_COLOURS, cluster_colour
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +56,7 @@ class FitSteps:
     to the next.
 
     With ``totals`` (each customer's total spending), the segments are numbered as everywhere
-    in the course (:func:`segmentation.features.number_segments`: segment 0 has the largest
+    in the course (:func:`segmentation.cluster.numbering.number_segments`: segment 0 has the largest
     mean total), by the final assignment; every step keeps that numbering, so a segment keeps
     its number and colour from the first step to the last.
     """

@@ -21,8 +21,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from segmentation import __version__
-from segmentation.features import segment_profile
-from segmentation.model import (
+from segmentation.cluster.numbering import segment_profile
+from segmentation.model.pipeline import (
     CATEGORY_WORDS,
     NAMING_INDEX,
     SILHOUETTE_SCALE_TEXT,
@@ -32,7 +32,7 @@ from segmentation.model import (
     silhouette_band,
     silhouette_reading,
 )
-from segmentation.plots import cluster_colour
+from segmentation.viz.plots import cluster_colour
 
 
 def segment_summary(
@@ -43,7 +43,7 @@ def segment_summary(
     customers among those whose Channel is known (if the table has a Channel column) and mean
     spending per category (m.u.).
 
-    A Channel value that names no channel (see :func:`~segmentation.model.channel_words`)
+    A Channel value that names no channel (see :func:`~segmentation.model.pipeline.channel_words`)
     counts as unknown."""
     if segments is None:
         segments = model.segment_of(customers)

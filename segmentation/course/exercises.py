@@ -24,8 +24,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segmentation.data import load_customers
-from segmentation.features import (
+from segmentation.cluster.choosing import best_silhouette, elbow
+from segmentation.cluster.kmeans import assign, objective, update_centres
+from segmentation.data.schema import COLUMN_ALIASES, LABEL_CODES, SPENDING_COLUMNS, data_dictionary
+from segmentation.data.shipped import load_customers
+from segmentation.preprocessing.spending import (
     HAND_THRESHOLDS,
     iqr_outliers,
     log_spending,
@@ -34,9 +37,6 @@ from segmentation.features import (
     strongest_correlations,
     total_spending,
 )
-from segmentation.kmeans import assign, objective, update_centres
-from segmentation.schema import COLUMN_ALIASES, LABEL_CODES, SPENDING_COLUMNS, data_dictionary
-from segmentation.selection import best_silhouette, elbow
 
 
 @dataclass(frozen=True)
@@ -1283,7 +1283,9 @@ def _k_table(table: Any) -> pd.DataFrame:
 def _k_facts(table: pd.DataFrame, number: int) -> tuple[dict[str, int | None], dict[str, str]]:
     """The k each reason supports (None when the table is too short to tell) and what the
     table or the scenario shows, as a sentence (the silhouette's compared with ``number``)."""
-    from segmentation.features import GRADES  # the scenario's grades: one segment for each
+    from segmentation.preprocessing.spending import (
+        GRADES,  # the scenario's grades: one segment for each
+    )
 
     grades = len(GRADES)
     supports: dict[str, int | None] = {"business": grades}
@@ -1405,7 +1407,7 @@ def _k_following(
 def check_k_choice(k: Any, reason: Any = ..., table: Any = None) -> Feedback:
     """Exercise 4.1: a k and the reason for it, named with one word ("elbow", "silhouette" or
     "business", any letter case; the Chinese 肘部, 轮廓系数 or 业务), read against ``table``
-    (from :func:`segmentation.selection.scan_k`).
+    (from :func:`segmentation.cluster.choosing.scan_k`).
 
     Right: the k where J bends most sharply ("elbow"), where the silhouette is highest
     ("silhouette"), or k = 3 because the business asked for three grades ("business",
@@ -1511,7 +1513,7 @@ NEW_CUSTOMER = {
 
 def _course_model() -> Any:
     """The model of notebook 5: k = 3 on the course data, seed 0."""
-    from segmentation.model import SegmentationModel
+    from segmentation.model.pipeline import SegmentationModel
 
     return SegmentationModel.fit(load_customers(), k=3, random_state=0, evaluate=False)
 
@@ -1665,7 +1667,7 @@ def _saved_model(model: Any) -> Any:
     model when none is given)."""
     import os
 
-    from segmentation.model import ModelFileError, SegmentationModel, load_model
+    from segmentation.model.pipeline import ModelFileError, SegmentationModel, load_model
 
     if model is None:
         return _course_model()

@@ -32,10 +32,10 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import numpy as np
 import pandas as pd
 
-from segmentation.reader import file_kind, shown_filename
+from segmentation.data.reader import file_kind, shown_filename
 
 if TYPE_CHECKING:
-    from segmentation.model import SegmentationModel
+    from segmentation.model.pipeline import SegmentationModel
 
 #: Predictions are computed and formatted at most this many rows at a time...
 MAX_BLOCK_ROWS = 65_536

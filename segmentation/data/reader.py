@@ -36,12 +36,7 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 
-from segmentation.schema import (
-    COLUMN_ALIASES,
-    LABEL_CODES,
-    LABEL_COLUMNS,
-    SPENDING_COLUMNS,
-)
+from segmentation.data.schema import COLUMN_ALIASES, LABEL_CODES, LABEL_COLUMNS, SPENDING_COLUMNS
 
 #: Larger annual spending in one category than this (m.u.) is taken for a typo or a unit
 #: mix-up. The course data's largest value is 112,151.
@@ -195,7 +190,7 @@ def read_customer_csv(
 
     Examples
     --------
-    >>> from segmentation.data import course_data_path
+    >>> from segmentation.data.shipped import course_data_path
     >>> read_customer_csv(course_data_path()).shape
     (440, 9)
     """

@@ -1,0 +1,44 @@
+"""Teaching material for the notebooks: exercise checks and small made-up data sets.
+
+Not needed to segment customers. The notebooks import from here, for example
+``from segmentation.course import check_objective``; each name is imported from its module
+the first time it is used.
+"""
+
+from __future__ import annotations
+
+from segmentation._lazy import lazy_names
+
+#: Where each name lives: the module, then the names it gives.
+_MODULES: dict[str, tuple[str, ...]] = {
+    "segmentation.course.exercises": (
+        "NEW_CUSTOMER",
+        "TINY",
+        "TINY_CENTRES",
+        "Feedback",
+        "check_assignment",
+        "check_dominant_feature",
+        "check_k_choice",
+        "check_large_by_hand",
+        "check_most_skewed",
+        "check_new_centres",
+        "check_new_customer_segment",
+        "check_objective",
+        "check_outlier_customers",
+        "check_problem_type",
+        "check_reloaded_segments",
+        "check_strongest_pair",
+        "check_total_spending",
+    ),
+    "segmentation.course.toy_data": (
+        "groups_with_noise",
+        "groups_with_outliers",
+        "moons",
+        "unequal_groups",
+        "unscaled_groups",
+    ),
+}
+
+_HOME, __getattr__, __dir__ = lazy_names(__name__, globals(), _MODULES)
+
+__all__ = sorted(_HOME)

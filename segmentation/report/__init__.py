@@ -1,0 +1,1 @@
+"""The HTML report of a segmentation, for people who do not read code."""

@@ -1,0 +1,1 @@
+"""Pictures: the course's plots and the interactive k-means explorer."""
