@@ -1,4 +1,5 @@
-"""The code stays tidy: ruff's lint and format, and no library function over 60 lines."""
+"""The code stays tidy: ruff's lint and format, mypy on the type hints, no library function over
+60 lines, and the optional pre-commit hooks run the locked versions of the same tools."""
 
 import ast
 import subprocess
@@ -6,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARY = ROOT / "segmentation"
@@ -39,6 +41,39 @@ def test_the_length_rule_sees_a_long_function():
     assert long_functions("def g():\n    return 1\n") == []
 
 
-@pytest.mark.parametrize("path", sorted(LIBRARY.glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", sorted(LIBRARY.rglob("*.py")), ids=lambda p: str(p.relative_to(LIBRARY))
+)
 def test_no_library_function_is_over_60_lines(path):
     assert long_functions(path.read_text(encoding="utf-8")) == []
+
+
+def test_the_type_hints_agree_with_the_code():
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_length_rule_reads_every_subpackage():
+    checked = {p.relative_to(LIBRARY).parts[0] for p in LIBRARY.rglob("*.py")}
+    assert {"cluster", "data", "model", "course"} <= checked
+
+
+def locked(package: str) -> str:
+    for line in (ROOT / "requirements" / "lock.txt").read_text(encoding="utf-8").splitlines():
+        name, _, version = line.partition("==")
+        if name.lower() == package:
+            return version
+    raise AssertionError(f"{package} is not in requirements/lock.txt")
+
+
+def test_the_pre_commit_hooks_run_the_locked_ruff_and_the_configured_mypy():
+    config = yaml.safe_load((ROOT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    repos = {repo["repo"]: repo for repo in config["repos"]}
+    ruff = repos["https://github.com/astral-sh/ruff-pre-commit"]
+    assert ruff["rev"] == "v" + locked("ruff")
+    assert {hook["id"] for hook in ruff["hooks"]} == {"ruff-check", "ruff-format"}
+    (mypy,) = repos["local"]["hooks"]
+    # no file names: mypy checks what pyproject.toml's [tool.mypy] names, as make test does
+    assert mypy["entry"] == "python -m mypy" and mypy["pass_filenames"] is False

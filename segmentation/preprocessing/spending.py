@@ -12,6 +12,8 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
@@ -70,7 +72,7 @@ def total_spending(customers: pd.DataFrame) -> pd.Series:
 
 
 def grade_by_hand(
-    customers: pd.DataFrame, thresholds: dict[str, float] = HAND_THRESHOLDS
+    customers: pd.DataFrame, thresholds: Mapping[str, float] = HAND_THRESHOLDS
 ) -> pd.Series:
     """The wholesaler's hand rule: small, medium or large by total spending alone."""
     total = total_spending(customers)
