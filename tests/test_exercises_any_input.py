@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from segmentation.course import exercises
-from segmentation.course.exercises import Feedback
+import segmentation.course as course
+from segmentation.course.answers import CANNOT_READ, Feedback
 
-CHECKS = sorted(name for name in dir(exercises) if name.startswith("check_"))
+CHECKS = sorted(name for name in course.__all__ if name.startswith("check_"))
 
 ODD = [
     0,
@@ -76,14 +76,14 @@ values = st.recursive(
 
 
 def verdict(check_name, answer):
-    check = getattr(exercises, check_name)
+    check = getattr(course, check_name)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a warning printed in the notebook is noise too
         result = check(answer)
     assert isinstance(result, Feedback), (check_name, answer, result)
     assert result.message and isinstance(result.message, str)
     assert len(repr(result)) < 600, "a message a student can read"
-    assert exercises.CANNOT_READ not in result.message, "an answer the check did not foresee"
+    assert CANNOT_READ not in result.message, "an answer the check did not foresee"
     return result
 
 
@@ -111,9 +111,9 @@ def test_checks_can_be_called_by_keyword(scaled):
     from segmentation.cluster.choosing import scan_k
 
     table = scan_k(scaled, range(1, 5), n_init=2)
-    assert exercises.check_k_choice(k=3, reason="business", table=table)
-    assert exercises.check_k_choice(k=2, reason="silhouette", table=table)
-    wrong = exercises.check_k_choice(3, reason="x", tabel=table)
+    assert course.check_k_choice(k=3, reason="business", table=table)
+    assert course.check_k_choice(k=2, reason="silhouette", table=table)
+    wrong = course.check_k_choice(3, reason="x", tabel=table)
     assert not wrong and "call it as in the exercise" in wrong.message
 
 
@@ -180,7 +180,7 @@ HOSTILE = {
 @pytest.mark.parametrize("check_name", CHECKS)
 @pytest.mark.parametrize("answer", list(HOSTILE.values()), ids=list(HOSTILE))
 def test_hostile_answers_get_a_short_one_line_verdict_quickly(check_name, answer):
-    check = getattr(exercises, check_name)
+    check = getattr(course, check_name)
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -197,20 +197,20 @@ def test_hostile_answers_get_a_short_one_line_verdict_quickly(check_name, answer
     "check_name", ["check_large_by_hand", "check_total_spending", "check_k_choice"]
 )
 def test_a_masked_value_is_not_an_answer(check_name):
-    result = getattr(exercises, check_name)(np.ma.masked_array([66], mask=[True]))
+    result = getattr(course, check_name)(np.ma.masked_array([66], mask=[True]))
     assert not result and "masked" in result.message
 
 
 def test_a_long_text_answer_is_refused_before_reading():
-    result = exercises.check_strongest_pair("Milk " * 80_000)
+    result = course.check_strongest_pair("Milk " * 80_000)
     assert not result and "400,000 characters long" in result.message
 
 
 def test_a_self_holding_list_is_named():
-    result = exercises.check_large_by_hand(_self_holding_list())
+    result = course.check_large_by_hand(_self_holding_list())
     assert not result and "holds itself" in result.message
 
 
 def test_an_exception_that_cannot_be_printed_still_gives_a_sentence():
-    result = exercises.check_large_by_hand(_RaisesUnprintable())
+    result = course.check_large_by_hand(_RaisesUnprintable())
     assert isinstance(result, Feedback) and not result

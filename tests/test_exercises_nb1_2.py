@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from segmentation.course import exercises
+import segmentation.course as course
+from segmentation.course.answers import DECIMAL_POINT
 from segmentation.data.shipped import load_customers
 
 COLUMNS = ["Fresh", "Milk", "Grocery", "Frozen", "Detergents_Paper", "Delicassen"]
@@ -102,7 +103,7 @@ def run(data, check, answer, expected, phrase):
 
 # --- Exercise 1.1: total spending per customer ----------------------------------------------
 
-total = exercises.check_total_spending
+total = course.check_total_spending
 
 TOTAL_CASES = [
     case(total, lambda d: d.total, RIGHT, "904 to 199,891", "Series"),
@@ -224,7 +225,7 @@ def test_check_total_spending(data, check, answer, expected, phrase):
 
 # --- Exercise 1.2: how many are large by hand -----------------------------------------------
 
-large = exercises.check_large_by_hand
+large = course.check_large_by_hand
 
 LARGE_CASES = [
     case(large, lambda d: d.large_at_50k, RIGHT, "66 of 440", "int"),
@@ -316,7 +317,7 @@ def test_check_large_by_hand(data, check, answer, expected, phrase):
 
 # --- Exercise 1.3: what kind of problem -----------------------------------------------------
 
-kind = exercises.check_problem_type
+kind = course.check_problem_type
 NO_LABEL = "carry no labels"
 
 KIND_CASES = [
@@ -414,7 +415,7 @@ KIND_CASES = [
 def test_check_problem_type_gives_no_wrong_answer_as_an_example(answer):
     """A form message shows where to write, not a kind of problem (once it showed
     "regression", a wrong answer, as the example)."""
-    message = exercises.check_problem_type(answer).message.lower()
+    message = course.check_problem_type(answer).message.lower()
     assert not any(kind in message for kind in ("regression", "classification", "cluster"))
 
 
@@ -425,7 +426,7 @@ def test_check_problem_type(data, check, answer, expected, phrase):
 
 # --- Exercise 2.1: the most skewed column ---------------------------------------------------
 
-skewed = exercises.check_most_skewed
+skewed = course.check_most_skewed
 ONE_NAME = "answer with one column name"
 
 OPORTO = "among the customers of Oporto (raw values)"
@@ -512,7 +513,7 @@ def test_check_most_skewed(data, check, answer, expected, phrase):
 
 # --- Exercise 2.2: the most correlated pair -------------------------------------------------
 
-pair = exercises.check_strongest_pair
+pair = course.check_strongest_pair
 TWO_NAMES = "answer with two column names"
 
 
@@ -651,7 +652,7 @@ def test_check_strongest_pair(data, check, answer, expected, phrase):
 
 # --- Exercise 2.3: customers with an outlier ------------------------------------------------
 
-outliers = exercises.check_outlier_customers
+outliers = course.check_outlier_customers
 PER_CUSTOMER = ".any(axis=1)"
 
 OUTLIER_CASES = [
@@ -778,8 +779,8 @@ def test_a_right_answer_is_true_and_a_wrong_one_false(data, check):
         (skewed, ("Frozen", "5,49")),
         (outliers, ["42,0"]),
         (total, ["1,5"] * 440),
-        (exercises.check_objective, "10,71"),
-        (exercises.check_new_centres, [["1,83", "2,17"], ["4,13", "5,38"]]),
+        (course.check_objective, "10,71"),
+        (course.check_new_centres, [["1,83", "2,17"], ["4,13", "5,38"]]),
     ],
     ids=["1.2", "2.2", "2.2 text", "2.1", "2.3", "1.1", "3.3", "3.2"],
 )
@@ -787,4 +788,4 @@ def test_a_decimal_comma_gets_the_same_hint_in_every_check(check, answer):
     """A number refused for its decimal comma is told, in every check alike, to write
     decimals with a point (the course reads "10,71" as no number, not as 1071 or 10.71)."""
     message = check(answer).message
-    assert exercises._DECIMAL_POINT in message, message
+    assert DECIMAL_POINT in message, message

@@ -11,11 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segmentation.course.exercises import (
-    CANNOT_READ,
+from segmentation.course.answers import CANNOT_READ, Feedback
+from segmentation.course.checks_kmeans import (
     TINY,
     TINY_CENTRES,
-    Feedback,
     check_assignment,
     check_new_centres,
     check_objective,

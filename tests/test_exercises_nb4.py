@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from segmentation.cluster.choosing import scan_k
-from segmentation.course.exercises import check_dominant_feature, check_k_choice
+from segmentation.course.checks_choosing_k import check_dominant_feature, check_k_choice
 from segmentation.data.shipped import load_customers
 from segmentation.preprocessing.spending import spending
 

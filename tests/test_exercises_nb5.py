@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segmentation.course import exercises
-from segmentation.course.exercises import (
+from segmentation.course import checks_model
+from segmentation.course.checks_model import (
     NEW_CUSTOMER,
     check_new_customer_segment,
     check_reloaded_segments,
@@ -31,7 +31,7 @@ def nearest(model, table, customers):
 
 @pytest.fixture(scope="module")
 def course(customers):
-    model = SegmentationModel.fit(customers, k=3, evaluate=False)
+    model = SegmentationModel(k=3, evaluate=False).fit(customers)
     segment = int(nearest(model, pd.DataFrame([NEW_CUSTOMER]), customers)[0])
     chosen = customers[customers["id"].isin(IDS)]
     return model, segment, nearest(model, chosen, customers).tolist()
@@ -98,7 +98,7 @@ def test_5_1_checks_against_the_students_own_model(customers, course, tmp_path):
     # A student who changed k to 4 at the top of the notebook: the solution's answer (that
     # model's segment, worked out by hand) is right, by number and by name, and the k = 3
     # model's segment is wrong, with that student's own distances.
-    four = SegmentationModel.fit(customers, k=4, evaluate=False)
+    four = SegmentationModel(k=4, evaluate=False).fit(customers)
     by_hand = int(nearest(four, pd.DataFrame([NEW_CUSTOMER]), customers)[0])
     assert by_hand != course[1]
     for second in (four, four.save(tmp_path / "four.json")):
@@ -118,7 +118,7 @@ def test_5_1_checks_against_the_students_own_model(customers, course, tmp_path):
 
 
 def test_5_1_a_size_word_that_starts_two_names_says_so(customers):
-    four = SegmentationModel.fit(customers, k=4, evaluate=False)
+    four = SegmentationModel(k=4, evaluate=False).fit(customers)
     medium = [j for j, name in enumerate(four.names) if name.startswith("medium")]
     assert len(medium) == 2  # k = 4 has two medium segments
     feedback = check_new_customer_segment("medium", four)
@@ -247,7 +247,7 @@ def test_5_1_the_large_answer_is_a_border_case_by_hand(customers, course):
     train = np.log1p(customers[list(SPENDING_COLUMNS)].to_numpy(dtype=float))
     scaled = (np.log1p([NEW_CUSTOMER[c] for c in SPENDING_COLUMNS]) - train.mean(0)) / train.std(0)
     distances = np.linalg.norm(model.centres - scaled, axis=1)
-    assert distances.argmin() == 1 and distances[0] < exercises.NEAR_BORDER * distances[1]
+    assert distances.argmin() == 1 and distances[0] < checks_model.NEAR_BORDER * distances[1]
     labels = nearest(model, customers, customers)
     totals = customers[list(SPENDING_COLUMNS)].sum(axis=1).to_numpy()
     means = [totals[labels == j].mean() for j in range(3)]
@@ -320,7 +320,7 @@ def test_5_2_the_predicted_column_itself_is_right(course, customers, tmp_path):
 
 def test_5_2_checks_against_the_model_the_student_saved(customers, tmp_path, course):
     # A student who chose k = 4, saved it and answers with that model's segments is right.
-    four = SegmentationModel.fit(customers, k=4, evaluate=False)
+    four = SegmentationModel(k=4, evaluate=False).fit(customers)
     path = four.save(tmp_path / "model.json")
     chosen = customers[customers["id"].isin(IDS)]
     by_hand = nearest(four, chosen, customers).tolist()
@@ -400,7 +400,7 @@ def test_5_2_rows_instead_of_ids_told_for_sure_when_the_rows_differ(customers, t
     # With k = 4 the customers in rows 10, 20, 30 and 40 (by position) fall in different
     # segments, unlike the ids' customers: an answer equal to theirs can only come from
     # choosing by position, and is told so without a "maybe".
-    four = SegmentationModel.fit(customers, k=4, evaluate=False)
+    four = SegmentationModel(k=4, evaluate=False).fit(customers)
     by_row = nearest(four, customers.iloc[IDS], customers).tolist()
     by_id = nearest(four, customers[customers["id"].isin(IDS)], customers).tolist()
     assert customers["id"].iloc[IDS].tolist() == [11, 21, 31, 41]
@@ -447,4 +447,4 @@ def test_5_2_unanswered(tmp_path):
 
 
 def test_the_exercise_ids_are_those_the_notebook_asks_for():
-    assert list(exercises.EXERCISE_IDS) == IDS
+    assert list(checks_model.EXERCISE_IDS) == IDS

@@ -11,24 +11,29 @@ from segmentation._lazy import lazy_names
 
 #: Where each name lives: the module, then the names it gives.
 _MODULES: dict[str, tuple[str, ...]] = {
-    "segmentation.course.exercises": (
-        "NEW_CUSTOMER",
+    "segmentation.course.answers": ("Feedback",),
+    "segmentation.course.checks_scenario": (
+        "check_large_by_hand",
+        "check_problem_type",
+        "check_total_spending",
+    ),
+    "segmentation.course.checks_data": (
+        "check_most_skewed",
+        "check_outlier_customers",
+        "check_strongest_pair",
+    ),
+    "segmentation.course.checks_kmeans": (
         "TINY",
         "TINY_CENTRES",
-        "Feedback",
         "check_assignment",
-        "check_dominant_feature",
-        "check_k_choice",
-        "check_large_by_hand",
-        "check_most_skewed",
         "check_new_centres",
-        "check_new_customer_segment",
         "check_objective",
-        "check_outlier_customers",
-        "check_problem_type",
+    ),
+    "segmentation.course.checks_choosing_k": ("check_dominant_feature", "check_k_choice"),
+    "segmentation.course.checks_model": (
+        "NEW_CUSTOMER",
+        "check_new_customer_segment",
         "check_reloaded_segments",
-        "check_strongest_pair",
-        "check_total_spending",
     ),
     "segmentation.course.toy_data": (
         "groups_with_noise",
