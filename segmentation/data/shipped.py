@@ -20,16 +20,6 @@ FILENAME = "wholesale_customers.csv"
 #: sha256 of the UCI file, unchanged; see data/README.md.
 SHA256 = "d0213b7d856bc7f98f2f52a86bedb5cb57d5b8e19959605e75bd4532d4ee0896"
 
-#: Mean spending per column of the UCI file: a quick check that a copy is intact.
-KNOWN_MEANS = {
-    "Fresh": 12000.30,
-    "Milk": 5796.27,
-    "Grocery": 7951.28,
-    "Frozen": 3071.93,
-    "Detergents_Paper": 2881.49,
-    "Delicassen": 1524.87,
-}
-
 
 def course_data_path() -> Path:
     """The path of the course's copy of the Wholesale customers file.
