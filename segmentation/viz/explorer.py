@@ -32,17 +32,24 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, ScalarFormatter
 from PIL import Image
 
-from segmentation.cluster.kmeans import KMeans, objective
+from segmentation.cluster.kmeans import KMeans
 from segmentation.cluster.numbering import number_segments, segment_profile
+from segmentation.cluster.steps import objective
 from segmentation.data.schema import SPENDING_COLUMNS
-from segmentation.preprocessing.spending import log_spending, spending, total_spending
+from segmentation.preprocessing.spending import (
+    log_spending,
+    spending,
+    spending_scaler,
+    total_spending,
+)
 from segmentation.viz.plots import CENTRE_STYLE, CLUSTER_COLOURS, cluster_colour
 
 log = logging.getLogger(__name__)
 
 #: The start methods, as a student reads them, and as :class:`KMeans` names them.
 STARTS = {"random samples": "random", "random points": "uniform", "k-means++": "k-means++"}
-SCALES = ("log", "raw")
+#: The scales a student picks, and the transform of :func:`spending_scaler` each stands for.
+SCALES = {"log": "log", "raw": "none"}
 UNASSIGNED = "#b0b0b0"
 
 
@@ -161,20 +168,23 @@ class ExplorerModel:
     """The fits behind the explorer, kept so that coming back to a setting costs nothing.
 
     The customers are clustered on all six spending categories, on the log or the raw scale,
-    each scaled to unit variance (as in the choosing-k notebook); the pictures show two of the
-    categories in that scale (log or m.u.), with the centres in the same units.
+    each scaled to unit variance by the course's one scaler
+    (:func:`segmentation.preprocessing.spending.spending_scaler`, as in the choosing-k
+    notebook); the pictures show two of the categories in that scale (log or m.u.), with the
+    centres in the same units.
     """
 
     def __init__(self, customers: pd.DataFrame) -> None:
         self.spending = spending(customers).reset_index(drop=True)
         self.totals = total_spending(customers).to_numpy(dtype=float)
         self.values = {"log": log_spending(customers).reset_index(drop=True), "raw": self.spending}
-        self._scaled = {}
-        self._scaling = {}
-        for scale, frame in self.values.items():
-            mean, std = frame.mean().to_numpy(), frame.std(ddof=0).to_numpy()
-            self._scaling[scale] = (mean, std)
-            self._scaled[scale] = (frame.to_numpy() - mean) / std
+        self._scaled: dict[str, np.ndarray] = {}
+        #: Per scale, the fitted StandardScaler: it takes the centres back to the data's units.
+        self._scalers: dict[str, Any] = {}
+        for scale, transform in SCALES.items():
+            scaler = spending_scaler(transform).fit(self.spending)
+            self._scaled[scale] = scaler.transform(self.spending)
+            self._scalers[scale] = scaler.named_steps["scale"]
         self.fits: dict[tuple[str, int, str, int], FitSteps] = {}
         self.fit_count = 0
 
@@ -198,16 +208,16 @@ class ExplorerModel:
     def state(self, *, k: int, init: str, seed: int, scale: str, step: int | None) -> ExplorerState:
         steps = self.steps(k, init, seed, scale)
         step = steps.clamp(step)
-        mean, std = self._scaling[scale]
-        shown = steps.centres[: step // 2 + 1] * std + mean
+        paths = steps.centres[: step // 2 + 1]  # (steps shown, k, features), scaled
+        shown = self._scalers[scale].inverse_transform(paths.reshape(-1, paths.shape[2]))
         return ExplorerState(
-            k=k,
-            init=init,
-            seed=seed,
-            scale=scale,
-            step=step,
-            steps=steps,
-            centres=shown,
+            k,
+            init,
+            seed,
+            scale,
+            step,
+            steps,
+            centres=shown.reshape(paths.shape),
             labels=steps.labels_at(step),
             values=self.values[scale],
             spending=self.spending,
@@ -393,6 +403,13 @@ def profile_html(state: ExplorerState) -> str:
     )
 
 
+#: The explorer's widgets, by attribute; each gets the CSS class kmeans-explorer-<name> that
+#: the browser tests and styling use, named as the attribute unless renamed here.
+_CONTROLS = ("k", "step", "back", "forward", "init", "seed", "x", "y", "scale")
+_OUTPUTS = ("image", "summary", "profile", "debug")
+_CLASS_NAMES = {"init": "start", "image": "figure"}
+
+
 def _thousands(value: float, _: Any) -> str:
     return f"{value / 1000:g}"
 
@@ -474,22 +491,9 @@ class KMeansExplorer:
         self.summary = widgets.HTML()
         self.profile = widgets.HTML()
         self.debug = widgets.HTML()
-        for widget, name in [
-            (self.k, "k"),
-            (self.step, "step"),
-            (self.init, "start"),
-            (self.seed, "seed"),
-            (self.x, "x"),
-            (self.y, "y"),
-            (self.scale, "scale"),
-            (self.image, "figure"),
-            (self.summary, "summary"),
-            (self.profile, "profile"),
-            (self.debug, "debug"),
-            (self.back, "back"),
-            (self.forward, "forward"),
-        ]:
-            widget.add_class(f"kmeans-explorer-{name}")
+        for attribute in (*_CONTROLS, *_OUTPUTS):
+            name = _CLASS_NAMES.get(attribute, attribute)
+            getattr(self, attribute).add_class(f"kmeans-explorer-{name}")
 
     def _connect(self) -> None:
         """Each control redraws when it changes; those that change the fit refit first."""
