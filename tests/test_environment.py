@@ -1,6 +1,9 @@
 """The pip path and the conda path install the same packages at the same versions."""
 
+import os
 import re
+import shlex
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -82,7 +85,61 @@ def test_the_running_environment_is_the_locked_one():
     assert sys.version_info >= (3, 11)
 
 
-def test_the_makefile_installs_from_the_lock():
-    makefile = (ROOT / "Makefile").read_text()
-    assert re.search(r"pip install .*-c \$\(LOCK\) -e \"\.\[test\]\"", makefile)
-    assert "LOCK := requirements/lock.txt" in makefile
+def make_dry_run(target: str, venv: Path) -> list[list[str]]:
+    """The commands ``make <target>`` would run with the environment ``venv``, as make -n
+    prints them (nothing is run), each split into its words."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ("VIRTUAL_ENV", "MAKEFLAGS", "MAKELEVEL", "PYTEST_ARGS")
+    }
+    done = subprocess.run(
+        ["make", "-n", target, f"VENV={venv}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    lines = done.stdout.replace("\\\n", " ").splitlines()  # a command continued with \
+    return [shlex.split(line) for line in lines if line.strip()]
+
+
+def position(commands: list[list[str]], start: list[str]) -> int:
+    """Where the first command that starts with ``start`` is; -1 when none does."""
+    return next((i for i, c in enumerate(commands) if c[: len(start)] == start), -1)
+
+
+def test_make_test_installs_from_the_lock_before_running_the_tests(tmp_path):
+    """In a fresh environment, `make test` creates it, installs the course with its test
+    extras constrained by the lock the tests above read, and only then runs pytest, with
+    that environment's Python."""
+    venv = tmp_path / "venv"
+    python = str(venv / "bin" / "python")
+    commands = make_dry_run("test", venv)
+    create = next(i for i, c in enumerate(commands) if c[-3:] == ["-m", "venv", str(venv)])
+    install = position(commands, [python, "-m", "pip", "install"])
+    tests = position(commands, [python, "-m", "pytest"])
+    assert 0 <= create < install < tests, commands
+    pip = commands[install]
+    assert (ROOT / pip[pip.index("-c") + 1]).resolve() == (ROOT / "requirements" / "lock.txt")
+    assert pip[pip.index("-e") + 1] == ".[test]"
+
+
+def test_make_test_installs_again_only_after_a_change(tmp_path):
+    """Once installed, `make test` runs the tests straight away; after pyproject.toml or the
+    lock changes (it is newer than the install), it installs first."""
+    venv = tmp_path / "venv"
+    python = venv / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.touch()
+    stamp = venv / ".customer-segmentation-installed"
+    stamp.touch()
+    inputs = (ROOT / "pyproject.toml", ROOT / "requirements" / "lock.txt")
+    newest = max(os.path.getmtime(path) for path in inputs)
+    os.utime(stamp, (newest + 60, newest + 60))
+    commands = make_dry_run("test", venv)
+    assert position(commands, [str(python), "-m", "pytest"]) >= 0
+    assert position(commands, [str(python), "-m", "pip"]) == -1, commands
+    os.utime(stamp, (newest - 60, newest - 60))
+    assert position(make_dry_run("test", venv), [str(python), "-m", "pip", "install"]) >= 0

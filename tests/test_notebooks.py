@@ -28,8 +28,25 @@ def exercises(notebook):
     return found
 
 
-def test_notebooks_one_to_four_exist():
-    assert [p.name[:2] for p in NUMBERED][:4] == ["01", "02", "03", "04"]
+def links(text, label):
+    """The notebooks a "Previous:" or "Next:" link of ``text`` points to."""
+    return re.findall(rf"{label}: \[[^\]]*\]\(([^)]+\.ipynb)\)", text)
+
+
+def test_the_notebooks_form_one_chain_from_the_setup_check():
+    """Numbered from 01 without a gap (at least the four of the core course), each notebook's
+    "Previous" and "Next" links point to its neighbours in that order, at the top and at the
+    bottom; the first goes back to the setup check, which leads to it."""
+    numbers = [int(p.name[:2]) for p in NUMBERED]
+    assert numbers == list(range(1, len(NUMBERED) + 1)) and len(NUMBERED) >= 4
+    chain = [NOTEBOOKS / "00_setup_check.ipynb", *NUMBERED]
+    setup = read(chain[0]).cells[-1].source
+    assert re.findall(r"\]\(([^)]+\.ipynb)\)", setup)[-1] == chain[1].name
+    for before, path, after in zip(chain[:-1], chain[1:], [*chain[2:], None], strict=True):
+        first, last = read(path).cells[0].source, read(path).cells[-1].source
+        assert links(first, "Previous") == [before.name], path.name
+        expected = [] if after is None else [after.name]  # the last points to what is coming
+        assert links(first, "Next") == expected and links(last, "Next") == expected, path.name
 
 
 @pytest.mark.parametrize("path", NUMBERED, ids=lambda p: p.name)
