@@ -1,39 +1,21 @@
-"""k-means from scratch: the four steps of the course, and an estimator built on them.
+"""The course's k-means estimator, with scikit-learn's API.
 
-The steps, each a small function a notebook can show:
-
-1. :func:`initial_centres` chooses k starting centres: k random samples (``"random"``), k
-   random points within the data's range (``"uniform"``), or k-means++ (``"k-means++"``).
-2. :func:`assign` gives each sample the index of its nearest centre.
-3. :func:`update_centres` moves each centre to the mean of the samples assigned to it.
-4. :func:`objective` computes J, the sum of squared distances of the samples to their centres.
-
-:class:`KMeans` repeats steps 2 and 3 until the assignments stop changing or the centres move
-no more than a threshold (or ``max_iter`` is reached), keeps the restart with the lowest J, and
-records the whole history of that run in ``history_``. Started from the same centres it ends
-where ``sklearn.cluster.KMeans(algorithm="lloyd")`` ends.
-
-How it stays fast and small: the data is processed in blocks of ``chunk_size`` rows, so no
-``n x k x d`` array is ever built and the memory beyond the data does not grow with the number
-of customers, and each block's work is a few whole-array NumPy operations (one matrix product
-gives the distances of a block's samples to all centres, another the clusters' sums).
-
-A cluster that ends up empty after an assignment step is handled as scikit-learn handles it:
-it takes the sample that lies farthest from its own centre (the next farthest for a second
-empty cluster, and so on), and that sample is taken out of its old cluster's mean. When every
-sample sits exactly on its centre there is nobody to move, and an empty cluster is placed on
-the centre of the largest cluster.
+:class:`KMeans` repeats steps 2 and 3 of :mod:`segmentation.cluster.steps` until the
+assignments stop changing or the centres move no more than a threshold (or ``max_iter`` is
+reached), keeps the restart with the lowest J, and records the whole history of that run in
+``history_``. Started from the same centres it ends where the readable steps end, and where
+``sklearn.cluster.KMeans(algorithm="lloyd")`` ends. The work of each iteration is done by the
+fast kernel in :mod:`segmentation.cluster._kernel`, in blocks of rows, so that the memory beyond
+the data does not grow with the number of customers. Empty clusters are handled by the rule
+of :func:`~segmentation.cluster.steps.update_centres`.
 """
 
 from __future__ import annotations
 
-import functools
-import math
-import numbers
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from numbers import Integral, Real
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import (
@@ -43,24 +25,25 @@ from sklearn.base import (
     TransformerMixin,
 )
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
-from threadpoolctl import ThreadpoolController
 
-#: The ways to choose the initial centres, as the course names them.
-INIT_METHODS = {
-    "random": "k samples drawn at random from the data",
-    "uniform": "k points drawn uniformly within the range of each feature",
-    "k-means++": "one random sample, then each next centre drawn with probability "
-    "proportional to its squared distance from the nearest centre chosen so far",
-}
+from segmentation.cluster import _kernel
+from segmentation.cluster._kernel import CHUNK_ROWS, one_blas_thread
+from segmentation.cluster.steps import (
+    _RANDOM_STATES,
+    INIT_METHODS,
+    _as_data,
+    _as_generator,
+    _check_n_clusters,
+    _reject_non_finite,
+    _reject_non_numeric_columns,
+)
 
 #: Why a fit stopped (``history_.stop_reason``).
 STOP_ASSIGNMENTS_UNCHANGED = "assignments unchanged"
 STOP_CENTRES_SETTLED = "centres moved no more than the threshold"
 STOP_MAX_ITER = "max_iter reached"
-
-#: Rows per block: small enough that a block's temporaries stay in the CPU cache.
-CHUNK_ROWS = 8192
 
 #: Of n_init starts, a later one replaces the best so far only when its J is lower by more than
 #: this fraction. Starts that end in the same partition differ in J only in the last bits, and
@@ -72,146 +55,6 @@ TIE_TOLERANCE = 1e-9
 def _clearly_lower(J: float, best: float) -> bool:
     """True when J beats ``best`` by more than :data:`TIE_TOLERANCE` (relative)."""
     return J < best - TIE_TOLERANCE * abs(best)
-
-
-@functools.cache
-def _blas_controller() -> ThreadpoolController:
-    return ThreadpoolController()
-
-
-def _one_blas_thread(function: Callable) -> Callable:
-    """Run ``function`` with BLAS on one thread: its matrix products are small and many, and
-    BLAS's threads cost more than they give (scikit-learn's k-means does the same)."""
-
-    @functools.wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with _blas_controller().limit(limits=1, user_api="blas"):
-            return function(*args, **kwargs)
-
-    return wrapper
-
-
-# --------------------------------------------------------------------------------------------
-# The four steps
-# --------------------------------------------------------------------------------------------
-
-
-@_one_blas_thread
-def initial_centres(
-    X: Any, n_clusters: int, method: str = "k-means++", random_state: Any = None
-) -> np.ndarray:
-    """Step 1: choose ``n_clusters`` starting centres.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, n_features)
-        The data.
-    n_clusters : int
-        k, the number of centres.
-    method : {"random", "uniform", "k-means++"}
-        ``"random"``: k distinct samples of X. ``"uniform"``: k points drawn uniformly between
-        the smallest and the largest value of each feature. ``"k-means++"``: the first centre
-        is a random sample; each next one is a sample drawn with probability proportional to
-        its squared distance from the nearest centre chosen so far, so that centres spread out.
-    random_state : int, numpy Generator or None
-        Seed for the random choices; the same seed gives the same centres.
-
-    Returns
-    -------
-    ndarray of shape (n_clusters, n_features)
-
-    Examples
-    --------
-    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [10.0, 10.0], [10.0, 11.0]])
-    >>> initial_centres(X, 2, "random", random_state=0).shape
-    (2, 2)
-    """
-    X = _as_data(X)
-    return _choose_centres(X, _check_n_clusters(n_clusters, len(X)), method, _rng(random_state))
-
-
-def _choose_centres(X: np.ndarray, k: int, method: str, rng: np.random.Generator) -> np.ndarray:
-    if method == "random":
-        return X[rng.choice(len(X), size=k, replace=False)].copy()
-    if method == "uniform":
-        low, high = X.min(axis=0), X.max(axis=0)
-        return low + rng.random((k, X.shape[1])) * (high - low)
-    if method == "k-means++":
-        return _kmeans_plus_plus(X, k, rng)
-    raise ValueError(f"init={method!r} is not a way to choose centres; use one of {_init_names()}")
-
-
-@_one_blas_thread
-def assign(X: Any, centres: Any, *, chunk_size: int = CHUNK_ROWS) -> np.ndarray:
-    """Step 2: the index of each sample's nearest centre (the first one, on a tie).
-
-    Examples
-    --------
-    >>> assign([[0.0, 0.0], [9.0, 9.0]], [[1.0, 1.0], [8.0, 8.0]]).tolist()
-    [0, 1]
-    """
-    X = _as_data(X)
-    return _assign(X, _as_centres(centres, X.shape[1]), chunk_size)
-
-
-def _assign(X: np.ndarray, centres: np.ndarray, chunk_size: int) -> np.ndarray:
-    space = _Space(centres, _block_rows(X, chunk_size))
-    labels = np.empty(len(X), dtype=np.int32)
-
-    def block(rows: slice, buffer: np.ndarray) -> None:
-        scores = space.scores(space.centred(X[rows], buffer))
-        labels[rows] = _nearest(scores)[2]
-
-    _for_each_block(block, X, chunk_size)
-    return labels
-
-
-@_one_blas_thread
-def update_centres(
-    X: Any, labels: Any, centres: Any, *, chunk_size: int = CHUNK_ROWS
-) -> np.ndarray:
-    """Step 3: move each centre to the mean of the samples assigned to it.
-
-    ``centres`` are the centres the labels were assigned to; they matter only when a cluster
-    is empty (see the module's description of what happens then).
-
-    Examples
-    --------
-    >>> update_centres([[0.0], [2.0], [10.0]], [0, 0, 1], [[0.0], [9.0]]).tolist()
-    [[1.0], [10.0]]
-    """
-    X = _as_data(X)
-    centres = _as_centres(centres, X.shape[1])
-    labels = _as_labels(labels, len(X), len(centres))
-    space = _Space(centres, _block_rows(X, chunk_size))
-    one_of_k = np.arange(len(centres))[:, np.newaxis]
-
-    def block(rows: slice, buffer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        one_hot = (labels[rows] == one_of_k).astype(np.float64)
-        return one_hot @ space.centred(X[rows], buffer), one_hot.sum(axis=1)
-
-    sums, counts = _add_up(_for_each_block(block, X, chunk_size))
-    return space.means(sums, counts, X, labels, chunk_size)
-
-
-@_one_blas_thread
-def objective(X: Any, centres: Any, labels: Any) -> float:
-    """Step 4: J, the sum over samples of the squared distance to their assigned centre.
-
-    Examples
-    --------
-    >>> objective([[0.0], [2.0], [10.0]], [[1.0], [10.0]], [0, 0, 1])
-    2.0
-    """
-    X = _as_data(X)
-    centres = _as_centres(centres, X.shape[1])
-    labels = _as_labels(labels, len(X), len(centres))
-    return _sum_of_squares(X, centres, labels, CHUNK_ROWS)
-
-
-# --------------------------------------------------------------------------------------------
-# The estimator
-# --------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -237,14 +80,15 @@ class FitHistory:
         """The number of iterations (assignment and update steps) the fit made."""
         return len(self.shift)
 
+    @one_blas_thread
     def assignments(self, X: Any) -> np.ndarray:
         """The assignment of every sample at each step, shape ``(n_iter + 1, n_samples)``.
 
-        They are recomputed from the stored centres with :func:`assign` (the computation the
-        fit made), because keeping them would cost memory in proportion to samples times
-        iterations.
+        They are recomputed from the stored centres by the computation the fit made, because
+        keeping them would cost memory in proportion to samples times iterations.
         """
-        return np.stack([assign(X, centres) for centres in self.centres])
+        X = _as_data(X)
+        return np.stack([_kernel.assign(X, centres, CHUNK_ROWS) for centres in self.centres])
 
 
 class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator):
@@ -255,8 +99,8 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
     n_clusters : int, default=8
         k, the number of clusters.
     init : {"k-means++", "random", "uniform"} or array of shape (n_clusters, n_features)
-        How to choose the initial centres (see :func:`initial_centres`), or the centres
-        themselves.
+        How to choose the initial centres (see
+        :func:`~segmentation.cluster.steps.initial_centres`), or the centres themselves.
     n_init : int or "auto", default="auto"
         How many times to run from different initial centres; the run with the lowest J is
         kept. ``"auto"`` means 10 for a random ``init`` and 1 for given centres.
@@ -299,6 +143,16 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
     (True, True)
     """
 
+    _parameter_constraints: ClassVar[dict[str, list]] = {
+        "n_clusters": [Interval(Integral, 1, None, closed="left")],
+        "init": [StrOptions(set(INIT_METHODS)), "array-like"],
+        "n_init": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "random_state": _RANDOM_STATES,
+        "chunk_size": [Interval(Integral, 1, None, closed="left")],
+    }
+
     def __init__(
         self,
         n_clusters: int = 8,
@@ -318,24 +172,22 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         self.random_state = random_state
         self.chunk_size = chunk_size
 
-    @_one_blas_thread
+    @one_blas_thread
     def fit(self, X: Any, y: Any = None) -> KMeans:
         """Cluster X. ``y`` is ignored; it is there for pipelines."""
+        self._validate_params()
         X = self._check_data(X, reset=True)
         k = _check_n_clusters(self.n_clusters, len(X))
-        given_centres, n_init = self._check_params(X)
-        rng = _rng(self.random_state)
-        data = _Prepared(X, self.chunk_size)
+        given, n_init = self._check_init(X)
+        rng = _as_generator(self.random_state)
+        data = _kernel.Prepared(X, self.chunk_size)
         # scikit-learn's threshold: tol times the mean of the features' variances
         threshold = self.tol * data.sum_of_squares / X.size
 
         best: _Run | None = None
         inertias = []
         for _ in range(n_init):
-            if given_centres is None:
-                start = _choose_centres(X, k, self.init, rng)
-            else:
-                start = given_centres
+            start = _kernel.initial_centres(X, k, self.init, rng) if given is None else given
             run = _lloyd(data, start, self.max_iter, threshold)
             inertias.append(run.inertia)
             if best is None or _clearly_lower(run.inertia, best.inertia):
@@ -377,36 +229,27 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         estimator._n_features_out = len(centres)
         return estimator
 
-    @_one_blas_thread
+    @one_blas_thread
     def predict(self, X: Any) -> np.ndarray:
         """The nearest centre of each sample."""
         check_is_fitted(self)
         X = self._check_data(X, reset=False)
-        return _assign(X, self.cluster_centers_, self.chunk_size)
+        return _kernel.assign(X, self.cluster_centers_, self.chunk_size)
 
-    @_one_blas_thread
+    @one_blas_thread
     def transform(self, X: Any) -> np.ndarray:
         """The distance of each sample to each centre, shape (n_samples, n_clusters)."""
         check_is_fitted(self)
         X = self._check_data(X, reset=False)
-        space = _Space(self.cluster_centers_, _block_rows(X, self.chunk_size))
-        distances = np.empty((len(X), len(self.cluster_centers_)))
+        return _kernel.distances(X, self.cluster_centers_, self.chunk_size)
 
-        def block(rows: slice, buffer: np.ndarray) -> None:
-            x = space.centred(X[rows], buffer)
-            squared = space.scores(x) + np.einsum("ij,ij->i", x, x)
-            np.sqrt(np.maximum(squared, 0.0), out=distances[rows].T)
-
-        _for_each_block(block, X, self.chunk_size)
-        return distances
-
-    @_one_blas_thread
+    @one_blas_thread
     def score(self, X: Any, y: Any = None) -> float:
         """Minus J on X (higher is better, as scikit-learn's model selection expects)."""
         check_is_fitted(self)
         X = self._check_data(X, reset=False)
-        labels = _assign(X, self.cluster_centers_, self.chunk_size)
-        return -_sum_of_squares(X, self.cluster_centers_, labels, self.chunk_size)
+        labels = _kernel.assign(X, self.cluster_centers_, self.chunk_size)
+        return -_kernel.sum_of_squares(X, self.cluster_centers_, labels, self.chunk_size)
 
     def _check_data(self, X: Any, *, reset: bool) -> np.ndarray:
         _reject_non_numeric_columns(X)
@@ -416,20 +259,11 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         _reject_non_finite(checked, X)
         return checked
 
-    def _check_params(self, X: np.ndarray) -> tuple[np.ndarray | None, int]:
-        """The given initial centres (if any) and the number of runs."""
-        _check_whole(self.max_iter, "max_iter", 1)
-        _check_whole(self.chunk_size, "chunk_size", 1)
-        if not isinstance(self.tol, numbers.Real) or not self.tol >= 0:
-            raise ValueError(f"tol must be a number >= 0, got {self.tol!r}")
+    def _check_init(self, X: np.ndarray) -> tuple[np.ndarray | None, int]:
+        """The given initial centres (if any) and the number of runs; the checks that depend
+        on each other or on X, which ``_parameter_constraints`` cannot state."""
         given = None
-        if isinstance(self.init, str):
-            if self.init not in INIT_METHODS:
-                raise ValueError(
-                    f"init={self.init!r} is not a way to choose centres; use one of "
-                    f"{_init_names()} or an array of centres"
-                )
-        else:
+        if not isinstance(self.init, str):
             given = np.asarray(self.init, dtype=np.float64)
             expected = (self.n_clusters, X.shape[1])
             if given.shape != expected:
@@ -440,7 +274,6 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
             _reject_non_finite(given, self.init, what="init")
         if self.n_init == "auto":
             return given, 10 if given is None else 1
-        _check_whole(self.n_init, "n_init", 1)
         if given is not None and self.n_init != 1:
             raise ValueError(
                 f"n_init={self.n_init} restarts need random starts, but init gives the "
@@ -461,50 +294,24 @@ class _Run:
     history: FitHistory
 
 
-class _Prepared:
-    """The data of a fit and what every run needs of it, computed once."""
-
-    def __init__(self, X: np.ndarray, chunk_size: int) -> None:
-        self.X = X
-        self.chunk_size = chunk_size
-        self.rows = _block_rows(X, chunk_size)
-        # (A product with ones sums the rows several times faster than X.mean(axis=0).)
-        ones = np.ones(self.rows)
-        sums = _for_each_block(
-            lambda rows, _: ones[: rows.stop - rows.start] @ X[rows], X, chunk_size
-        )
-        self.mean = np.sum(sums, axis=0) / len(X)
-        minus_mean = _Minus(self.mean, self.rows)
-
-        def block(rows: slice, buffer: np.ndarray) -> float:
-            x = minus_mean(X[rows], buffer)
-            return float(np.einsum("ij,ij->", x, x))
-
-        #: the sum of squared distances to the data's mean: J for a single cluster
-        self.sum_of_squares = math.fsum(_for_each_block(block, X, chunk_size))
-
-    def sum_of_squares_around(self, point: np.ndarray) -> float:
-        """The sum over samples of ||x - point||^2."""
-        return self.sum_of_squares + len(self.X) * float(((self.mean - point) ** 2).sum())
-
-
-def _lloyd(data: _Prepared, centres: np.ndarray, max_iter: int, threshold: float) -> _Run:
+def _lloyd(data: _kernel.Prepared, centres: np.ndarray, max_iter: int, threshold: float) -> _Run:
     """One run of k-means from the given centres: steps 2 and 3, repeated until it stops."""
     X, chunk_size = data.X, data.chunk_size
-    labels = np.full(len(X), -1.0)  # floats, as _nearest gives them
-    history = {"centres": [centres], "objective": [], "sizes": [], "shift": []}
+    labels = np.full(len(X), -1.0)  # nobody has a cluster yet (floats, as the kernel keeps them)
+    history: dict[str, list[Any]] = {
+        "centres": [centres],
+        "objective": [],
+        "sizes": [],
+        "shift": [],
+    }
     stop_reason = STOP_MAX_ITER
 
     for _ in range(max_iter):
-        space = _Space(centres, data.rows)
-        sums, counts, lowest, changed = _assign_and_sum(X, labels, space, chunk_size)
-        # ||x - c||^2 = ||x||^2 + (||c||^2 - 2 x.c), and the scores are the bracket
-        history["objective"].append(data.sum_of_squares_around(space.offset) + lowest)
-        history["sizes"].append(counts.astype(np.int64))
-        new_centres = space.means(sums, counts, X, labels, chunk_size)
+        new_centres, J, sizes, changed = _kernel.lloyd_step(data, centres, labels)
         shift = np.sqrt(((new_centres - centres) ** 2).sum(axis=1))
         centres = new_centres
-        history["shift"].append(shift)
+        for key, value in (("objective", J), ("sizes", sizes), ("shift", shift)):
+            history[key].append(value)
         history["centres"].append(centres)
         if changed == 0:
             stop_reason = STOP_ASSIGNMENTS_UNCHANGED
@@ -514,8 +321,8 @@ def _lloyd(data: _Prepared, centres: np.ndarray, max_iter: int, threshold: float
             break
 
     # The final assignment to the final centres, as predict() makes it, and J exactly.
-    labels = _assign(X, centres, chunk_size)
-    inertia = _sum_of_squares(X, centres, labels, chunk_size)
+    labels = _kernel.assign(X, centres, chunk_size)
+    inertia = _kernel.sum_of_squares(X, centres, labels, chunk_size)
     history["objective"].append(inertia)
     history["sizes"].append(np.bincount(labels, minlength=len(centres)))
     return _Run(
@@ -528,319 +335,4 @@ def _lloyd(data: _Prepared, centres: np.ndarray, max_iter: int, threshold: float
             shift=np.stack(history["shift"]) if history["shift"] else np.empty((0, len(centres))),
             stop_reason=stop_reason,
         ),
-    )
-
-
-def _assign_and_sum(
-    X: np.ndarray, labels: np.ndarray, space: _Space, chunk_size: int
-) -> tuple[np.ndarray, np.ndarray, float, int]:
-    """Steps 2 and 3 in one pass over the data: while a block is in the cache, assign its
-    samples (updating ``labels``) and take each cluster's sum and count.
-
-    Returns the sums and counts of the clusters (in the space's coordinates), the sum of the
-    lowest scores, and how many samples changed cluster.
-    """
-
-    def block(rows: slice, buffer: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, int]:
-        x = space.centred(X[rows], buffer)
-        scores = space.scores(x)
-        lowest, one_hot, new = _nearest(scores)
-        changed = np.count_nonzero(new != labels[rows])
-        labels[rows] = new
-        return one_hot @ x, one_hot.sum(axis=1), float(lowest.sum()), changed
-
-    return _add_up(_for_each_block(block, X, chunk_size))
-
-
-class _Space:
-    """Centres, and the arithmetic of distances to them.
-
-    For a sample x and a centre c the score ||c||^2 - 2 x.c equals ||x - c||^2 - ||x||^2, so
-    the nearest centre has the lowest score, and one matrix product gives the scores of a
-    whole block. Samples and centres are first moved by ``offset``, the centres' mean, so that
-    the numbers stay small and the scores precise. Every distance to a given set of centres is
-    computed this way, so the same centres always give the same assignments.
-    """
-
-    def __init__(self, centres: np.ndarray, rows: int) -> None:
-        self.offset = centres.mean(axis=0)
-        self.centres = centres - self.offset
-        self.weights = -2.0 * self.centres
-        self.constants = (self.centres**2).sum(axis=1, keepdims=True)
-        #: ``centred(x, buffer)``: the block minus the offset, written to ``buffer``
-        self.centred = _Minus(self.offset, rows)
-
-    def scores(self, x: np.ndarray) -> np.ndarray:
-        """||c||^2 - 2 x.c for each centre (rows) and centred sample (columns)."""
-        scores = self.weights @ x.T
-        scores += self.constants
-        return scores
-
-    def means(
-        self,
-        sums: np.ndarray,
-        counts: np.ndarray,
-        X: np.ndarray,
-        labels: np.ndarray,
-        chunk_size: int,
-    ) -> np.ndarray:
-        """New centres from each cluster's sum and count (of samples moved by the offset),
-        as scikit-learn makes them."""
-        sums, counts = sums.copy(), counts.copy()
-        if not counts.all():
-            _relocate_empty_clusters(sums, counts, X, labels, self, chunk_size)
-        centres = np.empty_like(sums)
-        filled = counts > 0
-        # multiplying by the reciprocal, as scikit-learn does, gives the same bits
-        centres[filled] = sums[filled] * (1.0 / counts[filled])[:, np.newaxis]
-        centres[~filled] = centres[np.argmax(counts)]
-        return centres + self.offset
-
-
-def _relocate_empty_clusters(
-    sums: np.ndarray,
-    counts: np.ndarray,
-    X: np.ndarray,
-    labels: np.ndarray,
-    space: _Space,
-    chunk_size: int,
-) -> None:
-    """Give each empty cluster the sample farthest from its centre (scikit-learn's rule)."""
-    empty = np.flatnonzero(counts == 0)
-    labels = labels.astype(np.intp)
-    distances = np.empty(len(X))
-
-    def block(rows: slice, buffer: np.ndarray) -> None:
-        away = space.centred(X[rows], buffer) - np.take(space.centres, labels[rows], axis=0)
-        distances[rows] = (away**2).sum(axis=1)
-
-    _for_each_block(block, X, chunk_size)
-    if distances.max() == 0:
-        return
-    farthest = np.argpartition(distances, -len(empty))[: -len(empty) - 1 : -1]
-    for cluster, sample in zip(empty, farthest, strict=True):
-        x = X[sample] - space.offset
-        sums[labels[sample]] -= x
-        counts[labels[sample]] -= 1
-        sums[cluster] = x
-        counts[cluster] = 1
-
-
-def _nearest(scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each sample's nearest centre, from a block's scores (centres by samples).
-
-    Returns the lowest score of each sample, a 0/1 matrix of the scores' shape with a 1 at
-    each sample's nearest centre (the first one, on a tie), and the index of that centre as a
-    float. (``argmin`` over the short axis of centres is several times slower.)
-    """
-    lowest = scores.min(axis=0)
-    is_nearest = scores == lowest
-    if np.count_nonzero(is_nearest) > scores.shape[1]:  # a tie
-        is_nearest = np.argmax(is_nearest, axis=0) == np.arange(len(scores))[:, np.newaxis]
-    one_hot = is_nearest.astype(np.float64)
-    return lowest, one_hot, np.arange(len(scores), dtype=np.float64) @ one_hot
-
-
-def _sum_of_squares(X: np.ndarray, centres: np.ndarray, labels: np.ndarray, chunk: int) -> float:
-    """J computed directly: the sum of ||x - c||^2 over samples, block by block."""
-
-    def block(rows: slice, buffer: np.ndarray) -> float:
-        away = np.subtract(
-            X[rows], np.take(centres, labels[rows], axis=0), out=buffer[: len(labels[rows])]
-        )
-        return float(np.einsum("ij,ij->", away, away))
-
-    return math.fsum(_for_each_block(block, X, chunk))
-
-
-def _kmeans_plus_plus(X: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
-    centres = np.empty((k, X.shape[1]))
-    centres[0] = X[rng.integers(len(X))]
-    closest = np.full(len(X), np.inf)  # each sample's squared distance to its nearest centre
-    for j in range(1, k):
-        _move_closer(closest, X, centres[j - 1])
-        total = closest.sum()
-        if total > 0:
-            chosen = np.searchsorted(np.cumsum(closest), rng.random() * total, side="right")
-            chosen = min(int(chosen), len(X) - 1)
-        else:  # every sample is already a centre: fewer distinct points than k
-            chosen = int(rng.integers(len(X)))
-        centres[j] = X[chosen]
-    return centres
-
-
-def _move_closer(closest: np.ndarray, X: np.ndarray, centre: np.ndarray) -> None:
-    """Lower each sample's squared distance in ``closest`` to its distance to ``centre``."""
-    minus_centre = _Minus(centre, _block_rows(X, CHUNK_ROWS))
-
-    def block(rows: slice, buffer: np.ndarray) -> None:
-        away = minus_centre(X[rows], buffer)
-        np.minimum(closest[rows], np.einsum("ij,ij->i", away, away), out=closest[rows])
-
-    _for_each_block(block, X, CHUNK_ROWS)
-
-
-# --------------------------------------------------------------------------------------------
-# Blocks and threads
-# --------------------------------------------------------------------------------------------
-
-
-class _Minus:
-    """Subtracts one row from every row of a block of at most ``rows`` rows.
-
-    One flat subtraction of a tiled copy of the row is several times faster than NumPy's
-    broadcasting of a short row over many rows.
-    """
-
-    def __init__(self, row: np.ndarray, rows: int) -> None:
-        self.tiled = np.tile(row, rows)
-
-    def __call__(self, x: np.ndarray, buffer: np.ndarray) -> np.ndarray:
-        out = buffer[: len(x)]
-        np.subtract(x.reshape(-1), self.tiled[: x.size], out=out.reshape(-1))
-        return out
-
-
-def _block_rows(X: np.ndarray, chunk_size: int) -> int:
-    return max(1, min(len(X), chunk_size))
-
-
-def _for_each_block(
-    work: Callable[[slice, np.ndarray], Any], X: np.ndarray, chunk_size: int
-) -> list[Any]:
-    """Call ``work(rows, buffer)`` for every block of rows of X; the results in block order.
-
-    ``buffer`` is scratch space the shape of a block, reused from block to block.
-    """
-    n, d = X.shape
-    buffer = np.empty((_block_rows(X, chunk_size), d))
-    return [
-        work(slice(start, min(start + chunk_size, n)), buffer) for start in range(0, n, chunk_size)
-    ]
-
-
-def _add_up(results: list[tuple[Any, ...]]) -> tuple[Any, ...]:
-    """Add up each field of the blocks' results, in block order (so always the same bits)."""
-    totals = [
-        np.array(field, copy=True) if isinstance(field, np.ndarray) else field
-        for field in results[0]
-    ]
-    for result in results[1:]:
-        for i, field in enumerate(result):
-            totals[i] = totals[i] + field
-    return tuple(totals)
-
-
-# --------------------------------------------------------------------------------------------
-# Checks at the door
-# --------------------------------------------------------------------------------------------
-
-
-def _rng(random_state: Any) -> np.random.Generator:
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(random_state.randint(2**31))
-    return np.random.default_rng(random_state)
-
-
-def _init_names() -> str:
-    return ", ".join(repr(name) for name in INIT_METHODS)
-
-
-def _check_whole(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
-        raise ValueError(f"{name} must be a whole number >= {minimum}, got {value!r}")
-    return int(value)
-
-
-def _check_n_clusters(n_clusters: Any, n_samples: int) -> int:
-    k = _check_whole(n_clusters, "n_clusters", 1)
-    if k > n_samples:
-        samples = f"{n_samples} sample" + ("" if n_samples == 1 else "s")
-        raise ValueError(
-            f"n_clusters={k} clusters need at least {k} samples, but X has {samples}: "
-            f"choose n_clusters <= {n_samples}"
-        )
-    return k
-
-
-def _as_data(X: Any) -> np.ndarray:
-    _reject_non_numeric_columns(X)
-    data = np.asarray(X, dtype=np.float64)
-    if data.ndim != 2:
-        raise ValueError(
-            f"X must be a table of samples (rows) by features (columns); got an array of "
-            f"shape {data.shape}. For a single feature use X.reshape(-1, 1)."
-        )
-    if len(data) == 0:
-        raise ValueError("X has no samples (rows)")
-    _reject_non_finite(data, X)
-    return np.ascontiguousarray(data)
-
-
-def _as_centres(centres: Any, n_features: int) -> np.ndarray:
-    array = np.asarray(centres, dtype=np.float64)
-    if array.ndim != 2 or array.shape[1] != n_features or len(array) == 0:
-        raise ValueError(
-            f"centres must have shape (k, {n_features}) for data with {n_features} features; "
-            f"got shape {array.shape}"
-        )
-    _reject_non_finite(array, centres, what="centres")
-    return array
-
-
-def _as_labels(labels: Any, n_samples: int, k: int) -> np.ndarray:
-    array = np.asarray(labels)
-    if array.shape != (n_samples,):
-        raise ValueError(
-            f"labels must have one entry per sample ({n_samples}); got shape {array.shape}"
-        )
-    if not np.issubdtype(array.dtype, np.integer):
-        raise ValueError(f"labels must be whole numbers (cluster indices); got {array.dtype}")
-    if n_samples and (array.min() < 0 or array.max() >= k):
-        raise ValueError(
-            f"labels must be cluster indices from 0 to {k - 1}; got {array.min()} to {array.max()}"
-        )
-    return array
-
-
-def _reject_non_numeric_columns(X: Any) -> None:
-    dtypes = getattr(X, "dtypes", None)
-    if dtypes is None or not hasattr(dtypes, "items"):
-        return
-    import pandas as pd
-
-    for column, dtype in dtypes.items():
-        if not (pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)):
-            raise ValueError(
-                f"column {column!r} holds {dtype} values, not numbers; k-means needs numeric "
-                "features: select the spending columns (segmentation.data.schema.SPENDING_COLUMNS) "
-                "or encode this column as numbers first"
-            )
-
-
-def _reject_non_finite(array: np.ndarray, original: Any, what: str = "X") -> None:
-    """Raise an error naming the first cells that hold NaN or infinity, if any do."""
-    bad = ~np.isfinite(array)
-    if not bad.any():
-        return
-    places = np.argwhere(bad)
-    names = getattr(original, "columns", None)
-    index = getattr(original, "index", None)
-
-    def place(row: int, col: int) -> str:
-        if names is not None and index is not None:
-            return f"row {index[row]}, column '{names[col]}': {array[row, col]}"
-        return f"row {row}, column {col} (counting from 0): {array[row, col]}"
-
-    kinds = " and ".join(
-        kind
-        for kind, present in (("NaN", np.isnan(array).any()), ("infinity", np.isinf(array).any()))
-        if present
-    )
-    shown = "; ".join(place(int(r), int(c)) for r, c in places[:5])
-    more = f" (and {len(places) - 5} more)" if len(places) > 5 else ""
-    raise ValueError(
-        f"{what} contains {kinds} at {shown}{more}. k-means needs a number in every cell: "
-        "fill in or drop those rows first (`segmentation validate FILE` lists such cells in "
-        "a CSV)."
     )
