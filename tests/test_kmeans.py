@@ -1,5 +1,5 @@
-"""The course's k-means: each step, the estimator's API, its errors, and its agreement with
-scikit-learn's Lloyd k-means."""
+"""The course's k-means estimator: its agreement with the readable steps and with
+scikit-learn's Lloyd k-means, its API and its errors. (The steps: test_kmeans_steps.py.)"""
 
 import tracemalloc
 import warnings
@@ -20,19 +20,12 @@ from segmentation.cluster.kmeans import (
     STOP_ASSIGNMENTS_UNCHANGED,
     STOP_CENTRES_SETTLED,
     STOP_MAX_ITER,
+    TIE_TOLERANCE,
     KMeans,
-    assign,
-    initial_centres,
-    objective,
-    update_centres,
 )
+from segmentation.cluster.steps import assign, initial_centres, objective, update_centres
 from segmentation.data.schema import SPENDING_COLUMNS
 from segmentation.data.shipped import load_customers
-
-
-def squared_distances(X, centres):
-    """The textbook n x k matrix of squared distances, for checking on small data."""
-    return ((np.asarray(X)[:, None, :] - np.asarray(centres)[None, :, :]) ** 2).sum(axis=2)
 
 
 def blobs(seed, n=300, d=3, k=4, spread=1.0):
@@ -47,138 +40,158 @@ def spending():
 
 
 # --------------------------------------------------------------------------------------------
-# Step 1: initial centres
+# The estimator against the readable steps (its oracle)
 # --------------------------------------------------------------------------------------------
 
 
-def test_random_init_takes_distinct_samples():
-    X = blobs(0, n=50)
-    centres = initial_centres(X, 6, "random", random_state=1)
-    rows = {tuple(row) for row in X}
-    assert all(tuple(c) in rows for c in centres)
-    assert len({tuple(c) for c in centres}) == 6
+def lloyd_by_the_steps(X, start, tol=0.0, max_iter=300):
+    """Lloyd's k-means written with the readable steps and the estimator's two stopping rules:
+    the assignments did not change, or the squared moves add up to at most tol times the mean
+    variance of the features. Returns the final labels, the centres after each update, and J."""
+    threshold = tol * X.var(axis=0).mean()
+    centres, labels, walk = np.asarray(start, dtype=float), None, [np.asarray(start, dtype=float)]
+    for _ in range(max_iter):
+        new_labels = assign(X, centres)
+        new_centres = update_centres(X, new_labels, centres)
+        unchanged = labels is not None and np.array_equal(new_labels, labels)
+        moved = ((new_centres - centres) ** 2).sum()
+        labels, centres = new_labels, new_centres
+        walk.append(centres)
+        if unchanged or moved <= threshold:
+            break
+    labels = assign(X, centres)
+    return labels, np.array(walk), objective(X, centres, labels)
 
 
-def test_uniform_init_lies_within_the_range_of_each_feature():
-    X = blobs(1, n=80) * [1.0, 100.0, 0.01]
-    centres = initial_centres(X, 50, "uniform", random_state=2)
-    assert centres.shape == (50, 3)
-    assert (centres >= X.min(axis=0)).all() and (centres <= X.max(axis=0)).all()
-    assert not any((X == c).all(axis=1).any() for c in centres)  # points, not samples
+def grid_with_ties():
+    """A 7 x 7 grid of whole numbers and four centres one step from the middle: every distance
+    is exact, and the 13 points of the two diagonals lie equally far from two nearest centres
+    (the middle from all four)."""
+    grid = np.array([[x, y] for x in range(-3, 4) for y in range(-3, 4)], dtype=float)
+    return grid, np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
 
 
-def test_init_repeats_with_a_seed_and_changes_without():
-    X = blobs(2)
-    for method in ("random", "uniform", "k-means++"):
-        first = initial_centres(X, 4, method, random_state=7)
-        np.testing.assert_array_equal(first, initial_centres(X, 4, method, random_state=7))
-        assert not np.array_equal(first, initial_centres(X, 4, method, random_state=8))
+def line_with_a_tie():
+    """0 to 9 with centres at 1 and 5: 3 lies at distance 2 from both."""
+    return np.arange(10.0)[:, np.newaxis], np.array([[1.0], [5.0]])
 
 
-def test_kmeans_plus_plus_draws_the_next_centre_in_proportion_to_squared_distance():
-    # Three samples at 0, 1 and 3. Whichever is drawn first, the second is drawn with
-    # probability proportional to its squared distance from the first.
-    X = np.array([[0.0], [1.0], [3.0]])
-    counts = np.zeros((3, 3))
-    for seed in range(3000):
-        first, second = initial_centres(X, 2, "k-means++", random_state=seed)[:, 0]
-        counts[list(X[:, 0]).index(first), list(X[:, 0]).index(second)] += 1
-    expected = np.array([[0, 1, 9], [1, 0, 4], [9, 4, 0]], dtype=float)
-    expected /= expected.sum(axis=1, keepdims=True)
-    observed = counts / counts.sum(axis=1, keepdims=True)
-    np.testing.assert_allclose(observed, expected, atol=0.04)
-    np.testing.assert_allclose(counts.sum(axis=1) / 3000, 1 / 3, atol=0.03)  # first: uniform
+def far_start():
+    """Blobs, and a start with two centres far outside the data: both clusters are empty after
+    the first assignment and take the farthest samples."""
+    X = blobs(21, n=200, d=2, k=3)
+    return X, np.vstack([X[:2], [[500.0, 500.0], [-500.0, 400.0]]])
 
 
-def test_kmeans_plus_plus_spreads_over_far_apart_groups():
-    X = np.vstack([np.zeros((100, 2)), np.full((100, 2), 100.0), np.full((100, 2), -100.0)])
-    X = X + np.random.default_rng(0).normal(scale=0.1, size=X.shape)
-    for seed in range(20):
-        centres = initial_centres(X, 3, "k-means++", random_state=seed)
-        assert sorted(np.round(centres[:, 0], -2)) == [-100, 0, 100]
+def duplicates():
+    """Three distinct points repeated, and five centres: some clusters stay empty, with every
+    sample sitting on its centre."""
+    X = np.repeat([[0.0, 0.0], [1.0, 1.0], [5.0, 5.0]], [6, 3, 1], axis=0)
+    return X, np.array([[0.0, 0.0], [0.0, 0.0], [1.0, 1.0], [5.0, 5.0], [5.0, 5.0]])
 
 
-def test_kmeans_plus_plus_with_fewer_distinct_points_than_k():
-    centres = initial_centres(np.ones((5, 2)), 3, "k-means++", random_state=0)
-    np.testing.assert_array_equal(centres, np.ones((3, 2)))
+def course_start(spending, k, seed):
+    X = StandardScaler().fit_transform(np.log(spending.to_numpy(dtype=float)))
+    return X, initial_centres(X, k, "k-means++", random_state=seed)
 
 
-def test_unknown_init_method_is_named():
-    with pytest.raises(ValueError, match=r"'sideways' is not a way.*'k-means\+\+'"):
-        initial_centres(blobs(0), 2, "sideways")
+AGREEMENT = {
+    "grid with ties": grid_with_ties,
+    "line with a tie": line_with_a_tie,
+    "empty clusters": far_start,
+    "fewer distinct points than k": duplicates,
+    "blobs": lambda: (blobs(20), initial_centres(blobs(20), 4, "random", random_state=2)),
+}
 
 
-# --------------------------------------------------------------------------------------------
-# Steps 2 to 4
-# --------------------------------------------------------------------------------------------
+def assert_same_as_the_steps(X, start, **params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fit = KMeans(len(start), init=start, n_init=1, **params).fit(X)
+    labels, walk, J = lloyd_by_the_steps(X, start, **params)
+    np.testing.assert_array_equal(fit.labels_, labels)
+    assert fit.n_iter_ == len(walk) - 1
+    scale = 1e-9 * (1.0 + np.abs(X).max())
+    np.testing.assert_allclose(fit.history_.centres, walk, rtol=0, atol=scale)
+    np.testing.assert_allclose(fit.cluster_centers_, walk[-1], rtol=0, atol=scale)
+    assert fit.inertia_ == pytest.approx(J, rel=1e-12, abs=1e-12)
+    return fit
 
 
-@pytest.mark.parametrize("chunk_size", [1, 7, 8192])
-def test_assign_gives_the_nearest_centre(chunk_size):
-    X = blobs(3, n=200, d=5)
-    centres = initial_centres(X, 6, "random", random_state=0)
-    expected = squared_distances(X, centres).argmin(axis=1)
-    np.testing.assert_array_equal(assign(X, centres, chunk_size=chunk_size), expected)
+@pytest.mark.parametrize("name", list(AGREEMENT))
+@pytest.mark.parametrize("params", [{"tol": 0.0}, {"tol": 1e-2}, {"max_iter": 1}])
+def test_same_result_as_the_readable_steps(name, params):
+    X, start = AGREEMENT[name]()
+    assert_same_as_the_steps(X, start, **params)
 
 
-def test_assign_breaks_a_tie_in_favour_of_the_first_centre():
-    labels = assign([[0.0], [5.0], [10.0]], [[10.0], [0.0], [10.0], [0.0]])
-    assert labels.tolist() == [1, 0, 0]
-
-
-def test_update_centres_gives_the_cluster_means():
-    X = blobs(4, n=100)
-    labels = np.arange(100) % 3
-    expected = [X[labels == j].mean(axis=0) for j in range(3)]
-    np.testing.assert_allclose(update_centres(X, labels, np.zeros((3, 3))), expected, rtol=1e-12)
-
-
-def test_an_empty_cluster_takes_the_sample_farthest_from_its_centre():
-    X = np.array([[0.0], [1.0], [2.0], [9.0], [10.0]])
-    labels = np.array([0, 0, 0, 1, 1])
-    old = np.array([[1.0], [9.0], [50.0]])  # cluster 2 got nobody
-    # Distances to own centre: 1, 0, 1, 0, 1. The farthest (first of the largest, as
-    # argpartition leaves them) moves to cluster 2 and leaves its old cluster's mean.
-    new = update_centres(X, labels, old)
-    distances = (X[:, 0] - old[labels, 0]) ** 2
-    moved = np.argpartition(distances, -1)[-1]
-    expected = [
-        X[(labels == 0) & (np.arange(5) != moved), 0].mean(),
-        X[(labels == 1) & (np.arange(5) != moved), 0].mean(),
-        X[moved, 0],
-    ]
-    np.testing.assert_allclose(new[:, 0], expected)
-
-
-def test_empty_clusters_with_every_sample_on_its_centre_go_to_the_largest_cluster():
-    X = np.array([[1.0, 1.0], [1.0, 1.0], [1.0, 1.0], [4.0, 4.0]])
-    new = update_centres(X, [0, 0, 0, 1], [[1.0, 1.0], [4.0, 4.0], [7.0, 7.0]])
-    np.testing.assert_array_equal(new, [[1.0, 1.0], [4.0, 4.0], [1.0, 1.0]])
-
-
-def test_objective_is_the_sum_of_squared_distances():
-    X = blobs(5, n=60)
-    centres = initial_centres(X, 3, "random", random_state=0)
-    labels = np.arange(60) % 3
-    expected = squared_distances(X, centres)[np.arange(60), labels].sum()
-    assert objective(X, centres, labels) == pytest.approx(expected, rel=1e-13)
+def test_the_agreement_data_sets_hold_what_their_names_say():
+    grid, centres = grid_with_ties()
+    squared = ((grid[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+    assert ((squared == squared.min(axis=1, keepdims=True)).sum(axis=1) > 1).sum() == 13
+    X, start = far_start()
+    assert (KMeans(4, init=start, max_iter=1).fit(X).history_.sizes[0][2:] == 0).all()
+    X, start = duplicates()
+    with pytest.warns(ConvergenceWarning):
+        assert (KMeans(5, init=start).fit(X).history_.sizes[-1] == 0).any()
 
 
 @pytest.mark.parametrize(
-    ("call", "message"),
+    ("X", "start", "expected"),
     [
-        (lambda: assign([[1.0, 2.0]], [[1.0, 2.0, 3.0]]), r"shape \(k, 2\)"),
-        (lambda: assign([[1.0, 2.0]], [[np.nan, 2.0]]), "centres contains NaN"),
-        (lambda: update_centres([[1.0], [2.0]], [0], [[1.0]]), "one entry per sample"),
-        (lambda: update_centres([[1.0], [2.0]], [0, 2], [[1.0], [2.0]]), "from 0 to 1"),
-        (lambda: update_centres([[1.0], [2.0]], [0.0, 1.0], [[1.0], [2.0]]), "whole numbers"),
-        (lambda: objective([1.0, 2.0], [[1.0]], [0, 0]), "reshape"),
-        (lambda: initial_centres([[1.0], [2.0]], 3), "n_clusters <= 2"),
+        # worked by hand in test_kmeans_steps.py: the samples at 0, 1, 2 go to centre 0 and
+        # those at 9, 10 to centre 1; of the three at distance 1 from their centre, the one at
+        # 0 (the lowest-numbered) moves to the empty cluster 2
+        ([0.0, 1.0, 2.0, 9.0, 10.0], [1.0, 9.0, 50.0], [1.5, 9.5, 0.0]),
+        # 5 is as far from 1 as from 9 and joins centre 0 (the first); the farthest sample (at
+        # 5) goes to cluster 2, the next (at 0, tied with 10) to cluster 3
+        ([0.0, 1.0, 5.0, 9.0, 10.0], [1.0, 9.0, 50.0, 60.0], [1.0, 9.5, 5.0, 0.0]),
     ],
+    ids=["tie", "two empty"],
 )
-def test_steps_reject_bad_arguments(call, message):
-    with pytest.raises(ValueError, match=message):
-        call()
+def test_the_estimator_refills_empty_clusters_as_worked_by_hand(X, start, expected):
+    fit = KMeans(len(start), init=np.array(start)[:, None], max_iter=1).fit(np.array(X)[:, None])
+    np.testing.assert_allclose(fit.history_.centres[1][:, 0], expected)
+
+
+@pytest.mark.parametrize("k", [2, 3, 5])
+def test_same_result_as_the_readable_steps_on_the_course_data(spending, k):
+    for seed in range(3):
+        X, start = course_start(spending, k, seed)
+        assert_same_as_the_steps(X, start, tol=1e-4)
+
+
+@pytest.mark.parametrize("method", ["random", "uniform", "k-means++"])
+def test_the_first_start_is_the_one_the_readable_step_draws(spending, method):
+    for X in (blobs(22, n=400, d=4), spending.to_numpy(dtype=float)):
+        for seed in range(5):
+            fit = KMeans(4, init=method, n_init=1, max_iter=1, random_state=seed).fit(X)
+            expected = initial_centres(X, 4, method, random_state=seed)
+            np.testing.assert_array_equal(fit.history_.centres[0], expected)
+
+
+def test_transform_and_score_agree_with_the_readable_steps(spending):
+    X, start = course_start(spending, 4, 0)
+    model = KMeans.from_centres(start)
+    labels = assign(X, start)
+    np.testing.assert_array_equal(model.predict(X), labels)
+    np.testing.assert_array_equal(model.transform(X).argmin(axis=1), labels)
+    assert model.score(X) == pytest.approx(-objective(X, start, labels), rel=1e-12)
+
+
+def test_a_later_start_that_ties_does_not_replace_the_first():
+    # Two groups of whole numbers: every start ends in the same partition, J = 2 exactly, and
+    # the centres are numbered as the first start numbered them.
+    X = np.array([[0.0], [1.0], [10.0], [11.0], [0.0], [1.0], [10.0], [11.0]])
+    numberings = set()
+    for seed in range(10):
+        fit = KMeans(2, init="random", n_init=6, random_state=seed).fit(X)
+        assert fit.inertia_per_init_.tolist() == [2.0] * 6
+        first = KMeans(2, init=initial_centres(X, 2, "random", random_state=seed)).fit(X)
+        np.testing.assert_array_equal(fit.labels_, first.labels_)
+        numberings.add(tuple(fit.labels_))
+    assert len(numberings) == 2  # both numberings occur among the first starts
+    assert TIE_TOLERANCE == 1e-9
 
 
 # --------------------------------------------------------------------------------------------
@@ -385,17 +398,25 @@ def test_swaps_with_scikit_learns_kmeans_in_a_pipeline(spending):
 # --------------------------------------------------------------------------------------------
 
 
+def sklearn_says(name, what):
+    return rf"The '{name}' parameter of KMeans must be {what}"
+
+
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"n_clusters": 0}, "n_clusters must be a whole number >= 1, got 0"),
-        ({"n_clusters": 2.5}, "n_clusters must be a whole number"),
+        ({"n_clusters": 0}, sklearn_says("n_clusters", r"an int in the range \[1, inf\)\. Got 0")),
+        ({"n_clusters": 2.5}, sklearn_says("n_clusters", r"an int .*Got 2\.5")),
         ({"n_clusters": 11}, "n_clusters=11 clusters need at least 11 samples, but X has 10"),
-        ({"max_iter": 0}, "max_iter must be a whole number >= 1"),
-        ({"n_init": 0}, "n_init must be a whole number >= 1"),
-        ({"tol": -1.0}, "tol must be a number >= 0"),
-        ({"chunk_size": 0}, "chunk_size must be a whole number >= 1"),
-        ({"init": "furthest"}, "'furthest' is not a way to choose centres"),
+        ({"n_clusters": 11}, "choose n_clusters <= 10"),
+        ({"max_iter": 0}, sklearn_says("max_iter", r"an int in the range \[1, inf\)")),
+        ({"n_init": 0}, sklearn_says("n_init", r"a str among \{'auto'\} or an int in the")),
+        ({"n_init": "many"}, sklearn_says("n_init", r"a str among \{'auto'\}.*Got 'many'")),
+        ({"tol": -1.0}, sklearn_says("tol", r"a float in the range \[0\.0, inf\)")),
+        ({"tol": np.nan}, sklearn_says("tol", r"a float .*Got nan")),
+        ({"chunk_size": 0}, sklearn_says("chunk_size", r"an int in the range \[1, inf\)")),
+        ({"init": "furthest"}, sklearn_says("init", r"a str among .*'k-means\+\+'.*'furthest'")),
+        ({"random_state": "seed"}, sklearn_says("random_state", r"an int in the range \[0,")),
         ({"n_clusters": 2, "init": np.zeros((3, 2))}, r"init has shape \(3, 2\).*\(2, 2\)"),
         ({"n_clusters": 2, "init": [[0.0, np.inf], [1.0, 1.0]]}, "init contains infinity"),
         ({"n_clusters": 2, "init": np.zeros((2, 2)), "n_init": 3}, "use n_init=1"),
