@@ -32,7 +32,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import numpy as np
 import pandas as pd
 
-from segmentation.data.reader import file_kind, shown_filename
+from segmentation.data.problems import shown_filename
+from segmentation.data.reader import file_kind
 
 if TYPE_CHECKING:
     from segmentation.model.pipeline import SegmentationModel
