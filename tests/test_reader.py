@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segmentation.data import reader
+from segmentation.data.careful import CarefulReader
 from segmentation.data.reader import (
     MAX_PROBLEMS,
     CustomerFileError,
@@ -388,7 +388,7 @@ def test_a_plain_file_takes_the_fast_path(write_file, monkeypatch):
     def careful_reader_not_wanted(*args, **kwargs):
         raise AssertionError("the careful reader ran on a plain file")
 
-    monkeypatch.setattr(reader._Parser, "read_rows", careful_reader_not_wanted)
+    monkeypatch.setattr(CarefulReader, "read_rows", careful_reader_not_wanted)
     pd.testing.assert_frame_equal(read_customer_csv(write_file(GOOD)), expected_good())
     pd.testing.assert_frame_equal(
         read_customer_csv(write_file(GOOD.replace("\n", "\r\n"))), expected_good()

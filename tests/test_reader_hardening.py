@@ -20,6 +20,7 @@ import pandas as pd
 import pytest
 
 from segmentation.data import reader
+from segmentation.data.careful import CarefulReader
 from segmentation.data.reader import (
     MAX_LINE_BYTES,
     MAX_VALUE_CHARS,
@@ -420,12 +421,12 @@ def test_a_long_quoted_value_over_many_lines_is_named_not_taken_for_broken_quote
 
 
 def careful_only(path, **kwargs):
-    original = reader._read_fast
+    original = reader.read_fast
     try:
-        reader._read_fast = lambda *args: None
+        reader.read_fast = lambda *args: None
         return validate_customer_csv(path, **kwargs)
     finally:
-        reader._read_fast = original
+        reader.read_fast = original
 
 
 # --- 17. values shown escaped and cut ---------------------------------------------------------
@@ -486,7 +487,7 @@ def no_careful_reader(monkeypatch):
     def careful_reader_not_wanted(*args, **kwargs):
         raise AssertionError("the careful reader ran")
 
-    monkeypatch.setattr(reader._Parser, "read_rows", careful_reader_not_wanted)
+    monkeypatch.setattr(CarefulReader, "read_rows", careful_reader_not_wanted)
 
 
 @pytest.mark.parametrize(
@@ -538,7 +539,7 @@ def test_running_out_of_memory_is_a_message(write_file, monkeypatch):
     def no_memory_left(*args):
         raise MemoryError
 
-    monkeypatch.setattr(reader, "_tidy", no_memory_left)
+    monkeypatch.setattr(reader, "read_fast", no_memory_left)
     result = validate_customer_csv(write_file(GOOD))
     assert not result.ok and result.frame is None
     assert "too large to read in this computer's memory" in result.errors[0].message
