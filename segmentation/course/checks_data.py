@@ -86,10 +86,8 @@ def check_most_skewed(answer: Any) -> Feedback:
     best = skew.idxmax()
     if (
         column == best
-        and number is not None
-        and not answers.within_rounding(
-            answers.one_number(number), skew[best], max(2, _decimals(number))
-        )
+        and (given := answers.one_number(number)) is not None
+        and not answers.within_rounding(given, skew[best], max(2, _decimals(number)))
     ):
         return answers.wrong(
             f"{best} is the right column, but its skewness among the customers of "
@@ -219,8 +217,9 @@ def _pair_parts(answer: Any, form: str) -> tuple[list[str], list[Any], list[str]
         return given, numbers, unknown, []
     given, numbers, unknown, others = [], [], [], []
     for leaf in answers.leaves(answer):
-        if isinstance(leaf, str) and answers.column_name(leaf):
-            given.append(answers.column_name(leaf))
+        column = answers.column_name(leaf) if isinstance(leaf, str) else None
+        if column:
+            given.append(column)
         elif isinstance(leaf, str) and answers.one_number(leaf) is not None:
             numbers.append(leaf)
         elif isinstance(leaf, str):
@@ -282,8 +281,9 @@ def check_strongest_pair(answer: Any) -> Feedback:
     corr = ranked["correlation"].iloc[rank]
     where = f"among the {len(group)} {PAIR_CHANNEL} customers (log spending)"
     if rank == 0:
-        if number is not None and not answers.within_rounding(
-            answers.one_number(number), corr, max(2, _decimals(number))
+        given = answers.one_number(number) if number is not None else None
+        if given is not None and not answers.within_rounding(
+            given, corr, max(2, _decimals(number))
         ):
             return answers.wrong(
                 f"{a} and {b} is the right pair, but their correlation {where} is "

@@ -72,9 +72,10 @@ def _groups_of_numbers(answer: Any) -> list[list[float]] | None:
         ):
             return None
         numbers = [answers.one_number(value) for value in group]
-        if any(n is None for n in numbers):
+        known = [n for n in numbers if n is not None]
+        if len(known) < len(numbers):
             return None
-        groups.append(sorted(numbers))
+        groups.append(sorted(known))
     return groups
 
 

@@ -239,8 +239,8 @@ def check_reloaded_segments(answer: Any, model: Any = None) -> Feedback:
         )
     if any(not 0 <= g < model.k for g in given):
         return answers.wrong(_not_segments(given, model.k))
-    given = [int(g) for g in given]
-    if given == right:
+    whole = [int(g) for g in given]
+    if whole == right:
         names = "; ".join(
             f"id {i}: {s}. {model.names[s]}" for i, s in zip(EXERCISE_IDS, right, strict=True)
         )
@@ -249,7 +249,7 @@ def check_reloaded_segments(answer: Any, model: Any = None) -> Feedback:
         )
     rows = customers.iloc[list(EXERCISE_IDS)]
     by_row = model.predict(rows)["segment"].tolist()
-    return answers.wrong(_segments_off(given, right, by_row, rows.index.tolist()))
+    return answers.wrong(_segments_off(whole, right, by_row, rows.index.tolist()))
 
 
 def _listed(items: Any) -> str:

@@ -149,10 +149,11 @@ class ExplorerState:
     def summary(self) -> str:
         """One line for people, screen readers and tests: k, the step, J and the sizes."""
         head = f"k = {self.k}, step {self.step} of {self.steps.last} ({self.step_text()}), "
-        if self.labels is None:
+        sizes = self.sizes
+        if sizes is None:
             return head + "J not yet defined"
-        sizes = " / ".join(str(n) for n in self.sizes)
-        return head + f"J = {self.objective:,.1f}, sizes {sizes}"
+        shown = " / ".join(str(n) for n in sizes)
+        return head + f"J = {self.objective:,.1f}, sizes {shown}"
 
     def profile(self) -> pd.DataFrame:
         """Per segment: its customers and their mean spending by category (m.u. per year);

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -28,8 +28,19 @@ from segmentation.preprocessing.spending import (
 )
 
 #: One colour per cluster, the same in every picture of the course.
-CLUSTER_COLOURS = plt.get_cmap("tab10").colors
-CENTRE_STYLE = {"marker": "X", "s": 160, "c": "black", "edgecolors": "white", "linewidths": 1.5}
+#: (tab10's ten colours, as (r, g, b): a colormap does not promise a list of them)
+CLUSTER_COLOURS: tuple[tuple[float, float, float], ...] = tuple(
+    (float(r), float(g), float(b)) for r, g, b, _ in plt.get_cmap("tab10")(range(10))
+)
+#: How the centres are drawn: black crosses outlined in white.
+CENTRE_SIZE = 160.0
+CENTRE_STYLE: dict[str, Any] = {
+    "marker": "X",
+    "s": CENTRE_SIZE,
+    "c": "black",
+    "edgecolors": "white",
+    "linewidths": 1.5,
+}
 
 
 def cluster_colour(j: int) -> str:
@@ -54,18 +65,19 @@ def _grid(count: int, ncols: int, size: float = 3.0) -> tuple[Figure, np.ndarray
     return fig, axes.flat[:count]
 
 
-def _log_bins(low: float, high: float, edges: Sequence[float], count: int) -> np.ndarray:
+def _log_bins(low: float, high: float, edges: Sequence[float], count: int) -> list[float]:
     """About ``count`` bins of equal width on a log scale from ``low`` to ``high``, with every
     one of ``edges`` that falls inside as a bin edge: no bar then straddles one."""
     if not 0 < low < high:
-        return np.array([low - 0.5, high + 0.5])
+        return [low - 0.5, high + 0.5]
     cuts = [low, *sorted(e for e in edges if low < e < high), high]
     step = np.log(high / low) / count
-    bins = [low]
+    bins: list[float] = [low]
     for a, b in itertools.pairwise(cuts):
         n = max(1, round(np.log(b / a) / step))
-        bins += [*np.geomspace(a, b, n + 1)[1:-1], b]  # the cuts themselves, not 10**log10(cut)
-    return np.array(bins)
+        inner = np.geomspace(a, b, n + 1)[1:-1].tolist()
+        bins += [*inner, b]  # the cuts themselves, not 10**log10(cut)
+    return bins
 
 
 def plot_hand_grades(customers: pd.DataFrame, ax: Axes | None = None) -> Axes:
@@ -177,7 +189,7 @@ def plot_by_group(frame: pd.DataFrame, groups: pd.Series, ax: Axes | None = None
     ax.legend(title=groups.name, loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0)
     ax.set_title(f"Spending by {groups.name}")
     if own_figure:
-        ax.figure.tight_layout()  # makes room for the legend beside the axes
+        cast(Figure, ax.figure).tight_layout()  # makes room for the legend beside the axes
     return ax
 
 
@@ -221,7 +233,7 @@ def plot_clusters(
     title: str = "",
     name: str = "cluster",
     centre_label: str = "centres",
-    centre_size: float = CENTRE_STYLE["s"],
+    centre_size: float = CENTRE_SIZE,
     zoom: tuple[float, float, float, float] | None = None,
     legend_outside: bool = False,
 ) -> Axes:
@@ -254,7 +266,7 @@ def plot_clusters(
         ax.legend(fontsize=7, loc="best" if zoom is None else "upper left")
     if zoom is not None:
         # high enough above the main picture's bottom edge for the inset's own tick labels
-        inset = ax.inset_axes([0.53, 0.17, 0.44, 0.44])
+        inset = ax.inset_axes((0.53, 0.17, 0.44, 0.44))
         _draw_groups(inset, X, labels, centres, paths, name, centre_label, centre_size / 2)
         inset.set_xlim(zoom[0], zoom[1])
         inset.set_ylim(zoom[2], zoom[3])
