@@ -12,9 +12,13 @@ from PIL import Image
 
 from segmentation.cluster.kmeans import KMeans
 from segmentation.cluster.steps import objective
+from segmentation.course import toy_data
 from segmentation.data.schema import SPENDING_COLUMNS
 from segmentation.data.shipped import load_customers
 from segmentation.viz.explorer import (
+    COURSE,
+    SHAPE_SCALES,
+    SHAPES,
     STARTS,
     ExplorerFigure,
     ExplorerModel,
@@ -58,7 +62,7 @@ def test_steps_alternate_assignment_and_update(model):
     assert [steps.iteration(s) for s in (1, 2, 3, 4)] == [1, 1, 2, 2]
     assert steps.labels_at(0) is None
     # An update step keeps the assignment and moves the centres; J there is measured so.
-    X = model._scaled["log"]
+    X = model.dataset().scaled["log"]
     assert np.array_equal(steps.labels_at(2), steps.labels_at(1))
     assert not np.allclose(steps.centres_at(2), steps.centres_at(1))
     assert steps.objective[2] == pytest.approx(
@@ -73,7 +77,7 @@ def test_steps_alternate_assignment_and_update(model):
 
 
 def test_the_last_step_is_the_fit_itself(model):
-    X = model._scaled["log"]
+    X = model.dataset().scaled["log"]
     fit = KMeans(4, init="k-means++", n_init=1, tol=0.0, max_iter=100, random_state=7).fit(X)
     steps = FitSteps(X, fit)
     assert np.array_equal(steps.labels_at(steps.last), fit.labels_)
@@ -106,7 +110,7 @@ def test_one_numbering_for_every_step_of_a_fit(model, customers, k, init, seed, 
     """The explorer's steps are k-means' own steps with one renaming of the segments, the same
     at every step, so a segment keeps its number (and colour) while scrubbing."""
     numbered = model.steps(k, init, seed, scale)
-    X = model._scaled[scale]
+    X = model.dataset().scaled[scale]
     fit = KMeans(k, init=STARTS[init], n_init=1, tol=0.0, max_iter=100, random_state=seed).fit(X)
     plain = FitSteps(X, fit)  # k-means' own numbering
     rename = np.full(k, -1)
@@ -158,7 +162,7 @@ def test_centre_paths_grow_with_the_steps_in_the_datas_units(model):
         assert state.centres.shape == (step // 2 + 1, 3, 6)
     # "Random samples" starts on three customers: in raw units, their exact spending.
     start = model.state(k=3, init="random samples", seed=2, scale="raw", step=0).centres[0]
-    spending = model.spending.to_numpy()
+    spending = model.dataset().spending.to_numpy()
     for centre in start:
         assert np.isclose(spending, centre).all(axis=1).any()
     # The final centres are the means of their customers.
@@ -352,6 +356,10 @@ def test_each_update_is_timed_and_within_the_target(explorer):
         (explorer.seed, 2),
         (explorer.scale, "raw"),
         (explorer.init, "random points"),
+        (explorer.data, "two moons"),
+        (explorer.step, 2),
+        (explorer.scale, "standardised"),
+        (explorer.data, "outliers"),
     ]
     for control, value in changes:
         before = len(explorer.timings)
@@ -370,6 +378,7 @@ def test_each_update_is_timed_and_within_the_target(explorer):
 
 def test_every_control_has_its_class_for_tests_and_styling(explorer):
     names = {
+        "data",
         "k",
         "step",
         "start",
@@ -387,6 +396,7 @@ def test_every_control_has_its_class_for_tests_and_styling(explorer):
     found = {
         cls.removeprefix("kmeans-explorer-")
         for w in [
+            explorer.data,
             explorer.k,
             explorer.step,
             explorer.init,
@@ -405,3 +415,154 @@ def test_every_control_has_its_class_for_tests_and_styling(explorer):
     }
     assert found == names
     assert explorer.widget.children[3] is explorer.summary
+
+
+# --- the data choice: the Part I shapes on which k-means fails --------------------------------
+
+#: Each shape as Part I makes it, straight from the toy data module (the explorer's oracle).
+TOYS = {
+    "two moons": toy_data.moons,
+    "unequal sizes": toy_data.unequal_groups,
+    "outliers": toy_data.groups_with_outliers,
+    "unscaled": toy_data.unscaled_groups,
+}
+
+
+def test_the_data_choices_are_the_course_data_and_the_four_shapes():
+    assert list(SHAPES) == list(TOYS)
+    assert {name: k for name, (_, k) in SHAPES.items()} == {
+        "two moons": 2,
+        "unequal sizes": 2,
+        "outliers": 3,
+        "unscaled": 2,
+    }
+
+
+@pytest.mark.parametrize("scale", SHAPE_SCALES)
+@pytest.mark.parametrize("name", list(TOYS))
+def test_a_shape_is_drawn_on_its_own_two_features(model, name, scale):
+    """The points on the axes are the shape's data, in its own units, whatever categories
+    the x and y dropdowns hold; each point has its cluster's colour; the final centres are the
+    means of their clusters' points (standardising moves no mean off its points)."""
+    X, _ = TOYS[name]()
+    k = SHAPES[name][1]
+    state = model.state(k=k, init="k-means++", seed=0, scale=scale, step=None, data=name)
+    drawing = ExplorerFigure()
+    drawing.draw(state, "Fresh", "Milk")
+    np.testing.assert_array_equal(drawing.customers.get_offsets(), X)
+    assert drawing.scatter_ax.get_xlabel() == "feature 1"
+    assert drawing.scatter_ax.get_ylabel() == "feature 2"
+    assert drawing.scatter_ax.get_title().startswith(f"{name}, k = {k}, step ")
+    colours = drawing.customers.get_facecolors()[:, :3]
+    np.testing.assert_allclose(colours, np.asarray(CLUSTER_COLOURS)[state.labels], atol=1e-6)
+    for j in range(k):
+        np.testing.assert_allclose(state.centres[-1][j], X[state.labels == j].mean(axis=0))
+    x_low, x_high = drawing.scatter_ax.get_xlim()
+    assert x_low < X[:, 0].min() and X[:, 0].max() < x_high
+    renderer = drawing.canvas.get_renderer()
+    for text in (drawing.scatter_ax.yaxis.label, *drawing.scatter_ax.get_yticklabels()):
+        assert text.get_window_extent(renderer).x0 >= 0, text.get_text()  # not cut off
+
+
+@pytest.mark.parametrize("name", list(TOYS))
+def test_a_shapes_profile_counts_its_true_groups(model, name):
+    """The sizes add up to the shape's points; each cell counts, by hand, the points of one
+    true group in one cluster."""
+    X, truth = TOYS[name]()
+    state = model.state(
+        k=SHAPES[name][1], init="random samples", seed=1, scale="raw", step=3, data=name
+    )
+    table = state.profile()
+    groups = np.unique(truth)
+    assert list(table.columns) == ["points", *(f"true group {g}" for g in groups)]
+    assert table["points"].sum() == len(X)
+    assert table["points"].tolist() == np.bincount(state.labels, minlength=state.k).tolist()
+    for j in range(state.k):
+        for g in groups:
+            hand = sum(1 for a, b in zip(state.labels, truth, strict=True) if a == j and b == g)
+            assert table.loc[j, f"true group {g}"] == hand
+    html = profile_html(state)
+    assert "true group" in html and ">cluster</th>" in html
+    assert html.count("<tr><th scope='row'>") == state.k
+    assert state.summary().startswith(f"{name}: k = {state.k}, step 3 of ")
+    start = model.state(k=2, init="k-means++", seed=0, scale="raw", step=0, data=name)
+    assert "points not yet assigned" in start.summary()
+    assert start.profile().empty and "assign the points" in profile_html(start)
+
+
+def test_standardised_means_each_feature_at_unit_variance_and_raw_as_it_is(model):
+    """Standardised: k-means sees each feature minus its mean over its standard deviation
+    (computed here by hand); raw: the features themselves. J at the last step is the sum of
+    squared distances to the cluster means in that space. On the unscaled shape this is the
+    lesson: standardised, the two true groups are found; raw, the wide feature splits them."""
+    X, _ = toy_data.unscaled_groups()
+    mean = X.sum(axis=0) / len(X)
+    sd = np.sqrt(((X - mean) ** 2).sum(axis=0) / len(X))
+    spaces = {"standardised": (X - mean) / sd, "raw": X}
+    for scale, Z in spaces.items():
+        state = model.state(k=2, init="k-means++", seed=0, scale=scale, step=None, data="unscaled")
+        np.testing.assert_allclose(model.dataset("unscaled").scaled[scale], Z, atol=1e-12)
+        members = [Z[state.labels == j] for j in (0, 1)]
+        J = sum(((m - m.mean(axis=0)) ** 2).sum() for m in members)
+        assert state.objective == pytest.approx(J)
+        table = state.profile()
+        found = sorted(table[["true group 0", "true group 1"]].max(axis=1))
+        if scale == "standardised":
+            assert found == [150, 150]  # each cluster is one true group
+        else:
+            assert max(found) < 120  # each cluster mixes both
+    j = model.steps(2, "k-means++", 0, "raw", "unscaled").objective
+    assert (np.diff(j[1:]) <= 1e-9 * j[1]).all()
+
+
+def test_a_wrong_data_or_scale_says_what_to_pick(model):
+    with pytest.raises(ValueError, match="data must be one of course data, two moons"):
+        model.state(k=2, init="k-means++", seed=0, scale="raw", step=None, data="circles")
+    with pytest.raises(ValueError, match="one of standardised, raw for the two moons"):
+        model.state(k=2, init="k-means++", seed=0, scale="log", step=None, data="two moons")
+    with pytest.raises(ValueError, match="scale must be one of log, raw for the course data"):
+        model.state(k=2, init="k-means++", seed=0, scale="standardised", step=None)
+
+
+def test_the_explorer_opens_on_the_course_data_as_before(explorer):
+    assert explorer.data.value == COURSE
+    assert explorer.scale.options == ("log", "raw") and explorer.scale.value == "log"
+    assert not explorer.x.disabled and not explorer.y.disabled
+    assert explorer.summary.value.startswith("<p role='status' aria-live='polite'><b>k = 3, ")
+    assert explorer.widget.children[2].children[0] is explorer.data
+
+
+def test_picking_a_shape_refits_and_draws_it(explorer):
+    fits, updates, picture = explorer.model.fit_count, len(explorer.timings), explorer.image.value
+    summary = explorer.summary.value
+    explorer.data.value = "two moons"
+    assert len(explorer.timings) == updates + 1  # one redraw, not one per control it sets
+    assert explorer.timings[-1]["cause"] == "data" and explorer.timings[-1]["fitted"]
+    assert explorer.model.fit_count == fits + 1
+    assert explorer.k.value == 2  # the k at which k-means fails on the moons
+    assert explorer.scale.options == SHAPE_SCALES and explorer.scale.value == "standardised"
+    assert explorer.scale.style.button_width == "100px"  # "standardised" is not cut short
+    assert explorer.x.disabled and explorer.y.disabled
+    assert explorer.image.value != picture and explorer.summary.value != summary
+    last = explorer.model.steps(2, "k-means++", 0, "standardised", "two moons").last
+    assert explorer.step.value == last
+    assert f"two moons: k = 2, step {last} of {last} (final assignment)" in explorer.summary.value
+    X, _ = toy_data.moons()
+    np.testing.assert_array_equal(explorer.drawing.customers.get_offsets(), X)
+    assert "true group 1" in explorer.profile.value
+    explorer.scale.value = "raw"  # refits the shape unscaled
+    assert explorer.timings[-1]["fitted"] and "two moons" in explorer.summary.value
+    explorer.data.value = "unscaled"
+    assert explorer.scale.value == "raw" and "unscaled: k = 2" in explorer.summary.value
+    explorer.data.value = COURSE  # back: the categories again, on the raw scale kept
+    assert explorer.scale.options == ("log", "raw") and explorer.scale.value == "raw"
+    assert explorer.scale.style.button_width == "60px"
+    assert not explorer.x.disabled
+    assert explorer.summary.value.startswith("<p role='status' aria-live='polite'><b>k = 2, ")
+    assert "thousand m.u." in explorer.drawing.scatter_ax.get_xlabel()
+
+
+def test_the_explorer_can_open_on_a_shape(customers):
+    explorer = KMeansExplorer(customers, k=3, data="outliers", scale="standardised")
+    assert explorer.x.disabled and explorer.scale.options == SHAPE_SCALES
+    assert explorer.summary.value.count(" / ") == 2 and "outliers: k = 3" in explorer.summary.value
