@@ -1,0 +1,435 @@
+"""A small widget for the clusterers of notebook 6 other than k-means: DBSCAN (eps and
+min_samples) or a Gaussian mixture (number of components, covariance type), on the course's
+log-scaled spending or on a Part I shape, with the partition drawn and scored.
+
+As in the k-means explorer, the computing is in plain code that tests call without a browser:
+:func:`clusterer_data` prepares a data set, :func:`run_clusterer` fits one setting and scores
+it as a :class:`ClustererResult`, and :class:`ClustererFigure` draws a result.
+:class:`ClustererExplorer` only wires widgets to them.
+
+The partition and its scores come from the library's comparison of clusterers
+(:mod:`segmentation.cluster.compare`), by its rules: noise points (label -1) count as one more
+label in the adjusted Rand index; the silhouette and the Davies-Bouldin index are computed on
+the points that are not noise only, and are undefined (NaN, shown as "–") when fewer than 2
+clusters remain.
+
+>>> from segmentation.data.shipped import load_customers
+>>> data = clusterer_data(load_customers())
+>>> result = run_clusterer(data, "DBSCAN", eps=0.8, min_samples=12)
+>>> for part in result.summary().split("; "):
+...     print(part)
+DBSCAN (eps = 0.80, min_samples = 12): 2 clusters, 78.6% noise
+silhouette 0.55, Davies-Bouldin 0.69, ARI with Channel 0.05
+sizes 44 / 50, noise 346
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from sklearn.cluster import DBSCAN
+from sklearn.mixture import GaussianMixture
+from threadpoolctl import threadpool_limits
+
+from segmentation.cluster.compare import (
+    AGREEMENT,
+    CLUSTERS,
+    DAVIES_BOULDIN,
+    NOISE_SHARE,
+    SILHOUETTE,
+    cluster_labels,
+    compare_clusterers,
+)
+from segmentation.course.toy_data import groups_with_noise
+from segmentation.preprocessing.spending import spending, spending_scaler, total_spending
+from segmentation.viz.explorer import (
+    COURSE,
+    SHAPES,
+    Shown,
+    canvas_png,
+    record_update,
+    status_html,
+)
+from segmentation.viz.plots import _draw_groups, cluster_colour
+
+log = logging.getLogger(__name__)
+
+ALGORITHMS = ("DBSCAN", "Gaussian mixture")
+#: scikit-learn's covariance types of a Gaussian mixture, the most flexible first.
+COVARIANCE_TYPES = ("full", "diag", "tied", "spherical")
+#: The data a student can pick: the course data, the k-means explorer's shapes, and three
+#: groups in uniform noise (where DBSCAN's noise label is the point).
+NOISY_GROUPS = "groups in noise"
+CLUSTERER_DATA = (COURSE, *SHAPES, NOISY_GROUPS)
+NOISE_COLOUR = "#9e9e9e"
+
+
+@dataclass(frozen=True)
+class ClustererData:
+    """One data set as the clusterers see it (``X``) and as the picture draws it (``shown``,
+    two columns named ``axis_names``), with the labels the partition is compared with."""
+
+    name: str
+    X: np.ndarray
+    shown: np.ndarray
+    axis_names: tuple[str, str]
+    order_by: np.ndarray  # clusters are numbered by its mean, largest first
+    truth: np.ndarray
+    truth_name: str
+
+    @property
+    def is_shape(self) -> bool:
+        return self.name != COURSE
+
+
+def clusterer_data(customers: pd.DataFrame, name: str = COURSE) -> ClustererData:
+    """The course data as notebook 6 clusters it (the log-scaled spending,
+    ``spending_scaler("log")``), drawn on its first two principal components and compared
+    with Channel; or a shape, standardised (``spending_scaler("none")``, so that eps is in
+    the same units as on the course data), drawn on its two features and compared with its
+    true groups. Clusters are numbered by the course's rule: the largest mean total spending
+    (a shape: the largest mean first feature) first."""
+    from sklearn.decomposition import PCA
+
+    if name == COURSE:
+        X = spending_scaler("log").fit_transform(spending(customers))
+        pca = PCA(n_components=2).fit(X)
+        share = 100 * pca.explained_variance_ratio_
+        return ClustererData(
+            COURSE,
+            X,
+            pca.transform(X),
+            (f"PC 1 ({share[0]:.0f}% of the variance)", f"PC 2 ({share[1]:.0f}% of the variance)"),
+            total_spending(customers).to_numpy(dtype=float),
+            np.asarray(customers["Channel"].astype(str)),
+            "Channel",
+        )
+    if name not in CLUSTERER_DATA:
+        raise ValueError(f"data must be one of {', '.join(CLUSTERER_DATA)}, not {name!r}.")
+    points, truth = groups_with_noise() if name == NOISY_GROUPS else SHAPES[name][0]()
+    X = spending_scaler("none").fit_transform(points)
+    names = ("feature 1 (standardised)", "feature 2 (standardised)")
+    return ClustererData(name, X, X, names, X[:, 0], np.asarray(truth), "the true groups")
+
+
+@dataclass(frozen=True)
+class Scores:
+    """How a partition scores (NaN where a score is undefined): a row of
+    :func:`segmentation.cluster.compare.compare_clusterers`' table."""
+
+    clusters: int
+    noise_share: float
+    silhouette: float
+    davies_bouldin: float
+    ari: float
+
+
+@dataclass(frozen=True)
+class ClustererResult:
+    """One fitted setting: the partition (clusters numbered from 0, noise -1) and its scores."""
+
+    data: ClustererData
+    algorithm: str
+    setting: str
+    labels: np.ndarray
+    scores: Scores
+
+    @property
+    def sizes(self) -> list[int]:
+        return [int(n) for n in np.bincount(self.labels[self.labels >= 0])]
+
+    @property
+    def noise(self) -> int:
+        return int((self.labels == -1).sum())
+
+    def summary(self) -> str:
+        """One line for people, screen readers and tests: the setting, the clusters found,
+        the noise, the scores and the sizes."""
+        s = self.scores
+        head = f"{self.data.name}: " if self.data.is_shape else ""
+        found = f"{s.clusters} cluster{'s' * (s.clusters != 1)}"
+        noise = f"{100 * s.noise_share:.1f}% noise" if self.noise else "no noise"
+        scores = (
+            f"silhouette {_shown(s.silhouette)}, Davies-Bouldin {_shown(s.davies_bouldin)}, "
+            f"ARI with {self.data.truth_name} {_shown(s.ari)}"
+        )
+        sizes = " / ".join(map(str, self.sizes)) or "none"
+        tail = f", noise {self.noise}" if self.noise else ""
+        return (
+            f"{head}{self.algorithm} ({self.setting}): {found}, {noise}; {scores}; "
+            f"sizes {sizes}{tail}"
+        )
+
+
+def _shown(value: float) -> str:
+    """Two decimals ("–" for undefined; never "-0.00")."""
+    return "–" if np.isnan(value) else f"{round(value, 2) + 0.0:.2f}"
+
+
+def run_clusterer(
+    data: ClustererData,
+    algorithm: str,
+    *,
+    eps: float = 1.0,
+    min_samples: int = 12,
+    n_components: int = 3,
+    covariance_type: str = "full",
+    seed: int = 0,
+) -> ClustererResult:
+    """Fit DBSCAN (``eps``, ``min_samples``) or a Gaussian mixture (``n_components``,
+    ``covariance_type``, one start from ``seed``) to ``data`` and score the partition; each
+    point of a mixture goes to its most probable component."""
+    estimator: Any
+    if algorithm == "DBSCAN":
+        estimator = DBSCAN(eps=eps, min_samples=min_samples)
+        setting = f"eps = {eps:.2f}, min_samples = {min_samples}"
+    elif algorithm == "Gaussian mixture":
+        estimator = GaussianMixture(
+            n_components, covariance_type=covariance_type, random_state=seed
+        )
+        setting = f"{n_components} component{'s' * (n_components != 1)}, {covariance_type}"
+    else:
+        raise ValueError(f"algorithm must be one of {', '.join(ALGORITHMS)}, not {algorithm!r}.")
+    # The library's comparison gives the partition and the scores (one fit each, as its
+    # public functions stand; the setting is seeded, so both see the same partition).
+    # One thread for BLAS and OpenMP: on matrices this small their threads cost more than
+    # they give (a mixture's fit ran ten times slower with two).
+    with threadpool_limits(limits=1):
+        labels = cluster_labels(data.X, {algorithm: estimator}, totals=data.order_by)
+        row = compare_clusterers(data.X, {algorithm: estimator}, reference=data.truth, resamples=0)
+    found = row.loc[algorithm]
+    scores = Scores(
+        int(found[CLUSTERS]),
+        float(found[NOISE_SHARE]),
+        float(found[SILHOUETTE]),
+        float(found[DAVIES_BOULDIN]),
+        float(found[AGREEMENT]),
+    )
+    return ClustererResult(data, algorithm, setting, labels[algorithm], scores)
+
+
+class ClustererFigure:
+    """The partition on the picture's two axes: each cluster in its colour, noise points as
+    grey crosses, the legend giving each group's size."""
+
+    def __init__(self, figsize: tuple[float, float] = (6.4, 4.4), dpi: int = 80) -> None:
+        self.figure = Figure(figsize=figsize, dpi=dpi)
+        self.canvas = FigureCanvasAgg(self.figure)
+        self.ax = self.figure.subplots()
+        self.figure.subplots_adjust(left=0.11, right=0.72, bottom=0.12, top=0.92)
+
+    def draw(self, result: ClustererResult) -> Figure:
+        """Draw ``result`` (rendered: its canvas holds the picture); returns the figure."""
+        ax, data, labels = self.ax, result.data, result.labels
+        ax.clear()
+        kept = labels >= 0  # drawn as every picture of the course draws groups
+        _draw_groups(ax, data.shown[kept], labels[kept], None, None, "cluster", "", 0.0)
+        names = [f"cluster {j} ({size})" for j, size in enumerate(result.sizes)]
+        if result.noise:
+            noise = data.shown[labels == -1]
+            ax.scatter(
+                noise[:, 0],
+                noise[:, 1],
+                s=14,
+                marker="x",
+                linewidths=0.8,
+                color=NOISE_COLOUR,
+            )
+            names.append(f"noise ({result.noise})")
+        ax.set_xlabel(data.axis_names[0])
+        ax.set_ylabel(data.axis_names[1])
+        shape = f"{data.name}, " if data.is_shape else ""
+        ax.set_title(f"{shape}{result.algorithm}: {result.setting}", fontsize=10)
+        ax.legend(
+            ax.collections,
+            names,
+            fontsize=7,
+            loc="upper left",
+            bbox_to_anchor=(1.02, 1),
+            borderaxespad=0,
+        )
+        self.canvas.draw()
+        return self.figure
+
+    def png(self) -> bytes:
+        return canvas_png(self.canvas)
+
+
+def scores_html(result: ClustererResult) -> str:
+    """The scores as an HTML table, each with how to read it; the sizes in their colours."""
+    s = result.scores
+    rows = [
+        ("clusters found", str(s.clusters), "noise not counted"),
+        ("share marked noise", f"{100 * s.noise_share:.1f}%", "DBSCAN only"),
+        ("silhouette", _shown(s.silhouette), "higher is better, at most 1; without noise"),
+        ("Davies-Bouldin", _shown(s.davies_bouldin), "lower is better; without noise"),
+        (f"ARI with {result.data.truth_name}", _shown(s.ari), "1 = the same partition"),
+    ]
+    body = "".join(
+        f"<tr><th scope='row'>{name}</th><td style='text-align:right; padding:2px 8px'>"
+        f"{value}</td><td><small>{reading}</small></td></tr>"
+        for name, value, reading in rows
+    )
+    sizes = " ".join(
+        f"<span style='color:{cluster_colour(j)}'>&#9679;</span> {n}"
+        for j, n in enumerate(result.sizes)
+    )
+    return (
+        f"<table class='clusterer-scores'><caption>Scores (sizes: {sizes or 'none'})"
+        f"</caption><tbody>{body}</tbody></table>"
+    )
+
+
+#: The widgets, by attribute; each gets the CSS class clusterer-explorer-<attribute>.
+_WIDGETS = (
+    "data",
+    "algorithm",
+    "eps",
+    "min_samples",
+    "n_components",
+    "covariance_type",
+    "image",
+    "summary",
+    "scores",
+    "debug",
+)
+
+
+class ClustererExplorer(Shown):
+    """The widget: pick the data and the algorithm, move its sliders, and see the partition
+    and the scores change. Each setting is fitted once and kept; each update's time, from
+    the control change to the new figure, is kept in ``timings`` (ms) and shown in the
+    debug line."""
+
+    def __init__(
+        self,
+        customers: pd.DataFrame,
+        *,
+        algorithm: str = "DBSCAN",
+        eps: float = 1.0,
+        min_samples: int = 12,
+        n_components: int = 3,
+        covariance_type: str = "full",
+        data: str = COURSE,
+    ) -> None:
+        self.customers = customers
+        self.datasets: dict[str, ClustererData] = {}
+        self.results: dict[tuple, ClustererResult] = {}
+        self.drawing = ClustererFigure()
+        self.timings: list[dict[str, Any]] = []
+        self._add_widgets(data, algorithm, eps, min_samples, n_components, covariance_type)
+        for name in _WIDGETS[:6]:
+            getattr(self, name).observe(self._changed, names="value")
+        self.update(cause="start")
+
+    def _add_widgets(
+        self,
+        data: str,
+        algorithm: str,
+        eps: float,
+        min_samples: int,
+        n_components: int,
+        covariance_type: str,
+    ) -> None:
+        import ipywidgets as widgets
+
+        style = {"description_width": "initial"}
+        self.data = widgets.Dropdown(
+            options=list(CLUSTERER_DATA), value=data, description="data", style=style
+        )
+        self.algorithm = widgets.ToggleButtons(
+            options=list(ALGORITHMS), value=algorithm, description="algorithm", style=style
+        )
+        slider = {"continuous_update": False, "style": style}
+        self.eps = widgets.FloatSlider(
+            value=eps, min=0.05, max=3.0, step=0.05, description="eps", **slider
+        )
+        self.min_samples = widgets.IntSlider(
+            value=min_samples, min=1, max=40, description="min_samples", **slider
+        )
+        self.n_components = widgets.IntSlider(
+            value=n_components, min=1, max=10, description="components", **slider
+        )
+        self.covariance_type = widgets.Dropdown(
+            options=list(COVARIANCE_TYPES),
+            value=covariance_type,
+            description="covariance",
+            style=style,
+        )
+        self.image = widgets.Image(format="png")
+        self.summary = widgets.HTML()
+        self.scores = widgets.HTML()
+        self.debug = widgets.HTML()
+        for name in _WIDGETS:
+            getattr(self, name).add_class(f"clusterer-explorer-{name}")
+        self.dbscan_controls = widgets.HBox([self.eps, self.min_samples])
+        self.mixture_controls = widgets.HBox([self.n_components, self.covariance_type])
+
+    def dataset(self, name: str) -> ClustererData:
+        if name not in self.datasets:
+            self.datasets[name] = clusterer_data(self.customers, name)
+        return self.datasets[name]
+
+    def result(self) -> ClustererResult:
+        """The result for the controls' values, fitted once per setting."""
+        dbscan = self.algorithm.value == "DBSCAN"
+        params: dict[str, Any] = (
+            {"eps": round(self.eps.value, 6), "min_samples": self.min_samples.value}
+            if dbscan
+            else {
+                "n_components": self.n_components.value,
+                "covariance_type": self.covariance_type.value,
+            }
+        )
+        key = (self.data.value, self.algorithm.value, *sorted(params.items()))
+        if key not in self.results:
+            data = self.dataset(self.data.value)
+            self.results[key] = run_clusterer(data, self.algorithm.value, **params)
+        return self.results[key]
+
+    def _changed(self, change: dict) -> None:
+        self.update(cause=getattr(change["owner"], "description", "control"))
+
+    def update(self, *, cause: str = "code") -> ClustererResult:
+        """Show the controls that apply, then the result for their values."""
+        started = time.perf_counter()
+        fitted_before = len(self.results)
+        dbscan = self.algorithm.value == "DBSCAN"
+        self.dbscan_controls.layout.display = None if dbscan else "none"
+        self.mixture_controls.layout.display = "none" if dbscan else None
+        result = self.result()
+        fitted = len(self.results) > fitted_before
+        self.drawing.draw(result)
+        self.image.value = self.drawing.png()
+        self.summary.value, self.scores.value = status_html(result.summary()), scores_html(result)
+        log.debug("clusterer update after %s: %s", cause, result.summary())
+        self.debug.value = record_update(
+            self.timings, cause, started, fitted, f"{len(self.results)} settings kept"
+        )
+        return result
+
+    @cached_property
+    def widget(self) -> Any:
+        """The controls that apply to the algorithm, the summary, the figure beside the
+        scores, and the debug line."""
+        import ipywidgets as widgets
+
+        return widgets.VBox(
+            [
+                widgets.HBox([self.data, self.algorithm]),
+                self.dbscan_controls,
+                self.mixture_controls,
+                self.summary,
+                widgets.HBox([self.image, self.scores]),
+                self.debug,
+            ],
+            layout=widgets.Layout(max_width="960px"),
+        )
