@@ -222,6 +222,26 @@ class ExplorerPage:
             "kernel": statistics.median(self.kernel_ms),
         }
 
+    def pick_shape(self) -> None:
+        """Pick the two moons in the data dropdown: the summary names them and k = 2, the
+        figure is new and drawn on the shape's two features (the axes' dropdowns disabled),
+        the table counts the true groups; then the failure can be scrubbed from step 0."""
+        before = self.text()
+        text = self.act(
+            lambda: self.page.locator(".kmeans-explorer-data select").select_option("two moons"),
+            "two moons: k = 2, ",
+        )
+        assert text != before and "final assignment" in text, text
+        assert len(re.search(r"sizes ([\d /]+)", text).group(1).split(" / ")) == 2
+        assert self.page.locator(".kmeans-explorer-x select").is_disabled()
+        assert self.page.locator(".kmeans-explorer-y select").is_disabled()
+        assert "true group 1" in self.profile.inner_text()
+        self.screenshot("6-moons")
+        last = int(re.search(r"of (\d+)", text).group(1))
+        text = self.act(self.press("step", "Home"), f"two moons: k = 2, step 0 of {last} (start")
+        assert "points not yet assigned" in text, text
+        self.screenshot("7-moons-step0")
+
 
 def report(name: str, times: dict[str, float], explorer: ExplorerPage, record) -> None:
     """Print the medians; they also go to the end of the test run (see tests/conftest.py),
@@ -326,5 +346,6 @@ def test_explorer_as_voila_dashboard(voila, page, record_property):
     assert "import" not in body and "KMeansExplorer(" not in body, "code is shown"
     assert page.locator(".jp-InputArea-editor, .CodeMirror, .cm-editor").count() == 0
     times = explorer.exercise()
+    explorer.pick_shape()
     page.screenshot(path=str(SHOTS / "voila-page.png"), full_page=True)
     report("Voila", times, explorer, record_property)
