@@ -58,7 +58,7 @@ from segmentation.viz.explorer import (
     record_update,
     status_html,
 )
-from segmentation.viz.plots import _draw_groups, cluster_colour
+from segmentation.viz.plots import NOISE_COLOUR, _draw_groups, cluster_colour
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,6 @@ COVARIANCE_TYPES = ("full", "diag", "tied", "spherical")
 #: groups in uniform noise (where DBSCAN's noise label is the point).
 NOISY_GROUPS = "groups in noise"
 CLUSTERER_DATA = (COURSE, *SHAPES, NOISY_GROUPS)
-NOISE_COLOUR = "#9e9e9e"
 
 
 @dataclass(frozen=True)

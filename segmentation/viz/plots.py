@@ -32,6 +32,8 @@ from segmentation.preprocessing.spending import (
 CLUSTER_COLOURS: tuple[tuple[float, float, float], ...] = tuple(
     (float(r), float(g), float(b)) for r, g, b, _ in plt.get_cmap("tab10")(range(10))
 )
+#: Noise points (label -1: no cluster) are grey in every picture.
+NOISE_COLOUR = "#9e9e9e"
 #: How the centres are drawn: black crosses outlined in white.
 CENTRE_SIZE = 160.0
 CENTRE_STYLE: dict[str, Any] = {
