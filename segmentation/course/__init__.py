@@ -35,6 +35,14 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "check_new_customer_segment",
         "check_reloaded_segments",
     ),
+    "segmentation.course.checks_clusterers": (
+        "CLUSTER",
+        "GAMMA",
+        "TWO_ROWS",
+        "check_cluster_mode",
+        "check_moons_eps",
+        "check_prototype_distance",
+    ),
     "segmentation.course.toy_data": (
         "groups_with_noise",
         "groups_with_outliers",
