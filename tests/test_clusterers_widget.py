@@ -1,5 +1,6 @@
 """The clusterer widget of notebook 6 without a browser: moving a control changes the partition
-and the scores as scikit-learn, run here on data prepared independently, says; what the figure
+and the scores as scikit-learn, run here on data prepared independently, says; a mixture's
+scores are notebook 6's; DBSCAN starts from notebook 6's rule on each data set; what the figure
 drew; the undefined scores; the cache and the times."""
 
 import statistics
@@ -12,18 +13,21 @@ from sklearn.cluster import DBSCAN
 from sklearn.decomposition import PCA
 from sklearn.metrics import adjusted_rand_score, davies_bouldin_score, silhouette_score
 from sklearn.mixture import GaussianMixture
+from sklearn.neighbors import NearestNeighbors
 
+from segmentation.cluster.compare import compare_clusterers
 from segmentation.course import toy_data
 from segmentation.data.schema import SPENDING_COLUMNS
 from segmentation.viz.clusterers import (
     CLUSTERER_DATA,
-    NOISE_COLOUR,
     ClustererExplorer,
     ClustererFigure,
     clusterer_data,
+    eps_at_knee,
     run_clusterer,
 )
-from segmentation.viz.plots import cluster_colour
+from segmentation.viz.comparison import partition_style
+from segmentation.viz.plots import NOISE_COLOUR
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +150,7 @@ def test_mixture_components_and_covariance_change_the_partition(widget, log_scal
     for n, covariance in [(3, "full"), (2, "full"), (2, "diag"), (5, "spherical")]:
         widget.n_components.value = n
         widget.covariance_type.value = covariance
-        mixture = GaussianMixture(n, covariance_type=covariance, random_state=0)
+        mixture = GaussianMixture(n, covariance_type=covariance, n_init=5, random_state=0)
         expected = mixture.fit(log_scaled).predict(log_scaled)
         assert_shows(widget, log_scaled, expected, channel)
         assert f"Gaussian mixture ({n} components, {covariance}): " in widget.summary.value
@@ -154,6 +158,95 @@ def test_mixture_components_and_covariance_change_the_partition(widget, log_scal
     widget.algorithm.value = "DBSCAN"
     assert widget.mixture_controls.layout.display == "none"
     assert widget.dbscan_controls.layout.display != "none"
+
+
+@pytest.mark.parametrize(
+    "n, covariance, shown",
+    [  # notebook 6's comparison table, as printed there
+        (3, "full", "silhouette 0.24, Davies-Bouldin 2.50, ARI with Channel 0.43"),
+        (6, "diag", "silhouette 0.12, Davies-Bouldin 2.13, ARI with Channel 0.35"),
+    ],
+)
+def test_the_mixture_reproduces_notebook_6s_table(
+    customers, log_scaled, channel, n, covariance, shown
+):
+    """The widget fits a mixture as the notebook does (five seeded starts), so a student who
+    sets the notebook's mixtures sees the notebook's scores."""
+    widget = ClustererExplorer(
+        customers, algorithm="Gaussian mixture", n_components=n, covariance_type=covariance
+    )
+    assert shown in widget.summary.value
+    mixture = GaussianMixture(n, covariance_type=covariance, n_init=5, random_state=0)
+    table = compare_clusterers(log_scaled, {"m": mixture}, reference=channel, resamples=0)
+    s = widget.result().scores
+    found = [s.clusters, s.noise_share, s.silhouette, s.davies_bouldin, s.ari]
+    np.testing.assert_allclose(found, table.iloc[0, :5].to_numpy(dtype=float), rtol=1e-9)
+
+
+# --- DBSCAN's starting settings: notebook 6's rule --------------------------------------------
+
+
+def knee_by_hand(X, min_samples):
+    """The knee of the k-distance plot as the geometry says: the point of the sorted curve at
+    the largest perpendicular distance from the chord between its ends."""
+    distances = np.sort(NearestNeighbors(n_neighbors=min_samples).fit(X).kneighbors(X)[0][:, -1])
+    ends = np.array([[0.0, distances[0]], [len(distances) - 1.0, distances[-1]]])
+    unit = (ends[1] - ends[0]) / np.linalg.norm(ends[1] - ends[0])
+    offsets = np.column_stack([np.arange(len(distances)), distances]) - ends[0]
+    away = np.abs(offsets[:, 0] * unit[1] - offsets[:, 1] * unit[0])
+    return distances[away.argmax()]
+
+
+@pytest.mark.parametrize("name", CLUSTERER_DATA)
+def test_each_data_set_has_the_rules_eps_and_min_samples(customers, name):
+    data = clusterer_data(customers, name)
+    assert data.min_samples == 2 * data.X.shape[1]
+    assert data.eps == round(knee_by_hand(data.X, data.min_samples), 2)
+    assert eps_at_knee(data.X, data.min_samples) == data.eps
+
+
+def test_the_rule_gives_the_notebooks_values(customers):
+    # notebook 6: eps = 1.78 with min_samples = 12 on the customers; 0.16 with 4 on the moons
+    assert (clusterer_data(customers).eps, clusterer_data(customers).min_samples) == (1.78, 12)
+    moons = clusterer_data(customers, "two moons")
+    assert (moons.eps, moons.min_samples) == (0.16, 4)
+
+
+def test_picking_data_sets_dbscan_by_the_rule_once_and_says_so(widget, customers):
+    assert (widget.eps.value, widget.min_samples.value) == (1.78, 12)
+    assert "the rule's start: min_samples = 2 × 6 features" in widget.summary.value
+    for name in CLUSTERER_DATA[1:]:
+        before = len(widget.timings)
+        widget.data.value = name
+        data = clusterer_data(customers, name)
+        assert (widget.eps.value, widget.min_samples.value) == (data.eps, data.min_samples)
+        assert len(widget.timings) == before + 1  # one fit, not one per slider set
+        assert f"{name}: DBSCAN (eps = {data.eps:.2f}, min_samples = 4)" in widget.summary.value
+        assert "the rule's start: min_samples = 2 × 2 features, eps at the knee" in (
+            widget.summary.value
+        )
+    widget.eps.value = 0.3  # moved away from the rule: the summary no longer claims it
+    assert "the rule's start" not in widget.summary.value
+    widget.data.value = "course data"
+    assert (widget.eps.value, widget.min_samples.value) == (1.78, 12)
+
+
+def test_settings_given_to_the_widget_are_kept(customers):
+    widget = ClustererExplorer(customers, eps=0.8, min_samples=5, data="two moons")
+    assert (widget.eps.value, widget.min_samples.value) == (0.8, 5)
+    assert "the rule's start" not in widget.summary.value
+
+
+def test_unscaled_is_not_offered(customers):
+    # every shape is standardised here: the unscaled shape would show nothing of its own
+    assert "unscaled" not in CLUSTERER_DATA
+    assert CLUSTERER_DATA == (
+        "course data",
+        "two moons",
+        "unequal sizes",
+        "outliers",
+        "groups in noise",
+    )
 
 
 # --- a toy shape ---------------------------------------------------------------------------------
@@ -206,7 +299,7 @@ def test_the_figure_draws_the_partition_on_the_first_two_components(customers, l
         drawn = collection.get_offsets()
         # the same points as the components computed here (a component's sign is arbitrary)
         np.testing.assert_allclose(np.abs(drawn), np.abs(scores[members]), atol=1e-9)
-        colour = cluster_colour(j) if j < len(result.sizes) else NOISE_COLOUR
+        colour = partition_style(j)[0] if j < len(result.sizes) else NOISE_COLOUR
         assert to_hex(collection.get_facecolor()[0]) == colour
     share = 100 * PCA(n_components=2).fit(log_scaled).explained_variance_ratio_
     assert ax.get_xlabel() == f"PC 1 ({share[0]:.0f}% of the variance)"
@@ -217,9 +310,27 @@ def test_the_figure_draws_the_partition_on_the_first_two_components(customers, l
 # --- the widget: wiring, cache, times ----------------------------------------------------------
 
 
+def test_no_cluster_is_grey_in_the_figure_or_the_sizes(customers):
+    """Noise is grey; with many clusters none of them may be (tab10's eighth colour is)."""
+    widget = ClustererExplorer(customers, eps=0.6, min_samples=3)
+    result = widget.result()
+    assert len(result.sizes) >= 10 and result.noise > 0
+    *clusters, noise = widget.drawing.ax.collections
+    assert len(clusters) == len(result.sizes)
+    for collection in clusters:
+        r, g, b, _ = collection.get_facecolor()[0]
+        assert max(r, g, b) - min(r, g, b) > 0.1, (r, g, b)
+    assert to_hex(noise.get_facecolor()[0]) == NOISE_COLOUR
+    for j in range(len(result.sizes)):
+        colour, _ = partition_style(j)
+        rgb = np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)])
+        assert rgb.max() - rgb.min() > 25
+        assert f"<span style='color:{colour}'>" in widget.scores.value
+
+
 def test_each_setting_is_fitted_once(widget):
     widget.eps.value = 0.8
-    widget.eps.value = 1.0  # back to the first: from the cache
+    widget.eps.value = 1.78  # back to the first: from the cache
     assert [t["fitted"] for t in widget.timings] == [True, True, False]
     assert "fit from cache" in widget.debug.value
     assert len(widget.results) == 2

@@ -1,6 +1,6 @@
 """A small widget for the clusterers of notebook 6 other than k-means: DBSCAN (eps and
 min_samples) or a Gaussian mixture (number of components, covariance type), on the course's
-log-scaled spending or on a Part I shape, with the partition drawn and scored.
+log-scaled spending or on one of notebook 4's shapes, with the partition drawn and scored.
 
 As in the k-means explorer, the computing is in plain code that tests call without a browser:
 :func:`clusterer_data` prepares a data set, :func:`run_clusterer` fits one setting and scores
@@ -11,7 +11,10 @@ The partition and its scores come from the library's comparison of clusterers
 (:mod:`segmentation.cluster.compare`), by its rules: noise points (label -1) count as one more
 label in the adjusted Rand index; the silhouette and the Davies-Bouldin index are computed on
 the points that are not noise only, and are undefined (NaN, shown as "–") when fewer than 2
-clusters remain.
+clusters remain. A mixture is fitted as notebook 6 fits it (the best of five seeded starts),
+so the widget's scores are the notebook's. DBSCAN starts from notebook 6's rule on each data
+set: min_samples = 2 x the number of features, eps at the knee of the k-distance plot
+(:func:`eps_at_knee`).
 
 >>> from segmentation.data.shipped import load_customers
 >>> data = clusterer_data(load_customers())
@@ -50,6 +53,7 @@ from segmentation.cluster.compare import (
 )
 from segmentation.course.toy_data import groups_with_noise
 from segmentation.preprocessing.spending import spending, spending_scaler, total_spending
+from segmentation.viz.comparison import draw_partition, partition_style
 from segmentation.viz.explorer import (
     COURSE,
     SHAPES,
@@ -58,23 +62,43 @@ from segmentation.viz.explorer import (
     record_update,
     status_html,
 )
-from segmentation.viz.plots import NOISE_COLOUR, _draw_groups, cluster_colour
 
 log = logging.getLogger(__name__)
 
 ALGORITHMS = ("DBSCAN", "Gaussian mixture")
 #: scikit-learn's covariance types of a Gaussian mixture, the most flexible first.
 COVARIANCE_TYPES = ("full", "diag", "tied", "spherical")
-#: The data a student can pick: the course data, the k-means explorer's shapes, and three
-#: groups in uniform noise (where DBSCAN's noise label is the point).
+#: The data a student can pick: the course data, notebook 4's shapes where k-means fails
+#: (not "unscaled": every shape is standardised here, so nothing of it would be left), and
+#: notebook 4's three groups in uniform background noise (where DBSCAN's noise label is the
+#: point).
 NOISY_GROUPS = "groups in noise"
-CLUSTERER_DATA = (COURSE, *SHAPES, NOISY_GROUPS)
+CLUSTERER_DATA = (COURSE, *(name for name in SHAPES if name != "unscaled"), NOISY_GROUPS)
+#: A mixture's starts, each seeded, as notebook 6 fits its mixtures.
+MIXTURE_STARTS = 5
+#: The symbol of each marker of :data:`segmentation.viz.comparison.PARTITION_MARKERS`, for
+#: the sizes in HTML.
+_SYMBOLS = {"o": "&#9679;", "s": "&#9632;", "^": "&#9650;", "v": "&#9660;", "D": "&#9670;"}
+
+
+def eps_at_knee(X: np.ndarray, min_samples: int) -> float:
+    """DBSCAN's eps by notebook 6's rule, to 2 decimals: the knee of the k-distance plot (each
+    sample's distance to its ``min_samples``-th nearest neighbour, itself counted), the point
+    of the sorted curve farthest from the straight line joining its two ends."""
+    from sklearn.neighbors import NearestNeighbors
+
+    distances, _ = NearestNeighbors(n_neighbors=min_samples).fit(X).kneighbors(X)
+    y = np.sort(distances[:, -1])
+    x = np.arange(len(y))
+    away = np.abs((y[-1] - y[0]) * x - (len(y) - 1) * (y - y[0]))
+    return round(float(y[away.argmax()]), 2)
 
 
 @dataclass(frozen=True)
 class ClustererData:
     """One data set as the clusterers see it (``X``) and as the picture draws it (``shown``,
-    two columns named ``axis_names``), with the labels the partition is compared with."""
+    two columns named ``axis_names``), with the labels the partition is compared with and
+    DBSCAN's settings by notebook 6's rule (``min_samples``, ``eps``)."""
 
     name: str
     X: np.ndarray
@@ -83,6 +107,8 @@ class ClustererData:
     order_by: np.ndarray  # clusters are numbered by its mean, largest first
     truth: np.ndarray
     truth_name: str
+    min_samples: int
+    eps: float
 
     @property
     def is_shape(self) -> bool:
@@ -95,28 +121,37 @@ def clusterer_data(customers: pd.DataFrame, name: str = COURSE) -> ClustererData
     with Channel; or a shape, standardised (``spending_scaler("none")``, so that eps is in
     the same units as on the course data), drawn on its two features and compared with its
     true groups. Clusters are numbered by the course's rule: the largest mean total spending
-    (a shape: the largest mean first feature) first."""
+    (a shape: the largest mean first feature) first. DBSCAN's settings by notebook 6's rule
+    come with it: min_samples = 2 x the number of features, eps = :func:`eps_at_knee`."""
     from sklearn.decomposition import PCA
 
     if name == COURSE:
         X = spending_scaler("log").fit_transform(spending(customers))
         pca = PCA(n_components=2).fit(X)
         share = 100 * pca.explained_variance_ratio_
-        return ClustererData(
-            COURSE,
-            X,
-            pca.transform(X),
-            (f"PC 1 ({share[0]:.0f}% of the variance)", f"PC 2 ({share[1]:.0f}% of the variance)"),
-            total_spending(customers).to_numpy(dtype=float),
-            np.asarray(customers["Channel"].astype(str)),
-            "Channel",
-        )
-    if name not in CLUSTERER_DATA:
+        shown = pca.transform(X)
+        names = tuple(f"PC {i + 1} ({s:.0f}% of the variance)" for i, s in enumerate(share))
+        order_by = total_spending(customers).to_numpy(dtype=float)
+        truth, truth_name = np.asarray(customers["Channel"].astype(str)), "Channel"
+    elif name in CLUSTERER_DATA:
+        points, groups = groups_with_noise() if name == NOISY_GROUPS else SHAPES[name][0]()
+        X = shown = spending_scaler("none").fit_transform(points)
+        names = ("feature 1 (standardised)", "feature 2 (standardised)")
+        order_by, truth, truth_name = X[:, 0], np.asarray(groups), "the true groups"
+    else:
         raise ValueError(f"data must be one of {', '.join(CLUSTERER_DATA)}, not {name!r}.")
-    points, truth = groups_with_noise() if name == NOISY_GROUPS else SHAPES[name][0]()
-    X = spending_scaler("none").fit_transform(points)
-    names = ("feature 1 (standardised)", "feature 2 (standardised)")
-    return ClustererData(name, X, X, names, X[:, 0], np.asarray(truth), "the true groups")
+    min_samples = 2 * X.shape[1]  # twice the number of features (Sander et al., 1998)
+    return ClustererData(
+        name,
+        X,
+        shown,
+        (names[0], names[1]),
+        order_by,
+        truth,
+        truth_name,
+        min_samples,
+        eps_at_knee(X, min_samples),
+    )
 
 
 @dataclass(frozen=True)
@@ -140,6 +175,7 @@ class ClustererResult:
     setting: str
     labels: np.ndarray
     scores: Scores
+    by_rule: bool = False  # DBSCAN with the data's min_samples and eps by notebook 6's rule
 
     @property
     def sizes(self) -> list[int]:
@@ -151,7 +187,7 @@ class ClustererResult:
 
     def summary(self) -> str:
         """One line for people, screen readers and tests: the setting, the clusters found,
-        the noise, the scores and the sizes."""
+        the noise, the scores, the sizes, and whether the setting is notebook 6's rule."""
         s = self.scores
         head = f"{self.data.name}: " if self.data.is_shape else ""
         found = f"{s.clusters} cluster{'s' * (s.clusters != 1)}"
@@ -162,6 +198,12 @@ class ClustererResult:
         )
         sizes = " / ".join(map(str, self.sizes)) or "none"
         tail = f", noise {self.noise}" if self.noise else ""
+        if self.by_rule:
+            features = self.data.X.shape[1]
+            tail += (
+                f"; the rule's start: min_samples = 2 × {features} features, eps at the knee "
+                "of the k-distance plot"
+            )
         return (
             f"{head}{self.algorithm} ({self.setting}): {found}, {noise}; {scores}; "
             f"sizes {sizes}{tail}"
@@ -184,15 +226,21 @@ def run_clusterer(
     seed: int = 0,
 ) -> ClustererResult:
     """Fit DBSCAN (``eps``, ``min_samples``) or a Gaussian mixture (``n_components``,
-    ``covariance_type``, one start from ``seed``) to ``data`` and score the partition; each
-    point of a mixture goes to its most probable component."""
+    ``covariance_type``, the best of :data:`MIXTURE_STARTS` starts from ``seed``, as notebook
+    6 fits it) to ``data`` and score the partition; each point of a mixture goes to its most
+    probable component."""
     estimator: Any
+    by_rule = False
     if algorithm == "DBSCAN":
+        by_rule = min_samples == data.min_samples and round(eps, 2) == data.eps
         estimator = DBSCAN(eps=eps, min_samples=min_samples)
         setting = f"eps = {eps:.2f}, min_samples = {min_samples}"
     elif algorithm == "Gaussian mixture":
         estimator = GaussianMixture(
-            n_components, covariance_type=covariance_type, random_state=seed
+            n_components,
+            covariance_type=covariance_type,
+            n_init=MIXTURE_STARTS,
+            random_state=seed,
         )
         setting = f"{n_components} component{'s' * (n_components != 1)}, {covariance_type}"
     else:
@@ -212,12 +260,13 @@ def run_clusterer(
         float(found[DAVIES_BOULDIN]),
         float(found[AGREEMENT]),
     )
-    return ClustererResult(data, algorithm, setting, labels[algorithm], scores)
+    return ClustererResult(data, algorithm, setting, labels[algorithm], scores, by_rule)
 
 
 class ClustererFigure:
-    """The partition on the picture's two axes: each cluster in its colour, noise points as
-    grey crosses, the legend giving each group's size."""
+    """The partition on the picture's two axes, as notebook 6 draws partitions
+    (:func:`~segmentation.viz.comparison.draw_partition`: each cluster in its colour, never the
+    grey of noise; noise points as grey crosses), the legend giving each group's size."""
 
     def __init__(self, figsize: tuple[float, float] = (6.4, 4.4), dpi: int = 80) -> None:
         self.figure = Figure(figsize=figsize, dpi=dpi)
@@ -227,29 +276,18 @@ class ClustererFigure:
 
     def draw(self, result: ClustererResult) -> Figure:
         """Draw ``result`` (rendered: its canvas holds the picture); returns the figure."""
-        ax, data, labels = self.ax, result.data, result.labels
+        ax, data = self.ax, result.data
         ax.clear()
-        kept = labels >= 0  # drawn as every picture of the course draws groups
-        _draw_groups(ax, data.shown[kept], labels[kept], None, None, "cluster", "", 0.0)
-        names = [f"cluster {j} ({size})" for j, size in enumerate(result.sizes)]
-        if result.noise:
-            noise = data.shown[labels == -1]
-            ax.scatter(
-                noise[:, 0],
-                noise[:, 1],
-                s=14,
-                marker="x",
-                linewidths=0.8,
-                color=NOISE_COLOUR,
-            )
-            names.append(f"noise ({result.noise})")
-        ax.set_xlabel(data.axis_names[0])
-        ax.set_ylabel(data.axis_names[1])
         shape = f"{data.name}, " if data.is_shape else ""
-        ax.set_title(f"{shape}{result.algorithm}: {result.setting}", fontsize=10)
+        draw_partition(
+            ax,
+            data.shown,
+            result.labels,
+            title=f"{shape}{result.algorithm}: {result.setting}",
+            axis_names=data.axis_names,
+        )
+        # beside the picture rather than on it: the widget's legend can grow long
         ax.legend(
-            ax.collections,
-            names,
             fontsize=7,
             loc="upper left",
             bbox_to_anchor=(1.02, 1),
@@ -277,9 +315,10 @@ def scores_html(result: ClustererResult) -> str:
         f"{value}</td><td><small>{reading}</small></td></tr>"
         for name, value, reading in rows
     )
+    styles = [partition_style(j) for j in range(len(result.sizes))]
     sizes = " ".join(
-        f"<span style='color:{cluster_colour(j)}'>&#9679;</span> {n}"
-        for j, n in enumerate(result.sizes)
+        f"<span style='color:{colour}'>{_SYMBOLS[marker]}</span> {n}"
+        for (colour, marker), n in zip(styles, result.sizes, strict=True)
     )
     return (
         f"<table class='clusterer-scores'><caption>Scores (sizes: {sizes or 'none'})"
@@ -304,17 +343,18 @@ _WIDGETS = (
 
 class ClustererExplorer(Shown):
     """The widget: pick the data and the algorithm, move its sliders, and see the partition
-    and the scores change. Each setting is fitted once and kept; each update's time, from
-    the control change to the new figure, is kept in ``timings`` (ms) and shown in the
-    debug line."""
+    and the scores change. DBSCAN's ``eps`` and ``min_samples`` start from notebook 6's rule
+    for the data unless given, and picking other data sets them by the rule for it. Each
+    setting is fitted once and kept; each update's time, from the control change to the new
+    figure, is kept in ``timings`` (ms) and shown in the debug line."""
 
     def __init__(
         self,
         customers: pd.DataFrame,
         *,
         algorithm: str = "DBSCAN",
-        eps: float = 1.0,
-        min_samples: int = 12,
+        eps: float | None = None,
+        min_samples: int | None = None,
         n_components: int = 3,
         covariance_type: str = "full",
         data: str = COURSE,
@@ -324,9 +364,14 @@ class ClustererExplorer(Shown):
         self.results: dict[tuple, ClustererResult] = {}
         self.drawing = ClustererFigure()
         self.timings: list[dict[str, Any]] = []
+        self._quiet = False
+        chosen = self.dataset(data)
+        eps = chosen.eps if eps is None else eps
+        min_samples = chosen.min_samples if min_samples is None else min_samples
         self._add_widgets(data, algorithm, eps, min_samples, n_components, covariance_type)
-        for name in _WIDGETS[:6]:
+        for name in _WIDGETS[1:6]:
             getattr(self, name).observe(self._changed, names="value")
+        self.data.observe(self._data_changed, names="value")
         self.update(cause="start")
 
     def _add_widgets(
@@ -348,8 +393,9 @@ class ClustererExplorer(Shown):
             options=list(ALGORITHMS), value=algorithm, description="algorithm", style=style
         )
         slider = {"continuous_update": False, "style": style}
+        # steps of 0.01: the rule's eps (1.78 on the customers, 0.16 on the moons) is on them
         self.eps = widgets.FloatSlider(
-            value=eps, min=0.05, max=3.0, step=0.05, description="eps", **slider
+            value=eps, min=0.01, max=3.0, step=0.01, description="eps", **slider
         )
         self.min_samples = widgets.IntSlider(
             value=min_samples, min=1, max=40, description="min_samples", **slider
@@ -395,7 +441,19 @@ class ClustererExplorer(Shown):
         return self.results[key]
 
     def _changed(self, change: dict) -> None:
-        self.update(cause=getattr(change["owner"], "description", "control"))
+        if not self._quiet:
+            self.update(cause=getattr(change["owner"], "description", "control"))
+
+    def _data_changed(self, change: dict) -> None:
+        """Other data: DBSCAN's settings by notebook 6's rule for it, then one update."""
+        chosen = self.dataset(change["new"])
+        self._quiet = True  # setting the two sliders must not fit twice on the way
+        try:
+            self.min_samples.value = chosen.min_samples
+            self.eps.value = chosen.eps
+        finally:
+            self._quiet = False
+        self.update(cause="data")
 
     def update(self, *, cause: str = "code") -> ClustererResult:
         """Show the controls that apply, then the result for their values."""
