@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.markers import MarkerStyle
 from scipy.cluster.hierarchy import fcluster, linkage
 
 from segmentation.cluster.compare import (
@@ -56,6 +57,40 @@ def test_draw_partition_draws_each_cluster_and_the_noise_apart():
     assert mcolors.to_hex(noise.get_facecolor()[0]) == NOISE_COLOUR
     assert legend_texts(ax) == ["cluster 0 (2)", "cluster 1 (2)", "noise (1)"]
     assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == ("t", "x", "y")
+
+
+def drawn_marker(collection):
+    """The marker a scatter drew, found by comparing its path with each marker's."""
+    vertices = collection.get_paths()[0].vertices
+    for marker in ("o", "s", "^", "v", "D", "x"):
+        style = MarkerStyle(marker)
+        path = style.get_path().transformed(style.get_transform())
+        if path.vertices.shape == vertices.shape and np.allclose(path.vertices, vertices):
+            return marker
+    return None
+
+
+def test_no_cluster_is_drawn_in_grey_and_the_first_45_each_look_different():
+    """Noise is grey; tab10's eighth colour is grey too, so a cluster never gets it. Past the
+    colours, the marker changes: up to 45 clusters, no two look alike."""
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(-1, 60), 2)
+    _, ax = plt.subplots()
+    draw_partition(ax, rng.normal(size=(len(labels), 2)), labels)
+    *clusters, noise = ax.collections
+    assert len(clusters) == 60
+    looks = []
+    for collection in clusters:
+        r, g, b, _ = collection.get_facecolor()[0]
+        assert max(r, g, b) - min(r, g, b) > 0.1, (r, g, b)  # grey has r = g = b
+        looks.append((mcolors.to_hex((r, g, b)), drawn_marker(collection)))
+    assert None not in {marker for _, marker in looks} and "x" not in {m for _, m in looks}
+    assert len(set(looks[:45])) == 45
+    # clusters 0 to 6 keep the colour they have in every other picture of the course
+    for j in range(7):
+        assert looks[j] == (mcolors.to_hex(CLUSTER_COLOURS[j]), "o")
+    assert drawn_marker(noise) == "x" and mcolors.to_hex(noise.get_facecolor()[0]) == NOISE_COLOUR
+    assert noise.get_zorder() < min(c.get_zorder() for c in clusters)  # beneath the clusters
 
 
 def test_draw_partition_without_noise_has_no_noise_entry():

@@ -16,6 +16,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 from segmentation.cluster.compare import (
@@ -29,6 +30,15 @@ from segmentation.cluster.compare import (
 )
 from segmentation.viz.plots import CLUSTER_COLOURS, NOISE_COLOUR, _axes, _grid
 
+#: Cluster colours in pictures with noise: the course's colours without tab10's grey (its
+#: eighth), which would read as the grey of noise; clusters 0 to 6 keep their course colour.
+PARTITION_COLOURS: tuple[tuple[float, float, float], ...] = tuple(
+    colour for colour in CLUSTER_COLOURS if len(set(colour)) > 1
+)
+#: One marker per round of those colours, so that the first 45 clusters each look different;
+#: noise alone is drawn as crosses.
+PARTITION_MARKERS = ("o", "s", "^", "v", "D")
+
 #: The scores :func:`plot_comparison` draws, each with how to read it.
 COMPARED = {
     CLUSTERS: "clusters found",
@@ -40,6 +50,14 @@ COMPARED = {
 }
 
 
+def partition_style(j: int) -> tuple[str, str]:
+    """Cluster ``j``'s colour (#rrggbb, for matplotlib and HTML) and marker in a picture with
+    noise: clusters 0 to 6 in the course's colours, never the grey of noise."""
+    colours = len(PARTITION_COLOURS)
+    marker = PARTITION_MARKERS[(j // colours) % len(PARTITION_MARKERS)]
+    return to_hex(PARTITION_COLOURS[j % colours]), marker
+
+
 def draw_partition(
     ax: Axes,
     points: Any,
@@ -48,8 +66,9 @@ def draw_partition(
     title: str = "",
     axis_names: Sequence[str] = ("feature 0", "feature 1"),
 ) -> Axes:
-    """One partition on two axes: each cluster in its course colour, noise (label -1) as
-    grey crosses; the legend gives each group's size ("cluster 0 (143)", "noise (27)")."""
+    """One partition on two axes: each cluster in its colour (:func:`partition_style`), noise
+    (label -1) as grey crosses; the legend gives each group's size ("cluster 0 (143)",
+    "noise (27)")."""
     points, labels = np.asarray(points, dtype=float), np.asarray(labels)
     if points.ndim != 2 or points.shape[1] < 2 or labels.shape != (len(points),):
         raise ValueError(
@@ -58,13 +77,14 @@ def draw_partition(
         )
     for j in np.unique(labels[labels != NOISE]):
         members = points[labels == j]
-        colour = CLUSTER_COLOURS[int(j) % len(CLUSTER_COLOURS)]
+        colour, marker = partition_style(int(j))
         ax.scatter(
             members[:, 0],
             members[:, 1],
             s=10,
             alpha=0.7,
             color=colour,
+            marker=marker,
             label=f"cluster {j} ({len(members)})",
         )
     noise = points[labels == NOISE]
@@ -77,6 +97,7 @@ def draw_partition(
             linewidths=0.8,
             color=NOISE_COLOUR,
             label=f"noise ({len(noise)})",
+            zorder=0.9,  # beneath the clusters, which it would hide where they are small
         )
     ax.set_xlabel(axis_names[0])
     ax.set_ylabel(axis_names[1])
