@@ -66,6 +66,7 @@ def test_distance_right_in_every_form(answer):
     feedback = check_prototype_distance(answer)
     assert shown(feedback).startswith(RIGHT), shown(feedback)
     assert "1.36 + 0.6 x 1 = 1.96" in feedback.message
+    assert "1 of the two categories differs" in feedback.message
 
 
 @pytest.mark.parametrize(
@@ -77,9 +78,21 @@ def test_distance_right_in_every_form(answer):
         (2.56, "count only the categories that differ"),
         (1.77, "no square root"),  # sqrt(1.36) + 0.6 = 1.766
         (1.4, "square root of the distance"),  # sqrt(1.96)
-        (1.9, "square the difference of each number"),
+        # rounded to fewer decimals than asked, or cut short: told to give 2 decimals
+        (2, "give the distance to 2 decimals, as the task asks: 2 has fewer"),
+        (2.0, "give the distance to 2 decimals, as the task asks: 2 has fewer"),
+        ("2", "give the distance to 2 decimals"),
+        (1.9, "give the distance to 2 decimals, as the task asks: 1.9 has fewer"),
+        ([1.9], "without cutting it short"),
+        # one off in the second decimal: a rounding or arithmetic slip
+        (1.95, "off by one in the second decimal"),
+        (1.97, "off by one in the second decimal"),
+        (pd.Series([1.97]), "off by one in the second decimal"),
+        (1.86, "square the difference of each number"),
+        (2.1, "square the difference of each number"),
         (3, "square the difference of each number"),
     ],
+    ids=repr,
 )
 def test_distance_wrong_answers_get_what_went_wrong(answer, phrase):
     feedback = check_prototype_distance(answer)
@@ -124,6 +137,8 @@ def test_distance_unanswered():
         np.array(["Retail", "Lisbon"]),
         np.array(["Retail", "Lisbon"], dtype=object),
         pd.Series({"Channel": "Retail", "Region": "Lisbon"}),
+        {"Channel": "Retail", "Region": "Lisbon"},  # .to_dict() of the Series above
+        {"region": "lisbon", "CHANNEL": "Retail"},
         CLUSTER.mode(),
         CLUSTER.mode().iloc[0],
         "Retail, Lisbon",
@@ -165,9 +180,14 @@ def test_mode_wrong_values_are_counted(answer, phrase):
         (1.57, "not codes or numbers"),
         (["Retail", "Paris"], "'Paris' is neither"),
         (None, "your answer is None"),
-        ({"Channel": "Retail", "Region": "Lisbon"}, "not codes or numbers"),
+        ({"Channel": "Lisbon", "Region": "Retail"}, "Lisbon is a Region, not a Channel"),
+        ({"mode": "Retail"}, "a dict keyed by 'Channel' and 'Region'"),
+        ({"Channel": 2, "Region": 1}, "not codes or numbers"),
         (CLUSTER, "a table of 7 rows"),
-        (pd.Series([True, False]), "not codes or numbers"),
+        (CLUSTER["Channel"].value_counts(), "counts of each value"),
+        (CLUSTER["Region"].value_counts(), ".idxmax() gives it"),
+        (["Retail", None], "got None among the values"),
+        (pd.Series([True, False]), "got bool True among the values"),
         ("the most common ones", "is neither"),
         ([], "Channel: none; Region: none"),
     ],
@@ -206,6 +226,8 @@ def test_eps_right_in_every_form(answer):
     [
         (0.16, "too small to link each moon"),  # the knee: the tips break off
         (0.05, "too small to link each moon"),
+        (0.18, "above nearly all of the k-distance curve"),  # above the knee, still 3 pieces
+        (0.47, "reaches across the gap"),  # the moons are 0.465 apart at their closest
         (0.6, "reaches across the gap"),
         (5, "reaches across the gap"),
         (0, "a number above 0"),

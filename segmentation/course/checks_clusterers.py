@@ -53,13 +53,16 @@ def _distance_parts() -> tuple[float, int]:
 @checked
 def check_prototype_distance(answer: Any) -> Feedback:
     """Exercise 6.1: the k-prototypes distance from the customer of :data:`TWO_ROWS` to the
-    prototype, with ``gamma`` = :data:`GAMMA`, to 2 decimals (any number or numeric text)."""
+    prototype, with ``gamma`` = :data:`GAMMA`, to 2 decimals. One number in any form
+    (numeric text, a one-value list, array or Series, as notebook 3's checks take it); a
+    value near it but not right to 2 decimals is told to round to 2 decimals."""
     given = answers.as_number(answer, "the distance as one number, such as 1.23")
     squared, mismatches = _distance_parts()
     exact = squared + GAMMA * mismatches
     said = (
         f"the squared numeric distance is {squared:.2f} and {mismatches} of the two categories "
-        f"differ, so the distance is {squared:.2f} + {GAMMA} x {mismatches} = {exact:.2f}"
+        f"differ{'s' * (mismatches == 1)}, so the distance is {squared:.2f} + {GAMMA} x "
+        f"{mismatches} = {exact:.2f}"
     )
     if answers.within_rounding(given, exact):
         return answers.right(f"{said[0].upper()}{said[1:]}.")
@@ -77,10 +80,31 @@ def check_prototype_distance(answer: Any) -> Feedback:
     for value, message in slips.items():
         if answers.within_rounding(given, value):
             return answers.wrong(f"{message}.")
+    rounding = _rounding_slip(given, exact)
+    if rounding:
+        return answers.wrong(rounding)
     return answers.wrong(
         "square the difference of each number and add them up, then add gamma once for each "
         "category (Channel, Region) whose value differs."
     )
+
+
+def _rounding_slip(given: float, exact: float) -> str | None:
+    """What is wrong with a value near ``exact`` that is not it to 2 decimals: rounded to
+    fewer decimals (2 or 2.0 for 1.96), cut short (1.9), or off by one in the second decimal
+    (1.95, 1.97); None for any other value."""
+    shorter = [round(exact, 0), round(exact, 1), np.floor(exact * 10) / 10]
+    if any(np.isclose(given, value, rtol=0, atol=1e-9) for value in shorter):
+        return (
+            f"close, but give the distance to 2 decimals, as the task asks: {given:g} has "
+            "fewer. Round the exact value to 2 decimals, without cutting it short."
+        )
+    if abs(given - exact) <= 0.01 + 1e-9:
+        return (
+            "close, but off by one in the second decimal: round the exact value to 2 "
+            "decimals only at the end, and check the arithmetic."
+        )
+    return None
 
 
 #: Each category of Channel and Region, as :func:`answers.normalised` writes it.
@@ -92,9 +116,34 @@ _WORDS = re.compile(r"[^\s,;/|()\[\]'\"]+")
 _JOINING = {"and", "&", "+", "in"}
 
 
+def _items(answer: Any) -> tuple[list[Any], list[str | None]]:
+    """The values an answer gives, each with the column it is given for (None when the answer
+    does not say): a dict or Series keyed by Channel and Region says it."""
+    if isinstance(answer, str):
+        return [w for w in _WORDS.findall(answer) if w.lower() not in _JOINING], []
+    if isinstance(answer, pd.Series) and all(
+        isinstance(v, str) and answers.normalised(v) in _CATEGORY for v in answer.index
+    ):
+        # CLUSTER["Channel"].value_counts(): the categories in the index, counts as values
+        raise AnswerFormError(
+            "those are the counts of each value; the mode is the value with the largest "
+            "count: .idxmax() gives it."
+        )
+    if isinstance(answer, dict):
+        columns = {answers.normalised(str(key)): key for key in answer}
+        if not set(columns) <= {"channel", "region"}:
+            raise AnswerFormError(
+                "answer with a list such as ['Retail', 'Other'], or a dict keyed by "
+                f"'Channel' and 'Region'; got {answers.kind(answer)}."
+            )
+        return list(answer.values()), [c.capitalize() for c in columns]
+    return answers.leaves(answer), []
+
+
 def _categories(answer: Any) -> dict[str, list[str]]:
     """The Channel and Region values an answer names: a list, array, Series, a one-row table,
-    or text such as "Retail, Lisbon"; each column's values in the order given."""
+    a dict keyed by column, or text such as "Retail, Lisbon"; each column's values in the
+    order given."""
     if isinstance(answer, pd.DataFrame):
         if len(answer) != 1:
             raise AnswerFormError(
@@ -102,17 +151,15 @@ def _categories(answer: Any) -> dict[str, list[str]]:
                 "Region, such as ['Retail', 'Other'] (.mode() gives more rows on a tie)."
             )
         answer = answer.iloc[0]
-    items = (
-        [w for w in _WORDS.findall(answer) if w.lower() not in _JOINING]
-        if isinstance(answer, str)
-        else answers.leaves(answer)
-    )
+    items, keys = _items(answer)
     named: dict[str, list[str]] = {"Channel": [], "Region": []}
-    for item in items:
+    for i, item in enumerate(items):
         if not isinstance(item, str):
+            codes = answers.one_number(item) is not None
             raise AnswerFormError(
-                "answer with the names of the categories, such as ['Retail', 'Other'], not "
-                f"codes or numbers (a mean of codes is no category); got {answers.kind(answer)}."
+                "answer with the names of the categories, such as ['Retail', 'Other']"
+                + (", not codes or numbers (a mean of codes is no category)" if codes else "")
+                + f"; got {'None' if item is None else answers.kind(item)} among the values."
             )
         column, value = _CATEGORY.get(answers.normalised(item), (None, None))
         if column is None or value is None:
@@ -120,6 +167,8 @@ def _categories(answer: Any) -> dict[str, list[str]]:
                 "answer with a Channel (Horeca or Retail) and a Region (Lisbon, Oporto or "
                 f"Other); {answers.kind(item)} is neither."
             )
+        if keys and keys[i] != column:
+            raise AnswerFormError(f"{value} is a {column}, not a {keys[i]}.")
         named[column].append(value)
     return named
 
@@ -128,7 +177,8 @@ def _categories(answer: Any) -> dict[str, list[str]]:
 def check_cluster_mode(answer: Any) -> Feedback:
     """Exercise 6.2: the prototype of :data:`CLUSTER` after the mode update: its Channel and
     its Region, by name in any letter case and either order (a list, tuple, array, Series,
-    the one-row table of ``.mode()``, or text such as "Retail, Lisbon")."""
+    the one-row table of ``.mode()``, a dict keyed by column, or text such as
+    "Retail, Lisbon")."""
     named = _categories(answer)
     if any(len(values) != 1 for values in named.values()):
         given = "; ".join(f"{c}: {', '.join(v) or 'none'}" for c, v in named.items())
@@ -184,5 +234,6 @@ def check_moons_eps(answer: Any) -> Feedback:
         return answers.wrong(f"{found}: eps reaches across the gap between the moons; try smaller.")
     return answers.wrong(
         f"{found}: the neighbourhoods are too small to link each moon into one; try a larger "
-        "eps, where the k-distance curve turns up."
+        "eps, above nearly all of the k-distance curve, so that nearly every point is a core "
+        "point."
     )
