@@ -23,6 +23,7 @@ from segmentation.cluster.kprototypes import KModes, KPrototypes, column_modes, 
 from segmentation.data.schema import SPENDING_COLUMNS
 from segmentation.data.shipped import load_customers
 from segmentation.preprocessing.spending import spending, spending_scaler
+from segmentation.viz.clusterers import eps_at_knee
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "06_other_clusterers.ipynb"
 
@@ -165,6 +166,15 @@ def test_knee_is_the_point_farthest_from_the_chord(lesson):
 def test_a_hockey_stick_has_its_knee_at_the_bend(lesson):
     values = np.concatenate([np.linspace(1.0, 1.2, 90), np.linspace(2.0, 10.0, 10)])
     assert lesson.knee(values) == pytest.approx(1.2)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_widgets_eps_is_the_lessons_knee(lesson, course, seed):
+    """The clusterer widget starts DBSCAN at the knee the notebook computes, by the same rule."""
+    data = [course.X, np.random.default_rng(seed).normal(size=(200, 2))][seed > 0]
+    min_samples = 2 * data.shape[1]
+    expected = round(float(lesson.knee(lesson.k_distances(data, min_samples))), 2)
+    assert eps_at_knee(data, min_samples) == expected
 
 
 @pytest.mark.parametrize("method", ["ward", "average", "single"])
