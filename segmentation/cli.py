@@ -29,7 +29,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, BinaryIO, TypeVar
+from typing import IO, TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 #: The signals that stop a command: Ctrl-C, ``kill`` and a closed terminal.
 _STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
@@ -89,11 +89,13 @@ from segmentation.data.output import (  # noqa: E402
     write_atomically,
     write_predictions,
 )
-from segmentation.data.reader import (  # noqa: E402
-    MAX_SPENDING,
+from segmentation.data.problems import (  # noqa: E402
     CustomerFileError,
     CustomerFileWarning,
     Validation,
+)
+from segmentation.data.reader import (  # noqa: E402
+    MAX_SPENDING,
     read_customer_csv,
     validate_customer_csv,
 )
@@ -108,7 +110,7 @@ STANDARD_OUTPUT = "-"
 #: column of distances in every prediction.
 MAX_K = 1000
 #: The largest ``--max-spending`` short of ``inf`` (no limit): the most a model fits or
-#: segments (``segmentation.model.pipeline.MAX_MODEL_SPENDING``, equal by test). Written out here so
+#: segments (``segmentation.model.inputs.MAX_MODEL_SPENDING``, equal by test). Written out here so
 #: that ``validate`` need not import the model, and scikit-learn with it.
 MAX_SPENDING_LIMIT = 1e15
 
@@ -164,18 +166,17 @@ def _say(text: str, stream: IO[str] | str = "stdout", what: str = "the summary")
     stop the command); a failed write, or a standard stream that was closed before the
     command started (Python makes it None), raises :class:`_PrintError`, which says what
     was being printed."""
-    if isinstance(stream, str):
-        name, stream = stream, getattr(sys, stream)
-        if stream is None:
-            which = "output" if name == "stdout" else "error"
-            raise _PrintError(None, OSError(errno.EBADF, f"standard {which} is closed"), what)
-    encoding = getattr(stream, "encoding", None) or "utf-8"
+    target: IO[str] | None = stream if not isinstance(stream, str) else getattr(sys, stream)
+    if target is None:
+        which = "output" if stream == "stdout" else "error"
+        raise _PrintError(None, OSError(errno.EBADF, f"standard {which} is closed"), what)
+    encoding = getattr(target, "encoding", None) or "utf-8"
     with contextlib.suppress(LookupError):
         text = text.encode(encoding, "backslashreplace").decode(encoding)
     try:
-        stream.write(text + "\n")
+        target.write(text + "\n")
     except OSError as exc:
-        raise _PrintError(stream, exc, what) from None
+        raise _PrintError(target, exc, what) from None
 
 
 def _flush(stream: IO[str] | None, what: str = "the summary") -> None:
@@ -287,7 +288,7 @@ def _to_standard_output(write: Callable[[BinaryIO], _T], what: str, outcome: _Ou
     try:
         stream.flush()
         buffer = getattr(stream, "buffer", None)
-        result = write(buffer if buffer is not None else _TextSink(stream))
+        result = write(buffer if buffer is not None else cast(BinaryIO, _TextSink(stream)))
         (buffer or stream).flush()
     except OSError as exc:
         raise _PrintError(stream, exc, what) from None
@@ -315,15 +316,13 @@ def _fit(args: argparse.Namespace, outcome: _Outcome) -> int:
             f"--k must be from 1 to the number of customers in "
             f"{shown_path(args.data)} ({len(customers)}); got {args.k}."
         )
-    model = SegmentationModel.fit(
-        customers,
+    model = SegmentationModel(
         args.k,
         transform=args.transform,
         algorithm=args.algorithm,
         random_state=args.seed,
         n_init=args.n_init,
-        source=shown_path(Path(args.data).name),
-    )
+    ).fit(customers, source=shown_path(Path(args.data).name))
     if output is None:
         _to_standard_output(
             lambda out: out.write(model.to_json().encode("utf-8")), "the model", outcome
@@ -363,7 +362,8 @@ def _model_limit(args: argparse.Namespace) -> float:
 
 def _load_model(args: argparse.Namespace) -> Any:
     """The model of a command; a file that is no model at all gets advice on the arguments."""
-    from segmentation.model.pipeline import ModelFileError, load_model
+    from segmentation.model.file_checks import ModelFileError
+    from segmentation.model.persistence import load_model
 
     try:
         return load_model(args.model)
@@ -454,7 +454,7 @@ def _check_arguments(args: argparse.Namespace) -> None:
         )
     if args.command != "fit":
         return
-    from segmentation.model.pipeline import N_INIT_RANGE, SEED_RANGE
+    from segmentation.model.inputs import N_INIT_RANGE, SEED_RANGE
 
     for option, value, (low, high), why in (
         ("--k", args.k, (1, MAX_K), " (and at most the number of customers)"),
@@ -608,7 +608,7 @@ def _note_for(category: type[Warning], message: str) -> str:
     if too_few:
         # `fit` refuses data with fewer distinct customers than k, so this comes from the
         # stability check, whose refits see a sample that can leave rare customers out.
-        from segmentation.model.pipeline import EVALUATION_SAMPLE
+        from segmentation.model.evaluation import EVALUATION_SAMPLE
 
         found, k = (group for group in too_few.groups() if group is not None)
         return (
@@ -690,15 +690,22 @@ def _signals_stop_the_work() -> Iterator[None]:
 def _input_errors() -> tuple[type[Exception], ...]:
     """The errors that mean bad input. The model's are only there if a command loaded it
     (importing it, and scikit-learn with it, would slow `validate` down for nothing)."""
-    model = sys.modules.get("segmentation.model.pipeline")
-    if model is None:
-        return (CustomerFileError,)
-    return CustomerFileError, model.ModelFileError, model.ModelInputError
+    errors: list[type[Exception]] = [CustomerFileError]
+    for module, name in (
+        ("segmentation.model.file_checks", "ModelFileError"),
+        ("segmentation.model.inputs", "ModelInputError"),
+    ):
+        loaded = sys.modules.get(module)
+        if loaded is not None:
+            errors.append(getattr(loaded, name))
+    return tuple(errors)
 
 
-def _stop_writing_to(stream: IO[str]) -> None:
+def _stop_writing_to(stream: IO[Any] | None) -> None:
     """Point a broken standard stream at /dev/null, so that Python's last flush at exit
     cannot fail again with a second, raw error."""
+    if stream is None:  # closed before the command started: nothing to point elsewhere
+        return
     try:
         fd = stream.fileno()
     except (AttributeError, OSError, ValueError):  # not a real file (a notebook's output)

@@ -22,16 +22,14 @@ from matplotlib.figure import Figure
 
 from segmentation import __version__
 from segmentation.cluster.numbering import segment_profile
-from segmentation.model.pipeline import (
-    CATEGORY_WORDS,
-    NAMING_INDEX,
+from segmentation.model.evaluation import (
     SILHOUETTE_SCALE_TEXT,
-    SegmentationModel,
-    channel_words,
-    data_checksum,
     silhouette_band,
     silhouette_reading,
 )
+from segmentation.model.naming import CATEGORY_WORDS, NAMING_INDEX, channel_words
+from segmentation.model.persistence import data_checksum
+from segmentation.model.pipeline import SegmentationModel
 from segmentation.viz.plots import cluster_colour
 
 
@@ -43,7 +41,7 @@ def segment_summary(
     customers among those whose Channel is known (if the table has a Channel column) and mean
     spending per category (m.u.).
 
-    A Channel value that names no channel (see :func:`~segmentation.model.pipeline.channel_words`)
+    A Channel value that names no channel (see :func:`~segmentation.model.naming.channel_words`)
     counts as unknown."""
     if segments is None:
         segments = model.segment_of(customers)

@@ -1,0 +1,193 @@
+"""What a segmentation model takes: its settings and customer tables, checked at the door, and
+the bounds that keep every model usable.
+
+A model file is checked against the same bounds before anything uses it
+(:mod:`segmentation.model.file_checks`), and ``fit`` keeps within them, so that every model it
+saves loads again. They keep every distance finite: a customer scaled by a model lies within
+(1e15 + 1e15) / 1e-12 = 2e27 of 0, its square far below the 1.8e308 where floating point
+overflows.
+"""
+
+from __future__ import annotations
+
+import reprlib
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from segmentation.data.schema import SPENDING_COLUMNS
+from segmentation.preprocessing.spending import TRANSFORMS
+
+#: The k-means a model is fitted with: the course's own, or scikit-learn's.
+ALGORITHMS = ("course", "scikit-learn")
+
+#: The largest spending (m.u. a year, in one category) a model is fitted on or segments: far
+#: beyond any customer's.
+MAX_MODEL_SPENDING = 1e15
+#: A standard deviation below this is rounding noise, not a spread of the customers: such a
+#: feature is left unscaled (scale 1), as one with a single value is.
+MIN_SCALE = 1e-12
+#: Centres lie within this distance of 0 on each scaled feature: a fitted centre is a mean of
+#: scaled values, which lie within the square root of the number of customers of 0 (so beyond
+#: 1e6 only for more than 1e12 customers).
+MAX_CENTRE = 1e6
+#: Random starts of k-means, and seeds: whole numbers in these ranges (scikit-learn takes
+#: seeds from 0 to 2**32 - 1).
+N_INIT_RANGE = (1, 1000)
+SEED_RANGE = (0, 2**32 - 1)
+#: At most this many refits with other seeds measure an evaluation's stability.
+MAX_SEEDS = 1000
+#: Text in a model file (a name, a strategy, a file name) is one line of printable characters,
+#: at most this long.
+MAX_TEXT = 1000
+#: A mean computed from a model's numbers may lie this far beyond its range in its last bits.
+ROUNDING = 1e-9
+
+
+class ModelInputError(ValueError):
+    """A customer table that a model cannot segment (a column missing, a bad value)."""
+
+
+def check_choices(features: Sequence[str], transform: Any, algorithm: Any) -> tuple[str, ...]:
+    """Refuse unknown features, transform or algorithm with a ValueError that names them;
+    the features as a tuple."""
+    features = tuple(features)
+    unknown = [f for f in features if f not in SPENDING_COLUMNS]
+    if not features or unknown or len(set(features)) != len(features):
+        raise ValueError(
+            f"features must be distinct spending categories from {', '.join(SPENDING_COLUMNS)}; "
+            f"got {', '.join(map(str, features)) or 'none'}."
+        )
+    for name, value, choices in (
+        ("transform", transform, TRANSFORMS),
+        ("algorithm", algorithm, ALGORITHMS),
+    ):
+        if value not in choices:
+            raise ValueError(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+    return features
+
+
+def check_numbers(k: Any, n: int, n_init: Any, random_state: Any) -> None:
+    """Refuse a ``k`` that is not from 1 to the ``n`` customers, or ``n_init`` and
+    ``random_state`` out of :data:`N_INIT_RANGE` and :data:`SEED_RANGE`."""
+    if not whole(k, 1, n):
+        raise ValueError(
+            f"k must be a whole number from 1 to the number of customers ({n}); got {shown(k)}."
+        )
+    for name, value, (low, high) in (
+        ("n_init", n_init, N_INIT_RANGE),
+        ("random_state", random_state, SEED_RANGE),
+    ):
+        if not whole(value, low, high):
+            raise ValueError(
+                f"{name} must be a whole number from {low} to {high}; got {shown(value)}."
+            )
+
+
+def spending_matrix(customers: pd.DataFrame, features: Sequence[str], what: str) -> np.ndarray:
+    """The features as a float array, refusing a missing column or a value that is not a
+    spending, with the row and column named (rows counted as in the table, from 0).
+
+    The array may be a read-only view of the customers' own memory: the model's pipeline
+    never writes to its input."""
+    if not isinstance(customers, pd.DataFrame):
+        raise ModelInputError(f"{what} must be a table (a pandas DataFrame) of customers.")
+    missing = [c for c in features if c not in customers]
+    if missing:
+        raise ModelInputError(
+            f"{what} has no column {', '.join(missing)}; the model needs "
+            f"{', '.join(features)}. Read customer files with "
+            "segmentation.data.reader.read_customer_csv."
+        )
+    twice = [c for c in features if np.count_nonzero(customers.columns == c) > 1]
+    if twice:
+        raise ModelInputError(
+            f"{what} has the column {', '.join(twice)} more than once; keep one of each "
+            "(which one holds the spending cannot be told)."
+        )
+    if len(customers) == 0:
+        raise ModelInputError(f"{what} holds no customers.")
+    frame = customers[list(features)]
+    if all(
+        pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in frame.dtypes
+    ):
+        matrix = frame.to_numpy(dtype=float)  # the usual case, as the reader gives it
+        # (NaN fails both comparisons, infinity the second)
+        if (matrix >= 0).all() and (matrix <= MAX_MODEL_SPENDING).all():
+            return matrix
+    return np.column_stack([_spending_column(customers, c, what) for c in features])
+
+
+def _spending_column(customers: pd.DataFrame, column: str, what: str) -> np.ndarray:
+    values = pd.to_numeric(customers[column], errors="coerce").to_numpy(dtype=float)
+    bad = ~((values >= 0) & (values <= MAX_MODEL_SPENDING))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        value = customers[column].iloc[row]
+        shown_value = repr(value) if isinstance(value, str) else str(value)
+        count = int(bad.sum())
+        raise ModelInputError(
+            f"{what}, row {customers.index[row]!r}, column {column}: {shown_value} is not a "
+            f"spending ({count} such value{'s' if count > 1 else ''} in this column). "
+            f"Spending must be a number from 0 to {MAX_MODEL_SPENDING:.0e} m.u."
+        )
+    return values
+
+
+def check_distinct(X: np.ndarray, k: int) -> None:
+    """Refuse to look for more segments than there are distinct customers: k-means would
+    leave a segment empty (and scikit-learn's would warn about it on every start)."""
+    head = X[: 10 * k + 100] + 0.0  # + 0.0: -0.0 and 0.0 are the same point
+    found = len(np.unique(head, axis=0))
+    if found < k and len(head) < len(X):
+        # Equal rows hash alike, so the distinct hashes are never more than the distinct rows.
+        hashes = pd.util.hash_pandas_object(pd.DataFrame(X + 0.0), index=False)
+        found = hashes.nunique()
+        if found < k:
+            found = len(np.unique(X + 0.0, axis=0))
+    if found < k:
+        raise ModelInputError(
+            f"The training data has only {found} distinct customer{'s' if found != 1 else ''} "
+            f"(customers with the same spending on every feature count once), fewer than the "
+            f"k = {k} segments asked for: k-means would leave a segment empty. Choose a k of "
+            f"at most {found}."
+        )
+
+
+def whole(value: Any, low: int, high: int) -> bool:
+    """Is ``value`` a whole number (not True or False) from ``low`` to ``high``?"""
+    return bool(
+        isinstance(value, (int, np.integer))
+        and not isinstance(value, (bool, np.bool_))
+        and low <= value <= high
+    )
+
+
+def printable(text: str | None) -> str | None:
+    """``text`` as one line of printable characters: a file name's undecodable bytes and
+    control characters become escapes (\\xe9, \\n), which a model file can hold and a
+    terminal shows as they are."""
+    if text is None:
+        return None
+    text = str(text).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    text = "".join(
+        c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text
+    )
+    return text if len(text) <= MAX_TEXT else f"{text[: MAX_TEXT - 1]}…"
+
+
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 40
+_SHORT.maxlist = _SHORT.maxdict = 4
+_SHORT.maxlevel = 2
+
+
+def shown(value: Any) -> str:
+    """A value from a file or a caller as a message shows it: as Python writes it, escapes for
+    what is not printable, and cut to a few dozen characters."""
+    try:
+        return _SHORT.repr(value)
+    except ValueError:  # an int beyond Python's 4,300 digits for str()
+        return "a number too long to show"
