@@ -13,7 +13,7 @@ import pytest
 
 from segmentation.cli import main
 from segmentation.data.shipped import course_data_path
-from segmentation.model.pipeline import load_model
+from segmentation.model.persistence import load_model
 
 BAD_FILES = {
     "empty.csv": b"",

@@ -38,7 +38,9 @@ from segmentation.data.output import (
 )
 from segmentation.data.reader import read_customer_csv
 from segmentation.data.shipped import course_data_path, load_customers
-from segmentation.model.pipeline import MAX_MODEL_SPENDING, SegmentationModel, load_model
+from segmentation.model.inputs import MAX_MODEL_SPENDING
+from segmentation.model.persistence import load_model
+from segmentation.model.pipeline import SegmentationModel
 
 SIX = "Fresh,Milk,Grocery,Frozen,Detergents_Paper,Delicassen"
 ROOT = os.geteuid() == 0
@@ -83,7 +85,7 @@ def snapshot(folder):
 def model_json(tmp_path_factory):
     """The course's k = 3 model, saved (read only by the tests)."""
     path = tmp_path_factory.mktemp("model") / "m.json"
-    SegmentationModel.fit(load_customers(), k=3).save(path)
+    SegmentationModel(k=3).fit(load_customers()).save(path)
     return path
 
 
@@ -468,7 +470,7 @@ def test_formula_ids_are_neutralised_numbers_and_text_kept(folder):
 def test_formula_segment_names_from_a_model_are_neutralised(folder):
     model = load_model(folder / "m.json")
     hostile = ["=cmd|' /C calc'!A0", "@SUM(1+1)", "-2+3"]
-    model.segments = [
+    model.segments_ = [
         dataclasses.replace(s, name=n) for s, n in zip(model.segments, hostile, strict=True)
     ]
     model.save(folder / "hostile.json")
@@ -665,7 +667,7 @@ def test_atomic_output_leaves_the_target_alone_on_any_failure(tmp_path):
 
 @pytest.fixture(scope="module")
 def fitted():
-    return SegmentationModel.fit(load_customers(), k=3, evaluate=False)
+    return SegmentationModel(k=3, evaluate=False).fit(load_customers())
 
 
 def test_blocks_write_what_pandas_writes_for_the_whole_table(fitted):

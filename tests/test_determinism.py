@@ -74,11 +74,11 @@ def model_figures(model: SegmentationModel) -> dict:
 
 @pytest.mark.parametrize("seed", [1, 2])
 def test_the_model_prints_the_same_from_nudged_spending(customers, seed):
-    expected = model_figures(SegmentationModel.fit(customers, k=3))
+    expected = model_figures(SegmentationModel(k=3).fit(customers))
     moved = customers.copy()
     columns = list(log_spending(customers).columns)
     moved[columns] = nudged(customers[columns].to_numpy(dtype=float), seed)
-    assert model_figures(SegmentationModel.fit(moved, k=3)) == expected
+    assert model_figures(SegmentationModel(k=3).fit(moved)) == expected
 
 
 def test_equal_partitions_get_equal_numbers_whatever_the_start():
@@ -118,7 +118,7 @@ SCRIPT = textwrap.dedent("""
     customers = load_customers()
     X = StandardScaler().fit_transform(log_spending(customers))
     totals = total_spending(customers).to_numpy()
-    model = SegmentationModel.fit(customers, k=3)
+    model = SegmentationModel(k=3).fit(customers)
     print(json.dumps({
         "summaries": [segment_with_k(X, k, totals=totals).summary() for k in range(1, 11)],
         "names": model.names,

@@ -20,13 +20,10 @@ from hypothesis import strategies as st
 
 from segmentation.data.schema import SPENDING_COLUMNS
 from segmentation.data.shipped import course_data_path, load_customers
-from segmentation.model.pipeline import (
-    MAX_MODEL_SPENDING,
-    ModelFileError,
-    ModelInputError,
-    SegmentationModel,
-    load_model,
-)
+from segmentation.model.file_checks import ModelFileError
+from segmentation.model.inputs import MAX_MODEL_SPENDING, ModelInputError
+from segmentation.model.persistence import load_model
+from segmentation.model.pipeline import SegmentationModel
 from segmentation.report.html import build_report
 
 HEADER = ",".join(SPENDING_COLUMNS)
@@ -40,7 +37,7 @@ def customers():
 @pytest.fixture(scope="module")
 def model_data(customers):
     """A valid model file's data: the course model, k = 3."""
-    return json.loads(SegmentationModel.fit(customers, k=3, source="customers.csv").to_json())
+    return json.loads(SegmentationModel(k=3).fit(customers, source="customers.csv").to_json())
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -452,24 +449,24 @@ def test_the_python_api_says_the_same_without_a_warning(algorithm):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with pytest.raises(ModelInputError, match="only 2 distinct customers"):
-            SegmentationModel.fit(table, k=3, algorithm=algorithm)
-        assert SegmentationModel.fit(table, k=2, algorithm=algorithm).evaluation.sizes == (3, 3)
+            SegmentationModel(k=3, algorithm=algorithm).fit(table)
+        assert SegmentationModel(k=2, algorithm=algorithm).fit(table).evaluation.sizes == (3, 3)
 
 
 def test_minus_zero_and_zero_are_one_customer():
     table = pd.DataFrame([[0.0] * 6, [-0.0] * 6], columns=list(SPENDING_COLUMNS))
     with pytest.raises(ModelInputError, match="only 1 distinct customer "):
-        SegmentationModel.fit(table, k=2)
+        SegmentationModel(k=2).fit(table)
 
 
 def test_distinct_customers_are_counted_beyond_the_first_rows():
     # 10,000 copies of one customer, then a second one: the count looks past the first rows.
     rows = [[5.0] * 6] * 10_000 + [[6.0] * 6]
     table = pd.DataFrame(rows, columns=list(SPENDING_COLUMNS))
-    model = SegmentationModel.fit(table, k=2, n_init=1, evaluate=False)
+    model = SegmentationModel(k=2, n_init=1, evaluate=False).fit(table)
     assert sorted(s.customers for s in model.segments) == [1, 10_000]
     with pytest.raises(ModelInputError, match="only 2 distinct customers"):
-        SegmentationModel.fit(table, k=3, n_init=1, evaluate=False)
+        SegmentationModel(k=3, n_init=1, evaluate=False).fit(table)
 
 
 # Spending drawn from a few far-apart values, so that customers repeat and the distinct ones
@@ -496,15 +493,15 @@ def test_every_fit_either_saves_a_model_that_loads_or_says_why_not(
         if k > len(rows):
             event("more segments than customers")
             with pytest.raises(ValueError, match="k must be a whole number from 1"):
-                SegmentationModel.fit(table, k=k, transform=transform)
+                SegmentationModel(k=k, transform=transform).fit(table)
             return
         if k > distinct:
             event("more segments than distinct customers")
             with pytest.raises(ModelInputError, match=f"only {distinct} distinct customer"):
-                SegmentationModel.fit(table, k=k, transform=transform)
+                SegmentationModel(k=k, transform=transform).fit(table)
             return
         event("fitted")
-        model = SegmentationModel.fit(table, k=k, transform=transform)
+        model = SegmentationModel(k=k, transform=transform).fit(table)
         path = model.save(tmp_path_factory.mktemp("fit") / "m.json")
         again = load_model(path)
     assert again.to_json() == model.to_json()
@@ -517,7 +514,7 @@ def test_a_spread_of_rounding_noise_is_not_scaled_up():
     table = pd.DataFrame(
         {c: [5.0, 5.0 + 1e-13, 5.0, 5.0 + 1e-13] for c in SPENDING_COLUMNS}
     ).assign(Milk=[1.0, 1.0, 900.0, 900.0])
-    model = SegmentationModel.fit(table, k=2, transform="none", evaluate=False)
+    model = SegmentationModel(k=2, transform="none", evaluate=False).fit(table)
     assert model.scale[0] == 1.0
     labels = model.predict(table)["segment"].tolist()
     assert labels[0] == labels[1] != labels[2] == labels[3]
@@ -537,7 +534,7 @@ def test_a_spread_of_rounding_noise_is_not_scaled_up():
 )
 def test_settings_out_of_range_are_refused_before_any_work(customers, kwargs, message):
     with pytest.raises(ValueError, match=message):
-        SegmentationModel.fit(customers, **{"k": 3, **kwargs})
+        SegmentationModel(**{"k": 3, **kwargs}).fit(customers)
 
 
 def test_spending_beyond_the_models_limit_is_refused(customers):
@@ -547,7 +544,7 @@ def test_spending_beyond_the_models_limit_is_refused(customers):
         match=r"row 4, column Milk: 2000000000000000.0 is not a "
         r"spending.*from 0 to 1e\+15 m.u.",
     ):
-        SegmentationModel.fit(table, k=2)
+        SegmentationModel(k=2).fit(table)
 
 
 def test_the_stability_seeds_count_round_past_the_largest_seed(customers):
@@ -557,8 +554,8 @@ def test_the_stability_seeds_count_round_past_the_largest_seed(customers):
     from sklearn.metrics import adjusted_rand_score
 
     some = customers.head(100)
-    model = SegmentationModel.fit(
-        some, k=2, algorithm="scikit-learn", n_init=1, random_state=2**32 - 1
+    model = SegmentationModel(k=2, algorithm="scikit-learn", n_init=1, random_state=2**32 - 1).fit(
+        some
     )
     X = model.features_of(some)
     labels = model.predict(some)["segment"].to_numpy()
@@ -570,7 +567,7 @@ def test_the_stability_seeds_count_round_past_the_largest_seed(customers):
 
 
 def test_an_unprintable_source_name_is_kept_as_escapes(customers, tmp_path):
-    model = SegmentationModel.fit(customers, k=2, evaluate=False, source="caf\udce9\x1b[2J.csv")
+    model = SegmentationModel(k=2, evaluate=False).fit(customers, source="caf\udce9\x1b[2J.csv")
     assert model.training["source"] == "caf\\xe9\\x1b[2J.csv"
     assert load_model(model.save(tmp_path / "m.json")).training == model.training
 
@@ -791,8 +788,8 @@ def test_fit_refuses_customers_too_alike_for_k_in_python(algorithm):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with pytest.raises(ModelInputError, match="k-means found only 2 distinct groups"):
-            SegmentationModel.fit(near_table(), k=3, algorithm=algorithm)
-        assert SegmentationModel.fit(near_table(), k=2, algorithm=algorithm).k == 2
+            SegmentationModel(k=3, algorithm=algorithm).fit(near_table())
+        assert SegmentationModel(k=2, algorithm=algorithm).fit(near_table()).k == 2
 
 
 # Spending close together (differences down to the last digits) and far apart.
@@ -813,7 +810,7 @@ def test_any_fit_is_refused_or_saves_a_model_that_predicts_its_own_data(
 ):
     table = pd.DataFrame(rows, columns=list(SPENDING_COLUMNS))
     try:
-        model = SegmentationModel.fit(table, k=k, transform=transform, n_init=2)
+        model = SegmentationModel(k=k, transform=transform, n_init=2).fit(table)
     except ModelInputError:
         event("refused")
         return
@@ -834,7 +831,7 @@ def test_a_fifo_without_a_writer_is_refused_without_waiting(model_data, tmp_path
         [
             sys.executable,
             "-c",
-            "from segmentation.model.pipeline import load_model; load_model('m.json')",
+            "from segmentation.model.persistence import load_model; load_model('m.json')",
         ],
         cwd=tmp_path,
         capture_output=True,
@@ -865,16 +862,16 @@ def test_a_directory_is_refused_as_a_folder(tmp_path):
 
 def test_a_duplicated_spending_column_is_named(customers):
     doubled = pd.concat([customers, customers[["Fresh"]]], axis=1)
-    model = SegmentationModel.fit(customers, k=2, evaluate=False)
-    for call in (lambda: SegmentationModel.fit(doubled, k=2), lambda: model.predict(doubled)):
+    model = SegmentationModel(k=2, evaluate=False).fit(customers)
+    for call in (lambda: SegmentationModel(k=2).fit(doubled), lambda: model.predict(doubled)):
         with pytest.raises(ModelInputError, match="column Fresh more than once"):
             call()
 
 
 def test_a_channel_column_of_unusable_values_counts_as_unknown(customers):
     odd = customers.assign(Channel=[{"a": 1}] * len(customers))
-    model = SegmentationModel.fit(odd, k=3)
-    plain = SegmentationModel.fit(customers.drop(columns="Channel"), k=3)
+    model = SegmentationModel(k=3).fit(odd)
+    plain = SegmentationModel(k=3).fit(customers.drop(columns="Channel"))
     # Named and evaluated as without a Channel column: no channel in any name, no agreement.
     assert model.names == plain.names and model.evaluation.channel_ari is None
     # One unusable value among good ones counts as a missing one.
@@ -882,18 +879,18 @@ def test_a_channel_column_of_unusable_values_counts_as_unknown(customers):
     mixed = customers.assign(Channel=[*channel[:-1], [1, 2]])
     missing = customers.assign(Channel=[*channel[:-1], None])
     assert (
-        SegmentationModel.fit(mixed, k=3).to_json() == SegmentationModel.fit(missing, k=3).to_json()
+        SegmentationModel(k=3).fit(mixed).to_json() == SegmentationModel(k=3).fit(missing).to_json()
     )
 
 
 def test_two_channel_columns_are_refused(customers):
     doubled = pd.concat([customers, customers[["Channel"]]], axis=1)
     with pytest.raises(ModelInputError, match="more than one Channel column"):
-        SegmentationModel.fit(doubled, k=2)
+        SegmentationModel(k=2).fit(doubled)
 
 
 def test_saving_under_a_name_no_file_can_have_says_so(customers, tmp_path):
-    model = SegmentationModel.fit(customers, k=2, evaluate=False)
+    model = SegmentationModel(k=2, evaluate=False).fit(customers)
     with pytest.raises(ValueError, match="no file can have this name") as refused:
         model.save(tmp_path / "a\0b")
     assert "NUL character" in str(refused.value)

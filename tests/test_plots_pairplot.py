@@ -125,7 +125,7 @@ def test_labels_of_another_length_are_refused(close_figures):
 
 def test_the_course_pair_plot_draws_all_customers_without_a_warning(close_figures):
     customers = load_customers()
-    model = SegmentationModel.fit(customers, k=3, evaluate=False)
+    model = SegmentationModel(k=3, evaluate=False).fit(customers)
     labels = model.predict(customers)["segment"].to_numpy()
     with warnings.catch_warnings():
         warnings.simplefilter("error")

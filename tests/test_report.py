@@ -11,7 +11,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.lines import Line2D
 
 from segmentation.data.schema import SPENDING_COLUMNS
-from segmentation.model.pipeline import NAMING_INDEX, SegmentationModel
+from segmentation.model.naming import NAMING_INDEX
+from segmentation.model.pipeline import SegmentationModel
 from segmentation.report.html import _profile_figure, _scatter_figure, build_report, segment_summary
 
 # The four new customers of notebook 5.
@@ -32,7 +33,7 @@ NEW = pd.DataFrame(
 
 @pytest.fixture(scope="module")
 def model(customers):
-    return SegmentationModel.fit(customers, k=3, source="wholesale_customers.csv")
+    return SegmentationModel(k=3).fit(customers, source="wholesale_customers.csv")
 
 
 def text(page):
@@ -121,7 +122,7 @@ def test_the_channel_sentence_follows_the_agreement(model, customers, channel, w
     used = model
     if channel == "the segments":
         # A Channel that is segment 0 or not of a k = 2 model: agreement 1 by construction.
-        used = SegmentationModel.fit(customers, k=2, evaluate=False)
+        used = SegmentationModel(k=2, evaluate=False).fit(customers)
         values = np.where(nearest(used, customers, customers) == 0, "Retail", "Horeca")
     elif channel == "at random":
         values = np.random.default_rng(0).choice(["Retail", "Horeca"], len(customers))

@@ -22,13 +22,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from segmentation.data.schema import SPENDING_COLUMNS
 from segmentation.data.shipped import course_data_path, load_customers
-from segmentation.model.pipeline import (
-    ModelFileError,
-    ModelInputError,
-    SegmentationModel,
-    load_model,
-    silhouette_band,
-)
+from segmentation.model.evaluation import silhouette_band
+from segmentation.model.file_checks import ModelFileError
+from segmentation.model.inputs import ModelInputError
+from segmentation.model.persistence import load_model
+from segmentation.model.pipeline import SegmentationModel
 from segmentation.report.html import _scatter_figure, _sizes_figure, build_report, segment_summary
 
 HOSTILE = [
@@ -137,7 +135,7 @@ def customers():
 
 @pytest.fixture(scope="module")
 def model(customers):
-    return SegmentationModel.fit(customers, k=3, source="customers.csv")
+    return SegmentationModel(k=3).fit(customers, source="customers.csv")
 
 
 def resigned(data):
@@ -223,17 +221,12 @@ def test_values_put_in_the_page_as_they_are_are_escaped_even_unchecked(model, cu
     # A model made in Python skips the file's checks: the page escapes its values all the
     # same, numbers included (the seeds, the starts, the seed of the fit).
     text = HOSTILE[0]
-    hostile = dataclasses.replace(
-        model,
-        algorithm=text,
-        random_state=text,
-        n_init=text,
-        training={**model.training, "source": text, "customers": text},
-        evaluation=dataclasses.replace(model.evaluation, seeds=text),
-        segments=[
-            dataclasses.replace(s, name=f"{s.number}{text}", strategy=text) for s in model.segments
-        ],
-    )
+    hostile = copy.copy(model).set_params(algorithm=text, random_state=text, n_init=text)
+    hostile.training_ = {**model.training, "source": text, "customers": text}
+    hostile.evaluation_ = dataclasses.replace(model.evaluation, seeds=text)
+    hostile.segments_ = [
+        dataclasses.replace(s, name=f"{s.number}{text}", strategy=text) for s in model.segments
+    ]
     seen = assert_safe(build_report(hostile, customers, source=text, model_source=text))
     assert f"refitting with {text} other seeds (each the best of {text} random starts" in seen
     assert f"k-means: {text}, seed {text}, best of {text} random starts" in seen
@@ -275,12 +268,11 @@ FORMULAS = ["$\\undefined$", "a $x^2$ b", "$$", "price in $ and $"]
 
 
 def with_names(model, names):
-    return dataclasses.replace(
-        model,
-        segments=[
-            dataclasses.replace(s, name=n) for s, n in zip(model.segments, names, strict=True)
-        ],
-    )
+    named = copy.copy(model)
+    named.segments_ = [
+        dataclasses.replace(s, name=n) for s, n in zip(model.segments, names, strict=True)
+    ]
+    return named
 
 
 def drawn_width(text, figure, **kwargs):
@@ -373,7 +365,7 @@ def test_the_report_keeps_no_table_of_customers_times_k(customers):
     many = customers.iloc[rng.integers(0, len(customers), 100_000)].reset_index(drop=True)
     spending = list(SPENDING_COLUMNS)
     many[spending] = many[spending] * rng.uniform(0.5, 2.0, (len(many), len(spending)))
-    model = SegmentationModel.fit(many.iloc[:2_000], k=100, n_init=1, evaluate=False)
+    model = SegmentationModel(k=100, n_init=1, evaluate=False).fit(many.iloc[:2_000])
     n_times_k = len(many) * model.k * 8
     tracemalloc.start()
     try:
@@ -384,7 +376,7 @@ def test_the_report_keeps_no_table_of_customers_times_k(customers):
         _, peak_report = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    # The labels: one block of distances (8 MB) and the scaled table; the report adds its
+    # The labels: one block of distances (2 MB) and the spending table; the report adds its
     # charts of 100 segments, whatever the number of customers.
     assert peak_labels < n_times_k / 4, peak_labels
     assert peak_report < n_times_k * 3 / 4, peak_report
@@ -395,7 +387,9 @@ def test_the_report_keeps_no_table_of_customers_times_k(customers):
 def test_segments_in_blocks_match_one_block(model, customers):
     one = model.segment_of(customers)
     np.testing.assert_array_equal(one, model.segment_of(customers, block=7 * model.k))
-    np.testing.assert_array_equal(one, model.distances(model.features_of(customers)).argmin(1))
+    # and as the pipeline's k-means step measures the distances to every centre
+    distances = model.pipeline_.transform(customers[list(SPENDING_COLUMNS)])
+    np.testing.assert_array_equal(one, distances.argmin(axis=1))
 
 
 def test_a_report_with_a_channel_of_unusable_values_treats_it_as_unknown(model, customers):
