@@ -760,16 +760,34 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, outcome: _Ou
 
 
 def _out_of_memory(error: BaseException) -> bool:
-    """Whether an error means the memory ran out: a MemoryError, or an ImportError of a
-    library that could not be mapped into memory (as under ``ulimit -v``)."""
+    """Whether an error means the memory ran out: a MemoryError, an OSError saying so
+    (ENOMEM), an ImportError of a library that could not be mapped into memory (as under
+    ``ulimit -v``), or a SystemError while memory is short: an allocation that fails deep in
+    an import can surface as "error return without exception set"."""
     seen: BaseException | None = error
     while seen is not None:
         if isinstance(seen, MemoryError):
+            return True
+        if isinstance(seen, OSError) and seen.errno == errno.ENOMEM:
+            return True
+        if isinstance(seen, SystemError) and _memory_is_short():
             return True
         text = str(seen).lower()
         if "failed to map segment" in text or "cannot allocate memory" in text:
             return True
         seen = seen.__cause__ or seen.__context__
+    return False
+
+
+_PROBE_BYTES = 32 << 20
+
+
+def _memory_is_short() -> bool:
+    """Whether a modest allocation (32 MiB) fails now: the test of a SystemError's cause."""
+    try:
+        bytearray(_PROBE_BYTES)
+    except MemoryError:
+        return True
     return False
 
 
@@ -787,7 +805,7 @@ def _run_in_memory(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
     outcome = _Outcome()
     try:
         return _run(parser, args, outcome)
-    except (MemoryError, ImportError) as exc:
+    except (MemoryError, ImportError, OSError, SystemError) as exc:
         if not _out_of_memory(exc):
             raise
     data = shown_path(getattr(args, "data", None) or args.file)

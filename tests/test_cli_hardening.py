@@ -9,6 +9,7 @@ that the folder is exactly as it was: the same names, bytes and modes.
 import contextlib
 import csv
 import dataclasses
+import errno
 import hashlib
 import io
 import json
@@ -864,3 +865,30 @@ def test_an_output_ending_with_a_slash_is_refused(folder, output):
     done = run("predict", "m.json", "d.csv", "-o", output, cwd=folder)
     refused(done, 2, output)
     assert snapshot(folder) == before
+
+
+@pytest.mark.parametrize(
+    "error, probe, verdict",
+    [
+        (MemoryError(), 1, True),
+        (OSError(errno.ENOMEM, "Cannot allocate memory"), 1, True),
+        (OSError(errno.ENOENT, "No such file or directory"), 1, False),
+        # a SystemError counts only when a modest allocation fails at that moment too
+        (SystemError("error return without exception set"), 1 << 62, True),
+        (SystemError("error return without exception set"), 1, False),
+        (ImportError("libfoo.so: failed to map segment from shared object"), 1, True),
+        (ImportError("No module named 'foo'"), 1, False),
+    ],
+    ids=[
+        "MemoryError",
+        "ENOMEM",
+        "ENOENT",
+        "SystemError, memory short",
+        "SystemError",
+        "unmapped library",
+        "missing module",
+    ],
+)
+def test_which_errors_mean_the_memory_ran_out(monkeypatch, error, probe, verdict):
+    monkeypatch.setattr(cli, "_PROBE_BYTES", probe)
+    assert cli._out_of_memory(error) is verdict
