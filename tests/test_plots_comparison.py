@@ -3,6 +3,8 @@ of each cluster and of the noise, the legends' counts, the eps and cut lines, th
 lowest criteria, and the bars of the comparison, against values worked by hand or SciPy's own
 cut of the tree."""
 
+import itertools
+
 import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
 import numpy as np
@@ -124,6 +126,46 @@ def test_plot_partitions_draws_one_picture_per_partition_on_the_same_points():
         plot_partitions(POINTS, {})
 
 
+def display_points(ax, xy):
+    return ax.transData.transform(np.asarray(xy, dtype=float))
+
+
+def inside(box, xy, margin=1.0):
+    """Which display points lie in ``box`` (a Bbox in pixels), a pixel's margin included."""
+    return (
+        (xy[:, 0] >= box.x0 - margin)
+        & (xy[:, 0] <= box.x1 + margin)
+        & (xy[:, 1] >= box.y0 - margin)
+        & (xy[:, 1] <= box.y1 + margin)
+    )
+
+
+def test_the_partition_legends_cover_no_point_no_axis_name_and_no_other_picture():
+    """Points fill every corner of each picture, so a legend anywhere on the axes would cover
+    some; eight entries (the moons' DBSCAN: seven pieces and noise) make the legend tall."""
+    corners = np.array([[x, y] for x in np.linspace(0, 1, 21) for y in np.linspace(0, 1, 21)])
+    many = np.arange(len(corners)) % 8 - 1  # noise and clusters 0 to 6
+    partitions = {"eight entries": many, "two": corners[:, 0] > 0.5, "one": np.zeros(441, int)}
+    fig = plot_partitions(corners, partitions, ncols=2, size=3.4)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    shown = [ax for ax in fig.axes if ax.get_visible()]
+    for ax in shown:
+        legend = ax.get_legend()
+        box = legend.get_window_extent(renderer)
+        assert not inside(box, display_points(ax, corners)).any(), ax.get_title()
+        assert not box.overlaps(ax.xaxis.label.get_window_extent(renderer))
+        for label in ax.get_xticklabels():
+            assert not box.overlaps(label.get_window_extent(renderer))
+        assert box.y1 < ax.bbox.y0  # under the picture
+        assert fig.bbox.contains(box.x0, box.y0) and fig.bbox.contains(box.x1, box.y1)
+        for other in shown:
+            if other is not ax:
+                assert not box.overlaps(other.bbox), (ax.get_title(), other.get_title())
+        assert min(t.get_fontsize() for t in legend.get_texts()) >= 7
+    assert len(legend_texts(shown[0])) == 8
+
+
 def test_plot_k_distances_sorts_the_curve_and_draws_eps():
     ax = plot_k_distances([3.0, 0.5, 2.0, 1.0], min_samples=4, eps=1.5)
     curve, line = ax.get_lines()
@@ -176,6 +218,24 @@ def test_plot_dendrogram_draws_the_cut_and_counts_the_clusters_it_leaves():
         max(path[:, 1]) for coll in ax.collections for path in coll.get_segments() if len(path)
     )
     assert tops == [1.0, 1.0, 9.0, 19.0]
+
+
+def test_the_dendrogram_legend_sits_above_the_tree():
+    """The last merge joins two halves of four leaves each: its bar spans the picture's top,
+    from the middle of the left half to the middle of the right one, where the legend would sit
+    on it without room above the tree."""
+    X = np.array([[0.0], [1.0], [10.0], [11.0], [40.0], [41.0], [50.0], [51.0]])
+    merges = linkage(X, "single")
+    assert merges[:, 2].tolist() == [1.0, 1.0, 1.0, 1.0, 9.0, 9.0, 29.0]  # by hand
+    ax = plot_dendrogram(merges, cut=5.0)
+    ax.figure.canvas.draw()
+    box = ax.get_legend().get_window_extent()
+    steps = np.linspace(0, 1, 200)[:, np.newaxis]
+    for collection in ax.collections:
+        for segment in collection.get_segments():
+            for start, end in itertools.pairwise(segment):
+                along = display_points(ax, start + steps * (end - start))
+                assert not inside(box, along).any(), (start, end)
 
 
 TABLE = pd.DataFrame(

@@ -53,7 +53,7 @@ from segmentation.cluster.compare import (
 )
 from segmentation.course.toy_data import groups_with_noise
 from segmentation.preprocessing.spending import spending, spending_scaler, total_spending
-from segmentation.viz.comparison import draw_partition, partition_style
+from segmentation.viz.comparison import SHAPE_AXES, draw_partition, partition_style
 from segmentation.viz.explorer import (
     COURSE,
     SHAPES,
@@ -136,7 +136,7 @@ def clusterer_data(customers: pd.DataFrame, name: str = COURSE) -> ClustererData
     elif name in CLUSTERER_DATA:
         points, groups = groups_with_noise() if name == NOISY_GROUPS else SHAPES[name][0]()
         X = shown = spending_scaler("none").fit_transform(points)
-        names = ("feature 1 (standardised)", "feature 2 (standardised)")
+        names = SHAPE_AXES  # as notebook 6 names them
         order_by, truth, truth_name = X[:, 0], np.asarray(groups), "the true groups"
     else:
         raise ValueError(f"data must be one of {', '.join(CLUSTERER_DATA)}, not {name!r}.")

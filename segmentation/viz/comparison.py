@@ -10,7 +10,7 @@ figure) and returns what it drew on; nothing here calls ``plt.show()``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -18,6 +18,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.transforms import ScaledTranslation
 
 from segmentation.cluster.compare import (
     AGREEMENT,
@@ -38,6 +40,10 @@ PARTITION_COLOURS: tuple[tuple[float, float, float], ...] = tuple(
 #: One marker per round of those colours, so that the first 45 clusters each look different;
 #: noise alone is drawn as crosses.
 PARTITION_MARKERS = ("o", "s", "^", "v", "D")
+#: The legend's text size in points: readable in a grid of small pictures.
+LEGEND_SIZE = 7
+#: The names of a shape's two axes in notebook 6 and its widget: each shape is standardised.
+SHAPE_AXES = ("feature 1 (standardised)", "feature 2 (standardised)")
 
 #: The scores :func:`plot_comparison` draws, each with how to read it.
 COMPARED = {
@@ -102,8 +108,32 @@ def draw_partition(
     ax.set_xlabel(axis_names[0])
     ax.set_ylabel(axis_names[1])
     ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=6, loc="best", handletextpad=0.2, borderpad=0.3)
+    _legend_below(ax)
     return ax
+
+
+def _legend_below(ax: Axes) -> None:
+    """The legend under the picture, beneath the tick labels and the x-axis name, in two
+    columns: inside the axes no corner is free of points in every partition (the moons'
+    DBSCAN pieces, a far-away customer)."""
+    rc = plt.rcParams
+    ticks = FontProperties(size=rc["xtick.labelsize"]).get_size_in_points()
+    name = FontProperties(size=rc["axes.labelsize"]).get_size_in_points()
+    # points from the bottom of the axes to below its x-axis name (text is ~1.2 lines high)
+    drop = rc["xtick.major.size"] + rc["xtick.major.pad"] + rc["axes.labelpad"]
+    drop += 1.2 * (ticks + name) + 2
+    inches = cast(Figure, ax.figure).dpi_scale_trans
+    below = ax.transAxes + ScaledTranslation(0, -drop / 72, inches)
+    ax.legend(
+        fontsize=LEGEND_SIZE,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0),
+        bbox_transform=below,
+        ncols=2,
+        handletextpad=0.2,
+        columnspacing=1.0,
+        borderpad=0.3,
+    )
 
 
 def plot_partitions(
@@ -121,6 +151,8 @@ def plot_partitions(
     if not partitions:
         raise ValueError("partitions is empty: pass a dict of title -> labels")
     fig, axes = _grid(len(partitions), min(ncols, len(partitions)), size=size)
+    # room for the legends under the pictures, so that the pictures keep their size
+    fig.set_figheight(fig.get_figheight() * 1.35)
     for ax, (name, labels) in zip(axes, partitions.items(), strict=True):
         draw_partition(ax, points, labels, title=name, axis_names=axis_names)
     if title:
@@ -211,6 +243,8 @@ def plot_dendrogram(
     ax.set_xlabel("customers (a leaf in brackets holds that many)")
     ax.set_ylabel("merge height")
     ax.set_title(title or f"The last {shown} merges")
+    # headroom above the last merge, for the legend: on the tree it sat on the top bar
+    ax.set_ylim(0, 1.25 * heights.max())
     ax.legend(fontsize=8, loc="upper right")
     return ax
 
