@@ -26,6 +26,7 @@ from __future__ import annotations
 import functools
 import inspect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -314,7 +315,7 @@ def _verdict(function: Any, signature: Any, first: str, args: Any, kwargs: Any) 
         return wrong(_form_message(exc, answer))
 
 
-def checked(function: Any) -> Any:
+def checked(function: Callable[..., Feedback]) -> Callable[..., Feedback]:
     """Make a check answer any input with a one-line sentence, never a traceback: an
     :class:`AnswerFormError` raised inside it becomes a "not yet" message, and anything
     else (even a failure while writing the message, or endless recursion) a message too."""

@@ -5,7 +5,7 @@ four customers as a saved and reloaded model gives them.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -13,6 +13,9 @@ import pandas as pd
 from segmentation.course import answers
 from segmentation.course.answers import AnswerFormError, Feedback, checked
 from segmentation.data.shipped import load_customers
+
+if TYPE_CHECKING:  # the model and scikit-learn are imported when a check needs them
+    from segmentation.model.pipeline import SegmentationModel
 
 #: The new customer of exercise 5.1 (annual spending, m.u.).
 NEW_CUSTOMER = {
@@ -25,7 +28,7 @@ NEW_CUSTOMER = {
 }
 
 
-def _course_model() -> Any:
+def _course_model() -> SegmentationModel:
     """The model of notebook 5: k = 3 on the course data, seed 0."""
     from segmentation.model.pipeline import SegmentationModel
 
@@ -176,7 +179,7 @@ def _not_the_nearest(
 EXERCISE_IDS = (10, 20, 30, 40)
 
 
-def _saved_model(model: Any) -> Any:
+def _saved_model(model: Any) -> SegmentationModel:
     """The student's model: the model itself or the path of its file (the course's k = 3
     model when none is given)."""
     import os

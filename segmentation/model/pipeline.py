@@ -39,6 +39,7 @@ import pandas as pd
 from sklearn import config_context
 from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
 
 from segmentation import __version__
@@ -352,7 +353,7 @@ class SegmentationModel(BaseEstimator):
         """The features the fitted pipeline takes (whatever ``features`` was set to since)."""
         return list(self._scaler().feature_names_in_)
 
-    def _scaler(self) -> Any:
+    def _scaler(self) -> StandardScaler:
         check_is_fitted(self)
         return self.pipeline_.named_steps["scale"]
 
