@@ -236,6 +236,7 @@ def test_labels_are_renumbered_by_spending_with_noise_kept():
 
 GOOD = {"k-means": KMeans(2, random_state=0)}
 DATA = np.arange(20.0).reshape(10, 2)
+SEED_RANGE = r"random_state must be a whole number from 0 to 2\*\*32 - 1"
 
 
 @pytest.mark.parametrize(
@@ -249,13 +250,67 @@ DATA = np.arange(20.0).reshape(10, 2)
         (DATA, [KMeans(2)], {}, TypeError, "dict of name -> estimator"),
         (DATA, {"k": "KMeans"}, {}, TypeError, "not a scikit-learn estimator"),
         (DATA, GOOD, {"reference": [0, 1]}, ValueError, "X has 10 rows: pass one value per row"),
-        (DATA, GOOD, {"resamples": -1}, ValueError, "whole number >= 0"),
-        (DATA, GOOD, {"resamples": 2.5}, ValueError, "whole number >= 0"),
+        (DATA, GOOD, {"resamples": -1}, ValueError, "whole number from 0 to 1000"),
+        (DATA, GOOD, {"resamples": 2.5}, ValueError, "whole number from 0 to 1000"),
+        (DATA, GOOD, {"resamples": True}, ValueError, "whole number from 0 to 1000"),
+        (DATA, GOOD, {"resamples": 1001}, ValueError, "whole number from 0 to 1000"),
+        (DATA, GOOD, {"resamples": 10**12}, ValueError, "got 1000000000000"),
+        (DATA, GOOD, {"reference": [None, 1] * 5}, ValueError, "5 missing values"),
+        (DATA, GOOD, {"reference": [np.nan] + [1.0] * 9}, ValueError, "1 missing values"),
+        (DATA, GOOD, {"reference": pd.Series([1] * 9 + [None])}, ValueError, "Drop the rows"),
+        (DATA, GOOD, {"random_state": "x"}, ValueError, SEED_RANGE + "; got 'x'"),
+        (DATA, GOOD, {"random_state": -1}, ValueError, SEED_RANGE + "; got -1"),
+        (DATA, GOOD, {"random_state": 2**32}, ValueError, SEED_RANGE),
+        (DATA, GOOD, {"random_state": 1.5}, ValueError, SEED_RANGE),
+        (DATA, GOOD, {"random_state": None}, ValueError, SEED_RANGE),
+        (DATA, GOOD, {"random_state": False}, ValueError, SEED_RANGE),
+        (DATA, {1: KMeans(2), "1": KMeans(3)}, {}, ValueError, "the same as text: '1'"),
+        (DATA, {"a": KMeans}, {}, TypeError, r"class KMeans.*instance, e.g. KMeans\(3\)"),
+        (DATA, {"a": DBSCAN}, {}, TypeError, "the class DBSCAN, not an estimator"),
     ],
 )
 def test_bad_input_says_what_to_do(X, estimators, options, error, message):
     with pytest.raises(error, match=message):
         compare_clusterers(X, estimators, **options)
+
+
+@pytest.mark.parametrize(
+    ("estimators", "options", "error", "message"),
+    [
+        ({1: KMeans(2), "1": KMeans(3)}, {}, ValueError, "Give each estimator a different name"),
+        ({"a": KMeans}, {}, TypeError, "give an estimator instance"),
+        (GOOD, {"totals": [None, 1] * 5}, ValueError, "totals must be finite numbers"),
+        (GOOD, {"totals": ["a"] * 10}, ValueError, "totals must be finite numbers"),
+        (GOOD, {"totals": [np.inf] * 10}, ValueError, "total_spending"),
+    ],
+)
+def test_cluster_labels_refuses_the_same_bad_input(estimators, options, error, message):
+    with pytest.raises(error, match=message):
+        cluster_labels(DATA, estimators, **options)
+
+
+@pytest.mark.parametrize("seed", [0, 2**32 - 1, np.int64(7)])
+def test_the_seed_range_limits_are_accepted(seed):
+    first, again = (
+        compare_clusterers(DATA, GOOD, resamples=2, random_state=seed).loc["k-means", STABILITY]
+        for _ in range(2)
+    )
+    assert np.isfinite(first) and first == again
+
+
+@pytest.mark.parametrize(
+    "reference",
+    [
+        ["a", "a", "a", "a", "a", "b", "b", "b", "b", "b"],
+        [1, 1, 1, 1, 1, "x", "x", "x", "x", "x"],  # numbers and text together do not sort
+        np.array([2.0] * 5 + [7.0] * 5),
+        pd.Series([True] * 5 + [False] * 5),
+    ],
+)
+def test_a_reference_of_any_kind_of_label_gives_the_same_agreement(reference):
+    # The two halves of DATA are k-means' two clusters, so the halves agree perfectly.
+    table = compare_clusterers(DATA, GOOD, reference=reference, resamples=0)
+    assert table.loc["k-means", AGREEMENT] == pytest.approx(1.0)
 
 
 def test_an_estimator_that_gives_no_labels_is_named():

@@ -72,11 +72,12 @@ def compare_clusterers(
         or ``predict`` (a Gaussian mixture). The estimators are cloned, never fitted
         themselves. Seed the random ones for results that repeat.
     reference : array-like of shape (n_samples,), optional
-        Known groups to measure agreement with (for example Channel).
+        Known groups to measure agreement with (for example Channel): numbers or text, none
+        missing (drop a sample of unknown group from X and reference both).
     resamples : int, default=10
-        How many bootstrap samples measure stability; 0 leaves it NaN.
+        How many bootstrap samples measure stability, from 0 to 1000; 0 leaves it NaN.
     random_state : int, default=0
-        Seed of the bootstrap draws.
+        Seed of the bootstrap draws, from 0 to 2**32 - 1.
 
     Returns
     -------
@@ -106,6 +107,7 @@ def compare_clusterers(
     estimators = _check_estimators(estimators)
     reference = _check_reference(reference, len(X))
     resamples = _check_resamples(resamples)
+    random_state = _check_seed(random_state)
     draws = np.random.default_rng(random_state).integers(len(X), size=(resamples, len(X)))
 
     rows = [_row(name, estimator, X, reference, draws) for name, estimator in estimators.items()]
@@ -152,14 +154,14 @@ def cluster_labels(
 
     X = _check_data(X)
     estimators = _check_estimators(estimators)
-    order_by = None if totals is None else _check_reference(totals, len(X), what="totals")
+    order_by = None if totals is None else _check_totals(totals, len(X))
     partitions = {}
     for name, estimator in estimators.items():
         labels = _fit_labels(name, estimator, X)[0]
         if order_by is not None:
             kept = labels != NOISE
             labels = labels.copy()
-            labels[kept] = number_segments(labels[kept], order_by[kept].astype(float))[0]
+            labels[kept] = number_segments(labels[kept], order_by[kept])[0]
         partitions[name] = labels
     return partitions
 
@@ -238,18 +240,60 @@ def _check_estimators(estimators: Any) -> dict[str, Any]:
             "{'k-means': KMeans(4, random_state=0)}"
         )
     for name, estimator in estimators.items():
+        if isinstance(estimator, type):
+            raise TypeError(
+                f"estimators[{name!r}] is the class {estimator.__name__}, not an estimator: give "
+                f"an estimator instance, e.g. KMeans(3) rather than KMeans"
+            )
         if not hasattr(estimator, "fit") or not hasattr(estimator, "get_params"):
             raise TypeError(
                 f"estimators[{name!r}] is {estimator!r}, not a scikit-learn estimator: pass an "
                 "unfitted clusterer such as DBSCAN(eps=0.5)"
             )
-    return {str(name): estimator for name, estimator in estimators.items()}
+    named = {str(name): estimator for name, estimator in estimators.items()}
+    if len(named) < len(estimators):
+        # the table's index is text: 1 and "1" would share a row, and one would be lost
+        texts = [str(name) for name in estimators]
+        twice = sorted({text for text in texts if texts.count(text) > 1})
+        raise ValueError(
+            f"estimators has names that are the same as text: {', '.join(map(repr, twice))}. "
+            "Give each estimator a different name"
+        )
+    return named
 
 
-def _check_reference(reference: Any, n_samples: int, what: str = "reference") -> Any:
+def _check_reference(reference: Any, n_samples: int) -> np.ndarray | None:
     if reference is None:
         return None
-    values = np.asarray(reference)
+    values = _one_per_row(reference, n_samples, "reference")
+    if pd.isna(values).any():
+        raise ValueError(
+            f"reference has {int(pd.isna(values).sum())} missing values (None or NaN): the "
+            "agreement needs every sample's group. Drop the rows of unknown group from X and "
+            "reference both, or give them a group of their own (for example 'unknown')"
+        )
+    # Codes instead of the values themselves: scikit-learn sorts labels, and numbers mixed
+    # with text do not sort; the adjusted Rand index depends only on who is grouped with whom.
+    return pd.factorize(values)[0]
+
+
+def _check_totals(totals: Any, n_samples: int) -> np.ndarray:
+    values = _one_per_row(totals, n_samples, "totals")
+    try:
+        numbers = values.astype(np.float64)
+    except (TypeError, ValueError):
+        numbers = np.array([np.nan])
+    if not np.isfinite(numbers).all():
+        raise ValueError(
+            "totals must be finite numbers, one per row of X (for example each customer's "
+            "total spending, total_spending(customers)); they hold text, missing values or "
+            "infinity"
+        )
+    return numbers
+
+
+def _one_per_row(values: Any, n_samples: int, what: str) -> np.ndarray:
+    values = np.asarray(values)
     if values.ndim != 1 or len(values) != n_samples:
         raise ValueError(
             f"{what} has shape {values.shape}, but X has {n_samples} rows: pass one value per "
@@ -258,9 +302,30 @@ def _check_reference(reference: Any, n_samples: int, what: str = "reference") ->
     return values
 
 
+#: The most bootstrap resamples: each one refits every estimator.
+MAX_RESAMPLES = 1000
+
+
 def _check_resamples(resamples: Any) -> int:
-    if isinstance(resamples, bool) or not isinstance(resamples, int | np.integer) or resamples < 0:
+    if (
+        isinstance(resamples, bool)
+        or not isinstance(resamples, int | np.integer)
+        or not 0 <= resamples <= MAX_RESAMPLES
+    ):
         raise ValueError(
-            f"resamples must be a whole number >= 0 (0 skips stability); got {resamples!r}"
+            f"resamples must be a whole number from 0 to {MAX_RESAMPLES} (0 skips stability; "
+            f"each resample refits every estimator); got {resamples!r}"
         )
     return int(resamples)
+
+
+def _check_seed(random_state: Any) -> int:
+    if (
+        isinstance(random_state, bool)
+        or not isinstance(random_state, int | np.integer)
+        or not 0 <= random_state <= 2**32 - 1
+    ):
+        raise ValueError(
+            f"random_state must be a whole number from 0 to 2**32 - 1; got {random_state!r}"
+        )
+    return int(random_state)
