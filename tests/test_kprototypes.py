@@ -2,6 +2,7 @@
 exhaustive optimum on tiny data, the course's k-means (gamma=0), and scikit-learn's checks."""
 
 import itertools
+import warnings
 from collections import Counter
 
 import numpy as np
@@ -335,9 +336,78 @@ def test_bad_input_gets_a_message_that_says_what_to_do(model, X, message):
         model.fit(X)
 
 
-def test_a_numeric_column_of_text_is_refused_with_a_hint():
-    with pytest.raises(ValueError, match="could not convert"):
-        KPrototypes(2).fit([["a", 1.0], ["b", 2.0]])
+MIXED = [[1.0, "a", 3.0], [2.0, "b", 4.0], [9.0, "a", 5.0], [8.0, "b", 6.0]]
+TWO = [row[:2] for row in MIXED]
+HUGE = [[1e308, "a"], [-1e308, "b"], [9e307, "a"], [1.0, "a"]]
+
+
+@pytest.mark.parametrize(
+    ("model", "X", "message"),
+    [
+        (KPrototypes(2, categorical=[True]), MIXED, "has 1 entries for X's 3 columns"),
+        (KPrototypes(2, categorical=[False, True]), MIXED, "one True or False per column"),
+        (KPrototypes(2, categorical=[True, 1, False]), MIXED, "looks like a mask"),
+        (KPrototypes(2), [["a", 1.0], ["b", 2.0]], "X has text in numeric column 0"),
+        (KPrototypes(2, categorical=[0]), [["a", 1.0, "x"]] * 2, "numeric column 2"),
+        (
+            KPrototypes(2),
+            pd.DataFrame({"Fresh": [1.0, 2.0], "Region": ["Lisbon", "Oporto"]}),
+            "numeric column 'Region' .* list that column in `categorical`",
+        ),
+        (
+            KPrototypes(2, categorical=[1], init=[[np.nan, "a"], [2.0, "b"]]),
+            TWO,
+            "init holds NaN or infinity in numeric column 0: give starting prototypes",
+        ),
+        (
+            KPrototypes(2, categorical=[1], init=[["x", "a"], [2.0, "b"]]),
+            TWO,
+            "init has text in numeric column 0",
+        ),
+        (KPrototypes(2, categorical=[1], random_state=0), HUGE, "too large to square"),
+        (KPrototypes(2, random_state=0), [[1e200], [0.0], [1.0]], "scale the numeric columns"),
+        (
+            KPrototypes(2, categorical=[1], init=[[1e300, "a"], [2.0, "b"]]),
+            TWO,
+            "init holds a value of 1e\\+300",
+        ),
+    ],
+)
+def test_numeric_columns_and_masks_get_a_message_that_names_the_column(model, X, message):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the refusal comes before any overflow warning
+        with pytest.raises(ValueError, match=message):
+            model.fit(X)
+
+
+@pytest.mark.parametrize(
+    "categorical",
+    [[False, True, False], np.array([False, True, False]), [np.False_, np.True_, np.False_]],
+)
+def test_a_boolean_mask_gives_the_same_model_as_positions(categorical):
+    by_position = KPrototypes(2, categorical=[1], random_state=0).fit(MIXED)
+    by_mask = KPrototypes(2, categorical=categorical, random_state=0).fit(MIXED)
+    assert by_mask.labels_.tolist() == by_position.labels_.tolist()
+    assert by_mask.cluster_centers_.tolist() == by_position.cluster_centers_.tolist()
+    # Read as positions 0 and 1 instead, column 0 would hold categories: its centres are
+    # data values, never the mean 1.5 or 8.5 of two rows.
+    assert {row[1] for row in by_mask.cluster_centers_.tolist()} <= {"a", "b"}
+
+
+def test_an_all_false_mask_is_no_categorical_column():
+    numbers = [[1.0, 2.0], [1.5, 2.5], [9.0, 9.0], [9.5, 8.0]]
+    by_mask = KPrototypes(2, categorical=[False, False], random_state=0).fit(numbers)
+    assert by_mask.cluster_centers_.dtype == np.float64
+    assert sorted(by_mask.cluster_centers_.tolist()) == [[1.25, 2.25], [9.25, 8.5]]
+
+
+def test_large_numbers_below_the_limit_are_clustered_without_warnings():
+    X = [[1e150, "a"], [1.1e150, "a"], [-1e150, "b"], [-1.1e150, "b"]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = KPrototypes(2, categorical=[1], random_state=0).fit(X)
+    assert model.labels_[0] == model.labels_[1] != model.labels_[2] == model.labels_[3]
+    assert np.isfinite(model.cost_)
 
 
 # Every check applies to KPrototypes on numeric data and passes: none is listed as expected to

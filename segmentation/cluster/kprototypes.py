@@ -99,10 +99,12 @@ class KPrototypes(ClusterMixin, BaseEstimator):
     ----------
     n_clusters : int, default=8
         k, the number of clusters.
-    categorical : sequence of int or str, or "all", default=()
-        The categorical columns: their positions, or their names when X is a DataFrame, or
-        ``"all"`` (k-modes). Any values work in them (numbers or text); the other columns must
-        be numeric.
+    categorical : sequence of int, str or bool, or "all", default=()
+        The categorical columns: their positions, or their names when X is a DataFrame, or a
+        boolean mask of one True or False per column (scikit-learn's convention), or ``"all"``
+        (k-modes). Any values work in them (numbers or text); the other columns must be
+        numeric, with values small enough that squared distances stay finite (about 1e150 at
+        most; scale them first).
     gamma : float or None, default=None
         The weight of one categorical mismatch against the squared numeric distance. None
         takes :func:`default_gamma` of the numeric columns (half their mean standard deviation).
@@ -206,11 +208,12 @@ class KPrototypes(ClusterMixin, BaseEstimator):
     # ----------------------------------------------------------------------------------------
 
     def _categorical_positions(self, X: Any) -> np.ndarray:
-        """The positions of the categorical columns, from positions or names."""
+        """The positions of the categorical columns, from positions, names or a mask."""
         names = getattr(X, "columns", None)
         n_features = np.shape(X)[1] if np.ndim(X) == 2 else 0
         positions = []
         wanted = range(n_features) if isinstance(self.categorical, str) else self.categorical
+        wanted = _mask_as_positions(wanted, n_features)
         for column in wanted:
             if isinstance(column, str):
                 if names is None or column not in list(names):
@@ -238,14 +241,17 @@ class KPrototypes(ClusterMixin, BaseEstimator):
             self.categories_ = [_sorted_values(column) for column in values.T]
         return self._encode(table)
 
-    def _encode(self, table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _encode(
+        self, table: np.ndarray, what: str = "X", n_rows: int | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``table`` (X, or the prototypes of ``init``) as numbers and category codes;
+        ``n_rows``, the rows of the data, bounds the numbers (see :func:`_check_numbers`)."""
         is_categorical = np.isin(np.arange(table.shape[1]), self._columns)
-        numeric = table[:, ~is_categorical].astype(np.float64)
-        if not np.isfinite(numeric).all():
-            raise ValueError(
-                "X holds NaN or infinity in a numeric column: fill in or drop those rows, or "
-                "list the column in `categorical` if it holds categories"
-            )
+        positions = np.flatnonzero(~is_categorical)
+        names = getattr(self, "feature_names_in_", None)
+        labels = [repr(names[p]) if names is not None else str(p) for p in positions]
+        numeric = _as_numbers(table[:, positions], labels, what)
+        _check_numbers(numeric, labels, what, len(table) if n_rows is None else n_rows)
         return numeric, _codes(table[:, is_categorical], self.categories_)
 
     def _starts(
@@ -260,7 +266,7 @@ class KPrototypes(ClusterMixin, BaseEstimator):
                     f"columns need shape {(k, self.n_features_in_)}: one row per cluster, in "
                     "X's column layout"
                 )
-            return [self._encode(given)]
+            return [self._encode(given, "init", len(numeric))]
         rng = _as_generator(self.random_state)
         rows = np.unique(np.column_stack([numeric, codes]), axis=0, return_index=True)[1]
         if len(rows) < k:
@@ -417,3 +423,62 @@ def _codes(values: np.ndarray, categories: list[np.ndarray]) -> np.ndarray:
         position = {value: code for code, value in enumerate(known)}
         codes[:, a] = [position.get(value, -1) for value in values[:, a]]
     return codes
+
+
+def _mask_as_positions(wanted: Any, n_features: int) -> Sequence[int | str]:
+    """A boolean mask of the columns as their positions; anything else as it is."""
+    values = list(wanted)
+    flags = [isinstance(value, bool | np.bool_) for value in values]
+    if not any(flags):
+        return wanted
+    if not all(flags) or len(values) != n_features:
+        raise ValueError(
+            f"categorical looks like a mask of True and False, but it has {len(values)} "
+            f"entries for X's {n_features} columns: give one True or False per column, or "
+            "the positions of the categorical columns (for example [1, 2])"
+        )
+    return [position for position, value in enumerate(values) if value]
+
+
+def _as_numbers(values: np.ndarray, labels: list[str], what: str) -> np.ndarray:
+    """The numeric columns as floats, naming a column that holds text."""
+    try:
+        return values.astype(np.float64)
+    except ValueError:
+        pass
+    for a, column in enumerate(values.T):
+        try:
+            column.astype(np.float64)
+        except ValueError as error:
+            raise ValueError(
+                f"{what} has text in numeric column {labels[a]} ({error}): list that column "
+                "in `categorical` if it holds categories, or convert it to numbers"
+            ) from None
+    raise AssertionError("unreachable: some column failed to convert")  # pragma: no cover
+
+
+def _check_numbers(numeric: np.ndarray, labels: list[str], what: str, n_rows: int) -> None:
+    """Refuse NaN, infinity, and numbers so large that the cost overflows: the cost adds up
+    ``n_rows`` squared distances over the numeric columns, each difference at most twice the
+    largest value, so it stays finite below sqrt(largest float / (4 * columns * rows))."""
+    finite = np.isfinite(numeric)
+    if not finite.all():
+        column = labels[int(np.flatnonzero(~finite.all(axis=0))[0])]
+        advice = (
+            "give starting prototypes of finite numbers, or init='random'"
+            if what == "init"
+            else "fill in or drop those rows, or list the column in `categorical` if it holds "
+            "categories"
+        )
+        raise ValueError(f"{what} holds NaN or infinity in numeric column {column}: {advice}")
+    if not numeric.size:
+        return
+    limit = np.sqrt(np.finfo(np.float64).max / (4 * numeric.shape[1] * max(n_rows, 1)))
+    largest = np.abs(numeric).max(axis=0)
+    if (largest > limit).any():
+        column = labels[int(np.argmax(largest > limit))]
+        raise ValueError(
+            f"{what} holds a value of {largest.max():.3g} in numeric column {column}, too "
+            f"large to square and add up (at most {limit:.3g} here): scale the numeric "
+            "columns first, for example with StandardScaler or a log"
+        )
