@@ -832,8 +832,31 @@ def test_main_in_a_program_leaves_ctrl_c_to_the_program():
 def test_a_value_above_the_models_ceiling_is_named_by_file_row_and_column(folder, args):
     (folder / "e.csv").write_text(f"{SIX}\n1,1,1,1,1,1\n2e15,1,1,1,1,1\n")
     before = snapshot(folder)
-    refused(run(*args, cwd=folder), 1, "e.csv, row 3, column Fresh", "1,000,000,000,000,000")
+    err = refused(
+        run(*args, cwd=folder),
+        1,
+        "e.csv, row 3, column Fresh",
+        "1,000,000,000,000,000",
+        "1e15 m.u. is the most any model takes",
+    )
+    assert "raise the limit" not in err  # inf is asked for already: raising changes nothing
     assert snapshot(folder) == before
+
+
+@pytest.mark.parametrize(
+    ("limit", "advice", "not_said"),
+    [
+        ("1e15", "1e15 m.u. is the most any model takes", "raise the limit"),
+        ("1e12", "raise the limit (max_spending=..., or --max-spending", "most any model"),
+    ],
+)
+def test_the_advice_above_the_limit_depends_on_the_limit(folder, limit, advice, not_said):
+    (folder / "e.csv").write_text(f"{SIX}\n1,1,1,1,1,1\n2e15,1,1,1,1,1\n")
+    for command in ("validate", "predict"):
+        args = ["validate", "e.csv"] if command == "validate" else [command, "m.json", "e.csv"]
+        output = [] if command == "validate" else ["-o", "x.csv"]
+        err = refused(run(*args, *output, "--max-spending", limit, cwd=folder), 1, advice)
+        assert not_said not in err
 
 
 def test_help_names_the_models_ceiling(folder):

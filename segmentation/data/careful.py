@@ -213,8 +213,7 @@ class CarefulReader:
             refuse(
                 f"{shown} is more than {self.max_spending:,.0f} m.u., too large to be one "
                 "customer's annual spending in one category.",
-                "Check for a typo or a different unit. If the value is real, raise the limit "
-                "(max_spending=..., or --max-spending on the command line).",
+                _too_large_hint(self.max_spending),
             )
             return None
         if math.isinf(value):  # digits enough to overflow (1e999), with no limit set
@@ -267,3 +266,21 @@ class CarefulReader:
             return None
         seen[text] = row
         return text
+
+
+def _too_large_hint(limit: float) -> str:
+    """What to do about a value above ``limit``: raise it, unless it is already the most any
+    model takes (then raising it changes nothing)."""
+    # Imported here: only a refused value needs it, and reading stays free of the model code.
+    from segmentation.model.inputs import MAX_MODEL_SPENDING
+
+    if limit >= MAX_MODEL_SPENDING:
+        ceiling = f"{MAX_MODEL_SPENDING:.0e}".replace("e+", "e")  # 1e15, not 1e+15
+        return (
+            f"Check for a typo or a different unit: {ceiling} m.u. is the most any model "
+            "takes, whatever the limit asked for."
+        )
+    return (
+        "Check for a typo or a different unit. If the value is real, raise the limit "
+        "(max_spending=..., or --max-spending on the command line)."
+    )
