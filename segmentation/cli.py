@@ -4,6 +4,10 @@
     segmentation fit DATA.csv --k 3 -o model.json
     segmentation predict model.json NEW.csv -o segments.csv
     segmentation report model.json DATA.csv -o report.html
+    segmentation classify DATA.csv --target Channel -o classifier.skops
+    segmentation predict classifier.skops NEW.csv -o channels.csv
+
+``classify`` and ``predict`` with a classifier file live in :mod:`segmentation.cli_classify`.
 
 Bad input of any kind (a data file, a model file, an argument) ends with a message that says
 what is wrong and what to do, and a non-zero exit: 1 for bad input, 2 for bad arguments.
@@ -100,15 +104,13 @@ from segmentation.data.reader import (  # noqa: E402
     validate_customer_csv,
 )
 from segmentation.data.schema import LABEL_COLUMNS, SPENDING_COLUMNS  # noqa: E402
+from segmentation.model.limits import MAX_K  # noqa: E402
 
 if TYPE_CHECKING:
     import pandas as pd
 
 #: ``-o -``: the output goes to standard output (and the summary to standard error).
 STANDARD_OUTPUT = "-"
-#: The most segments ``fit`` looks for: more than anyone can act on, and each one costs a
-#: column of distances in every prediction.
-MAX_K = 1000
 #: The largest ``--max-spending`` short of ``inf`` (no limit): the most a model fits or
 #: segments (``segmentation.model.inputs.MAX_MODEL_SPENDING``, equal by test). Written out here so
 #: that ``validate`` need not import the model, and scikit-learn with it.
@@ -362,9 +364,12 @@ def _model_limit(args: argparse.Namespace) -> float:
 
 def _load_model(args: argparse.Namespace) -> Any:
     """The model of a command; a file that is no model at all gets advice on the arguments."""
+    from segmentation.classify.persistence import load_classifier, starts_like_a_classifier
     from segmentation.model.file_checks import ModelFileError
     from segmentation.model.persistence import load_model
 
+    if starts_like_a_classifier(args.model):  # by its content: a zip archive or a pickle
+        return load_classifier(args.model)
     try:
         return load_model(args.model)
     except ModelFileError as exc:
@@ -373,7 +378,9 @@ def _load_model(args: argparse.Namespace) -> Any:
         model, data, output = (shown_path(p) for p in (args.model, args.data, args.output))
         hint = (
             f"`segmentation {args.command}` expects a model first: the .json file saved by "
-            "`segmentation fit`; then the customers' CSV file."
+            "`segmentation fit`"
+            + (" (or the .skops file saved by `classify`)" if args.command == "predict" else "")
+            + "; then the customers' CSV file."
         )
         if exc.kind == "table" and Path(args.data).suffix.lower() == ".json":
             hint += (
@@ -390,6 +397,10 @@ def _load_model(args: argparse.Namespace) -> Any:
 
 def _predict(args: argparse.Namespace, outcome: _Outcome) -> int:
     output, model, customers = _model_and_customers(args)
+    if not hasattr(model, "k"):  # a classifier file, not a segmentation model
+        from segmentation.cli_classify import predict_classes
+
+        return predict_classes(args, model, customers, output, outcome)
     if output is None:
         counts = _to_standard_output(
             lambda out: write_predictions(model, customers, out), "the segments", outcome
@@ -411,6 +422,14 @@ def _predict(args: argparse.Namespace, outcome: _Outcome) -> int:
 
 def _report(args: argparse.Namespace, outcome: _Outcome) -> int:
     output, model, customers = _model_and_customers(args)
+    if not hasattr(model, "k"):
+        from segmentation.model.file_checks import ModelFileError
+
+        raise ModelFileError(
+            shown_path(args.model),
+            ["it is a classifier (saved by `segmentation classify`), not segments to report on."],
+            "Give the .json file saved by `segmentation fit`.",
+        )
     from segmentation.report.html import build_report  # after the checks: it imports matplotlib
 
     page = build_report(
@@ -452,6 +471,10 @@ def _check_arguments(args: argparse.Namespace) -> None:
             f"(the most a model works with), or inf for no limit; got "
             f"{_shown_value(limit)}."
         )
+    if args.command == "classify":
+        from segmentation.cli_classify import check_classify_arguments
+
+        check_classify_arguments(args)
     if args.command != "fit":
         return
     from segmentation.model.inputs import N_INIT_RANGE, SEED_RANGE
@@ -498,14 +521,18 @@ def build_parser() -> argparse.ArgumentParser:
     _max_spending_option(validate, model=False)
     validate.set_defaults(run=_validate)
     _add_fit(commands)
+    from segmentation.cli_classify import add_classify  # here: it imports this module
+
+    add_classify(commands)
     _add_model_and_data(
         commands,
         "predict",
         _predict,
-        summary="segment the customers of a CSV file with a saved model",
+        summary="segment the customers of a CSV file with a saved model (or classify them)",
         description="Segment every customer of a file: writes a CSV with id, segment, name "
-        "and the distance to each segment's centre. Cells that a spreadsheet "
-        "would run as a formula start with a single quote.",
+        "and the distance to each segment's centre. With a classifier saved by `classify`, "
+        "writes id, the predicted label and the probability of each class instead. Cells "
+        "that a spreadsheet would run as a formula start with a single quote.",
         data="NEW.csv",
         data_help="the customers to segment",
         output="SEGMENTS.csv",
@@ -584,7 +611,12 @@ def _add_model_and_data(
 ) -> None:
     """A command that takes a saved model, a customer file and an output path."""
     command = commands.add_parser(name, help=summary, description=description)
-    command.add_argument("model", metavar="MODEL.json", help="a model saved by `fit`")
+    command.add_argument(
+        "model",
+        metavar="MODEL.json",
+        help="a model saved by `fit`"
+        + (" or a classifier by `classify`" if name == "predict" else ""),
+    )
     command.add_argument("data", metavar=data, help=data_help)
     command.add_argument("-o", "--output", required=True, metavar=output, help=output_help)
     _max_spending_option(command)
@@ -694,6 +726,8 @@ def _input_errors() -> tuple[type[Exception], ...]:
     for module, name in (
         ("segmentation.model.file_checks", "ModelFileError"),
         ("segmentation.model.inputs", "ModelInputError"),
+        ("segmentation.classify.persistence", "ClassifierFileError"),
+        ("segmentation.cli_classify", "ClassifyInputError"),
     ):
         loaded = sys.modules.get(module)
         if loaded is not None:
@@ -796,6 +830,7 @@ _DOING = {
     "fit": "fitting a model on {}",
     "predict": "segmenting the customers of {}",
     "report": "writing the report on {}",
+    "classify": "comparing classifiers on {}",
 }
 
 
