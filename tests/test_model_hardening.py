@@ -22,6 +22,7 @@ from segmentation.data.schema import SPENDING_COLUMNS
 from segmentation.data.shipped import course_data_path, load_customers
 from segmentation.model.file_checks import ModelFileError
 from segmentation.model.inputs import MAX_MODEL_SPENDING, ModelInputError
+from segmentation.model.limits import MAX_K
 from segmentation.model.persistence import load_model
 from segmentation.model.pipeline import SegmentationModel
 from segmentation.report.html import build_report
@@ -244,6 +245,16 @@ def setter(where, value):
     return change
 
 
+def forge_k(data, k):
+    """A file claiming k segments: centres, segments and sizes all made to agree."""
+    data["kmeans"]["centres"] = [data["kmeans"]["centres"][0]] * k
+    data["kmeans"]["k"] = k
+    segment = data["segments"][0]
+    data["segments"] = [{**segment, "number": j, "name": f"s{j}", "customers": 1} for j in range(k)]
+    data["training_data"]["customers"] = k
+    data["evaluation"] = None
+
+
 WRONG_CONTENT = [
     # the issue's cases
     (setter("evaluation.sizes", 5), '"evaluation.sizes" must be 3 whole numbers'),
@@ -314,6 +325,28 @@ WRONG_CONTENT = [
     (setter("extra", 1), "the file has a field 'extra' that a model file does not have"),
     (setter("kmeans.extra", 1), "\"kmeans\" has a field 'extra' that a model file does not have"),
     (setter("evaluation", []), 'field "evaluation" is missing or not an object or null'),
+    # names as a person reads them, and no more segments than fit makes
+    (setter("segments.0.name", " "), 'segment 0: "name" must not be blank'),
+    (setter("segments.0.name", "   "), 'segment 0: "name" must not be blank'),
+    (
+        lambda d: setter("segments.1.name", d["segments"][0]["name"] + " ")(d),
+        "segment names must differ from each other (spaces aside)",
+    ),
+    (
+        lambda d: (
+            setter("segments.2.name", " ".join(d["segments"][0]["name"]) + "x")(d)
+            or setter("segments.1.name", "  ".join(d["segments"][0]["name"]) + "x")(d)
+        ),
+        "segment names must differ from each other (spaces aside)",
+    ),
+    (
+        lambda d: forge_k(d, MAX_K + 1),
+        '"kmeans.centres" holds 1,001 segments; a model has at most 1,000',
+    ),
+    (
+        lambda d: forge_k(d, 3000),
+        '"kmeans.centres" holds 3,000 segments; a model has at most 1,000',
+    ),
     # format 1 is checked as closely
     (
         lambda d: (as_format_1(d), setter("segments.0.kind", "\x00")(d)),
@@ -897,3 +930,129 @@ def test_saving_under_a_name_no_file_can_have_says_so(customers, tmp_path):
     with pytest.raises(ModelFileError, match="no file can have this name"):
         load_model(tmp_path / "a\0b")
     assert list(tmp_path.iterdir()) == []
+
+
+# --- issue 14: the limits fit keeps, and what a user may hand over ------------------------------
+
+
+def test_a_model_of_the_most_segments_loads(model_data, tmp_path, customers):
+    data = copy.deepcopy(model_data)
+    forge_k(data, MAX_K)
+    path = tmp_path / "m.json"
+    path.write_text(file_text(data))
+    model = load_model(path)
+    assert len(model.centres) == MAX_K  # the same centre k times: every customer in segment 0
+    assert set(model.segment_of(customers)) == {0}
+
+
+def test_fit_and_the_command_line_share_one_limit_of_segments(customers):
+    from segmentation import cli
+
+    assert cli.MAX_K is MAX_K == 1000
+    spending = pd.concat([customers[list(SPENDING_COLUMNS)]] * 3, ignore_index=True)
+    many = spending + np.arange(len(spending))[:, None]  # 1,320 distinct customers
+    with pytest.raises(ValueError, match=r"k must be a whole number from 1 to 1,000 \(the most"):
+        SegmentationModel(k=MAX_K + 1, evaluate=False).fit(many)
+    with pytest.raises(ValueError, match=r"from 1 to the number of customers \(440\)"):
+        SegmentationModel(k=441, evaluate=False).fit(customers)
+
+
+@pytest.mark.parametrize("bom", [b"\xef\xbb\xbf", b""], ids=["BOM", "no BOM"])
+def test_a_model_file_with_a_byte_order_mark_loads_and_predicts_the_same(
+    model_data, tmp_path, customers, bom
+):
+    plain = tmp_path / "plain.json"
+    plain.write_text(file_text(model_data), encoding="utf-8")
+    marked = tmp_path / "marked.json"
+    marked.write_bytes(bom + plain.read_bytes())  # as Notepad saves it
+    expected = load_model(plain).predict(customers)
+    pd.testing.assert_frame_equal(load_model(marked).predict(customers), expected)
+    assert load_model(marked).to_json() == load_model(plain).to_json()
+
+
+def test_only_one_byte_order_mark_is_harmless(model_data, tmp_path):
+    path = tmp_path / "m.json"
+    path.write_bytes(b"\xef\xbb\xbf" * 2 + file_text(model_data).encode())
+    assert "not valid JSON" in refused_message(path)
+
+
+@pytest.mark.parametrize(
+    "path, phrase",
+    [
+        (0, "not 0 (int)"),
+        (None, "not None (NoneType)"),
+        (3.5, "not 3.5 (float)"),
+        (["m.json"], "not ['m.json'] (list)"),
+    ],
+)
+def test_load_model_refuses_what_is_no_path_in_words(path, phrase):
+    with pytest.raises(TypeError) as refused:
+        load_model(path)
+    assert "load_model takes the path of a model file" in str(refused.value)
+    assert phrase in str(refused.value)
+
+
+def test_score_of_an_unfitted_model_says_so_like_the_other_methods(customers):
+    from sklearn.exceptions import NotFittedError
+
+    for use in ("score", "predict", "evaluate_on", "segment_of"):
+        with pytest.raises(NotFittedError):
+            getattr(SegmentationModel(), use)(customers)
+
+
+@pytest.mark.parametrize("rows, k", [(1, 3), (2, 3), (4, 5)])
+def test_evaluating_on_fewer_customers_than_segments_says_so_in_the_models_words(
+    customers, rows, k
+):
+    model = SegmentationModel(k=k, evaluate=False).fit(customers)
+    with pytest.raises(ModelInputError) as refused:
+        model.evaluate_on(customers.head(rows))
+    message = str(refused.value)
+    assert f"fewer than the model's {k} segments" in message
+    assert f"Evaluate on at least {k} customers" in message
+    assert "n_clusters" not in message
+    assert model.evaluate_on(customers.head(k)).customers == k
+
+
+@pytest.mark.parametrize("evaluate", ["no", "False", 0, 1, None, [True]])
+def test_evaluate_must_be_true_or_false(customers, evaluate):
+    with pytest.raises(ValueError, match="evaluate must be True or False, not"):
+        SegmentationModel(k=2, evaluate=evaluate).fit(customers)
+
+
+@pytest.mark.parametrize("evaluate, measured", [(True, True), (np.bool_(False), False)])
+def test_evaluate_as_a_bool_is_accepted(customers, evaluate, measured):
+    model = SegmentationModel(k=2, n_init=1, evaluate=evaluate).fit(customers)
+    assert (model.evaluation is not None) == measured
+
+
+@pytest.mark.parametrize(
+    "name, written",
+    [
+        ("+5", "'+5"),
+        ("-1e3", "'-1e3"),
+        ("-5", "'-5"),
+        ("=1+2", "'=1+2"),
+        ("@A1", "'@A1"),
+        ("5", "5"),
+        ("big spenders", "big spenders"),
+    ],
+)
+def test_segment_names_that_a_spreadsheet_would_take_as_numbers_are_quoted(
+    model_data, tmp_path, customers, name, written
+):
+    """The README: a cell that starts with =, +, -, @ gets a quote; only an id that is a plain
+    number is written as it is (a name is text)."""
+    import io
+
+    from segmentation.data.output import write_predictions
+
+    data = copy.deepcopy(model_data)
+    data["segments"][0]["name"] = name
+    path = tmp_path / "m.json"
+    path.write_text(file_text(data))
+    out = io.BytesIO()
+    write_predictions(load_model(path), customers.assign(id=range(-3, len(customers) - 3)), out)
+    table = pd.read_csv(io.BytesIO(out.getvalue()), dtype=str, keep_default_na=False)
+    assert set(table.loc[table["segment"] == "0", "name"]) == {written}
+    assert table["id"].head(3).tolist() == ["-3", "-2", "-1"]  # ids that are numbers stay so

@@ -209,3 +209,119 @@ def test_grid_search_picks_the_k_of_the_best_silhouette(customers, algorithm):
     else:  # another k-means may end in another local optimum at larger k
         np.testing.assert_allclose(scores, [oracle[k] for k in ks], atol=0.03)
     assert search.best_estimator_.k == best and len(search.best_estimator_.centres) == best
+
+
+# --- settings changed after fit take effect at the next fit, as in scikit-learn ---------------
+
+#: A new value for each setting, and what the file records it under.
+CHANGED_SETTINGS = [
+    ({"transform": "none"}, "transform", "log"),
+    ({"features": ["Milk"]}, "features", FEATURES),
+    ({"features": ["Fresh", "Milk"], "transform": "none"}, "features", FEATURES),
+    ({"algorithm": "scikit-learn"}, "kmeans.algorithm", "course"),
+    ({"random_state": 7}, "kmeans.random_state", 0),
+    ({"n_init": 3}, "kmeans.n_init", 10),
+    ({"k": 5}, "kmeans.k", 3),
+]
+
+
+def field(data, where):
+    for key in where.split("."):
+        data = data[key]
+    return data
+
+
+@pytest.mark.parametrize("change, where, fitted", CHANGED_SETTINGS)
+def test_set_params_after_fit_changes_nothing_until_the_next_fit(
+    customers, tmp_path, change, where, fitted
+):
+    model = SegmentationModel(k=3, evaluate=False).fit(customers)
+    segments = model.predict(customers)["segment"].to_numpy()
+    text = model.to_json()
+    model.set_params(**change)
+    assert model.to_json() == text  # the file is the fitted model's, settings and numbers
+    assert field(model.to_dict(), where) == fitted
+    np.testing.assert_array_equal(model.predict(customers)["segment"], segments)
+    np.testing.assert_array_equal(
+        load_model(model.save(tmp_path / "m.json")).segment_of(customers), segments
+    )
+    assert model.get_params()[next(iter(change))] == change[next(iter(change))]
+    model.fit(customers)  # now the new settings hold
+    assert field(model.to_dict(), where) != fitted
+
+
+def test_the_evaluation_refits_with_the_fitted_algorithm_and_seed(customers):
+    fitted = SegmentationModel(k=3, evaluate=False).fit(customers)
+    expected = fitted.evaluate_on(customers)
+    fitted.set_params(algorithm="scikit-learn", random_state=99, n_init=1)
+    assert fitted.evaluate_on(customers) == expected
+    fresh = SegmentationModel(k=3, evaluate=False).fit(customers)
+    assert fresh.evaluate_on(customers) == expected  # the oracle: a model never changed
+
+
+def test_the_fitted_settings_come_back_from_a_file(model, tmp_path):
+    loaded = load_model(model.save(tmp_path / "m.json"))
+    for name in ("features_in_", "transform_", "algorithm_", "random_state_", "n_init_"):
+        assert getattr(loaded, name) == getattr(model, name)
+    assert loaded.features_in_ == tuple(FEATURES) and loaded.transform_ == "log"
+
+
+def test_a_failed_refit_leaves_the_last_fit_whole(customers):
+    model = SegmentationModel(k=3, evaluate=False).fit(customers)
+    text = model.to_json()
+    model.set_params(k=3, transform="none", random_state=5)
+    # 3 distinct customers pass the first count, but k-means puts the first two in one group:
+    # the refit fails only after the clustering.
+    near = pd.DataFrame(
+        [[1000, 1, 1, 1, 1, 1], [1000.0000001, 1, 1, 1, 1, 1]] + [[5000, 1, 1, 1, 1, 1]] * 2,
+        columns=FEATURES,
+    )
+    with pytest.raises(ValueError, match="k-means found only 2 distinct groups"):
+        model.fit(near)
+    assert model.to_json() == text
+    assert model.transform_ == "log" and model.random_state_ == 0
+
+
+# --- names of features in every natural form --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "features",
+    [
+        ["Milk", "Fresh"],
+        ("Milk", "Fresh"),
+        np.array(["Milk", "Fresh"]),
+        [np.str_("Milk"), np.str_("Fresh")],
+        pd.Index(["Milk", "Fresh"]),
+        pd.Series(["Milk", "Fresh"]),
+    ],
+    ids=["list", "tuple", "array", "np.str_", "Index", "Series"],
+)
+def test_feature_names_in_any_natural_form_fit_the_same_model(customers, features):
+    reference = SegmentationModel(k=3, features=["Milk", "Fresh"], evaluate=False).fit(customers)
+    model = SegmentationModel(k=3, features=features, evaluate=False).fit(customers)
+    assert model.features_in_ == ("Milk", "Fresh")
+    assert all(type(f) is str for f in model.features_in_)
+    assert model.to_json() == reference.to_json()
+
+
+@pytest.mark.parametrize(
+    "features, phrase",
+    [
+        ("Milk", "not one name on its own: write ['Milk']"),
+        (np.str_("Milk"), "not one name on its own"),
+        (b"Milk", "not one name on its own"),
+        (None, "got None"),
+        (5, "got 5"),
+        ([], "got none"),
+        (["Milk", "Wine"], "got Milk, Wine"),
+        ([1, 2], "got 1, 2"),
+        (["Milk", np.str_("Milk")], "got Milk, Milk"),
+    ],
+)
+def test_features_that_are_no_list_of_categories_are_refused_in_words(customers, features, phrase):
+    with pytest.raises(ValueError) as refused:
+        SegmentationModel(k=2, features=features, evaluate=False).fit(customers)
+    message = str(refused.value)
+    assert message.startswith("features must be distinct spending categories from Fresh, Milk")
+    assert phrase in message

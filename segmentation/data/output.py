@@ -210,18 +210,21 @@ def _replace(temporary: str, target: Path) -> None:
     os.replace(temporary, target)
 
 
-def spreadsheet_safe(values: Any) -> Any:
+def spreadsheet_safe(values: Any, *, text: bool = False) -> Any:
     """Text cells that a spreadsheet would run as a formula, made plain text.
 
     A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a
     single quote in front (OWASP's rule against CSV injection), unless it is a plain number
-    (``-5``, ``+5``, ``1e3``), which stays as written. Numbers (a numeric array or Series) are
-    returned unchanged.
+    (``-5``, ``+5``, ``1e3``), which stays as written (an id may be one). Numbers (a numeric
+    array or Series) are returned unchanged.
 
     Parameters
     ----------
     values
         A sequence, array or Series of cells.
+    text
+        The cells are text, never numbers (segment names): a plain number with a sign gets
+        the quote too, so that a spreadsheet shows ``+5`` as written, not as the number 5.
 
     Returns
     -------
@@ -230,11 +233,13 @@ def spreadsheet_safe(values: Any) -> Any:
     series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
     if pd.api.types.is_numeric_dtype(series.dtype) or pd.api.types.is_bool_dtype(series.dtype):
         return values
-    text = series.astype(str)
-    risky = text.str.match(_FORMULA_START.pattern) & ~text.str.fullmatch(_PLAIN_NUMBER.pattern)
+    cells = series.astype(str)
+    risky = cells.str.match(_FORMULA_START.pattern)
+    if not text:
+        risky &= ~cells.str.fullmatch(_PLAIN_NUMBER.pattern)
     if not risky.any():
         return values if isinstance(values, pd.Series) else series.to_numpy()
-    safe = series.mask(risky, "'" + text)
+    safe = series.mask(risky, "'" + cells)
     return safe if isinstance(values, pd.Series) else safe.to_numpy()
 
 
@@ -259,7 +264,7 @@ def write_predictions(
         The number of customers in each segment, segment 0 first.
     """
     rows = rows or block_rows(model.k)
-    names = spreadsheet_safe(np.array(model.names, dtype=object))
+    names = spreadsheet_safe(np.array(model.names, dtype=object), text=True)
     counts = np.zeros(model.k, dtype=np.int64)
     # At least one block, so that a table without customers is refused as predict refuses it.
     for start in range(0, max(len(customers), 1), rows):

@@ -40,6 +40,7 @@ from segmentation.model.inputs import (
     shown,
     whole,
 )
+from segmentation.model.limits import MAX_K
 from segmentation.model.naming import CHANNEL_WORDS, SIZE_WORDS
 
 #: What the "format" field of a model file says, and the newest format this library reads.
@@ -112,7 +113,9 @@ def _read_model_text(path: str | PathLike[str], name: str) -> str:
             kind="not a model",
         )
     try:
-        return content.decode("utf-8")
+        # A byte-order mark (Notepad writes one) is no content: the checksum covers the
+        # parsed data, which the mark does not change.
+        return content.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError:
         raise ModelFileError(
             name,
@@ -507,7 +510,11 @@ def _kmeans_problems(km: Any, d: int) -> list[str]:
         if not whole(km[key], low, high):
             problems.append(f'"kmeans.{key}" must be a whole number from {low} to {high}.')
     centres = km["centres"]
-    if not (centres and all(_numbers(c, d, -MAX_CENTRE, MAX_CENTRE) for c in centres)):
+    if len(centres) > MAX_K:  # before reading them: a forged k would make every use slow
+        problems.append(
+            f'"kmeans.centres" holds {len(centres):,} segments; a model has at most {MAX_K:,}.'
+        )
+    elif not (centres and all(_numbers(c, d, -MAX_CENTRE, MAX_CENTRE) for c in centres)):
         problems.append(
             f'"kmeans.centres" must be a list of k rows of {d} numbers from '
             f"{-MAX_CENTRE:g} to {MAX_CENTRE:g} (the scaled space)."
@@ -538,9 +545,10 @@ def _segments_problems(segments: list[Any], features: list[str], k: int, version
             wrong = [f'segment {j}: "number" must be {j}: segments are numbered from 0, in order.']
         problems += wrong or _segment_problems(segment, features)
     names = [s.get("name") for s in segments if isinstance(s, dict)]
-    names = [name for name in names if isinstance(name, str)]
+    # As a person reads them: "Big" and "Big " (or "Big  spender") are one name.
+    names = [" ".join(name.split()) for name in names if isinstance(name, str)]
     if len(set(names)) != len(names):
-        problems.append("segment names must differ from each other.")
+        problems.append("segment names must differ from each other (spaces aside).")
     return problems
 
 
@@ -559,6 +567,7 @@ def _segment_problems(segment: dict[str, Any], features: list[str]) -> list[str]
                 _is_text(segment[key]),
                 f'"{key}" must be one line of text (at most {MAX_TEXT} characters).',
             )
+    need(not str(segment["name"]).isspace(), '"name" must not be blank.')
     need(segment["size"] in SIZE_WORDS, f'"size" must be one of {", ".join(SIZE_WORDS)}.')
     key = "buys_more" if "buys_more" in segment else "buys_most"
     bought = segment[key]

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from segmentation.data.schema import SPENDING_COLUMNS
+from segmentation.model.limits import MAX_K
 from segmentation.preprocessing.spending import TRANSFORMS
 
 #: The k-means a model is fitted with: the course's own, or scikit-learn's.
@@ -50,32 +51,53 @@ class ModelInputError(ValueError):
     """A customer table that a model cannot segment (a column missing, a bad value)."""
 
 
-def check_choices(features: Sequence[str], transform: Any, algorithm: Any) -> tuple[str, ...]:
-    """Refuse unknown features, transform or algorithm with a ValueError that names them;
-    the features as a tuple."""
-    features = tuple(features)
-    unknown = [f for f in features if f not in SPENDING_COLUMNS]
-    if not features or unknown or len(set(features)) != len(features):
-        raise ValueError(
-            f"features must be distinct spending categories from {', '.join(SPENDING_COLUMNS)}; "
-            f"got {', '.join(map(str, features)) or 'none'}."
-        )
+def check_choices(
+    features: Any, transform: Any, algorithm: Any, evaluate: Any = True
+) -> tuple[str, ...]:
+    """Refuse unknown features, transform or algorithm, or an ``evaluate`` that is not True or
+    False, with a ValueError that names them; the features as a tuple of str."""
+    features = feature_names(features)
     for name, value, choices in (
         ("transform", transform, TRANSFORMS),
         ("algorithm", algorithm, ALGORITHMS),
     ):
         if value not in choices:
             raise ValueError(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+    # "no" or 0 would read as true or false: only a bool says which was meant.
+    if not isinstance(evaluate, (bool, np.bool_)):
+        raise ValueError(f"evaluate must be True or False, not {shown(evaluate)}.")
     return features
 
 
+def feature_names(features: Any) -> tuple[str, ...]:
+    """``features`` as a tuple of plain str (NumPy's str_ included), refusing anything that is
+    not a collection of distinct spending categories: one name on its own, None, a number."""
+    expected = (
+        f"features must be distinct spending categories from {', '.join(SPENDING_COLUMNS)}, "
+        "in a list"
+    )
+    if isinstance(features, (str, bytes)):
+        raise ValueError(f"{expected}, not one name on its own: write [{shown(features)}].")
+    try:
+        names = tuple(str(f) if isinstance(f, str) else f for f in features)
+    except TypeError:  # None, a number: nothing to go through
+        raise ValueError(f"{expected}; got {shown(features)}.") from None
+    unknown = [f for f in names if f not in SPENDING_COLUMNS]
+    if not names or unknown or len(set(names)) != len(names):
+        raise ValueError(f"{expected}; got {', '.join(map(str, names)) or 'none'}.")
+    return names
+
+
 def check_numbers(k: Any, n: int, n_init: Any, random_state: Any) -> None:
-    """Refuse a ``k`` that is not from 1 to the ``n`` customers, or ``n_init`` and
-    ``random_state`` out of :data:`N_INIT_RANGE` and :data:`SEED_RANGE`."""
-    if not whole(k, 1, n):
-        raise ValueError(
-            f"k must be a whole number from 1 to the number of customers ({n}); got {shown(k)}."
+    """Refuse a ``k`` that is not from 1 to the ``n`` customers (and at most :data:`MAX_K`),
+    or ``n_init`` and ``random_state`` out of :data:`N_INIT_RANGE` and :data:`SEED_RANGE`."""
+    if not whole(k, 1, min(n, MAX_K)):
+        limit = (
+            f"the number of customers ({n})"
+            if n <= MAX_K
+            else f"{MAX_K:,} (the most segments a model has)"
         )
+        raise ValueError(f"k must be a whole number from 1 to {limit}; got {shown(k)}.")
     for name, value, (low, high) in (
         ("n_init", n_init, N_INIT_RANGE),
         ("random_state", random_state, SEED_RANGE),

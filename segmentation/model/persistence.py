@@ -66,14 +66,16 @@ def file_content(model: SegmentationModel) -> dict[str, Any]:
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "library_version": model.library_version,
-        "features": list(model.features),
-        "transform": model.transform,
+        # The fitted settings, not the parameters: set_params after fit changes nothing here
+        # until the next fit, so the settings always match the scaling and centres.
+        "features": list(model.features_in_),
+        "transform": model.transform_,
         "scaling": {"mean": model.mean.tolist(), "scale": model.scale.tolist()},
         "kmeans": {
-            "algorithm": model.algorithm,
+            "algorithm": model.algorithm_,
             "k": len(model.centres),
-            "n_init": int(model.n_init),
-            "random_state": int(model.random_state),
+            "n_init": int(model.n_init_),
+            "random_state": int(model.random_state_),
             "centres": model.centres.tolist(),
         },
         "segments": [{**asdict(s), "buys_more": list(s.buys_more)} for s in model.segments],
@@ -143,6 +145,12 @@ def load_model(path: str | PathLike[str]) -> SegmentationModel:
     # Imported here: the model imports this module to save itself.
     from segmentation.model.pipeline import SegmentationModel
 
+    if not isinstance(path, (str, bytes, PathLike)):
+        # os.stat(0) would read the file open as descriptor 0 (standard input).
+        raise TypeError(
+            f"load_model takes the path of a model file (text or a pathlib.Path), not "
+            f"{shown(path)} ({type(path).__name__})."
+        )
     name = str(path)
     return SegmentationModel.from_dict(read_model_data(path, name), name)
 

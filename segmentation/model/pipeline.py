@@ -107,6 +107,10 @@ class SegmentationModel(BaseEstimator):
         The training data's number of customers, sha256 and source.
     library_version_ : str
         The version of this library that fitted the model.
+    features_in_, transform_, algorithm_, random_state_, n_init_
+        The settings the model was fitted with (``features_in_`` a tuple of str). The model
+        segments, evaluates and saves itself by these: as in scikit-learn, a setting changed
+        with ``set_params`` takes effect at the next ``fit``.
 
     Examples
     --------
@@ -152,17 +156,19 @@ class SegmentationModel(BaseEstimator):
         than ``k`` groups (a segment would be empty, and a model with an empty segment is no
         model).
         """
-        features = check_choices(self.features, self.transform, self.algorithm)
+        features = check_choices(self.features, self.transform, self.algorithm, self.evaluate)
         raw = spending_matrix(customers, features, "the training data")
         check_numbers(self.k, len(raw), self.n_init, self.random_state)
         k = int(self.k)
         scaling = _fitted_scaling(_table(raw, features), self.transform)
         X = scaling.transform(_table(raw, features))
         check_distinct(X, k)
-        clusterer = _clusterer(self.algorithm, k, int(self.random_state), int(self.n_init))
-        labels, centres = _cluster_all(X, clusterer)
+        seed, n_init = int(self.random_state), int(self.n_init)
+        labels, centres = _cluster_all(X, _clusterer(self.algorithm, k, seed, n_init))
         labels, order = number_segments(labels, raw.sum(axis=1), k)
         channel = customers.get("Channel")
+        # Only now that the fit has succeeded: a failed refit leaves the last fit whole.
+        self._keep_settings(features, self.transform, self.algorithm, seed, n_init)
         self.pipeline_ = Pipeline([*scaling.steps, ("kmeans", KMeans.from_centres(centres[order]))])
         self.segments_ = name_segments(raw, labels, features, channel)
         self.training_ = {
@@ -269,12 +275,21 @@ class SegmentationModel(BaseEstimator):
         customer to the nearest centre, negated so that higher is better, as scikit-learn's
         ``KMeans.score``. It only compares models of the same data and k: it rises with k, so
         choose k with :func:`~segmentation.model.evaluation.silhouette_scorer` instead."""
+        check_is_fitted(self)
         return float(self.pipeline_[-1].score(self.features_of(customers)))
 
     def evaluate_on(self, customers: pd.DataFrame, *, seeds: int = 10) -> Evaluation:
         """J, silhouette, sizes, agreement with Channel and stability across ``seeds`` other
         seeds, on ``customers`` segmented by this model."""
         X = self.features_of(customers)
+        k = len(self.centres)
+        if len(X) < k:
+            # k-means, refitted for the stability, would ask for "n_clusters <= n" instead.
+            raise ModelInputError(
+                f"Only {len(X)} customer{'s' if len(X) != 1 else ''} to evaluate on, fewer "
+                f"than the model's {k} segments (the stability refits {k} segments on them). "
+                f"Evaluate on at least {k} customers."
+            )
         return self._measure(X, self._nearest(X), customers.get("Channel"), seeds)
 
     def describe(self) -> pd.DataFrame:
@@ -340,6 +355,9 @@ class SegmentationModel(BaseEstimator):
             n_init=stored.n_init,
             evaluate=stored.evaluation is not None,
         )
+        model._keep_settings(
+            stored.features, stored.transform, stored.algorithm, stored.random_state, stored.n_init
+        )
         model.pipeline_ = _restored_pipeline(stored)
         model.segments_ = stored.segments
         model.training_ = stored.training
@@ -349,9 +367,23 @@ class SegmentationModel(BaseEstimator):
 
     # --- inside -------------------------------------------------------------------------------
 
+    def _keep_settings(
+        self,
+        features: tuple[str, ...],
+        transform: str,
+        algorithm: str,
+        random_state: int,
+        n_init: int,
+    ) -> None:
+        """Keep the settings of a fit (or of a model file) as fitted attributes: the model
+        uses these, whatever its parameters are set to since."""
+        self.features_in_, self.transform_, self.algorithm_ = tuple(features), transform, algorithm
+        self.random_state_, self.n_init_ = random_state, n_init
+
     def _features(self) -> list[str]:
         """The features the fitted pipeline takes (whatever ``features`` was set to since)."""
-        return list(self._scaler().feature_names_in_)
+        check_is_fitted(self)
+        return list(self.features_in_)
 
     def _scaler(self) -> StandardScaler:
         check_is_fitted(self)
@@ -382,10 +414,10 @@ class SegmentationModel(BaseEstimator):
         k = len(self.centres)
 
         def refit(sample: np.ndarray, seed: int) -> np.ndarray:
-            return _clusterer(self.algorithm, k, seed, self.n_init).fit(sample).labels_
+            return _clusterer(self.algorithm_, k, seed, self.n_init_).fit(sample).labels_
 
         return measure(
-            X, labels, self.centres, channel, refit, random_state=self.random_state, seeds=seeds
+            X, labels, self.centres, channel, refit, random_state=self.random_state_, seeds=seeds
         )
 
 
