@@ -206,6 +206,10 @@ def _note(text: str, stream: IO[str] | str = "stderr") -> None:
         _say(f"  note: {text}", stream)
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
 def _shown_value(value: float) -> str:
     text = f"{value:,}" if isinstance(value, int) else f"{value:g}"
     return text if len(text) <= 40 else f"{text[:37]}... ({len(text):,} characters)"
@@ -334,7 +338,7 @@ def _fit(args: argparse.Namespace, outcome: _Outcome) -> int:
     outcome.written = f"the model was written to {_where(output)}"
     stream = _summary_stream(output)
     _say(
-        f"Fitted {model.k} segment{'s' if model.k != 1 else ''} on {len(customers):,} "
+        f"Fitted {_plural(len(model.segments), 'segment')} on {len(customers):,} "
         f"customers of {shown_path(args.data)}; "
         + (
             "wrote the model to standard output."

@@ -325,3 +325,21 @@ def test_features_that_are_no_list_of_categories_are_refused_in_words(customers,
     message = str(refused.value)
     assert message.startswith("features must be distinct spending categories from Fresh, Milk")
     assert phrase in message
+
+
+def test_the_report_and_the_predictions_file_follow_the_fit_not_later_settings(customers, tmp_path):
+    from segmentation.data.output import write_predictions
+    from segmentation.report.html import build_report
+
+    model = SegmentationModel(k=3, evaluate=False).fit(customers)
+    before_report = build_report(model, customers)
+    before = tmp_path / "before.csv"
+    with before.open("wb") as out:
+        write_predictions(model, customers, out)
+    model.set_params(k=2, transform="none", features=["Milk"])
+    after = tmp_path / "after.csv"
+    with after.open("wb") as out:
+        counts = write_predictions(model, customers, out)
+    assert after.read_bytes() == before.read_bytes()
+    assert len(counts) == 3 and counts.sum() == len(customers)
+    assert build_report(model, customers) == before_report

@@ -131,7 +131,7 @@ def check_new_customer_segment(answer: Any, model: Any = None) -> Feedback:
     result = model.predict(pd.DataFrame([NEW_CUSTOMER]))
     right = int(result["segment"].iloc[0])
     given = _segment_number(answer, model.names)
-    distances = result[[f"distance_{j}" for j in range(model.k)]].iloc[0].to_numpy()
+    distances = result[[f"distance_{j}" for j in range(len(model.segments))]].iloc[0].to_numpy()
     if given == right:
         others = ", ".join(f"{d:.2f}" for j, d in enumerate(distances) if j != right)
         nearest = (
@@ -158,7 +158,7 @@ def _not_the_nearest(
     where = (
         "in the course's k = 3 model (pass your model as the second argument)"
         if course
-        else f"in your model (k = {model.k})"
+        else f"in your model (k = {len(model.segments)})"
     )
     message = f"segment {given} is at distance {distances[given]:.2f} {where}; another centre"
     if distances[given] <= NEAR_BORDER * distances[right]:
@@ -240,15 +240,15 @@ def check_reloaded_segments(answer: Any, model: Any = None) -> Feedback:
         raise AnswerFormError(
             f"segment numbers are whole numbers; got {', '.join(f'{g:g}' for g in given)}."
         )
-    if any(not 0 <= g < model.k for g in given):
-        return answers.wrong(_not_segments(given, model.k))
+    if any(not 0 <= g < len(model.segments) for g in given):
+        return answers.wrong(_not_segments(given, len(model.segments)))
     whole = [int(g) for g in given]
     if whole == right:
         names = "; ".join(
             f"id {i}: {s}. {model.names[s]}" for i, s in zip(EXERCISE_IDS, right, strict=True)
         )
         return answers.right(
-            f"The model you saved and loaded (k = {model.k}) segments them so: {names}."
+            f"The model you saved and loaded (k = {len(model.segments)}) segments them so: {names}."
         )
     rows = customers.iloc[list(EXERCISE_IDS)]
     by_row = model.predict(rows)["segment"].tolist()

@@ -263,14 +263,14 @@ def write_predictions(
     numpy.ndarray
         The number of customers in each segment, segment 0 first.
     """
-    rows = rows or block_rows(model.k)
+    rows = rows or block_rows(len(model.segments))
     names = spreadsheet_safe(np.array(model.names, dtype=object), text=True)
-    counts = np.zeros(model.k, dtype=np.int64)
+    counts = np.zeros(len(model.segments), dtype=np.int64)
     # At least one block, so that a table without customers is refused as predict refuses it.
     for start in range(0, max(len(customers), 1), rows):
         table = model.predict(customers.iloc[start : start + rows])
         segment = table["segment"].to_numpy()
-        counts += np.bincount(segment, minlength=model.k)
+        counts += np.bincount(segment, minlength=len(model.segments))
         table["name"] = names[segment]
         if "id" in table:
             table["id"] = spreadsheet_safe(table["id"])

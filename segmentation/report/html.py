@@ -45,22 +45,22 @@ def segment_summary(
     counts as unknown."""
     if segments is None:
         segments = model.segment_of(customers)
-    profile = segment_profile(customers, segments).reindex(range(model.k))
-    counts = np.bincount(segments, minlength=model.k)
-    totals = pd.Series(customers[list(model.features)].sum(axis=1).to_numpy(dtype=float))
+    profile = segment_profile(customers, segments).reindex(range(len(model.segments)))
+    counts = np.bincount(segments, minlength=len(model.segments))
+    totals = pd.Series(customers[list(model.features_in_)].sum(axis=1).to_numpy(dtype=float))
     table = pd.DataFrame(
         {
             "name": model.names,
             "customers": counts,
             "share": counts / counts.sum(),
-            "mean total": totals.groupby(segments).mean().reindex(range(model.k)),
+            "mean total": totals.groupby(segments).mean().reindex(range(len(model.segments))),
         }
     )
     if "Channel" in customers:
         channel = pd.Series(channel_words(customers["Channel"]))
         retail = (channel == "Retail").astype(float).where(channel.notna())
-        table["Retail share"] = retail.groupby(segments).mean().reindex(range(model.k))
-    table = pd.concat([table, profile[list(model.features)]], axis=1)
+        table["Retail share"] = retail.groupby(segments).mean().reindex(range(len(model.segments)))
+    table = pd.concat([table, profile[list(model.features_in_)]], axis=1)
     table.index.name = "segment"
     return table
 
@@ -157,8 +157,8 @@ class _Origin:
         self.training = (
             f"{count:,} customers" if isinstance(count, int) else "its training data"
         ) + (f" of {name}" if name else "")
-        raw = customers[list(model.features)].to_numpy(dtype=float)
-        self.same = model.training.get("data_sha256") == data_checksum(raw, model.features)
+        raw = customers[list(model.features_in_)].to_numpy(dtype=float)
+        self.same = model.training.get("data_sha256") == data_checksum(raw, model.features_in_)
         self.source = source
         self.here = f"{source} (the training data)" if self.same else source
 
@@ -170,7 +170,7 @@ def _plural(count: int, word: str) -> str:
 def _lead(
     model: SegmentationModel, customers: pd.DataFrame, summary: pd.DataFrame, origin: _Origin
 ) -> _Markup:
-    k = _plural(model.k, "segment")
+    k = _plural(len(model.segments), "segment")
     if origin.same:
         where = _html(
             "{} of <b>{}</b>, the data the model was fitted on, fall into its "
@@ -180,7 +180,7 @@ def _lead(
             k,
         )
     else:
-        empty = [str(j) for j in range(model.k) if summary.loc[j, "customers"] == 0]
+        empty = [str(j) for j in range(len(model.segments)) if summary.loc[j, "customers"] == 0]
         none_here = (
             f" Segment{'s' if len(empty) > 1 else ''} {', '.join(empty)} "
             f"hold{'s' if len(empty) == 1 else ''} none of them."
@@ -297,12 +297,12 @@ def _what_each_segment_buys(
 
 
 def _profile_table(model: SegmentationModel, summary: pd.DataFrame, origin: _Origin) -> _Markup:
-    head = _join(_html("<th scope='col'>{}</th>", CATEGORY_WORDS[c]) for c in model.features)
+    head = _join(_html("<th scope='col'>{}</th>", CATEGORY_WORDS[c]) for c in model.features_in_)
     rows = []
     for segment in model.segments:
         cells = _join(
             _html("<td>–</td>") if pd.isna(v) else _html("<td>{:,.0f}</td>", v)
-            for v in summary.loc[segment.number, list(model.features)]
+            for v in summary.loc[segment.number, list(model.features_in_)]
         )
         rows.append(
             _html("<tr><th scope='row'>{}. {}</th>{}</tr>", segment.number, segment.name, cells)
@@ -324,12 +324,12 @@ def _about(model: SegmentationModel, origin: _Origin, model_source: str) -> _Mar
         "starts). Trained on {training}. Made with customer-segmentation "
         "{version}.</p>",
         source=model_source,
-        k=model.k,
-        features=", ".join(model.features),
-        space="log" if model.transform == "log" else "raw",
-        algorithm=model.algorithm,
-        seed=model.random_state,
-        starts=model.n_init,
+        k=len(model.segments),
+        features=", ".join(model.features_in_),
+        space="log" if model.transform_ == "log" else "raw",
+        algorithm=model.algorithm_,
+        seed=model.random_state_,
+        starts=model.n_init_,
         training=origin.training,
         version=__version__,
     )
@@ -407,12 +407,12 @@ def _evaluation(
                 "{starts} random starts, as the model was) gives the same segments to an "
                 "agreement of {mean:.2f} on average (lowest {lowest:.2f}; 1 means identical).</li>",
                 seeds=evaluation.seeds,
-                starts=model.n_init,
+                starts=model.n_init_,
                 mean=evaluation.stability,
                 lowest=evaluation.stability_min,
             )
         )
-    if "Channel" in customers and model.k > 1:
+    if "Channel" in customers and len(model.segments) > 1:
         here.append(_channel_agreement(customers, segments))
     if origin.same:
         lists = [(f"From {origin.here}:", trained + here)]
@@ -499,7 +499,7 @@ def _sizes_figure(summary: pd.DataFrame) -> Figure:
 def _profile_figure(
     model: SegmentationModel, summary: pd.DataFrame, customers: pd.DataFrame
 ) -> Figure:
-    features = list(model.features)
+    features = list(model.features_in_)
     words = [CATEGORY_WORDS[c] for c in features]
     means = summary[features].to_numpy(dtype=float)
     overall = customers[features].astype(float).sum().to_numpy()
@@ -508,9 +508,9 @@ def _profile_figure(
         relative = (means / means.sum(axis=1, keepdims=True)) / overall_share
     figure = Figure(figsize=(9, 4.2), layout="constrained")
     left, right = figure.subplots(1, 2)
-    width = 0.8 / model.k
+    width = 0.8 / len(model.segments)
     x = np.arange(len(features))
-    for j in range(model.k):
+    for j in range(len(model.segments)):
         left.bar(x + j * width, means[j], width, color=cluster_colour(j), label=f"segment {j}")
         right.bar(x + j * width, relative[j], width, color=cluster_colour(j))
     for ax in (left, right):
@@ -536,7 +536,7 @@ def _profile_figure(
 def _scatter_figure(
     model: SegmentationModel, customers: pd.DataFrame, segments: np.ndarray
 ) -> Figure:
-    x_name, y_name = _axes_for(model.features)
+    x_name, y_name = _axes_for(model.features_in_)
     figure = Figure(figsize=(6.5, 5.2), layout="constrained")
     ax = figure.subplots()
     x = customers[x_name].astype(float).to_numpy()
