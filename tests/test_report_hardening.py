@@ -221,7 +221,9 @@ def test_values_put_in_the_page_as_they_are_are_escaped_even_unchecked(model, cu
     # A model made in Python skips the file's checks: the page escapes its values all the
     # same, numbers included (the seeds, the starts, the seed of the fit).
     text = HOSTILE[0]
-    hostile = copy.copy(model).set_params(algorithm=text, random_state=text, n_init=text)
+    hostile = copy.copy(model)
+    # the page shows what was fitted (set_params would take effect only at the next fit)
+    hostile.algorithm_ = hostile.random_state_ = hostile.n_init_ = text
     hostile.training_ = {**model.training, "source": text, "customers": text}
     hostile.evaluation_ = dataclasses.replace(model.evaluation, seeds=text)
     hostile.segments_ = [
