@@ -107,6 +107,27 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "plot_partitions",
     ),
     "segmentation.report.html": ("build_report", "segment_summary"),
+    "segmentation.viz.classifiers": (
+        "plot_confusion_matrix",
+        "plot_fold_scores",
+        "plot_importances",
+        "plot_roc_pr",
+    ),
+    "segmentation.classify.models": ("ClassifierSpec", "standard_classifiers"),
+    "segmentation.classify.compare": ("ClassifierComparison", "compare_classifiers"),
+    "segmentation.classify.explain": (
+        "impurity_importance_table",
+        "permutation_importance_table",
+        "plot_partial_dependence",
+        "shap_values",
+        "tree_rules",
+    ),
+    "segmentation.classify.persistence": (
+        "ClassifierFileError",
+        "LoadedClassifier",
+        "load_classifier",
+        "save_classifier",
+    ),
 }
 
 _HOME, __getattr__, __dir__ = lazy_names(__name__, globals(), _MODULES)

@@ -43,6 +43,12 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "check_moons_eps",
         "check_prototype_distance",
     ),
+    "segmentation.course.checks_classifiers": (
+        "CONFUSION",
+        "NEW_SHOP",
+        "check_retail_recall",
+        "check_tree_channel",
+    ),
     "segmentation.course.toy_data": (
         "groups_with_noise",
         "groups_with_outliers",
