@@ -79,7 +79,14 @@ def plot_confusion_matrix(
         raise ValueError(
             f"truth has {len(truth)} labels and guess {len(guess)}: pass one of each per customer"
         )
-    labels = list(np.unique(np.concatenate([truth, guess])) if labels is None else labels)
+    found = np.unique(np.concatenate([truth, guess])).tolist()
+    labels = list(found if labels is None else labels)
+    if missing := [value for value in found if value not in labels]:
+        # confusion_matrix would leave these customers out of every cell without a word
+        raise ValueError(
+            f"truth or guess holds {missing[0]!r}, which is not in labels {labels}: "
+            "pass labels that name every class, or leave labels out"
+        )
     counts = confusion_matrix(truth, guess, labels=labels)
     if ax is None:
         _, ax = plt.subplots(figsize=(3.8, 3.2))
@@ -165,10 +172,11 @@ def plot_importances(table: pd.DataFrame, ax: Axes | None = None, title: str = "
         )
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 0.5 + 0.4 * len(table)))
+    table = table.sort_values("importance", ascending=False, kind="stable")
     errors = table["std"].to_numpy(dtype=float) if "std" in table else None
     names = [str(name) for name in table.index]
     ax.barh(names, table["importance"].to_numpy(dtype=float), xerr=errors, color="C0")
-    ax.invert_yaxis()
+    ax.set_ylim(len(table) - 0.5, -0.5)  # the first row at the top, on a new or given Axes
     ax.axvline(0, color="grey", linewidth=0.8)
     ax.set_xlabel("importance")
     ax.set_title(title)
