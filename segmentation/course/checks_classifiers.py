@@ -43,9 +43,12 @@ def check_retail_recall(answer: Any) -> Feedback:
     One number in any form (numeric text, a one-value list, array or Series); the typical
     slips (precision, accuracy, the other class's recall, a percentage, the count) are named.
     """
+    text = answer.strip() if isinstance(answer, str) else ""
+    if text.endswith("%") and answers.one_number(text[:-1]) is not None:  # "86%"
+        return answers.wrong(_PERCENTAGE)
     given = answers.as_number(answer, "the recall as one number, such as 0.5")
     found, retail = CONFUSION.loc["Retail", "Retail"], CONFUSION.loc["Retail"].sum()
-    exact = found / retail
+    exact = _share(CONFUSION, "Retail", "Retail", "recall")
     if answers.within_rounding(given, exact):
         return answers.right(
             f"Of the {retail} true Retail customers (the Retail row), the model found {found}: "
@@ -53,6 +56,8 @@ def check_retail_recall(answer: Any) -> Feedback:
         )
     return answers.wrong(_recall_slip(given, exact) or _RECALL_HINT)
 
+
+_PERCENTAGE = "give the recall as a share between 0 and 1 (such as 0.5), not a percentage."
 
 _RECALL_HINT = (
     "recall counts, among the customers truly of a class, the share predicted as that "
@@ -78,9 +83,11 @@ def _recall_slip(given: float, exact: float) -> str | None:
         if answers.within_rounding(given, value):
             return f"{message}."
     if 1 < given <= 100 and answers.within_rounding(given / 100, exact):
-        return "give the recall as a share between 0 and 1 (such as 0.5), not a percentage."
+        return _PERCENTAGE
     if given == CONFUSION.loc["Retail", "Retail"]:
         return "that is how many Retail customers were found: divide by all true Retail customers."
+    if given == CONFUSION.loc["Retail"].sum():
+        return "that is how many customers are truly Retail: recall is the share of them found."
     if abs(given - exact) <= 0.011:
         return "close, but round to 2 decimals only at the end."
     return None
@@ -152,10 +159,10 @@ def check_tree_channel(answer: Any) -> Feedback:
     given = _channel(answer)
     model = _tree()
     predicted = str(model.predict(NEW_SHOP)[0])
-    route = ", then ".join(_path(model, NEW_SHOP))
+    route = _path(model, NEW_SHOP)
     if given == predicted:
-        return answers.right(f"{route}: the leaf says {predicted}.")
+        return answers.right(f"{', then '.join(route)}: the leaf says {predicted}.")
     return answers.wrong(
         "follow the rules from the top to a leaf, one test per level, not only the first "
-        f"split: the new shop's route starts with {_path(model, NEW_SHOP)[0]}."
+        f"split: the new shop's route starts with {route[0]}."
     )
