@@ -1,6 +1,7 @@
 """The explanation helpers on made-up data where one feature decides the class: each must
 find it (and a tree its threshold, in amounts), checked against values computed by hand."""
 
+import itertools
 import subprocess
 import sys
 
@@ -100,6 +101,30 @@ def test_partial_dependence_draws_the_mean_probability_computed_by_hand(data):
         assert shown == pytest.approx(model.predict_proba(everyone_at_x)[:, 1].mean())
     grocery = pd.Series(line.get_ydata(), index=line.get_xdata())
     assert grocery[grocery.index < 4000].max() < 0.2 < 0.8 < grocery[grocery.index > 6000].min()
+
+
+def test_partial_dependence_panels_sit_in_one_row_each_named_with_one_probability_label(data):
+    """Four panels in one short Axes, as the notebook draws them: a grid of rows there would
+    squeeze the panels until their labels hide or run into each other."""
+    import matplotlib.pyplot as plt
+
+    X = data[0]
+    model = standard("decision tree", data)
+    _, ax = plt.subplots(figsize=(13, 3.2))
+    figure = plot_partial_dependence(model, X, [*FEATURES, "Milk"], ax=ax)
+    figure.canvas.draw()
+    panels = [axes for axes in figure.axes if axes.lines]
+    assert [axes.get_xlabel() for axes in panels] == ["Fresh", "Milk", "Grocery", "Milk"]
+    assert [axes.get_ylabel() for axes in panels] == ["probability of Retail", "", "", ""]
+    boxes = [axes.get_position() for axes in panels]
+    assert len({round(box.y0, 6) for box in boxes}) == 1  # one row
+    assert all(left.x1 < right.x0 for left, right in itertools.pairwise(boxes))
+    renderer = figure.canvas.get_renderer()
+    labels = [axes.xaxis.label for axes in panels]
+    assert all(label.get_visible() for label in labels)
+    extents = [label.get_window_extent(renderer) for label in labels]
+    assert all(a.x1 < b.x0 for a, b in itertools.pairwise(extents))
+    plt.close(figure)
 
 
 @pytest.mark.parametrize(

@@ -154,8 +154,9 @@ def plot_partial_dependence(
     target: Any = None,
 ) -> Figure:
     """The partial dependence of the predicted probability on each of ``features``: one panel
-    each, the probability averaged over X's customers as the feature sweeps from its 5th to
-    its 95th percentile (the ticks along the bottom mark X's deciles).
+    each, side by side in one row, the probability averaged over X's customers as the feature
+    sweeps from its 5th to its 95th percentile (the ticks along the bottom mark X's deciles).
+    Every panel names its feature below it; the probability is named once, on the first.
 
     Parameters
     ----------
@@ -195,10 +196,12 @@ def plot_partial_dependence(
         method="brute",  # the probability itself, for every kind of model
         kind="average",
         ax=ax,
+        n_cols=len(features),  # one row: a grid squeezed into a short Axes hides labels
     )
-    for panel in np.ravel(display.axes_):
-        if panel is not None:
-            panel.set_ylabel(f"probability of {target}")
+    panels = [panel for panel in np.ravel(display.axes_) if panel is not None]
+    for panel in panels:  # the panels share one y scale: name it once, on the left
+        panel.set_ylabel("")
+    panels[0].set_ylabel(f"probability of {target}")
     return display.figure_
 
 
