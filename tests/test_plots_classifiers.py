@@ -3,6 +3,8 @@ dots and means against the folds table, the confusion matrix's cells and labels 
 made by hand, the ROC and precision-recall curves against a worked example and scikit-learn's
 own curves, and the importance bars against the table."""
 
+import itertools
+
 import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
 import numpy as np
@@ -76,6 +78,31 @@ def test_fold_scores_draw_each_fold_and_the_mean_per_model(metric, dots, means):
     bottom, top = ax.get_ylim()
     assert top < bottom  # the first model at the top
     assert metric in ax.get_xlabel()
+
+
+# equal scores: five alike, then three and two alike (folds of the same size often tie)
+TIES = pd.DataFrame(
+    [("same", fold, "accuracy", 0.9) for fold in range(5)]
+    + [("mixed", fold, "accuracy", value) for fold, value in enumerate([0.7, 0.8, 0.7, 0.8, 0.7])]
+    + [("many", fold, "accuracy", 0.5) for fold in range(12)],
+    columns=["model", "fold", "metric", "value"],
+)
+
+
+def test_fold_scores_show_every_fold_when_scores_are_equal():
+    ax = plot_fold_scores(TIES)
+    points = [line for line in ax.lines if line.get_marker() == "o"]
+    expected = {"same": [0.9] * 5, "mixed": [0.7, 0.8, 0.7, 0.8, 0.7], "many": [0.5] * 12}
+    for row, (line, model) in enumerate(zip(points, expected, strict=True)):
+        xs, ys = line.get_xdata().tolist(), line.get_ydata().tolist()
+        assert xs == expected[model]  # the scores themselves are not moved
+        assert all(abs(y - row) <= 0.3 for y in ys), (model, ys)  # each dot by its own row
+        assert len(set(zip(xs, ys, strict=True))) == len(xs), (model, ys)  # none hidden
+        for value in set(xs):  # equal scores stacked around the row, not all on one side
+            heights = [y for x, y in zip(xs, ys, strict=True) if x == value]
+            assert np.mean(heights) == pytest.approx(row)
+    spread = sorted(points[0].get_ydata().tolist())
+    assert np.diff(spread) == pytest.approx([0.12] * 4)  # the gap the docstring states
 
 
 def test_fold_scores_on_a_given_axes():
@@ -160,7 +187,7 @@ def test_roc_pr_worked_example():
     points = set(zip(curve.get_xdata().tolist(), curve.get_ydata().tolist(), strict=True))
     assert {(0.0, 0.5), (0.5, 0.5), (0.5, 1.0), (1.0, 1.0)} <= points
     assert legend_texts(roc) == ["m (AUC 0.75)"]
-    assert legend_texts(pr) == ["m (AP 0.83)"]
+    assert legend_texts(pr) == ["m (AP 0.83)", "guessing: share of R (0.50)"]
     found = {(x, round(y, 6)) for x, y in zip(*pr.lines[0].get_data(), strict=True)}
     assert {(0.5, 1.0), (1.0, round(2 / 3, 6))} <= found
     assert np.asarray(roc.lines[-1].get_data()).tolist() == [[0, 1], [0, 1]]  # guessing
@@ -187,6 +214,46 @@ def test_roc_pr_curves_are_sklearns():
     assert np.asarray(pr.lines[-1].get_ydata())[0] == pytest.approx(np.mean(truth == "Retail"))
     assert "Retail" in pr.get_title()
     assert (roc.get_xlabel(), pr.get_xlabel()) == ("false positive rate", "recall")
+
+
+def display_path(line, steps=50):
+    """Points along a drawn line, in pixels, ``steps`` per segment (a long straight segment
+    of the tree's curve, or the baseline from edge to edge, can pass under a legend between
+    its ends)."""
+    ends = line.get_transform().transform(np.column_stack(line.get_data()).astype(float))
+    along = np.linspace(0, 1, steps)[:, np.newaxis]
+    pieces = [start + along * (end - start) for start, end in itertools.pairwise(ends)]
+    return np.concatenate(pieces)
+
+
+def test_the_precision_recall_legend_covers_no_curve_and_no_baseline():
+    """A coin's curve stays near the baseline at every recall and a good model's near the
+    top: any place inside the panel covers one of them."""
+    rng = np.random.default_rng(0)
+    truth = np.where(rng.random(200) < 0.3, "Retail", "Horeca")
+    scores = {
+        "good": np.clip((truth == "Retail") * 0.4 + rng.random(200) * 0.6, 0, 1),
+        "coin": rng.random(200),
+        "tree": np.round(rng.random(200) * 3) / 3 * 0.5 + (truth == "Retail") * 0.3,
+    }
+    fig = plot_roc_pr(truth, scores, positive="Retail")
+    fig.canvas.draw()
+    pr = fig.axes[1]
+    box = pr.get_legend().get_window_extent()
+    assert len(pr.lines) == 4  # three curves and the baseline
+    for line in pr.lines:
+        xy = display_path(line)
+        inside = (
+            (xy[:, 0] >= box.x0 - 1)
+            & (xy[:, 0] <= box.x1 + 1)
+            & (xy[:, 1] >= box.y0 - 1)
+            & (xy[:, 1] <= box.y1 + 1)
+        )
+        assert not inside.any(), line.get_label()
+    assert fig.bbox.contains(box.x0, box.y0) and fig.bbox.contains(box.x1, box.y1)
+    assert not box.overlaps(fig.axes[0].bbox)  # nor the ROC panel
+    share = np.mean(truth == "Retail")
+    assert legend_texts(pr)[-1] == f"guessing: share of Retail ({share:.2f})"
 
 
 def test_roc_pr_on_given_axes():

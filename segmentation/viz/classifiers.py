@@ -38,7 +38,9 @@ def plot_fold_scores(folds: pd.DataFrame, metric: str = "accuracy", ax: Axes | N
     Returns
     -------
     Axes
-        One row per model, in the order of ``folds``, the first at the top.
+        One row per model, in the order of ``folds``, the first at the top. Equal scores of a
+        model (folds of the same size often score alike) are stacked across their row, 0.12
+        apart, so that every fold's dot shows; a score no other fold shares sits on the row.
     """
     chosen = folds[folds["metric"] == metric]
     if chosen.empty:
@@ -50,13 +52,24 @@ def plot_fold_scores(folds: pd.DataFrame, metric: str = "accuracy", ax: Axes | N
         _, ax = plt.subplots(figsize=(6, 0.5 + 0.5 * len(models)))
     for row, model in enumerate(models):
         values = chosen.loc[chosen["model"] == model, "value"].to_numpy(dtype=float)
-        ax.plot(values, np.full(len(values), row), "o", color="C0", alpha=0.7)
+        ax.plot(values, row + _stacked(values), "o", color="C0", alpha=0.7)
         ax.plot([values.mean()] * 2, [row - 0.3, row + 0.3], color="C3", linewidth=2)
     ax.set_yticks(range(len(models)), models)
     ax.set_ylim(len(models) - 0.5, -0.5)
     ax.set_xlabel(f"{metric} on each outer fold (line: the mean)")
     ax.set_title("Scores across the folds")
     return ax
+
+
+def _stacked(values: np.ndarray, gap: float = 0.12, reach: float = 0.25) -> np.ndarray:
+    """Vertical offsets that spread equal values around 0, ``gap`` apart in the order they
+    come, closer when there are so many that they would pass ``reach``."""
+    offsets = np.zeros(len(values))
+    for value in np.unique(values):
+        same = np.flatnonzero(values == value)
+        step = min(gap, 2 * reach / max(len(same) - 1, 1))
+        offsets[same] = (np.arange(len(same)) - (len(same) - 1) / 2) * step
+    return offsets
 
 
 def plot_confusion_matrix(
@@ -124,7 +137,7 @@ def plot_roc_pr(
     Figure
         Left: true positive rate against false positive rate, with the diagonal of a model
         that guesses. Right: precision against recall, with the share of positives (what
-        guessing gets) as a dashed line.
+        guessing gets) as a dashed line; its legend, baseline included, right of the panel.
     """
     hit = np.asarray(truth) == positive
     if not hit.any() or hit.all():
@@ -133,7 +146,7 @@ def plot_roc_pr(
             "pass the labels of a test set with both classes"
         )
     if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(10, 4))
+        _, axes = plt.subplots(1, 2, figsize=(11, 4), layout="constrained")
     roc, pr = axes
     for name, scores in probabilities.items():
         scores = np.asarray(scores, dtype=float)
@@ -143,11 +156,18 @@ def plot_roc_pr(
         ap = average_precision_score(hit, scores)
         pr.plot(recall, precision, label=f"{name} (AP {ap:.2f})")
     roc.plot([0, 1], [0, 1], ":", color="grey")
-    pr.axhline(hit.mean(), linestyle="--", color="grey")
+    pr.axhline(
+        hit.mean(),
+        linestyle="--",
+        color="grey",
+        label=f"guessing: share of {positive} ({hit.mean():.2f})",
+    )
     roc.set(xlabel="false positive rate", ylabel="true positive rate (recall)", title="ROC")
     pr.set(xlabel="recall", ylabel="precision", title=f"Precision-recall ({positive})")
     roc.legend(loc="lower right", fontsize="small")
-    pr.legend(loc="lower left", fontsize="small")
+    # the curves can pass anywhere from the baseline up to precision 1, so any corner inside
+    # the panel may hide one: the legend goes right of the panel
+    pr.legend(loc="upper left", bbox_to_anchor=(1.02, 1), borderaxespad=0, fontsize="small")
     return roc.figure
 
 
