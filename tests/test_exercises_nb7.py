@@ -109,7 +109,15 @@ def test_recall_right_from_pandas_as_the_solution_computes_it():
         ("85.7 %", "not a percentage"),
         (30, "how many Retail customers were found"),
         (35, "how many customers are truly Retail"),
-        (0.85, "round to 2 decimals only at the end"),  # cut short, not rounded
+        # 30/35 = 0.857...: cut short or rounded to 1 decimal, each said; a value merely near
+        # it is not a rounding of 30/35 and gets the plain hint
+        (0.85, "cut short: round it to 2 decimals"),
+        ("0.85", "cut short: round it to 2 decimals"),
+        (0.8, "cut short: round it to 2 decimals"),
+        (0.9, "give the share to 2 decimals"),
+        (0.865, "take the Retail row"),
+        (0.851, "take the Retail row"),
+        (0.84, "take the Retail row"),
         (0.5, "take the Retail row"),
         (1, "take the Retail row"),
         (0, "take the Retail row"),
