@@ -123,6 +123,10 @@ class UsageError(Exception):
     """Arguments that make sense to argparse but not to the task (an output path, k)."""
 
 
+class WrongModelError(ValueError):
+    """A model file of the wrong kind for the command (a classifier given to ``report``)."""
+
+
 class _PrintError(Exception):
     """Writing to standard output or standard error failed (a closed pipe, a full disk)."""
 
@@ -294,12 +298,36 @@ def _to_standard_output(write: Callable[[BinaryIO], _T], what: str, outcome: _Ou
     try:
         stream.flush()
         buffer = getattr(stream, "buffer", None)
-        result = write(buffer if buffer is not None else cast(BinaryIO, _TextSink(stream)))
+        result = write(
+            cast(BinaryIO, _WholeWriter(buffer) if buffer is not None else _TextSink(stream))
+        )
         (buffer or stream).flush()
     except OSError as exc:
         raise _PrintError(stream, exc, what) from None
     outcome.streaming = None
     return result
+
+
+class _WholeWriter:
+    """Standard output's binary buffer, written to in full or not at all. Its ``write`` may
+    return a short count instead of raising, when the reader of a pipe has gone (``| head``):
+    the rest is written again, and a write that takes nothing is a broken pipe, so that
+    output cut short is never reported as written."""
+
+    def __init__(self, buffer: BinaryIO) -> None:
+        self.buffer = buffer
+
+    def write(self, data: bytes) -> int:
+        view = memoryview(data)
+        while view:
+            done = self.buffer.write(view)
+            if not done:  # 0, or None from a non-blocking stream that is full
+                raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+            view = view[done:]
+        return len(data)
+
+    def flush(self) -> None:
+        self.buffer.flush()
 
 
 class _TextSink:
@@ -395,6 +423,11 @@ def _load_model(args: argparse.Namespace) -> Any:
             hint += (
                 " This one is a table of customers; give the model first: segmentation "
                 f"{args.command} MODEL.json {model} -o {output}"
+                + (
+                    " (or CLASSIFIER.skops in place of MODEL.json)"
+                    if args.command == "predict"
+                    else ""
+                )
             )
         raise ModelFileError(exc.path, exc.problems, hint, kind=exc.kind) from None
 
@@ -427,12 +460,9 @@ def _predict(args: argparse.Namespace, outcome: _Outcome) -> int:
 def _report(args: argparse.Namespace, outcome: _Outcome) -> int:
     output, model, customers = _model_and_customers(args)
     if not hasattr(model, "k"):
-        from segmentation.model.file_checks import ModelFileError
-
-        raise ModelFileError(
-            shown_path(args.model),
-            ["it is a classifier (saved by `segmentation classify`), not segments to report on."],
-            "Give the .json file saved by `segmentation fit`.",
+        raise WrongModelError(
+            f"{shown_path(args.model)} is a classifier; report takes a segmentation model "
+            "(.json) from `segmentation fit`."
         )
     from segmentation.report.html import build_report  # after the checks: it imports matplotlib
 
@@ -554,6 +584,8 @@ def build_parser() -> argparse.ArgumentParser:
         output="REPORT.html",
         output_help="where to write the report (- for standard output)",
     )
+    for command in commands.choices.values():  # for the errors found after parsing
+        command.set_defaults(usage=command.format_usage())
     return parser
 
 
@@ -726,7 +758,7 @@ def _signals_stop_the_work() -> Iterator[None]:
 def _input_errors() -> tuple[type[Exception], ...]:
     """The errors that mean bad input. The model's are only there if a command loaded it
     (importing it, and scikit-learn with it, would slow `validate` down for nothing)."""
-    errors: list[type[Exception]] = [CustomerFileError]
+    errors: list[type[Exception]] = [CustomerFileError, WrongModelError]
     for module, name in (
         ("segmentation.model.file_checks", "ModelFileError"),
         ("segmentation.model.inputs", "ModelInputError"),
@@ -763,7 +795,9 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, outcome: _Ou
         _flush(sys.stdout)
         return status
     except UsageError as exc:
-        _complain(f"{parser.format_usage().rstrip()}\n{name}: error: {exc}")
+        # The command's own usage, as argparse's errors print it, not the top-level one.
+        usage = getattr(args, "usage", None) or parser.format_usage()
+        _complain(f"{usage.rstrip()}\n{name}: error: {exc}")
         return 2
     except _input_errors() as exc:
         _complain(str(exc))

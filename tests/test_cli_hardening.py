@@ -395,6 +395,36 @@ def test_segments_sent_to_a_closed_output_are_said_incomplete(folder, stdout, re
     assert snapshot(folder) == before
 
 
+def test_a_pipe_closed_after_the_first_bytes_is_said_incomplete(folder):
+    # 22,000 customers: more than a pipe holds, so the reader leaves while the writer writes
+    # (a short write, which Python's buffered writer returns as a count, not an error).
+    big = pd.concat([pd.read_csv(folder / "d.csv")] * 50, ignore_index=True)
+    big.to_csv(folder / "big.csv", index=False)
+    before = snapshot(folder)
+    done = subprocess.run(
+        [
+            "bash",
+            "-c",
+            '"$@" | head -c 10 >/dev/null; exit "${PIPESTATUS[0]}"',
+            "bash",
+            COMMAND,
+            "predict",
+            "m.json",
+            "big.csv",
+            "-o",
+            "-",
+        ],
+        cwd=folder,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    err = refused(done, 1, "the segments could not be written in full to standard output")
+    assert err.endswith(": Broken pipe.\n") and "Traceback" not in err
+    assert "Segmented" not in err  # no summary as if all had been written
+    assert snapshot(folder) == before
+
+
 # --- 11. SIGTERM cleans up as Ctrl-C does ------------------------------------------------------
 
 
