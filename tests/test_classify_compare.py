@@ -12,7 +12,7 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.utils.validation import check_is_fitted
 
-from segmentation.classify.compare import PARAMETERS, compare_classifiers
+from segmentation.classify.compare import PARAMETERS, compare_classifiers, fewest_for_cv
 from segmentation.classify.models import (
     FOREST_GRID,
     FULL_FOREST_GRID,
@@ -189,8 +189,10 @@ def bad(**change):
         (bad(y=None), "y is missing"),
         (bad(y=pd.Series(["Horeca"] * 19 + [None])), "1 missing label(s): drop those rows"),
         (bad(y=pd.Series(["Horeca"] * 20)), "one class only ('Horeca')"),
-        (bad(y=pd.Series(["Horeca"] * 17 + ["Retail"] * 3)), "'Retail' has 3 members"),
-        (bad(y=pd.Series(["Horeca"] * 17 + ["Retail"] * 3)), "Lower cv to 3"),
+        (bad(y=pd.Series(["Horeca"] * 17 + ["Retail"] * 3)), "class 'Retail' for cv=5: it has 3"),
+        (bad(y=pd.Series(["Horeca"] * 17 + ["Retail"] * 3)), "needs at least 7 of every class"),
+        (bad(y=pd.Series(["Horeca"] * 14 + ["Retail"] * 6)), "lower cv to 4 or gather more"),
+        (bad(y=pd.Series(["Horeca"] * 17 + ["Retail"] * 3)), "(cv + 2); gather more of that"),
         (bad(X=pd.DataFrame({"Milk": [1.0, 2.0, 3.0]}), y=["a", "b", "a"]), "3 rows, fewer"),
         (bad(X=pd.DataFrame({"Milk": np.arange(20.0), "Region": ["Lisbon"] * 20})), "Region"),
         (bad(X=pd.DataFrame({"Milk": [np.nan] + [1.0] * 19})), "NaN or infinity"),
@@ -205,6 +207,34 @@ def test_bad_inputs_are_refused_with_what_to_do(case, phrase):
     with pytest.raises(ValueError) as error:
         compare_classifiers(case["X"], case["y"], cv=case["cv"])
     assert phrase in str(error.value)
+
+
+@pytest.mark.parametrize("cv", range(2, 11))
+def test_cv_plus_two_is_the_fewest_that_keeps_cv_of_a_class_in_every_training_part(cv):
+    # The oracle: scikit-learn's own outer folds, for several seeds and class mixes.
+    def fewest_kept(n, other, seed):
+        y = np.array([0] * n + [1] * other)
+        folds = StratifiedKFold(cv, shuffle=True, random_state=seed).split(y.reshape(-1, 1), y)
+        return min(int((y[train] == 0).sum()) for train, _ in folds)
+
+    for n in range(cv, 3 * cv):
+        kept = min(fewest_kept(n, other, seed) for other in (n, 3 * n + 1) for seed in range(3))
+        assert (kept >= cv) == (n >= fewest_for_cv(cv)), (n, kept)
+
+
+@pytest.mark.parametrize("cv", [2, 3])
+def test_tiny_data_at_the_bound_is_compared_and_one_fewer_is_refused(cv):
+    # The standard models with their grids: the inner grid search runs on each training part.
+    rng = np.random.default_rng(cv)
+    n = fewest_for_cv(cv)
+    X = pd.DataFrame(rng.integers(1, 1000, size=(2 * n, 2)).astype(float), columns=["a", "b"])
+    y = np.array(["Horeca"] * n + ["Retail"] * n)
+    found = compare_classifiers(X, y, cv=cv)
+    assert len(found.folds) == len(found.table) * cv * 3  # every model, fold and metric
+    with pytest.raises(ValueError, match=f"class 'Horeca' for cv={cv}: it has {n - 1}, and"):
+        compare_classifiers(X.iloc[1:], y[1:], cv=cv)
+    with pytest.raises(ValueError, match=f"class 'Retail' for cv={cv}: it has {n - 1}, and"):
+        compare_classifiers(X.iloc[:-1], y[:-1], cv=cv)
 
 
 @pytest.mark.parametrize(

@@ -319,11 +319,30 @@ def _check_target(y: Any, n_rows: int, cv: int) -> np.ndarray:
             f"y holds one class only ({counts.index[0]!r}): there is nothing to predict. "
             "Pass a label with at least two classes, for example customers['Channel']"
         )
-    small = counts[counts < cv]
-    if len(small):
+    rarest, fewest = counts.index[-1], int(counts.iloc[-1])
+    if fewest < fewest_for_cv(cv):
+        what = "gather more of that class"
+        what = f"lower cv to {fewest - 2} or {what}" if fewest >= fewest_for_cv(2) else what
         raise ValueError(
-            f"class {small.index[-1]!r} has {small.iloc[-1]} members, fewer than cv={cv} "
-            f"folds: each fold needs at least one of every class. Lower cv to "
-            f"{max(2, int(counts.min()))} or fewer, or gather more of that class"
+            f"too few members of class {rarest!r} for cv={cv}: it has {fewest}, and nested "
+            f"cross-validation with cv={cv} needs at least {fewest_for_cv(cv)} of every class "
+            f"(cv + 2); {what}"
         )
     return np.asarray(y)
+
+
+def fewest_for_cv(cv: int) -> int:
+    """The fewest members every class needs for nested cross-validation with ``cv`` folds
+    (:func:`compare_classifiers`): ``cv + 2``.
+
+    Why: each outer training part is tuned by ``GridSearchCV(cv=cv)``, whose stratified folds
+    need at least ``cv`` members of every class. ``StratifiedKFold`` deals each class's
+    members out to the folds as evenly as it can, so a class of ``n`` puts at most
+    ``ceil(n / cv)`` in a held-out fold and keeps at least ``n - ceil(n / cv) =
+    floor(n (cv - 1) / cv)`` in every training part. That is at least ``cv`` exactly when
+    ``n (cv - 1) / cv >= cv``, that is ``n >= cv² / (cv - 1) = cv + 1 + 1 / (cv - 1)``; as
+    ``0 < 1 / (cv - 1) <= 1``, the smallest such whole ``n`` is ``cv + 2``. (At ``n = cv +
+    1`` a held-out fold takes 2, leaving ``cv - 1``.) The refit on all the data needs only
+    ``cv``.
+    """
+    return cv + 2
