@@ -21,8 +21,10 @@ from __future__ import annotations
 import io
 import json
 import os
+import pickletools
 import stat
 import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from os import PathLike
@@ -33,7 +35,7 @@ import pandas as pd
 
 from segmentation import __version__
 from segmentation.data.output import shown_path, write_atomically
-from segmentation.data.schema import SPENDING_COLUMNS
+from segmentation.data.schema import LABEL_CODES, SPENDING_COLUMNS
 from segmentation.model.inputs import printable, spending_matrix
 
 #: What the header's "format" says, and the newest format version this library reads.
@@ -49,10 +51,19 @@ TRUSTED_TYPES = (
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
 )
 
-#: The largest classifier file read, and the most its archive may unpack to: a random forest
-#: of 300 deep trees on 440 customers takes about 10 MB.
-MAX_CLASSIFIER_BYTES = 200_000_000
-MAX_UNPACKED_BYTES = 1_000_000_000
+#: The largest classifier file read, and the most its archive may unpack to. A random forest
+#: of 100 deep trees on the 440 customers unpacks to 2.6 MB (2.3 MB of it the schema), so 300
+#: such trees to about 8 MB: the caps leave more than ten times that, and still bound the
+#: memory a crafted file can take while it loads (a file's arrays become memory one to one).
+MAX_CLASSIFIER_BYTES = 100_000_000
+MAX_UNPACKED_BYTES = 100_000_000
+#: The most the archive's description of its objects (``schema.json``) may unpack to: it is
+#: parsed whole before anything is loaded, and JSON takes several times its size in memory.
+MAX_SCHEMA_BYTES = 20_000_000
+#: Score names are at most this long.
+MAX_SCORE_TEXT = 100
+#: How much of a file is read to tell a pickle of the old text protocols from other files.
+_PICKLE_SNIFF_BYTES = 1_000_000
 #: Class names (which become column names) are at most this long.
 MAX_CLASS_TEXT = 100
 
@@ -89,6 +100,8 @@ class LoadedClassifier:
     scores: dict[str, float] = field(default_factory=dict)
     name: str = ""
     library_version: str = __version__
+    #: The file it was read from, named when it cannot predict.
+    path: str = ""
 
     @property
     def columns(self) -> list[str]:
@@ -107,12 +120,27 @@ class LoadedClassifier:
         pandas.DataFrame
             ``id`` (when ``customers`` has one), ``predicted_<target>`` and
             ``probability_<class>`` for each class, in the order of ``classes``.
+
+        Raises
+        ------
+        ClassifierFileError
+            When the stored estimator fails on these customers (a file edited by hand).
         """
         matrix = spending_matrix(customers, self.features, "the customers")
         X = pd.DataFrame(matrix, columns=list(self.features))
         columns = self.columns
-        table = pd.DataFrame(self.estimator.predict_proba(X), columns=columns[1:])
-        table.insert(0, columns[0], self.estimator.predict(X))
+        try:
+            table = pd.DataFrame(self.estimator.predict_proba(X), columns=columns[1:])
+            table.insert(0, columns[0], self.estimator.predict(X))
+        except MemoryError:
+            raise
+        except Exception as exc:  # the estimator's own errors: the file's content is wrong
+            reason = (printable(" ".join(str(exc).split())) or "")[:200] or type(exc).__name__
+            raise ClassifierFileError(
+                self.path or "the classifier",
+                f"the classifier in it cannot predict these customers: {reason}.",
+                "Fit it again with `segmentation classify`.",
+            ) from None
         if "id" in customers:
             table.insert(0, "id", customers["id"].to_numpy())
         return table
@@ -208,7 +236,7 @@ def load_classifier(path: str | PathLike[str]) -> LoadedClassifier:
     if not (isinstance(stored, dict) and set(stored) == {"header", "estimator"}):
         raise ClassifierFileError(path, "it is a skops file, but of another program.")
     header = _checked_header(stored["header"], path)
-    problem = _mismatch(stored["estimator"], header)
+    problem = _mismatch(stored["estimator"], header) or _trees_problem(stored["estimator"])
     if problem:
         raise ClassifierFileError(path, f"{problem}.", _HINT_AGAIN)
     return LoadedClassifier(
@@ -219,21 +247,40 @@ def load_classifier(path: str | PathLike[str]) -> LoadedClassifier:
         scores=dict(header["scores"]),
         name=header["name"],
         library_version=header["library_version"],
+        path=os.fsdecode(path),
     )
 
 
 def starts_like_a_classifier(path: str | PathLike[str]) -> bool:
-    """Whether a file begins as a classifier file (a zip archive) or as a pickle, which
-    :func:`load_classifier` explains; by its content, whatever its name. False for anything
-    that cannot be read: the reader of the other kind of file says why."""
+    """Whether a file begins as a classifier file (a zip archive), is a pickle or is empty,
+    which :func:`load_classifier` explains; by its content, whatever its name. False for
+    anything that cannot be read: the reader of the other kind of file says why."""
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):
             return False
         with open(path, "rb") as file:
-            start = file.read(len(_ZIP_MAGIC))
+            start = file.read(_PICKLE_SNIFF_BYTES)
     except (OSError, ValueError):
         return False
-    return start.startswith((_ZIP_MAGIC, _PICKLE_MAGIC))
+    return not start or start.startswith(_ZIP_MAGIC) or _is_pickle(start)
+
+
+def _is_pickle(content: bytes) -> bool:
+    """Whether ``content`` is a pickle: one of protocol 2 or later (and so a joblib file) by
+    its first byte; one of the old text protocols 0 and 1 (which start with an opcode such
+    as ``(`` and hold no magic bytes) by reading its opcodes up to its end, which runs none of
+    them. JSON, CSV and zip archives never start with these opcodes."""
+    if content.startswith(_PICKLE_MAGIC):
+        return True
+    if not content.startswith((b"(", b"}", b"]", b")", b"c")):
+        return False
+    try:
+        for opcode, _, _ in pickletools.genops(io.BytesIO(content)):
+            if opcode.name == "STOP":
+                return True
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return False
 
 
 def _read_regular(path: str | PathLike[str]) -> bytes:
@@ -277,8 +324,10 @@ def _check_regular(status: os.stat_result, path: str | PathLike[str]) -> None:
 
 
 def _check_archive(content: bytes, path: str | PathLike[str]) -> None:
-    """Refuse a pickle, a file of another kind, and a damaged or oversized archive."""
-    if content.startswith(_PICKLE_MAGIC):
+    """Refuse a pickle, a file of another kind, and a damaged, oversized or padded archive."""
+    if not content:
+        raise ClassifierFileError(path, "the file is empty.")
+    if _is_pickle(content[:_PICKLE_SNIFF_BYTES]):
         raise ClassifierFileError(
             path,
             "it is a Python pickle (or a joblib file), which could run any code when it is "
@@ -289,18 +338,77 @@ def _check_archive(content: bytes, path: str | PathLike[str]) -> None:
         raise ClassifierFileError(path, f"it is {kind}, not a classifier file (a skops archive).")
     try:
         with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            unpacked = sum(member.file_size for member in archive.infolist())
-            broken = None if unpacked > MAX_UNPACKED_BYTES else archive.testzip()
-    except (zipfile.BadZipFile, EOFError, NotImplementedError, ValueError):
+            sizes = {member.filename: member.file_size for member in archive.infolist()}
+            _check_sizes(sizes, path)
+            broken = archive.testzip()
+            if broken is None:
+                _check_schema(archive.read("schema.json"), set(sizes), path)
+    except (zipfile.BadZipFile, EOFError, NotImplementedError, ValueError, zlib.error) as exc:
+        if isinstance(exc, ClassifierFileError):
+            raise
         raise ClassifierFileError(
             path, "the archive is cut short or damaged.", _HINT_AGAIN
         ) from None
-    if unpacked > MAX_UNPACKED_BYTES:
+    if broken is not None:
+        raise ClassifierFileError(path, f"its part {broken!r} is damaged.", _HINT_AGAIN)
+
+
+def _check_sizes(sizes: Mapping[str, int], path: str | PathLike[str]) -> None:
+    """Refuse a zip archive that is no skops file, or whose parts would unpack too large."""
+    if "schema.json" not in sizes:
+        raise ClassifierFileError(
+            path,
+            "it is a zip archive (such as a spreadsheet), not a classifier file written by "
+            "segmentation classify.",
+        )
+    if sum(sizes.values()) > MAX_UNPACKED_BYTES:
         raise ClassifierFileError(
             path, f"it would unpack to more than {MAX_UNPACKED_BYTES // 1_000_000} MB."
         )
-    if broken is not None:
-        raise ClassifierFileError(path, f"its part {broken!r} is damaged.", _HINT_AGAIN)
+    if sizes["schema.json"] > MAX_SCHEMA_BYTES:
+        raise ClassifierFileError(
+            path,
+            f"its description of the model is larger than {MAX_SCHEMA_BYTES // 1_000_000} MB, "
+            "as no classifier's is.",
+            _HINT_AGAIN,
+        )
+
+
+def _check_schema(text: bytes, members: set[str], path: str | PathLike[str]) -> None:
+    """Refuse a schema that stores more than a header and an estimator, that names one array
+    file for two objects (loading it again and again would multiply its memory; one object
+    named twice, by the same ``__id__``, is loaded once), or beside which the archive holds
+    parts the schema never names (skops would skip them unread)."""
+    try:
+        schema = json.loads(text)
+    except (ValueError, RecursionError):
+        schema = None
+    content = schema.get("content") if isinstance(schema, dict) else None
+    if not (isinstance(content, dict) and set(content) == {"header", "estimator"}):
+        raise ClassifierFileError(path, "it is a skops file, but of another program.")
+    files = _array_files(schema)
+    unnamed = members - {"schema.json", *files}
+    shared = any(not ids[0] or len(set(ids)) > 1 for ids in files.values() if len(ids) > 1)
+    if shared or unnamed:
+        raise ClassifierFileError(
+            path, "its parts do not match its description of the model.", _HINT_AGAIN
+        )
+
+
+def _array_files(schema: Any) -> dict[str, list[Any]]:
+    """The ``file`` of every node of a skops schema, with the ``__id__`` of each node that
+    names it (None for a node without one)."""
+    files: dict[str, list[Any]] = {}
+    pending = [schema]
+    while pending:  # a loop, not recursion: a deeply nested schema cannot overflow the stack
+        node = pending.pop()
+        if isinstance(node, dict):
+            if "__loader__" in node and "file" in node:
+                files.setdefault(str(node["file"]), []).append(node.get("__id__"))
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return files
 
 
 def _load_trusted(content: bytes, path: str | PathLike[str]) -> Any:
@@ -356,7 +464,8 @@ def _header_problem(header: dict[str, Any]) -> str | None:
     """What is wrong with a header's fields, or None."""
     features, classes, scores = header.get("features"), header.get("classes"), header.get("scores")
     text_fields = ("target", "name", "library_version")
-    if header.get("format_version") != FORMAT_VERSION:
+    version = header.get("format_version")
+    if isinstance(version, bool) or version != FORMAT_VERSION:
         return "format_version is not a whole number from 1 to the newest"
     if not (isinstance(features, list) and features and set(features) <= set(SPENDING_COLUMNS)):
         return f"features must be spending categories from {', '.join(SPENDING_COLUMNS)}"
@@ -368,11 +477,19 @@ def _header_problem(header: dict[str, Any]) -> str | None:
         return "classes must be a list of at least two names or whole numbers"
     if len(set(classes)) != len(classes):
         return "a class is listed twice"
+    labels = LABEL_CODES.get(header["target"])
+    if labels is None or sorted(map(str, classes)) != sorted(labels.values()):
+        return "the target must be " + " or ".join(
+            f"{name} with the classes {', '.join(sorted(codes.values()))}"
+            for name, codes in LABEL_CODES.items()
+        )
     if not (
         isinstance(scores, dict)
         and all(isinstance(v, float) and np.isfinite(v) for v in scores.values())
     ):
         return "scores must be numbers"
+    if not all(_is_line(key, MAX_SCORE_TEXT) and key for key in scores):
+        return f"score names must be one short line of text each (at most {MAX_SCORE_TEXT})"
     return None
 
 
@@ -398,4 +515,113 @@ def _mismatch(estimator: Any, header: Mapping[str, Any]) -> str | None:
         return f"its classifier predicts {classes!r:.80}, not the classes {header['classes']!r:.80}"
     if getattr(estimator, "n_features_in_", len(header["features"])) != len(header["features"]):
         return f"its classifier takes {estimator.n_features_in_} features, not the header's"
+    # The header's list says in which order the columns are handed over; the estimator keeps
+    # the order it was fitted on. A list reordered by hand would silently swap features.
+    names = getattr(estimator, "feature_names_in_", None)
+    if names is None:
+        return "its classifier keeps no feature names (fit it on a table of the features)"
+    if [str(name) for name in names] != list(header["features"]):
+        return "its classifier was fitted on other columns, or in another order, than the header's"
     return None
+
+
+def _trees_problem(estimator: Any) -> str | None:
+    """What is wrong with the fitted trees inside an estimator, or None.
+
+    Scikit-learn's compiled tree code follows a tree's child and feature indices without
+    checking them: an index edited in the file makes ``predict`` read outside its arrays and
+    crash Python. So every tree of a decision tree, a random forest or gradient boosting is
+    checked before use, each against the fewest features any estimator above it checks its
+    input for (a forest checks its input, not its trees).
+    """
+    from sklearn.ensemble._hist_gradient_boosting.binning import _BinMapper
+    from sklearn.ensemble._hist_gradient_boosting.predictor import TreePredictor
+    from sklearn.tree._tree import Tree
+
+    pending: list[tuple[Any, float]] = [(estimator, np.inf)]
+    seen: set[int] = set()
+    while pending:
+        item, bound = pending.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, Tree):
+            bad = not _tree_is_sound(item, bound)
+        elif isinstance(item, TreePredictor):
+            bad = not _predictor_is_sound(item, bound)
+        elif isinstance(item, _BinMapper):
+            # Categorical features (which no course model has) are read through more indices.
+            bad = bool(np.any(getattr(item, "is_categorical_", None)))
+        else:
+            bad = False
+            features = getattr(item, "n_features_in_", None) if hasattr(item, "fit") else None
+            if isinstance(features, (int, np.integer)) and not isinstance(features, bool):
+                bound = min(bound, int(features))
+            pending.extend((child, bound) for child in _parts(item))
+        if bad:
+            return "a tree of its classifier is damaged"
+    return None
+
+
+def _parts(item: Any) -> list[Any]:
+    """What an estimator, a list, a tuple or a dictionary holds (nothing for other values)."""
+    if isinstance(item, (list, tuple)):
+        return list(item)
+    if isinstance(item, dict):
+        return list(item.values())
+    if hasattr(item, "fit") and hasattr(item, "__dict__"):
+        return list(vars(item).values())
+    return []
+
+
+def _tree_is_sound(tree: Any, n_features: float) -> bool:
+    """Whether a scikit-learn ``Tree`` has sound arrays (leaves have -1 for both children)."""
+    left, right = tree.children_left, tree.children_right
+    leaf = left == -1
+    return (
+        tree.node_count >= 1
+        and bool(np.all(right[leaf] == -1))
+        and _inner_nodes_sound(left, right, tree.feature, tree.threshold, ~leaf, n_features)
+        and bool(np.all(np.isfinite(tree.value)))
+    )
+
+
+def _predictor_is_sound(predictor: Any, n_features: float) -> bool:
+    """Whether a gradient-boosting ``TreePredictor`` has sound nodes (none categorical)."""
+    nodes = predictor.nodes
+    inner = nodes["is_leaf"] == 0
+    return (
+        len(nodes) >= 1
+        and not np.any(nodes["is_categorical"][inner])
+        and _inner_nodes_sound(
+            nodes["left"],
+            nodes["right"],
+            nodes["feature_idx"],
+            nodes["num_threshold"],
+            inner,
+            n_features,
+        )
+        and bool(np.all(np.isfinite(nodes["value"])))
+    )
+
+
+def _inner_nodes_sound(
+    left: np.ndarray,
+    right: np.ndarray,
+    feature: np.ndarray,
+    threshold: np.ndarray,
+    inner: np.ndarray,
+    n_features: float,
+) -> bool:
+    """Whether every inner node splits on a feature below ``n_features`` at a finite
+    threshold, with both children after it in the array (as scikit-learn writes trees: so the
+    indices stay inside the array and no path can loop)."""
+    index = np.arange(len(left))[inner]
+    count = len(left)
+    children = [np.asarray(c[inner], dtype=np.int64) for c in (left, right)]
+    split_on = np.asarray(feature[inner], dtype=np.int64)
+    return (
+        all(bool(np.all((c > index) & (c < count))) for c in children)
+        and bool(np.all((split_on >= 0) & (split_on < n_features)))
+        and bool(np.all(np.isfinite(threshold[inner])))
+    )
