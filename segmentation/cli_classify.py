@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 
     from segmentation.classify.persistence import LoadedClassifier
 
-#: Folds of ``--cv``: 2 at least; beyond 20 the nested grid searches take long for little.
-CV_RANGE = (2, 20)
+#: Folds of ``--cv``: 2 at least; 10 at most, as the nested grid searches fit about cv²
+#: models per setting (--cv 20 took over two minutes on the course data) for little gain.
+CV_RANGE = (2, 10)
 #: Decimals of the scores printed by ``classify``, and of the probabilities ``predict`` writes.
 DIGITS = 3
 PROBABILITY_FORMAT = "%.6f"
@@ -62,7 +63,16 @@ def add_classify(commands: Any) -> None:
                 "help": "where to save the best classifier (- for standard output)",
             },
         ),
-        (("--cv",), {"type": int, "default": 5, "help": f"folds, {low} to {high} (default 5)"}),
+        (
+            ("--cv",),
+            {
+                "type": int,
+                "default": 5,
+                "help": f"folds, {low} to {high} (default 5): the nested cross-validation fits "
+                "about cv² models per setting, so more folds take much longer for little gain; "
+                "every class needs at least cv + 2 customers",
+            },
+        ),
         (
             ("--seed",),
             {
@@ -86,7 +96,7 @@ def check_classify_arguments(args: argparse.Namespace) -> None:
         kind = "a spending category, a feature" if args.target in SPENDING_COLUMNS else "no label"
         raise cli.UsageError(
             f"--target must be a label column, {' or '.join(LABEL_COLUMNS)}; "
-            f"{shown_path(args.target)!r} is {kind}."
+            f"'{shown_path(args.target)}' is {kind}."
         )
     for option, value, (low, high) in (
         ("--cv", args.cv, CV_RANGE),
@@ -155,13 +165,19 @@ def checked_labels(customers: pd.DataFrame, path: str, target: str, cv: int) -> 
             f"{shown}: the {target} column holds one class only ({only}), so there is "
             "nothing to predict; use a file with customers of at least two classes."
         )
-    fewest = int(counts.min())
-    if fewest < cv:
-        rarest = f"{target} {counts.index[-1]} has {fewest} customer{'s' if fewest != 1 else ''}"
-        what = f"lower --cv to {fewest}" if fewest >= CV_RANGE[0] else "add customers of that class"
+    from segmentation.classify.compare import fewest_for_cv
+
+    fewest, needed = int(counts.min()), fewest_for_cv(cv)
+    if fewest < needed:
+        rarest = shown_path(str(counts.idxmin()))
+        lower = fewest - (needed - cv)  # the largest --cv this class allows
+        what = "add customers"
+        if lower >= CV_RANGE[0]:
+            what = f"lower --cv to {lower} or {what}"
         raise ClassifyInputError(
-            f"{shown} has too few customers for --cv {cv}: {rarest}, and each of the {cv} "
-            f"folds needs at least one customer of every class; {what}, or use a larger file."
+            f"{shown}: too few customers of {target} {rarest} for --cv {cv}: {what} (it has "
+            f"{fewest}; nested cross-validation with --cv {cv} needs at least {needed} of every "
+            f"class, so that each training part keeps {cv})."
         )
     return np.asarray(customers[target].astype(object))
 

@@ -119,6 +119,15 @@ def eight_customers(data):
     return pd.concat([data[data.Channel == 1].head(4), data[data.Channel == 2].head(4)])
 
 
+def tiny(horeca, retail):
+    def change(data):
+        return pd.concat(
+            [data[data.Channel == 1].head(horeca), data[data.Channel == 2].head(retail)]
+        )
+
+    return change
+
+
 def three_retail(data):
     return pd.concat([data[data.Channel == 1].head(20), data[data.Channel == 2].head(3)])
 
@@ -127,12 +136,16 @@ BAD_DATA = {
     # name: (a change to the course data, the arguments after the file, exit, message words)
     "no target column": (lambda d: d.drop(columns="Channel"), [], 1, "has no Channel column"),
     "one class": (one_class, [], 1, "holds one class only (every customer is Horeca)"),
-    "too few rows for 5 folds": (eight_customers, [], 1, "too few customers for --cv 5"),
-    "a class too small": (three_retail, [], 1, "Retail has 3 customers"),
+    "too few rows for 5 folds": (eight_customers, [], 1, "of Channel Horeca for --cv 5: lower"),
+    "a class too small": (three_retail, [], 1, "too few customers of Channel Retail for --cv 5"),
+    "2 + 2 for 2 folds": (tiny(2, 2), ["--cv", "2"], 1, "for --cv 2: add customers (it has 2"),
+    "3 + 3 for 3 folds": (tiny(3, 3), ["--cv", "3"], 1, "for --cv 3: add customers (it has 3"),
+    "20 + 6 for 5 folds": (tiny(20, 6), [], 1, "Retail for --cv 5: lower --cv to 4 or add"),
     "a spending category as target": (lambda d: d, ["--target", "Milk"], 2, "is a spending"),
     "an unknown target": (lambda d: d, ["--target", "Price"], 2, "'Price' is no label"),
-    "one fold": (lambda d: d, ["--cv", "1"], 2, "--cv must be from 2 to 20; got 1"),
-    "too many folds": (lambda d: d, ["--cv", "21"], 2, "--cv must be from 2 to 20"),
+    "a target with escapes": (lambda d: d, ["--target", "\x1b[31mX\n"], 2, "'\\x1b[31mX\\n' is no"),
+    "one fold": (lambda d: d, ["--cv", "1"], 2, "--cv must be from 2 to 10; got 1"),
+    "too many folds": (lambda d: d, ["--cv", "11"], 2, "--cv must be from 2 to 10"),
     "a negative seed": (lambda d: d, ["--seed", "-1"], 2, "--seed must be from 0"),
     "bad spending": (lambda d: d.assign(Milk=-1), [], 1, "cannot be used"),
 }
@@ -148,6 +161,8 @@ def test_classify_refuses_bad_input_and_writes_nothing(tmp_path, name):
     done = run("classify", source, *extra, "-o", out)
     assert done.returncode == status, done.stderr
     assert words in done.stderr and "Traceback" not in done.stderr
+    if status == 2:  # the command's own usage, as argparse's own errors give it
+        assert done.stderr.startswith("usage: segmentation classify [-h] --target TARGET")
     if status == 1 and name != "bad spending":
         lines = [line for line in done.stderr.splitlines() if not line.startswith("  note:")]
         assert len(lines) == 1 and lines[0].startswith(str(source))
@@ -159,8 +174,11 @@ def bad_classifier(good):
     return {
         "pickle renamed .skops": (pickle.dumps({"model": 1}), "it is a Python pickle"),
         "cut short": (good[: len(good) // 3], "cut short or damaged"),
-        "empty": (b"", "or the .skops file saved by `classify`"),
-        "a zip of something else": (zip_of_text(), "not a readable skops file"),
+        "empty": (b"", "the file is empty"),
+        "a zip of something else": (
+            zip_of_text(),
+            "not a classifier file written by segmentation classify",
+        ),
     }
 
 
@@ -191,8 +209,18 @@ def test_a_report_needs_segments_not_a_classifier(classified, tmp_path):
     _, path = classified
     out = tmp_path / "report.html"
     done = run("report", path, course_data_path(), "-o", out)
-    assert done.returncode == 1 and "it is a classifier" in done.stderr
+    assert done.returncode == 1 and done.stderr == (
+        f"{path} is a classifier; report takes a segmentation model (.json) from "
+        "`segmentation fit`.\n"
+    )
     assert not out.exists()
+
+
+def test_a_table_given_first_to_predict_is_told_of_both_kinds_of_model(classified, tmp_path):
+    _, path = classified
+    done = run("predict", course_data_path(), path, "-o", tmp_path / "p.csv")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "MODEL.json" in done.stderr and "CLASSIFIER.skops" in done.stderr
 
 
 def test_sigterm_while_comparing_leaves_nothing_behind(tmp_path):
