@@ -104,17 +104,13 @@ from segmentation.data.reader import (  # noqa: E402
     validate_customer_csv,
 )
 from segmentation.data.schema import LABEL_COLUMNS, SPENDING_COLUMNS  # noqa: E402
-from segmentation.model.limits import MAX_K  # noqa: E402
+from segmentation.model.limits import MAX_K, MAX_MODEL_SPENDING  # noqa: E402
 
 if TYPE_CHECKING:
     import pandas as pd
 
 #: ``-o -``: the output goes to standard output (and the summary to standard error).
 STANDARD_OUTPUT = "-"
-#: The largest ``--max-spending`` short of ``inf`` (no limit): the most a model fits or
-#: segments (``segmentation.model.inputs.MAX_MODEL_SPENDING``, equal by test). Written out here so
-#: that ``validate`` need not import the model, and scikit-learn with it.
-MAX_SPENDING_LIMIT = 1e15
 
 _T = TypeVar("_T")
 
@@ -391,7 +387,7 @@ def _model_limit(args: argparse.Namespace) -> float:
     """The largest spending the reader lets through for a model: the user's limit, and never
     more than the model works with, so that the reader (which names the file, row and
     column) refuses a larger value, not the model."""
-    return min(args.max_spending, MAX_SPENDING_LIMIT)
+    return min(args.max_spending, MAX_MODEL_SPENDING)
 
 
 def _load_model(args: argparse.Namespace) -> Any:
@@ -499,7 +495,7 @@ def _check_arguments(args: argparse.Namespace) -> None:
     range). Whether ``--k`` is at most the number of customers is known only after reading
     them; :func:`_fit` checks it then."""
     limit = args.max_spending
-    if not (0 < limit <= MAX_SPENDING_LIMIT or limit == math.inf):
+    if not (0 < limit <= MAX_MODEL_SPENDING or limit == math.inf):
         raise UsageError(
             f"--max-spending must be a number above 0 and at most 1e15 "
             f"(the most a model works with), or inf for no limit; got "

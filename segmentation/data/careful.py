@@ -20,6 +20,7 @@ from segmentation.data.columns import PLAIN_NUMBER, Layout, clean, column_key, t
 from segmentation.data.header import header_layout
 from segmentation.data.problems import Problem, Validation, shown_value
 from segmentation.data.schema import LABEL_CODES
+from segmentation.model.limits import MAX_MODEL_SPENDING
 
 #: A longer value (characters) is refused, in any column.
 MAX_VALUE_CHARS = 1_000
@@ -271,9 +272,6 @@ class CarefulReader:
 def _too_large_hint(limit: float) -> str:
     """What to do about a value above ``limit``: raise it, unless it is already the most any
     model takes (then raising it changes nothing)."""
-    # Imported here: only a refused value needs it, and reading stays free of the model code.
-    from segmentation.model.inputs import MAX_MODEL_SPENDING
-
     if limit >= MAX_MODEL_SPENDING:
         ceiling = f"{MAX_MODEL_SPENDING:.0e}".replace("e+", "e")  # 1e15, not 1e+15
         return (

@@ -18,15 +18,12 @@ import numpy as np
 import pandas as pd
 
 from segmentation.data.schema import SPENDING_COLUMNS
-from segmentation.model.limits import MAX_K
+from segmentation.model.limits import MAX_K, MAX_MODEL_SPENDING
 from segmentation.preprocessing.spending import TRANSFORMS
 
 #: The k-means a model is fitted with: the course's own, or scikit-learn's.
 ALGORITHMS = ("course", "scikit-learn")
 
-#: The largest spending (m.u. a year, in one category) a model is fitted on or segments: far
-#: beyond any customer's.
-MAX_MODEL_SPENDING = 1e15
 #: A standard deviation below this is rounding noise, not a spread of the customers: such a
 #: feature is left unscaled (scale 1), as one with a single value is.
 MIN_SCALE = 1e-12
