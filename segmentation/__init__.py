@@ -45,6 +45,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "grade_by_hand",
         "iqr_outliers",
         "log_spending",
+        "scaled",
         "skewness",
         "spending",
         "spending_scaler",
@@ -62,6 +63,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "matching_distance",
     ),
     "segmentation.cluster.compare": ("cluster_labels", "compare_clusterers"),
+    "segmentation.cluster.hdbscan": ("HDBSCAN",),
     "segmentation.cluster.choosing": (
         "Segmentation",
         "best_silhouette",

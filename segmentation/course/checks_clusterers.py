@@ -206,10 +206,10 @@ def _moons_result(eps: float) -> tuple[int, float, float]:
     from sklearn.metrics import adjusted_rand_score
 
     from segmentation.course.toy_data import moons
-    from segmentation.preprocessing.spending import spending_scaler
+    from segmentation.preprocessing.spending import scaled
 
     points, truth = moons()
-    X = spending_scaler("none").fit_transform(points)
+    X = scaled(points, "none")
     labels = DBSCAN(eps=eps, min_samples=MOONS_MIN_SAMPLES).fit_predict(X)
     clusters = len(set(labels.tolist()) - {-1})
     return clusters, float(np.mean(labels == -1)), float(adjusted_rand_score(truth, labels))

@@ -52,7 +52,7 @@ from segmentation.cluster.compare import (
     compare_clusterers,
 )
 from segmentation.course.toy_data import groups_with_noise
-from segmentation.preprocessing.spending import spending, spending_scaler, total_spending
+from segmentation.preprocessing.spending import scaled, spending, total_spending
 from segmentation.viz.comparison import SHAPE_AXES, draw_partition, partition_style
 from segmentation.viz.explorer import (
     COURSE,
@@ -117,8 +117,8 @@ class ClustererData:
 
 def clusterer_data(customers: pd.DataFrame, name: str = COURSE) -> ClustererData:
     """The course data as notebook 6 clusters it (the log-scaled spending,
-    ``spending_scaler("log")``), drawn on its first two principal components and compared
-    with Channel; or a shape, standardised (``spending_scaler("none")``, so that eps is in
+    ``scaled(..., "log")``), drawn on its first two principal components and compared
+    with Channel; or a shape, standardised (``scaled(..., "none")``, so that eps is in
     the same units as on the course data), drawn on its two features and compared with its
     true groups. Clusters are numbered by the course's rule: the largest mean total spending
     (a shape: the largest mean first feature) first. DBSCAN's settings by notebook 6's rule
@@ -126,7 +126,7 @@ def clusterer_data(customers: pd.DataFrame, name: str = COURSE) -> ClustererData
     from sklearn.decomposition import PCA
 
     if name == COURSE:
-        X = spending_scaler("log").fit_transform(spending(customers))
+        X = scaled(spending(customers), "log")
         pca = PCA(n_components=2).fit(X)
         share = 100 * pca.explained_variance_ratio_
         shown = pca.transform(X)
@@ -135,7 +135,7 @@ def clusterer_data(customers: pd.DataFrame, name: str = COURSE) -> ClustererData
         truth, truth_name = np.asarray(customers["Channel"].astype(str)), "Channel"
     elif name in CLUSTERER_DATA:
         points, groups = groups_with_noise() if name == NOISY_GROUPS else SHAPES[name][0]()
-        X = shown = spending_scaler("none").fit_transform(points)
+        X = shown = scaled(points, "none")
         names = SHAPE_AXES  # as notebook 6 names them
         order_by, truth, truth_name = X[:, 0], np.asarray(groups), "the true groups"
     else:
