@@ -727,6 +727,21 @@ def _stop(signum: int, frame: Any) -> None:
     raise _Stopped(signum)
 
 
+def _stop_again_later(unraisable: Any) -> None:
+    """``sys.unraisablehook`` while a command runs. A stop signal that lands inside a callback
+    Python cannot raise from (the import system's or the garbage collector's) would be printed
+    as "Exception ignored" and lost, and the command would go on as if nothing had happened.
+    Raise it again a few milliseconds later, in the command's own code (POSIX has the timer;
+    elsewhere the stop is printed and lost as before)."""
+    stop = unraisable.exc_value
+    if not isinstance(stop, KeyboardInterrupt | _Stopped) or not hasattr(signal, "setitimer"):
+        sys.__unraisablehook__(unraisable)
+        return
+    signum = stop.signum if isinstance(stop, _Stopped) else signal.SIGINT
+    signal.signal(signal.SIGALRM, lambda _alarm, frame: _stop(signum, frame))
+    signal.setitimer(signal.ITIMER_REAL, 0.005)
+
+
 @contextlib.contextmanager
 def _signals_stop_the_work() -> Iterator[None]:
     """SIGTERM and SIGHUP end a command as Ctrl-C does. A signal already ignored (``nohup``)
@@ -741,11 +756,17 @@ def _signals_stop_the_work() -> Iterator[None]:
         signum = getattr(signal, name, None)
         if signum is not None and signal.getsignal(signum) in (signal.SIG_DFL, _exit_at_once):
             previous[signum] = signal.signal(signum, _stop)
+    hook = sys.unraisablehook
+    if _COMMAND:
+        sys.unraisablehook = _stop_again_later
     try:
         yield
     finally:
+        sys.unraisablehook = hook
         if _COMMAND:
             _ignore_stop_signals()
+            if hasattr(signal, "setitimer"):  # the work is over: a stop raised again is moot
+                signal.setitimer(signal.ITIMER_REAL, 0)
         else:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)

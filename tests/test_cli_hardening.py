@@ -797,6 +797,25 @@ def test_closed_standard_output_and_error_end_silently_with_1(folder):
     assert done.returncode == 1 and done.stderr == b"" and done.stdout == b""
 
 
+def handling_signals(command: subprocess.Popen, timeout: float = 60) -> None:
+    """Wait until the command has put in its own stop handlers (Linux: SIGTERM appears among
+    the signals the process catches, which Python alone never does). On a loaded machine the
+    interpreter itself may take longer to start than any fixed delay."""
+    status = Path(f"/proc/{command.pid}/status")
+    if not status.exists():  # not Linux: a fixed head start instead
+        time.sleep(0.2)
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and command.poll() is None:
+        caught = next(
+            line for line in status.read_text().splitlines() if line.startswith("SigCgt:")
+        )
+        if int(caught.split()[1], 16) & (1 << (signal.SIGTERM - 1)):
+            return
+        time.sleep(0.001)
+    raise AssertionError("the command never put in its stop handlers")
+
+
 @pytest.mark.parametrize(
     "signum, delay, status",
     [(signal.SIGINT, 0.05, 130), (signal.SIGINT, 0.3, 130), (signal.SIGTERM, 0.05, 143)],
@@ -811,6 +830,7 @@ def test_a_stop_signal_while_the_command_starts_ends_it_with_a_message(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
+    handling_signals(command)  # a signal before that lands in Python's start, not ours
     time.sleep(delay)
     command.send_signal(signum)
     _, err = command.communicate(timeout=120)
@@ -818,6 +838,36 @@ def test_a_stop_signal_while_the_command_starts_ends_it_with_a_message(
     assert b"Traceback" not in err and len(err.splitlines()) == 1, err
     assert b"Nothing was written." in err
     assert not (folder / "x.json").exists()
+
+
+@pytest.mark.parametrize("stop", ["KeyboardInterrupt", "cli._Stopped(signal.SIGTERM)"])
+def test_a_stop_that_lands_in_a_callback_is_raised_again_in_the_command(stop):
+    # A signal that arrives while Python runs a weakref callback (the import system has such
+    # callbacks) raises there, where Python can only print "Exception ignored" and go on.
+    script = f"""
+import signal, sys, time, weakref
+import segmentation.cli as cli
+cli._COMMAND = True  # as the segmentation command, which owns the signal handlers
+class Thing:
+    pass
+def callback(ref):
+    raise {stop}
+try:
+    with cli._signals_stop_the_work():
+        thing = Thing()
+        ref = weakref.ref(thing, callback)
+        del thing  # the callback runs now, and its exception cannot reach this code
+        time.sleep(5)
+    print("the stop was lost")
+except (KeyboardInterrupt, cli._Stopped) as stopped:
+    print("raised again:", type(stopped).__name__)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    expected = "KeyboardInterrupt" if stop == "KeyboardInterrupt" else "_Stopped"
+    assert done.stdout == f"raised again: {expected}\n", done.stdout + done.stderr
+    assert done.stderr == ""  # no "Exception ignored in: <function callback ...>"
 
 
 def test_a_burst_of_signals_while_writing_leaves_no_trace(folder):
