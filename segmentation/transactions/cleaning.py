@@ -1,0 +1,148 @@
+"""Clean a raw transaction log before RFM: keep the sale lines, keep the cancellations aside,
+and count every other line set aside, by rule.
+
+The rules apply in this order, each to the lines the ones before it left, so that every
+line of the log is counted exactly once:
+
+1. exact duplicate rows: a line equal in every column to one before it (the first stays);
+2. missing customer id: a guest's line, sale or cancellation, cannot belong to a customer;
+3. cancellations: lines of invoices whose number starts with "C"; they are kept aside, in
+   :attr:`CleanLog.cancellations`, for net spending and the cancellation rate;
+4. bad-debt adjustments: invoices whose number starts with "A" (the UCI file's "Adjust bad
+   debt" lines, which record accounting, not sales);
+5. non-positive quantity or price on a sale line (the UCI file's stock write-offs and
+   free samples).
+
+What is left are the purchases. Net spending of a customer is the sum of AMOUNT over their
+purchases and their cancellations (whose quantities and amounts are negative).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from segmentation.transactions.layout import (
+    AMOUNT,
+    CANCELLATION_PREFIX,
+    CATEGORY,
+    CATEGORY_OF_STOCK_CODE,
+    TRANSACTION_COLUMNS,
+)
+
+#: An invoice number starting with this letter is a bad-debt adjustment (UCI data).
+ADJUSTMENT_PREFIX = "A"
+
+#: The rules, in the order they apply, and why each sets lines aside.
+RULES: tuple[tuple[str, str], ...] = (
+    ("exact duplicate rows", "the same line twice is one purchase recorded twice"),
+    ("missing customer id", "a guest's line cannot be given to a customer"),
+    ("cancellations", "kept aside for net spending and the cancellation rate"),
+    ("bad-debt adjustments", "invoices starting with A record accounting, not sales"),
+    ("non-positive quantity or price", "a sale line must sell something at a price"),
+)
+
+
+@dataclass(frozen=True)
+class CleanLog:
+    """A cleaned log.
+
+    ``purchases`` and ``cancellations`` have the columns of the log plus AMOUNT (Quantity x
+    Price, to the cent) and CATEGORY (from the catalogue; missing when unknown), in log
+    order. ``set_aside`` has one row per rule, in the order the rules apply: ``rule``,
+    ``rows`` (lines it set aside) and ``why``; its cancellations row counts the
+    ``cancellations`` frame. Purchases plus all set-aside rows make up the whole log.
+    """
+
+    purchases: pd.DataFrame
+    cancellations: pd.DataFrame
+    set_aside: pd.DataFrame
+
+
+def clean_transactions(log: pd.DataFrame) -> CleanLog:
+    """Split a raw log into purchases, cancellations and counted set-aside lines.
+
+    Parameters
+    ----------
+    log
+        A raw log with the columns of
+        :data:`~segmentation.transactions.layout.TRANSACTION_COLUMNS` (as
+        :func:`~segmentation.transactions.reader.read_transactions` returns it).
+
+    Returns
+    -------
+    CleanLog
+        See :class:`CleanLog`; the rules and their order are in this module's docstring.
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({
+    ...     "Invoice": ["1", "1", "C2", "3"], "StockCode": ["10001"] * 4,
+    ...     "Description": [""] * 4, "Quantity": [2, 2, -1, 5],
+    ...     "InvoiceDate": pd.to_datetime(["2010-01-04"] * 4), "Price": [1.5] * 4,
+    ...     "Customer ID": ["7", "7", "7", None], "Country": ["UK"] * 4})
+    >>> clean = clean_transactions(log)
+    >>> clean.set_aside["rows"].tolist()
+    [1, 1, 1, 0, 0]
+    >>> float(clean.purchases["Amount"].sum() + clean.cancellations["Amount"].sum())
+    1.5
+    """
+    if tuple(log.columns) != TRANSACTION_COLUMNS:  # a copy only when there is something to drop
+        log = log.loc[:, list(TRANSACTION_COLUMNS)]
+    left = np.ones(len(log), dtype=bool)
+    counts = []
+    invoices, numbers = pd.factorize(log["Invoice"].astype(str))
+    first_letter = pd.Index(numbers).str[:1].to_numpy(dtype=object)[invoices]
+    for rule, _ in RULES:
+        if rule == "exact duplicate rows":
+            hit = _exact_duplicates(log, invoices)
+        elif rule == "missing customer id":
+            hit = log["Customer ID"].isna().to_numpy()
+        elif rule == "cancellations":
+            hit = first_letter == CANCELLATION_PREFIX
+            cancelled = left & hit
+        elif rule == "bad-debt adjustments":
+            hit = first_letter == ADJUSTMENT_PREFIX
+        else:
+            hit = ~((log["Quantity"].to_numpy() > 0) & (log["Price"].to_numpy() > 0))
+        counts.append(int(np.count_nonzero(left & hit)))
+        left &= ~hit
+    set_aside = pd.DataFrame(
+        {"rule": [r for r, _ in RULES], "rows": counts, "why": [w for _, w in RULES]}
+    )
+    return CleanLog(_with_amounts(log[left]), _with_amounts(log[cancelled]), set_aside)
+
+
+def _exact_duplicates(log: pd.DataFrame, invoices: np.ndarray) -> np.ndarray:
+    """Whether each line equals one before it in every column. Lines that agree on invoice,
+    date, quantity and price (numbers, quick to compare) are the only candidates: only
+    those are compared in every column."""
+    keys = pd.DataFrame(
+        {
+            "invoice": invoices,
+            "date": log["InvoiceDate"].to_numpy(),
+            "quantity": log["Quantity"].to_numpy(),
+            "price": log["Price"].to_numpy(),
+        }
+    )
+    candidates = keys.duplicated(keep=False).to_numpy()
+    hit = np.zeros(len(log), dtype=bool)
+    hit[candidates] = log[candidates].duplicated(keep="first").to_numpy()
+    return hit
+
+
+def _with_amounts(lines: pd.DataFrame) -> pd.DataFrame:
+    """The lines with AMOUNT (to the cent) and CATEGORY added, Customer ID as text."""
+    lines = lines.reset_index(drop=True)
+    amount = np.round(lines["Quantity"].to_numpy(dtype=np.float64) * lines["Price"].to_numpy(), 2)
+    codes, stock_codes = pd.factorize(lines["StockCode"])
+    categories = pd.Index(stock_codes).map(CATEGORY_OF_STOCK_CODE.get).to_numpy(dtype=object)
+    return lines.assign(
+        **{
+            "Customer ID": lines["Customer ID"].astype(str),
+            AMOUNT: amount + 0.0,
+            CATEGORY: np.concatenate([categories, [None]])[codes] if len(lines) else [],
+        }
+    ).astype({CATEGORY: "str"})

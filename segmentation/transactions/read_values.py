@@ -1,0 +1,110 @@
+"""The values of a transaction file: the rules both readers apply, and the log they build.
+
+The careful reader (:mod:`segmentation.transactions.read_careful`) applies these rules row by
+row; the fast path (:mod:`segmentation.transactions.read_fast`) applies the same ones to each
+distinct value of a column, or vectorised, so that both build the very same log.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from segmentation.data.columns import PLAIN_NUMBER
+from segmentation.transactions.layout import TRANSACTION_COLUMNS
+
+#: A larger number of units on one line (either sign) is taken for a typo.
+MAX_QUANTITY = 1_000_000
+
+#: A larger unit price (m.u., either sign) is taken for a typo or a unit mix-up.
+MAX_PRICE = 10_000_000
+
+#: The ways a date and time may be written: as the course and pandas write it (with or
+#: without seconds), and as Excel exports the UCI workbook (month first).
+DATE_FORMATS: tuple[str, ...] = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%m/%d/%Y %H:%M",
+    "%m/%d/%Y %H:%M:%S",
+)
+DATE_HINT = (
+    "Write it as YYYY-MM-DD HH:MM:SS (2010-12-01 08:26:00, seconds optional), or as Excel "
+    "exports the UCI file, month first: M/D/YYYY H:MM (12/1/2010 8:26)."
+)
+
+#: Columns a file must have; Description and Country may be missing (they are then empty).
+REQUIRED_COLUMNS: tuple[str, ...] = tuple(
+    c for c in TRANSACTION_COLUMNS if c not in ("Description", "Country")
+)
+#: Columns read as text.
+TEXT_COLUMNS: tuple[str, ...] = ("Invoice", "StockCode", "Description", "Country")
+
+_MISSING_ID = {"", "nan", "na", "n/a", "#n/a", "null", "none"}
+_LARGEST_ID = 10**15  # more digits than any id, and beyond what a float holds exactly
+_WHOLE_QUANTITY = re.compile(r"[+-]?[0-9]{1,18}(?:\.0*)?")
+
+
+def customer_id(text: str) -> str | bool | None:
+    """A customer id as the log writes it: ``"13085"`` for 13085 and 13085.0 (a spreadsheet's
+    way of writing it); None when missing (a guest); False when it cannot be an id (not a
+    whole number from 0 to 10**15)."""
+    text = text.strip()
+    if text.lower() in _MISSING_ID:
+        return None
+    if not PLAIN_NUMBER.fullmatch(text):
+        return False
+    return id_of_number(float(text))
+
+
+def id_of_number(number: float) -> str | bool:
+    """The id a number stands for (``"13085"`` for 13085.0), or False if none."""
+    if not (0 <= number < _LARGEST_ID and number == int(number)):
+        return False
+    return str(int(number))
+
+
+def quantity(text: str) -> int | None:
+    """A quantity written as a whole number (a zero decimal part allowed), else None."""
+    text = text.strip()
+    return int(float(text)) if _WHOLE_QUANTITY.fullmatch(text) else None
+
+
+def parse_dates(texts: pd.Index) -> np.ndarray:
+    """Each text as a datetime64[ns] (NaT where no accepted format reads it), vectorised:
+    every format is tried on what the ones before it left unread."""
+    texts = pd.Index(texts, dtype=object).str.strip()
+    dates = pd.to_datetime(texts, format=DATE_FORMATS[0], errors="coerce")
+    dates = np.asarray(dates, dtype="datetime64[ns]").copy()
+    for form in DATE_FORMATS[1:]:
+        unread = np.isnat(dates)
+        if not unread.any():
+            break
+        dates[unread] = pd.to_datetime(texts[unread], format=form, errors="coerce").to_numpy(
+            dtype="datetime64[ns]"
+        )
+    return dates
+
+
+def transaction_frame(columns: dict[str, object]) -> pd.DataFrame:
+    """The raw log from checked column values (all rows good), columns in the layout's order:
+    text columns as str, Quantity int64, InvoiceDate datetime64[ns], Price float64,
+    Customer ID str (missing: NaN)."""
+    n = len(columns["Invoice"])  # type: ignore[arg-type]
+    frame: dict[str, object] = {}
+    for column in TRANSACTION_COLUMNS:
+        values = columns.get(column)
+        if column in TEXT_COLUMNS or column == "Customer ID":
+            if values is None:  # Description or Country, not in the file
+                values = np.full(n, "", dtype=object)
+            if not isinstance(values, pd.api.extensions.ExtensionArray):
+                values = pd.array(np.asarray(values, dtype=object), dtype="str")
+            frame[column] = values
+        elif column == "Quantity":
+            frame[column] = np.asarray(values, dtype=np.int64)
+        elif column == "InvoiceDate":
+            frame[column] = np.asarray(values, dtype="datetime64[ns]")
+        else:
+            frame[column] = np.asarray(values, dtype=np.float64) + 0.0  # -0 becomes 0
+    return pd.DataFrame(frame, copy=False)  # the arrays are new: no need to copy them

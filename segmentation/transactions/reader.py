@@ -1,0 +1,182 @@
+"""Read a transaction log CSV (the layout of the UCI "Online Retail II" data), checking every
+row, and say exactly what is wrong.
+
+To the standard of the customer reader (:mod:`segmentation.data.reader`), whose safe file
+opening this reuses: a file is read whole, or refused with a list of problems, each naming
+the file, the row (the header is row 1), the column, the value, and what to do. Nothing is
+dropped without a note, and no pandas or NumPy traceback reaches the user. The raw log keeps
+every line: cancellations, guests without a customer id, duplicates; setting them aside is
+the cleaning's work (:func:`segmentation.transactions.cleaning.clean_transactions`).
+
+Accepted: the UCI file converted to CSV, with its own column names or those of the first
+"Online Retail" file; columns in any order and letter case (others ignored with a note);
+dates as ``2010-12-01 08:26:00`` (seconds optional) or as Excel exports them, month first
+(``12/1/2010 8:26``); customer ids written ``13085`` or ``13085.0``, or empty (a guest);
+quoted descriptions with commas; negative quantities (cancellations, whose invoice number
+starts with "C"); invoices starting with "A" (the UCI file's bad-debt adjustments); prices
+with more than two decimals. Refused: missing columns, a quantity that is not a whole
+number, an unreadable price or date, a blank invoice number or stock code, a quantity
+beyond :data:`~segmentation.transactions.read_values.MAX_QUANTITY` or a price beyond
+:data:`~segmentation.transactions.read_values.MAX_PRICE` (either sign), and anything that is
+not CSV text.
+
+The reader in parts: this module (entry points, the file as bytes and text);
+:mod:`~segmentation.transactions.read_header` (the header);
+:mod:`~segmentation.transactions.read_careful` (row by row, every problem located);
+:mod:`~segmentation.transactions.read_fast` (the fast path for plain files);
+:mod:`~segmentation.transactions.read_values` (the rules both apply, and the log they build).
+"""
+
+from __future__ import annotations
+
+import warnings
+from os import PathLike
+from pathlib import Path
+
+import pandas as pd
+
+from segmentation.data.problems import (
+    HOW_TO_SAVE,
+    CustomerFileError,
+    CustomerFileWarning,
+    Problem,
+    Validation,
+)
+from segmentation.data.reader import (
+    _BINARY_SIGNATURES,
+    MAX_FILE_BYTES,
+    MAX_LINE_BYTES,
+    _decode,
+    _overlong_row,
+    _read_once,
+)
+from segmentation.transactions.read_careful import TransactionCarefulReader
+from segmentation.transactions.read_fast import read_transactions_fast
+
+__all__ = ["CustomerFileError", "CustomerFileWarning", "read_transactions", "validate_transactions"]
+
+
+def read_transactions(path: str | PathLike[str]) -> pd.DataFrame:
+    """Read a transaction log CSV file, or refuse it with every problem listed.
+
+    Parameters
+    ----------
+    path
+        The CSV file: a header line, then one invoice line per row.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The raw log, one row per line of the file, in file order, with the columns of
+        :data:`~segmentation.transactions.layout.TRANSACTION_COLUMNS`: Invoice, StockCode,
+        Description, Country as text (Description and Country empty when the file has no
+        such column); Quantity ``int64``; InvoiceDate ``datetime64[ns]``; Price
+        ``float64``; Customer ID as text without a decimal part, missing (NaN) for a guest.
+
+    Raises
+    ------
+    CustomerFileError
+        When anything is wrong; its message lists the problems (the same error as the
+        customer reader's, so that the command line reports both alike).
+
+    Warns
+    -----
+    CustomerFileWarning
+        For each note: an ignored column, skipped blank rows.
+    """
+    result = validate_transactions(path)
+    if result.frame is None:
+        raise result.error()
+    for note in result.notes:  # what was ignored or skipped, said once the log is good
+        warnings.warn(note.describe(result.filename), CustomerFileWarning, stacklevel=2)
+    return result.frame
+
+
+def validate_transactions(path: str | PathLike[str]) -> Validation:
+    """Check a transaction log CSV file without raising; see :func:`read_transactions`.
+
+    Returns
+    -------
+    Validation
+        ``frame`` is the log when the file is good; else ``errors`` lists at most
+        :data:`~segmentation.data.problems.MAX_PROBLEMS` problems out of ``total_errors``.
+    """
+    result = Validation(filename=str(path))
+    try:
+        result.frame = _log(Path(path), result)
+    except MemoryError:  # a file within the size limit, on a computer with little memory
+        result._add(Problem("the log is too large for this computer's memory.", _TOO_LARGE))
+    if not result.ok:
+        result.frame = None
+    return result
+
+
+_TOO_LARGE = "Split it into parts (by year, say), or use a computer with more memory."
+
+
+def _log(path: Path, result: Validation) -> pd.DataFrame | None:
+    """The checked log, or None with the problems recorded in ``result``."""
+    raw = _read_once(path, lambda message, hint: result._add(Problem(message, hint)))
+    if raw is None:
+        return None
+    problem = _not_csv_text(raw)
+    if problem is not None:
+        result._add(problem)
+        return None
+    first_break = raw.find(b"\n")
+    header_only = raw[: first_break + 1] if first_break >= 0 else raw
+    plain = raw.isascii()  # ASCII is UTF-8: only the header need be decoded now
+    text = _decode(header_only if plain else raw, result)
+    if text is None:
+        return None
+    careful = TransactionCarefulReader(text, result)
+    layout = careful.read_header()
+    if layout is None:
+        return None
+    if careful.header_row == 1 and careful.next_row == 2 and first_break > 0:
+        # The header is the first line alone: the data are the bytes after it.
+        frame = read_transactions_fast(raw, first_break + 1, layout)
+        if frame is not None:
+            return frame
+    if plain:  # the careful reader reads the whole text after all
+        result.notes.clear()  # the header's notes: reading it again records them again
+        careful = TransactionCarefulReader(raw.decode("ascii"), result)
+        layout = careful.read_header()
+        assert layout is not None  # the same header, read again
+    return careful.read_rows(layout)
+
+
+def _not_csv_text(raw: bytes) -> Problem | None:
+    """Why ``raw`` cannot be a CSV text file, or None."""
+    if not raw or raw.isspace():
+        return Problem(
+            "the file is empty.",
+            "Export the transaction log again: the first line should be a header such as "
+            "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country.",
+        )
+    kind = next((k for s, k in _BINARY_SIGNATURES.items() if raw.startswith(s)), None)
+    if kind is not None:
+        return Problem(f"this is {kind}, not a CSV text file.", HOW_TO_SAVE)
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return Problem("the file is saved as UTF-16 text.", HOW_TO_SAVE)
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        return Problem(
+            "the file is not text: it holds binary data (a NUL byte).",
+            "Check that this is the CSV file you meant. " + HOW_TO_SAVE,
+            row=raw.count(b"\n", 0, nul) + 1,
+        )
+    if len(raw) > MAX_FILE_BYTES:  # a pipe: a regular file was measured before reading
+        return Problem(
+            f"the input is more than {MAX_FILE_BYTES:,} bytes; reading stopped there.",
+            _TOO_LARGE,
+        )
+    row = _overlong_row(raw)
+    if row is not None:
+        return Problem(
+            f"the row is longer than {MAX_LINE_BYTES:,} bytes; an invoice line takes about 80.",
+            "Check that this is a transaction CSV file with one invoice line per row "
+            "(a file whose line breaks were lost reads as one long row).",
+            row=row,
+        )
+    return None
