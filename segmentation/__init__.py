@@ -31,6 +31,11 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "data_dictionary",
     ),
     "segmentation.data.shipped": ("CourseDataChanged", "course_data_path", "load_customers"),
+    "segmentation.transactions.generate": ("TransactionParams", "simulate_transactions"),
+    "segmentation.transactions.generate_wholesale": ("wholesale_transactions",),
+    "segmentation.transactions.shipped": ("load_transaction_truth", "load_transactions"),
+    "segmentation.transactions.reader": ("read_transactions", "validate_transactions"),
+    "segmentation.transactions.cleaning": ("CleanLog", "clean_transactions"),
     "segmentation.data.problems": (
         "CustomerFileError",
         "CustomerFileWarning",
@@ -130,6 +135,35 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "load_classifier",
         "save_classifier",
     ),
+    "segmentation.rfm.table": ("RFM_COLUMNS", "rfm_table"),
+    "segmentation.rfm.scores": (
+        "SEGMENT_GRID",
+        "SEGMENT_ORDER",
+        "rfm_scores",
+        "rfm_segments",
+        "segment_sizes",
+    ),
+    "segmentation.rfm.activity": ("inactive_customers", "segments_without_inactive"),
+    "segmentation.rfm.plus": ("PLUS_COLUMNS", "rfm_plus"),
+    "segmentation.rfm.cohorts": ("cohort_retention",),
+    "segmentation.rfm.compare": ("RFMClusters", "rfm_kmeans"),
+    "segmentation.viz.rfm": ("plot_cohort_retention", "plot_segment_map", "plot_segment_sizes"),
+    "segmentation.clv.summary": (
+        "CLVDataError",
+        "CLVFitError",
+        "calibration_holdout",
+        "customer_summary",
+        "historic_value",
+    ),
+    "segmentation.clv.bgnbd": ("BGNBD",),
+    "segmentation.clv.gammagamma": ("GammaGamma",),
+    "segmentation.clv.value": (
+        "discounted_purchases",
+        "holdout_by_frequency",
+        "holdout_errors",
+        "predicted_value",
+    ),
+    "segmentation.viz.clv": ("plot_holdout_purchases", "plot_probability_alive"),
 }
 
 _HOME, __getattr__, __dir__ = lazy_names(__name__, globals(), _MODULES)
