@@ -94,7 +94,7 @@ class CarefulReader:
         return Problem(
             f"{where}{shown_value(value)} is too long: a value may have at most "
             f"{MAX_VALUE_CHARS:,} characters.",
-            "Check that this is a customer file and that its quote marks are closed.",
+            "Check that this is the file you meant and that its quote marks are closed.",
             row=row,
             column=name or None,
             value=value,
@@ -107,9 +107,7 @@ class CarefulReader:
         if not self.result.ok:  # the first line broke a limit or its quoting
             return None
         if first is None:
-            self.result._add(
-                Problem("the file holds only blank lines.", "Export the customer table again.")
-            )
+            self.result._add(Problem("the file holds only blank lines.", "Export the table again."))
             return None
         row, header = first
         self.header_row = row

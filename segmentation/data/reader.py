@@ -90,7 +90,7 @@ _BINARY_SIGNATURES = {
     b"\x89PNG": "a PNG image",
     b"\xff\xd8\xff": "a JPEG image",
 }
-_SPLIT_IT = "Check that this is the customer file you meant; split a larger one into parts."
+_SPLIT_IT = "Check that this is the file you meant; split a larger one into parts."
 
 
 def read_customer_csv(
@@ -229,17 +229,18 @@ def _read_bytes(path: Path, result: Validation) -> bytes | None:
         return None
     if len(raw) > MAX_FILE_BYTES:  # a pipe: a regular file was measured before reading
         refuse(
-            f"the input is more than {MAX_FILE_BYTES:,} bytes, more than a customer file "
-            "should be; reading stopped there.",
+            f"the input is more than {MAX_FILE_BYTES:,} bytes, more than the course reads; "
+            "reading stopped there.",
             _SPLIT_IT,
         )
         return None
     row = _overlong_row(raw)
     if row is not None:
         refuse(
-            f"the row is longer than {MAX_LINE_BYTES:,} bytes; a customer row takes a few dozen.",
-            "Check that this is a customer CSV file with one customer per line "
-            "(a file whose line breaks were lost reads as one long row).",
+            f"the row is longer than {MAX_LINE_BYTES:,} bytes; a row of a customer or "
+            "transaction file takes a few dozen.",
+            "Check that this is the CSV file you meant, with one customer or invoice line per "
+            "row (a file whose line breaks were lost reads as one long row).",
             row=row,
         )
         return None
@@ -276,7 +277,7 @@ def _read_once(path: Path, refuse: Callable[[str, str], None]) -> bytes | None:
         if kind is None and info.st_size > MAX_FILE_BYTES:
             refuse(
                 f"the file has {info.st_size:,} bytes, more than {MAX_FILE_BYTES:,} bytes: "
-                "too large for a customer file.",
+                "too large for the course to read.",
                 _SPLIT_IT,
             )
             return None
