@@ -37,6 +37,14 @@ def test_cohort_heatmap_shows_each_cell_and_leaves_unseen_cells_blank():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1", "2", "3"]
 
 
+def test_cohort_heatmap_colours_up_to_the_largest_share_after_the_first_period():
+    ax = plot_cohort_retention(RETENTION)
+    image = ax.get_images()[0]
+    assert image.get_clim() == (0.0, 0.75)  # 75%: the largest share after period 0
+    flat = pd.DataFrame({0: [1.0], 1: [0.0]})  # nobody came back: the scale stays 0 to 1
+    assert plot_cohort_retention(flat).get_images()[0].get_clim() == (0.0, 1.0)
+
+
 def test_cohort_heatmap_draws_on_the_given_axes():
     _, ax = plt.subplots()
     assert plot_cohort_retention(RETENTION, ax=ax) is ax

@@ -91,6 +91,8 @@ def customer_summary(
     DataFrame
         Indexed by Customer ID (str, sorted), columns ``x`` (int), ``t_x``, ``T``,
         ``monetary_value`` (the mean amount of the repeat purchase days; 0 when x is 0).
+        The names are the literature's; write ``summary["T"]``, since ``summary.T`` is
+        pandas' transpose of the whole table.
 
     Example
     -------

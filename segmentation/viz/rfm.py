@@ -19,14 +19,17 @@ from segmentation.viz.plots import _axes
 def plot_cohort_retention(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """The retention table of ``cohort_retention`` as a heatmap: one row per cohort, one
     column per period since the first purchase, each cell annotated with its percentage.
-    Cells the log cannot see yet stay blank."""
+    Cells the log cannot see yet stay blank. The colour scale ends at the largest share after
+    period 0 (period 0 is 100% by definition and would leave every later cell pale)."""
     ax = _axes(ax, (1.0 + 0.55 * table.shape[1], 1.0 + 0.35 * table.shape[0]))
     values = table.to_numpy(dtype=float)
-    image = ax.imshow(np.ma.masked_invalid(values), cmap="Blues", vmin=0.0, vmax=1.0)
+    later = values[:, 1:][np.isfinite(values[:, 1:])]
+    top = float(later.max()) if later.size and later.max() > 0 else 1.0
+    image = ax.imshow(np.ma.masked_invalid(values), cmap="Blues", vmin=0.0, vmax=top)
     image.axes.set_aspect("auto")
     for (i, j), share in np.ndenumerate(values):
         if np.isfinite(share):
-            colour = "white" if share > 0.6 else "black"
+            colour = "white" if share > 0.6 * top else "black"
             ax.text(j, i, f"{share:.0%}", ha="center", va="center", fontsize=7, color=colour)
     ax.set_xticks(range(table.shape[1]), [str(c) for c in table.columns])
     ax.set_yticks(range(table.shape[0]), [str(c) for c in table.index])
