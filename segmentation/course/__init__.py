@@ -49,6 +49,13 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "check_retail_recall",
         "check_tree_channel",
     ),
+    "segmentation.course.checks_rfm": (
+        "RFM_AS_OF",
+        "RFM_CODE",
+        "RFM_CUSTOMER",
+        "check_rfm_by_hand",
+        "check_segment_of_code",
+    ),
     "segmentation.course.toy_data": (
         "groups_with_noise",
         "groups_with_outliers",
