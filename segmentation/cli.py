@@ -6,8 +6,10 @@
     segmentation report model.json DATA.csv -o report.html
     segmentation classify DATA.csv --target Channel -o classifier.skops
     segmentation predict classifier.skops NEW.csv -o channels.csv
+    segmentation rfm TRANSACTIONS.csv -o rfm.csv [--as-of YYYY-MM-DD]
 
-``classify`` and ``predict`` with a classifier file live in :mod:`segmentation.cli_classify`.
+``classify`` and ``predict`` with a classifier file live in :mod:`segmentation.cli_classify`;
+``rfm`` (a transaction log's RFM table, scores and segments) in :mod:`segmentation.cli_rfm`.
 
 Bad input of any kind (a data file, a model file, an argument) ends with a message that says
 what is wrong and what to do, and a non-zero exit: 1 for bad input, 2 for bad arguments.
@@ -494,6 +496,11 @@ def _check_arguments(args: argparse.Namespace) -> None:
     """Every argument within its range, before any work starts (else exit 2, with the
     range). Whether ``--k`` is at most the number of customers is known only after reading
     them; :func:`_fit` checks it then."""
+    if args.command == "rfm":  # a log has quantities and prices, not annual spending
+        from segmentation.cli_rfm import check_rfm_arguments
+
+        check_rfm_arguments(args)
+        return
     limit = args.max_spending
     if not (0 < limit <= MAX_MODEL_SPENDING or limit == math.inf):
         raise UsageError(
@@ -580,6 +587,9 @@ def build_parser() -> argparse.ArgumentParser:
         output="REPORT.html",
         output_help="where to write the report (- for standard output)",
     )
+    from segmentation.cli_rfm import add_rfm
+
+    add_rfm(commands)
     for command in commands.choices.values():  # for the errors found after parsing
         command.set_defaults(usage=command.format_usage())
     return parser
@@ -781,6 +791,7 @@ def _input_errors() -> tuple[type[Exception], ...]:
         ("segmentation.model.inputs", "ModelInputError"),
         ("segmentation.classify.persistence", "ClassifierFileError"),
         ("segmentation.cli_classify", "ClassifyInputError"),
+        ("segmentation.cli_rfm", "RFMInputError"),
     ):
         loaded = sys.modules.get(module)
         if loaded is not None:
@@ -886,6 +897,7 @@ _DOING = {
     "predict": "segmenting the customers of {}",
     "report": "writing the report on {}",
     "classify": "comparing classifiers on {}",
+    "rfm": "computing the RFM table of {}",
 }
 
 
