@@ -58,3 +58,13 @@ def test_probability_alive_plot_draws_one_falling_line_per_x():
     # Frequent buyers who fell silent early are the least likely to be active.
     assert lines[1].get_ydata()[0] < lines[0].get_ydata()[0]
     assert "P(still active)" in ax.get_ylabel()
+    # The x-axis says its unit: weeks (customer_summary's), counted from the first purchase.
+    assert ax.get_xlabel() == "last purchase t_x, weeks after the first (observed for T = 52 weeks)"
+
+
+def test_probability_alive_plot_names_another_unit():
+    model = BGNBD()
+    model.params_ = {"r": 0.8, "alpha": 6.0, "a": 0.6, "b": 2.5}
+    ax = plot_probability_alive(model, T=365.0, x_values=(1,), unit="days")
+    assert ax.get_xlabel().endswith("(observed for T = 365 days)")
+    assert ax.get_lines()[0].get_xdata()[-1] == 365

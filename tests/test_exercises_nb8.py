@@ -64,6 +64,11 @@ def test_the_library_agrees_with_the_hand_worked_values():
         pd.Series([61, 4, 45447.8]),
         ["61", "4", "45447.80"],
         ["61", "4", "45,447.80"],
+        [[61, 4, 45447.8]],
+        "61, 4, 45447.8",  # one text of three numbers
+        "61 4 45447.8",
+        "61,4,45447.8",
+        "[61; 4; 45,447.80]",
         {"recency": 61, "frequency": 4, "monetary": 45447.8},
         {"R": 61, "F": 4, "M": 45447.8},
         {"m": 45447.8, "r": 61, "f": 4},  # any order when labelled
@@ -81,7 +86,8 @@ def test_rfm_right_in_every_form(answer):
 @pytest.mark.parametrize(
     "answer, phrases",
     [
-        ([60, 4, MONETARY], ["the cancellation is not one"]),
+        # 60 days: from the cancellation, or from the purchase's clock time (60 days 04:33)
+        ([60, 4, MONETARY], ["from the cancellation", "clock times", "calendar days"]),
         ([62, 4, MONETARY], ["one day too many"]),
         ([30, 4, MONETARY], ["recency is off"]),
         ([RECENCY, 5, MONETARY], ["not the cancellation (C...)"]),
@@ -90,8 +96,14 @@ def test_rfm_right_in_every_form(answer):
         ([RECENCY, 4, MONETARY / 4], ["not the mean per invoice"]),
         ([RECENCY, 4, 45000], ["monetary is off"]),
         ([RECENCY, 4, 45446], ["monetary is off"]),  # 1.8 m.u. short: not a rounding
-        ([60, 5, GROSS], ["the cancellation is not one", "not the cancellation", "subtract"]),
-        ([MONETARY, 4, RECENCY], ["recency is off", "monetary is off"]),  # order swapped
+        ([RECENCY, 4, 45447], ["cents cut off, not rounded"]),  # truncated, not rounded
+        ([62, 4, 45447], ["one day too many", "cents cut off"]),
+        ([60, 5, GROSS], ["from the cancellation", "not the cancellation", "subtract"]),
+        ([MONETARY, 4, RECENCY], ["in another order", "R, F, M"]),  # order swapped
+        ([FREQUENCY, RECENCY, MONETARY], ["in another order", "R, F, M"]),
+        ("4, 61, 45447.8", ["in another order"]),
+        ([2, 1, 3], ["look like scores from 1 to 5"]),  # scores, not values
+        ([5, 4, 5], ["look like scores from 1 to 5"]),
     ],
     ids=repr,
 )
@@ -111,6 +123,7 @@ def test_rfm_wrong_answers_get_what_went_wrong(answer, phrases):
         (pd.DataFrame({"recency": [61, 62], "frequency": [4, 4]}), "not a table of 2 rows"),
         (pd.Series([True, False, True]), "True/False value per row"),
         ("sixty-one days, four invoices", "got str"),
+        ("61, 4", "got str"),
         (61, "got 1 value"),
         ([61, 4], "got 2 values"),
         ([61, 4, 45447.8, 0], "got 4 values"),

@@ -4,6 +4,8 @@ worked by hand from their invoices, and the named segment of an RFM code read of
 
 from __future__ import annotations
 
+import itertools
+import re
 from functools import cache
 from typing import Any
 
@@ -60,6 +62,8 @@ def _truth() -> dict[str, float]:
     last_any = invoices["date"].max().normalize()
     return {
         "recency": float((as_of - bought["date"].max().normalize()).days),
+        # as_of minus the purchase's clock time: 60 days 04:33, whose .days is one short
+        "recency_clock": float((as_of - bought["date"].max()).days),
         "frequency": float(len(bought)),
         "monetary": round(float(invoices["amount"].sum()), 2),
         "gross": round(float(bought["amount"].sum()), 2),
@@ -68,9 +72,25 @@ def _truth() -> dict[str, float]:
     }
 
 
+def _split_text(answer: Any) -> Any:
+    """Three numbers written as one text ("61, 4, 45447.8", "61 4 45447.8", "[61; 4; 45,447.8]")
+    as a list of three texts; any other answer as it is. A comma followed by a digit is left
+    alone (45,447.8 groups thousands), unless the text has no spaces at all ("61,4,45447.8")."""
+    if not isinstance(answer, str):
+        return answer
+    text = answer.strip().strip("[]()").strip()
+    parts = re.split(r",?\s+|;", text) if re.search(r"[\s;]", text) else text.split(",")
+    parts = [p.strip(",") for p in parts if p.strip(",")]
+    if len(parts) == 3 and all(answers.one_number(p) is not None for p in parts):
+        return parts
+    return answer
+
+
 def _three_numbers(answer: Any) -> np.ndarray:
     """Recency, frequency and monetary from three numbers in order (list, tuple, array,
-    Series or a one-row table) or from a dict or Series labelled by name or by R, F, M."""
+    Series, a one-row table or a text of three numbers) or from a dict or Series labelled by
+    name or by R, F, M."""
+    answer = _split_text(answer)
     if isinstance(answer, (pd.Series, np.ndarray)) and np.asarray(answer).dtype == bool:
         raise AnswerFormError(f"that is a True/False value per row; answer with {_THREE}.")
     if isinstance(answer, pd.DataFrame):
@@ -99,11 +119,16 @@ def check_rfm_by_hand(answer: Any) -> Feedback:
     :data:`RFM_AS_OF`: whole days, distinct purchase invoices, net spending (to the nearest
     m.u. or closer).
 
-    Three numbers in order (list, tuple, array, Series), or labelled (a dict or Series with
-    the keys recency/frequency/monetary or R/F/M); each slip is named.
+    Three numbers in order (list, tuple, array, Series, or one text such as "61, 4, 45447.8"),
+    or labelled (a dict or Series with the keys recency/frequency/monetary or R/F/M); each
+    slip is named: the right values in another order, scores 1-5 instead of values, and the
+    usual slips of each value.
     """
-    recency, frequency, monetary = _three_numbers(answer)
+    values = _three_numbers(answer)
     truth = _truth()
+    if (message := _form_slip(values, truth)) is not None:
+        return answers.wrong(message)
+    recency, frequency, monetary = values
     problems = []
     if recency != truth["recency"]:
         problems.append(_recency_slip(recency, truth))
@@ -120,9 +145,46 @@ def check_rfm_by_hand(answer: Any) -> Feedback:
     )
 
 
+def _is_right(values: np.ndarray | tuple, truth: dict[str, float]) -> bool:
+    recency, frequency, monetary = values
+    return (
+        recency == truth["recency"]
+        and frequency == truth["frequency"]
+        and answers.within_rounding(monetary, truth["monetary"], decimals=0)
+    )
+
+
+def _form_slip(values: np.ndarray, truth: dict[str, float]) -> str | None:
+    """The message for right values in another order, or for scores given instead of
+    values; None for any other answer."""
+    if _is_right(values, truth):
+        return None
+    if any(_is_right(order, truth) for order in itertools.permutations(values)):
+        return (
+            "those are the right three values in another order: give recency (days), "
+            "frequency (invoices) and monetary (m.u.), in that order (R, F, M)."
+        )
+    if all(v in (1, 2, 3, 4, 5) for v in values):
+        return (
+            "those look like scores from 1 to 5; the task asks for the values themselves: "
+            "recency in days, frequency in invoices and monetary in m.u."
+        )
+    return None
+
+
 def _recency_slip(given: float, truth: dict[str, float]) -> str:
+    causes = []
     if given == truth["recency_any"]:
-        return "recency counts from the last PURCHASE; the cancellation is not one"
+        causes.append("counting from the cancellation (not a purchase)")
+    if given == truth["recency_clock"]:
+        causes.append(
+            "subtracting clock times (.days drops the hours left after an evening purchase)"
+        )
+    if causes:
+        return (
+            f"recency {given:g} comes from {' or from '.join(causes)}: count calendar days "
+            f"from the date of the last purchase to {RFM_AS_OF}"
+        )
     if given == truth["recency"] - 1:
         return "recency is one day short: count the days up to the reference date itself"
     if given == truth["recency"] + 1:
@@ -141,6 +203,11 @@ def _monetary_slip(given: float, truth: dict[str, float]) -> str:
         return "monetary is net spending: subtract the cancelled amount"
     if answers.within_rounding(given, truth["monetary"] / truth["frequency"], decimals=0):
         return "monetary is the total net spending, not the mean per invoice"
+    if given == np.trunc(truth["monetary"]):
+        return (
+            "monetary has its cents cut off, not rounded: round to the nearest m.u. (.5 and "
+            "more rounds up), or give the cents"
+        )
     return "monetary is off: add the purchase invoices and the (negative) cancellation"
 
 

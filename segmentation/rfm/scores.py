@@ -83,7 +83,13 @@ def rfm_scores(rfm: pd.DataFrame, bins: int = 5) -> pd.DataFrame:
     """The R, F and M scores (1..``bins``; higher = more recent, more frequent, spent more),
     the FM score, and the RFM code.
 
-    Each score follows the tie rule of :func:`score`. ``FM`` is the mean of F and M,
+    The tie rule: customers with equal values (rounded to cents) always get the same score,
+    whatever the order of the rows. Each score is ``1 + floor((rank - 1) * bins / n)``, where
+    a customer's rank is the lowest rank among the customers with the same value (for
+    recency, ranked from the longest silence up). So with many ties, such as a fifth of the
+    customers who bought once, a whole group takes the score of its first member; a score
+    may then be skipped and the fifths are not equally full. (The helper that scores one
+    column is :func:`score`.) ``FM`` is the mean of F and M,
     rounded half up (F=3, M=4 gives 4): the second axis of the segment grid. ``code`` is
     the three scores as a string, ``"545"`` for R=5, F=4, M=5.
     """

@@ -58,9 +58,14 @@ def plot_probability_alive(
     T: float,
     x_values: Sequence[int] = (1, 3, 6, 10),
     ax: Axes | None = None,
+    unit: str = "weeks",
 ) -> Axes:
     """P(still active) of customers observed for ``T`` periods, against the time of their last
     purchase t_x, one line per number of repeat purchases x.
+
+    ``unit`` names the period of t_x and T on the x-axis: weeks, as
+    :func:`~segmentation.clv.summary.customer_summary` counts them, unless the model was
+    fitted on another unit. Both are counted from the customer's first purchase.
 
     The picture to read: the longer a customer has been silent (t_x far from T), the less
     likely they are active, and the faster so for customers who used to buy often.
@@ -72,7 +77,7 @@ def plot_probability_alive(
         ax.plot(t_x, alive, color=CLUSTER_COLOURS[j % len(CLUSTER_COLOURS)], label=f"x = {x}")
     ax.set_xlim(0, T)
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel(f"time of the last purchase t_x (observed for T = {T:g})")
+    ax.set_xlabel(f"last purchase t_x, {unit} after the first (observed for T = {T:g} {unit})")
     ax.set_ylabel("P(still active)")
     ax.set_title("Probability that a customer is still active")
     ax.legend(title="repeat purchases")
