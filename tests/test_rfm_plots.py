@@ -32,7 +32,7 @@ def test_cohort_heatmap_shows_each_cell_and_leaves_unseen_cells_blank():
     texts = [t.get_text() for t in ax.texts]
     assert texts == ["100%", "50%", "0%", "25%", "100%", "75%", "20%"]
     assert ax.get_xlabel() == "periods since first purchase"
-    assert ax.get_ylabel() == "cohort (cohort)"
+    assert ax.get_ylabel() == "cohort (first purchase)"
     assert [t.get_text() for t in ax.get_yticklabels()] == ["2024-01", "2024-02"]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1", "2", "3"]
 
@@ -41,6 +41,10 @@ def test_cohort_heatmap_colours_up_to_the_largest_share_after_the_first_period()
     ax = plot_cohort_retention(RETENTION)
     image = ax.get_images()[0]
     assert image.get_clim() == (0.0, 0.75)  # 75%: the largest share after period 0
+    colour_bar = ax.figure.axes[-1]
+    ax.figure.canvas.draw()
+    ticks = [t.get_text() for t in colour_bar.get_yticklabels() if t.get_text()]
+    assert ticks and all(t.endswith("%") for t in ticks)  # in percent, as the cells are
     flat = pd.DataFrame({0: [1.0], 1: [0.0]})  # nobody came back: the scale stays 0 to 1
     assert plot_cohort_retention(flat).get_images()[0].get_clim() == (0.0, 1.0)
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
+from matplotlib.ticker import PercentFormatter
 
 from segmentation.rfm.scores import SEGMENT_GRID, SEGMENT_ORDER
 from segmentation.viz.plots import _axes
@@ -34,9 +35,10 @@ def plot_cohort_retention(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
     ax.set_xticks(range(table.shape[1]), [str(c) for c in table.columns])
     ax.set_yticks(range(table.shape[0]), [str(c) for c in table.index])
     ax.set_xlabel(str(table.columns.name or "periods since first purchase"))
-    ax.set_ylabel(f"cohort ({table.index.name or 'first purchase'})")
+    named = table.index.name not in (None, "cohort")
+    ax.set_ylabel(f"cohort ({table.index.name})" if named else "cohort (first purchase)")
     ax.set_title("Share of each cohort buying again")
-    ax.figure.colorbar(image, ax=ax, label="share of the cohort")
+    ax.figure.colorbar(image, ax=ax, label="share of the cohort", format=PercentFormatter(1.0))
     return ax
 
 
