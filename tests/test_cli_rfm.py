@@ -50,17 +50,18 @@ COLUMNS = (
 # 102 bought once, on 02-01 (89 of ham): 38 days before (February 2024 has 29 days).
 # 103 bought on 03-05 (44.70), 03-09 (14.90) and 03-09 again (44.80): net 104.40, 3
 #     invoices over 4 days; Grocery 59.60 and Frozen 44.80 of 104.40.
-# Scores, 5 bins for 3 customers: rank 1, 2, 3 gives 1, 2, 4. R (most recent best):
-# 102 1, 101 2, 103 4; F: 102 1, 101 2, 103 4; M: 101 1, 102 2, 103 4. FM = (F + M + 1) // 2:
-# 101 2, 102 2, 103 4; the grid: R2 FM2 Hibernating, R1 FM2 Lost, R4 FM4 Loyal customers.
+# Scores, 5 bins for 3 customers: positions 1, 2, 3 give 1 + floor((2 p - 1) * 5 / 6) = 1, 3,
+# 5. R (most recent best): 102 1, 101 3, 103 5; F: 102 1, 101 3, 103 5; M: 101 1, 102 3,
+# 103 5. FM = (F + M + 1) // 2: 101 2, 102 2, 103 5; the grid: R3 FM2 About to sleep, R1 FM2
+# Lost, R5 FM5 Champions.
 HAND = pd.DataFrame(
     [
-        ["101", 2, 2, 25.0, 2, 9, 12.5, 0.2857, 7.0, 0.8, 0.2, 0, 0, 0, 0, 2, 2, 1, "221",
-         "Hibernating"],
-        ["102", 38, 1, 89.0, 1, 38, 89.0, 0.0, math.nan, 0, 0, 0, 0, 0, 1.0, 1, 1, 2, "112",
+        ["101", 2, 2, 25.0, 2, 9, 12.5, 0.2857, 7.0, 0.8, 0.2, 0, 0, 0, 0, 3, 3, 1, "331",
+         "About to sleep"],
+        ["102", 38, 1, 89.0, 1, 38, 89.0, 0.0, math.nan, 0, 0, 0, 0, 0, 1.0, 1, 1, 3, "113",
          "Lost"],
-        ["103", 1, 3, 104.4, 2, 5, 34.8, 0.0, 2.0, 0, 0, 0.5709, 0.4291, 0, 0, 4, 4, 4, "444",
-         "Loyal customers"],
+        ["103", 1, 3, 104.4, 2, 5, 34.8, 0.0, 2.0, 0, 0, 0.5709, 0.4291, 0, 0, 5, 5, 5, "555",
+         "Champions"],
     ],
     columns=COLUMNS,
 )  # fmt: skip
@@ -134,7 +135,7 @@ def test_the_summary_counts_each_rule_customers_and_segments_in_order(tmp_path, 
     assert lines[7] == "Scored 3 customers as of 2024-03-10 (the day after the last purchase):"
     counts = dict(line.strip().rsplit(": ", 1) for line in lines[8:-1])
     assert list(counts) == list(SEGMENT_ORDER)
-    expected = {"Hibernating": "1", "Lost": "1", "Loyal customers": "1"}
+    expected = {"About to sleep": "1", "Lost": "1", "Champions": "1"}
     assert counts == {name: expected.get(name, "0") for name in SEGMENT_ORDER}
     assert lines[-1] == f"Wrote the RFM table of 3 customers to {out}."
 

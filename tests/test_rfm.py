@@ -121,14 +121,30 @@ def test_rfm_table_with_no_purchase_before_as_of_says_what_to_do():
 def test_scores_give_ties_one_score_whatever_the_row_order():
     # half the customers bought once: qcut would find duplicate edges
     values = pd.Series([1, 1, 1, 1, 1, 1, 2, 3, 4, 5], index=list("abcdefghij"))
-    # ranks (min) 1,1,1,1,1,1,7,8,9,10 -> 1 + floor((rank - 1) * 5 / 10)
-    assert score(values).tolist() == [1, 1, 1, 1, 1, 1, 4, 4, 5, 5]
+    # the six 1s hold positions 1..6: 1 + floor((1 + 6 - 1) * 5 / 20) = 2; then positions
+    # 7, 8, 9, 10 score 1 + floor(13 * 5 / 20) = 4, 4, 5, 5
+    assert score(values).tolist() == [2, 2, 2, 2, 2, 2, 4, 4, 5, 5]
     shuffled = values.sample(frac=1, random_state=3)
-    assert score(shuffled).sort_index().tolist() == [1, 1, 1, 1, 1, 1, 4, 4, 5, 5]
+    assert score(shuffled).sort_index().tolist() == [2, 2, 2, 2, 2, 2, 4, 4, 5, 5]
+
+
+def test_a_tied_group_takes_the_middle_score_not_an_end_of_the_scale():
+    # everyone bought yesterday: all equally recent, none the worst
+    assert score(pd.Series([1] * 8), higher_is_better=False).tolist() == [3] * 8
+    assert score(pd.Series([42.0])).tolist() == [3]  # one customer: the middle
+    assert score(pd.Series([5, 5, 9, 9]), bins=2).tolist() == [1, 1, 2, 2]
+
+
+@pytest.mark.parametrize("n", [5, 10, 40, 235])
+def test_without_ties_the_scores_are_equal_fifths(n):
+    # oracle: pandas' quantile cut of distinct values into 5 equal groups
+    values = pd.Series(np.random.default_rng(n).permutation(n) * 1.5)
+    expected = pd.qcut(values.rank(), 5, labels=False) + 1
+    assert score(values).tolist() == expected.tolist()
 
 
 def test_scores_are_blind_to_float_noise_and_lower_recency_is_better():
-    assert score(pd.Series([0.1 + 0.2, 0.3, 5.0])).tolist() == [1, 1, 4]
+    assert score(pd.Series([0.1 + 0.2, 0.3, 5.0])).tolist() == [2, 2, 5]
     recency = pd.Series(range(1, 11))
     assert score(recency, higher_is_better=False).tolist() == [5, 5, 4, 4, 3, 3, 2, 2, 1, 1]
 
@@ -141,9 +157,10 @@ def test_rfm_scores_code_and_fm():
     scores = rfm_scores(rfm, bins=3)
     assert scores["code"].tolist() == ["333", "222", "111"]
     rfm5 = rfm_scores(pd.DataFrame({"recency": [1, 2], "frequency": [1, 2], "monetary": [3, 1]}))
-    # F = 1, 3; M = 3, 1 -> FM = ceil(4 / 2) = 2 for both; R = 3, 1
-    assert rfm5["FM"].tolist() == [2, 2]
-    assert rfm5["code"].tolist() == ["313", "131"]
+    # two customers: positions 1 and 2 score 1 + floor(1 * 5 / 4) = 2 and 1 + floor(3 * 5 / 4)
+    # = 4; R = 4, 2; F = 2, 4; M = 4, 2 -> FM = (2 + 4 + 1) // 2 = 3 for both
+    assert rfm5["FM"].tolist() == [3, 3]
+    assert rfm5["code"].tolist() == ["424", "242"]
 
 
 def test_every_cell_of_the_grid_has_exactly_one_known_name():

@@ -60,22 +60,29 @@ SEGMENT_GRID: dict[tuple[int, int], str] = _segment_grid()
 def score(values: pd.Series, bins: int = 5, higher_is_better: bool = True) -> pd.Series:
     """Quantile scores 1..``bins`` of ``values``, ``bins`` for the best.
 
-    The tie rule: a value's score comes from its rank with ``method="min"`` (equal values
-    share the lowest rank of their group), as ``1 + floor((rank - 1) * bins / n)``. Equal
-    values therefore always get the same score, whatever the order of the rows, and no bin
-    edge is ever duplicated (``pd.qcut`` fails when, say, half the customers bought once).
-    The price: with many ties a score may be skipped, and bins are not equally full.
-    Values are rounded to cents first, so float noise cannot split a tie.
+    The tie rule: a group of equal values gets the score of its middle position. The values
+    sorted from worst to best, a group holding positions ``lo`` to ``hi`` (of ``n``) scores
+    ``1 + floor((lo + hi - 1) * bins / (2 n))``, in whole numbers. Without ties that is
+    ``bins`` equal groups; equal values always share a score, whatever the order of the rows;
+    no bin edge is ever duplicated (``pd.qcut`` fails when, say, half the customers bought
+    once); and a group is never pushed to an end of the scale only for being tied (the
+    customers of a log that all bought yesterday score 3 of 5, not 1). The price: with many
+    ties a score may be skipped, and bins are not equally full. Values are rounded to cents
+    first, so float noise cannot split a tie.
 
     >>> score(pd.Series([1, 1, 1, 1, 2, 3]), bins=3).tolist()
-    [1, 1, 1, 1, 3, 3]
+    [2, 2, 2, 2, 3, 3]
+    >>> score(pd.Series([7, 7, 7]), bins=5).tolist()
+    [3, 3, 3]
     """
     values = values.astype(float).round(2)
     if not higher_is_better:
         values = -values
-    n = len(values)
-    rank = values.rank(method="min").to_numpy()
-    scores = 1 + np.floor((rank - 1) * bins / max(n, 1)).astype(np.int64)
+    n = max(len(values), 1)
+    lo = values.rank(method="min").to_numpy()
+    hi = values.rank(method="max").to_numpy()
+    twice_middle = (lo + hi).astype(np.int64)  # exact: ranks are whole numbers
+    scores = 1 + ((twice_middle - 1) * bins) // (2 * n)
     return pd.Series(scores, index=values.index, name=values.name)
 
 
@@ -84,12 +91,13 @@ def rfm_scores(rfm: pd.DataFrame, bins: int = 5) -> pd.DataFrame:
     the FM score, and the RFM code.
 
     The tie rule: customers with equal values (rounded to cents) always get the same score,
-    whatever the order of the rows. Each score is ``1 + floor((rank - 1) * bins / n)``, where
-    a customer's rank is the lowest rank among the customers with the same value (for
-    recency, ranked from the longest silence up). So with many ties, such as a fifth of the
-    customers who bought once, a whole group takes the score of its first member; a score
-    may then be skipped and the fifths are not equally full. (The helper that scores one
-    column is :func:`score`.) ``FM`` is the mean of F and M,
+    whatever the order of the rows: the score of the group's middle position. Sorted from
+    worst to best (for recency, from the longest silence up), a group holding positions
+    ``lo`` to ``hi`` of ``n`` scores ``1 + floor((lo + hi - 1) * bins / (2 n))``. So with
+    many ties, such as half the customers who bought once, the whole group takes the score
+    of its middle member; a score may then be skipped and the fifths are not equally full,
+    but no tied group is pushed to an end of the scale for being tied. (The helper that
+    scores one column is :func:`score`.) ``FM`` is the mean of F and M,
     rounded half up (F=3, M=4 gives 4): the second axis of the segment grid. ``code`` is
     the three scores as a string, ``"545"`` for R=5, F=4, M=5.
     """
