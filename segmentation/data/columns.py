@@ -14,12 +14,33 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from segmentation.data.problems import Problem, shown_value
 from segmentation.data.schema import COLUMN_ALIASES, LABEL_CODES, LABEL_COLUMNS, SPENDING_COLUMNS
 
 # ASCII digits only: \d also matches other scripts' digits ('١', '１'), which float() and int()
 # read as numbers, so '1١' would become the id 11 (the same as '11').
 PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 _CANONICAL_INT = re.compile(r"0|[1-9][0-9]{0,17}")
+
+
+#: At most this many ignored columns are named one by one; the rest are counted in one note.
+MAX_IGNORED_NAMED = 5
+
+
+def ignored_column_notes(unknown: dict[int, str], row: int, what: str) -> list[Problem]:
+    """Notes on the header's columns that ``what`` (such as "the course") does not use,
+    ``unknown`` mapping position to name: one note each for the first few, then one that
+    counts the rest (a file of 100,000 extra columns gives 6 notes, not 100,000)."""
+    notes = []
+    for position, name in list(unknown.items())[:MAX_IGNORED_NAMED]:
+        label = f"column {position + 1} ({shown_value(name) if name else 'no name'})"
+        notes.append(Problem(f"{label} is not one {what} uses; it was ignored.", row=row))
+    rest = len(unknown) - MAX_IGNORED_NAMED
+    if rest > 0:
+        notes.append(
+            Problem(f"{rest:,} more columns are not ones {what} uses; they were ignored.", row=row)
+        )
+    return notes
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import difflib
 
-from segmentation.data.columns import PLAIN_NUMBER, Layout, clean, column_key
+from segmentation.data.columns import (
+    PLAIN_NUMBER,
+    Layout,
+    clean,
+    column_key,
+    ignored_column_notes,
+)
 from segmentation.data.problems import HOW_TO_SAVE, Problem, Validation, shown_value
 from segmentation.data.schema import LABEL_COLUMNS, SPENDING_COLUMNS
 
@@ -28,11 +34,7 @@ def header_layout(
     _missing(index, unknown, row, result, require_labels)
     if not result.ok:
         return None
-    for position, name in unknown.items():
-        label = f"column {position + 1} ({shown_value(name) if name else 'no name'})"
-        result.notes.append(
-            Problem(f"{label} is not one the course uses; it was ignored.", row=row)
-        )
+    result.notes.extend(ignored_column_notes(unknown, row, "the course"))
     for column in LABEL_COLUMNS:
         if column not in index and not require_labels:
             result.notes.append(

@@ -7,8 +7,8 @@ Columns the log does not use are ignored with a note.
 
 from __future__ import annotations
 
-from segmentation.data.columns import PLAIN_NUMBER, Layout, clean
-from segmentation.data.problems import HOW_TO_SAVE, Problem, Validation, shown_value
+from segmentation.data.columns import PLAIN_NUMBER, Layout, clean, ignored_column_notes
+from segmentation.data.problems import HOW_TO_SAVE, Problem, Validation
 from segmentation.transactions.layout import OLD_COLUMN_NAMES, TRANSACTION_COLUMNS
 from segmentation.transactions.read_values import REQUIRED_COLUMNS
 
@@ -27,13 +27,11 @@ def transaction_layout(header: list[str], row: int, result: Validation) -> Layou
         result._add(Problem(wrong[0], wrong[1], row=row))
         return None
     index: dict[str, int] = {}
+    unknown: dict[int, str] = {}
     for position, name in enumerate(names):
         column = _KNOWN.get(name.lower())
         if column is None:
-            label = f"column {position + 1} ({shown_value(name) if name else 'no name'})"
-            result.notes.append(
-                Problem(f"{label} is not one a transaction log uses; it was ignored.", row=row)
-            )
+            unknown[position] = name
             continue
         first = index.setdefault(column, position)
         if first != position:
@@ -49,6 +47,7 @@ def transaction_layout(header: list[str], row: int, result: Validation) -> Layou
                 column=column,
             )
         )
+    result.notes.extend(ignored_column_notes(unknown, row, "a transaction log"))
     if not result.ok:
         return None
     written = {column: names[position] for column, position in index.items()}

@@ -124,8 +124,9 @@ def _log(path: Path, result: Validation) -> pd.DataFrame | None:
         result._add(problem)
         return None
     first_break = raw.find(b"\n")
-    header_only = raw[: first_break + 1] if first_break >= 0 else raw
-    plain = raw.isascii()  # ASCII is UTF-8: only the header need be decoded now
+    plain = raw.isascii()  # ASCII is UTF-8: only the lines up to the header need decoding now
+    header_end = _header_end(raw)
+    header_only = raw[: header_end + 1] if header_end >= 0 else raw
     text = _decode(header_only if plain else raw, result)
     if text is None:
         return None
@@ -144,6 +145,18 @@ def _log(path: Path, result: Validation) -> pd.DataFrame | None:
         layout = careful.read_header()
         assert layout is not None  # the same header, read again
     return careful.read_rows(layout)
+
+
+def _header_end(raw: bytes) -> int:
+    """Where the first line holding more than blanks and commas ends (the header, unless
+    the file is odd): the index of its line break, or -1 when no such line ends."""
+    start = 0
+    while True:
+        end = raw.find(b"\n", start)
+        line = raw[start:] if end < 0 else raw[start:end]
+        if end < 0 or line.strip(b" \t\r,"):
+            return end
+        start = end + 1
 
 
 def _not_csv_text(raw: bytes) -> Problem | None:
