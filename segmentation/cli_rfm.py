@@ -109,7 +109,7 @@ def run_rfm(args: argparse.Namespace, outcome: Any) -> int:
     for line in summary_lines(args.data, len(log), clean, table, as_of, given):
         cli._say(line, cli._summary_stream(output))
     cli._say(
-        f"Wrote the RFM table of {len(table):,} customers to {cli._where(output)}.",
+        f"Wrote the RFM table of {_count(len(table), 'customer')} to {cli._where(output)}.",
         cli._summary_stream(output),
     )
     return 0
@@ -205,10 +205,30 @@ def summary_lines(
         if given
         else "the day after the last purchase"
     )
+    said += _left_out(clean, as_of)
     said.append(f"Scored {_count(len(table), 'customer')} as of {as_of:%Y-%m-%d} ({when}):")
     sizes = segment_sizes(table["segment"])
     said += [f"  {name}: {count:,}" for name, count in sizes["customers"].items()]
     return said
+
+
+def _left_out(clean: CleanLog, as_of: pd.Timestamp) -> list[str]:
+    """The kept lines dated on or after ``as_of``, which RFM leaves out, and the customers
+    who bought only then (they are not scored): nothing is dropped without a word."""
+    from segmentation.rfm.table import DATE
+
+    late = clean.purchases[DATE] >= as_of
+    cancelled = int((clean.cancellations[DATE] >= as_of).sum())
+    if not late.any() and not cancelled:
+        return []
+    customers = clean.purchases["Customer ID"]
+    unseen = customers[late][~customers[late].isin(customers[~late])].nunique()
+    return [
+        f"Left out, dated on or after {as_of:%Y-%m-%d}: {_count(int(late.sum()), 'purchase line')}"
+        f" and {_count(cancelled, 'cancellation line')}; "
+        f"{_count(unseen, 'customer')} bought only then and {'is' if unseen == 1 else 'are'} "
+        "not scored."
+    ]
 
 
 def _count(count: int, word: str) -> str:

@@ -102,6 +102,30 @@ def test_the_table_has_the_hand_worked_values(tmp_path, capsys):
     pd.testing.assert_frame_equal(table, HAND, check_dtype=False, atol=5e-5)
 
 
+def test_lines_after_the_date_are_counted_and_so_are_customers_who_bought_only_then(
+    tmp_path, capsys
+):
+    log, out = write_log(tmp_path), tmp_path / "rfm.csv"
+    # by hand, on or after 2024-03-09: invoices 6 and 7 (customer 103, one line each) and the
+    # cancellation C5 of 101; everyone bought before. On or after 03-02: 101's invoice 4 and
+    # 103's invoices 3, 6 and 7 (a line each; 3's duplicate was set aside), and C5; 103 bought
+    # only then.
+    assert rfm(log, "-o", out, "--as-of", "2024-03-09") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[7] == (
+        "Left out, dated on or after 2024-03-09: 2 purchase lines and 1 cancellation line; "
+        "0 customers bought only then and are not scored."
+    )
+    assert rfm(log, "-o", out, "--as-of", "2024-03-02") == 0
+    printed = capsys.readouterr().out
+    assert (
+        "Left out, dated on or after 2024-03-02: 4 purchase lines and 1 cancellation line; "
+        "1 customer bought only then and is not scored."
+    ) in printed
+    assert "Wrote the RFM table of 2 customers" in printed
+    assert len(read_table(out)) == 2
+
+
 def test_the_table_is_what_the_library_gives(tmp_path, capsys):
     log, out = write_log(tmp_path), tmp_path / "rfm.csv"
     assert rfm(log, "-o", out) == 0
