@@ -1,0 +1,1 @@
+"""Data quality: missing values, noise and outliers, few labels, and the data-quality report."""
