@@ -26,7 +26,7 @@ help:
 	@echo "make app        install (if needed) and start the k-means explorer alone (Voila) at 127.0.0.1:$(APP_PORT)"
 	@echo "make test       install (if needed) and run every test: library and notebooks"
 	@echo "make notebooks  re-execute every notebook and store its outputs (after changing one)"
-	@echo "make benchmark  time k-means against scikit-learn's, prediction and validation against pandas; prediction's peak memory (1,000,000 and 2,000,000 customers)"
+	@echo "make benchmark  time k-means against scikit-learn's, prediction, validation and the RFM+X table against pandas; peak memory (1,000,000 and 2,000,000 customers; 5,000,000 log lines)"
 	@echo "make lock       re-resolve the newest versions and rewrite $(LOCK)"
 	@echo "make clean      remove .venv and caches"
 
@@ -59,6 +59,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/kmeans_speed.py
 	$(BIN)/python benchmarks/predict_speed.py
 	$(BIN)/python benchmarks/validate_speed.py
+	$(BIN)/python benchmarks/rfm_speed.py
 
 # A throw-away environment resolves the newest versions the ranges in pyproject.toml allow;
 # its freeze becomes the lock. Commit the lock together with environment.yml's matching pins.

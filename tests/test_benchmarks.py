@@ -85,3 +85,39 @@ def test_the_validate_benchmark_reports_both_timings_and_their_ratio(capsys):
     assert_ratio(ratio, quoted, plain, 0.0005)
     assert re.search(r"peak memory: [\d,]+ MB and [\d,]+ MB", out)
     assert status == (0 if "within target" in out else 1)
+
+
+def test_rfm_speed_reports_both_timings_their_ratio_and_memory(capsys):
+    status = load("rfm_speed").main(["--rows", "20000", "--repeats", "1"])
+    out = capsys.readouterr().out
+    assert "file: 20,000 lines" in out
+    pandas_ms = float(re.search(r"pandas.read_csv alone:\s+([\d.]+) ms", out)[1])
+    ours_ms = float(re.search(r"ours \(read, clean, RFM\+X table\):\s+([\d.]+) ms", out)[1])
+    stages = [
+        float(re.search(rf"{stage}:\s+([\d.]+) ms", out)[1])
+        for stage in ("read_transactions", "clean_transactions", "rfm_plus")
+    ]
+    # ours is the sum of its stages, each printed to 0.1 ms
+    assert abs(sum(stages) - ours_ms) <= 0.2
+    assert float(re.search(r"rfm_table alone \(cleaned log\):\s+([\d.]+) ms", out)[1]) > 0
+    ratio = float(re.search(r"ratio:\s+([\d.]+)", out)[1])
+    assert_ratio(ratio, ours_ms, pandas_ms, 0.05)
+    customers, kept = (
+        int(n.replace(",", ""))
+        for n in re.search(r"customers: ([\d,]+); purchase lines kept: ([\d,]+)", out).groups()
+    )
+    assert 0 < customers < kept < 20_000  # guests, duplicates and cancellations set aside
+    peaks = {
+        who: [float(x.replace(",", "")) for x in found]
+        for who, *found in re.findall(
+            r"peak memory, (pandas.read_csv|ours):\s+([\d,.]+) MB \(libraries alone ([\d,.]+) MB\)",
+            out,
+        )
+    }
+    assert set(peaks) == {"pandas.read_csv", "ours"}
+    for peak, libraries in peaks.values():
+        assert 20 < libraries <= peak
+    verdict = out.strip().splitlines()[-1]
+    assert verdict in ("within target", "OVER TARGET")
+    assert (verdict == "OVER TARGET") == (ratio > 2.0)
+    assert status == (0 if verdict == "within target" else 1)

@@ -100,27 +100,87 @@ def sorted_codes(ids: np.ndarray) -> tuple[np.ndarray, pd.Index]:
     """Number ``ids`` by their place among the sorted distinct ids (hashing first and sorting
     only the distinct ids is faster than ``pd.factorize(sort=True)`` on millions of rows)."""
     codes, uniques = pd.factorize(ids)
-    order = np.argsort(uniques, kind="stable")
+    order = np.argsort(_comparable(uniques), kind="stable")
     place = np.empty_like(order)
     place[order] = np.arange(len(order))
     return place[codes], pd.Index(uniques[order], name=CUSTOMER)
 
 
+_LONGEST_FIXED = 64  # longer ids are sorted as Python strings: fixed width would waste memory
+
+
+def _comparable(texts: np.ndarray) -> np.ndarray:
+    """``texts`` as NumPy fixed-width text, which sorts in C exactly as Python sorts the
+    strings, when that is so: every value a string, none holding a NUL character (fixed
+    width drops trailing NULs) and none long; else ``texts`` unchanged."""
+    if len(texts) == 0 or pd.api.types.infer_dtype(texts, skipna=False) != "string":
+        return texts
+    if max(map(len, texts)) > _LONGEST_FIXED or "\0" in "".join(texts):
+        return texts
+    return texts.astype(str)
+
+
 def first_and_last(lines: Lines) -> tuple[np.ndarray, np.ndarray]:
     """Each customer's first and last purchase time (datetime64 arrays)."""
     stamps = lines.purchases[DATE].to_numpy().astype("datetime64[ns]").view(np.int64)
-    grouped = lines.by_customer(stamps)
-    first = grouped.min().to_numpy().view("datetime64[ns]")
-    last = grouped.max().to_numpy().view("datetime64[ns]")
-    return first, last
+    # NumPy's unbuffered minimum and maximum per code: many times quicker than a groupby.
+    # Every customer has a purchase line, so every start value is replaced.
+    first = np.full(len(lines.customers), np.iinfo(np.int64).max)
+    np.minimum.at(first, lines.codes, stamps)
+    last = np.full(len(lines.customers), np.iinfo(np.int64).min)
+    np.maximum.at(last, lines.codes, stamps)
+    return first.view("datetime64[ns]"), last.view("datetime64[ns]")
 
 
 def invoice_counts(lines: Lines) -> np.ndarray:
     """Distinct purchase invoices per customer."""
+    runs = _invoice_runs(lines.purchases[INVOICE].to_numpy(), lines.codes)
+    if runs is not None:  # each run is an invoice of its own
+        return np.bincount(lines.codes[runs], minlength=len(lines.customers))
     invoices, uniques = pd.factorize(lines.purchases[INVOICE].to_numpy())
+    owner = np.full(len(uniques) + 1, -1, dtype=np.int64)  # the last place: no invoice (NaN)
+    owner[invoices] = lines.codes
+    if len(invoices) and (invoices >= 0).all() and (owner[invoices] == lines.codes).all():
+        # every invoice is one customer's (as in any real log): count invoices per owner
+        return np.bincount(owner[:-1], minlength=len(lines.customers))
     # one integer per (customer, invoice) pair: hashing integers is much faster than pairs
     pairs = pd.unique(lines.codes.astype(np.int64) * max(len(uniques), 1) + invoices)
     return np.bincount(pairs // max(len(uniques), 1), minlength=len(lines.customers))
+
+
+_PACKED = 8  # texts of at most this many ASCII characters fit in 64 bits
+
+
+def _packed(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Each text as a 64-bit integer, and its length, when every text is ASCII, at most
+    ``_PACKED`` characters and free of NUL; else None. Different texts give different
+    integers, which order as the texts do (big-endian bytes, then NUL bytes)."""
+    try:
+        lengths = np.fromiter(map(len, texts), np.int64, len(texts))
+        if len(texts) == 0 or lengths.max() > _PACKED:
+            return None
+        packed = np.asarray(texts, dtype=object).astype(f"S{_PACKED}")
+    except (TypeError, UnicodeEncodeError):  # a missing value, or not ASCII
+        return None
+    if not (np.char.str_len(packed) == lengths).all():  # a NUL character, which packing drops
+        return None
+    return packed.view(f">u{_PACKED}").astype(np.uint64), lengths
+
+
+def _invoice_runs(invoices: np.ndarray, codes: np.ndarray) -> np.ndarray | None:
+    """The first line of each run of lines of one invoice and one customer, when every run
+    is a different invoice: proved by the runs' invoice numbers rising strictly (by length,
+    then as text), as in a log written in invoice order. Else None (the invoices are then
+    hashed)."""
+    packed = _packed(invoices)
+    if packed is None:
+        return None
+    keys, lengths = packed
+    start = np.ones(len(keys), dtype=bool)
+    start[1:] = (keys[1:] != keys[:-1]) | (codes[1:] != codes[:-1])
+    key, length = keys[start], lengths[start]
+    rising = (length[1:] > length[:-1]) | ((length[1:] == length[:-1]) & (key[1:] > key[:-1]))
+    return np.flatnonzero(start) if rising.all() else None
 
 
 def rfm_table(log: Any, as_of: Any = None) -> pd.DataFrame:

@@ -93,11 +93,11 @@ def clean_transactions(log: pd.DataFrame) -> CleanLog:
         log = log.loc[:, list(TRANSACTION_COLUMNS)]
     left = np.ones(len(log), dtype=bool)
     counts = []
-    invoices, numbers = pd.factorize(log["Invoice"].astype(str))
-    first_letter = pd.Index(numbers).str[:1].to_numpy(dtype=object)[invoices]
+    # each invoice number's first letter, cut by NumPy: no Python call per line
+    first_letter = log["Invoice"].astype(str).to_numpy(dtype=object).astype("U1")
     for rule, _ in RULES:
         if rule == "exact duplicate rows":
-            hit = _exact_duplicates(log, invoices)
+            hit = _exact_duplicates(log)
         elif rule == "missing customer id":
             hit = log["Customer ID"].isna().to_numpy()
         elif rule == "cancellations":
@@ -115,22 +115,36 @@ def clean_transactions(log: pd.DataFrame) -> CleanLog:
     return CleanLog(_with_amounts(log[left]), _with_amounts(log[cancelled]), set_aside)
 
 
-def _exact_duplicates(log: pd.DataFrame, invoices: np.ndarray) -> np.ndarray:
-    """Whether each line equals one before it in every column. Lines that agree on invoice,
-    date, quantity and price (numbers, quick to compare) are the only candidates: only
+def _exact_duplicates(log: pd.DataFrame) -> np.ndarray:
+    """Whether each line equals one before it in every column. Lines whose date, quantity
+    and price give the same key (numbers, quick to hash) are the only candidates: only
     those are compared in every column."""
-    keys = pd.DataFrame(
-        {
-            "invoice": invoices,
-            "date": log["InvoiceDate"].to_numpy(),
-            "quantity": log["Quantity"].to_numpy(),
-            "price": log["Price"].to_numpy(),
-        }
-    )
-    candidates = keys.duplicated(keep=False).to_numpy()
+    key = _number_key(log)
+    if key is None:  # columns of other types: compare every line in every column
+        return log.duplicated(keep="first").to_numpy()
+    candidates = pd.Series(key).duplicated(keep=False).to_numpy()
     hit = np.zeros(len(log), dtype=bool)
     hit[candidates] = log[candidates].duplicated(keep="first").to_numpy()
     return hit
+
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # an odd constant: multiplying by it mixes the bits
+
+
+def _number_key(log: pd.DataFrame) -> np.ndarray | None:
+    """One 64-bit number per line from its date, quantity and price, the same for lines
+    that pandas finds equal (NaN and -0.0 made alike first); None unless the columns are
+    dates, whole numbers and floats. Different lines may share a number: it only picks
+    candidates."""
+    date, quantity, price = (log[c].to_numpy() for c in ("InvoiceDate", "Quantity", "Price"))
+    if date.dtype.kind != "M" or quantity.dtype.kind not in "iu" or price.dtype.kind != "f":
+        return None
+    price = price.astype(np.float64)
+    price = np.where(np.isnan(price), np.nan, price + 0.0)
+    key = pd.util.hash_array(date.view(np.int64))
+    for part in (quantity.astype(np.int64), price.view(np.int64)):
+        key = key * _MIX ^ pd.util.hash_array(part)
+    return key
 
 
 def _with_amounts(lines: pd.DataFrame) -> pd.DataFrame:

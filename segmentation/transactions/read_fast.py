@@ -16,20 +16,25 @@ from itertools import pairwise
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from segmentation.data.careful import MAX_VALUE_CHARS
 from segmentation.data.columns import Layout
 from segmentation.data.fast import _ByteReader, _cores
 from segmentation.transactions.read_values import (
+    LARGEST_ID,
     MAX_PRICE,
     MAX_QUANTITY,
+    TEXT_COLUMNS,
     customer_id,
-    id_of_number,
     parse_dates,
     transaction_frame,
 )
 
 _PIECE_BYTES = 1 << 24  # smaller pieces cost more in threads than they save
+#: Columns of few distinct values: pandas parses them as categoricals, hashing the bytes of
+#: each value in C and making a Python string only once per distinct value.
+_FEW_VALUES = ("Description", "Country")
 
 
 def read_transactions_fast(raw: bytes, start: int, layout: Layout) -> pd.DataFrame | None:
@@ -37,13 +42,12 @@ def read_transactions_fast(raw: bytes, start: int, layout: Layout) -> pd.DataFra
     to the careful reader."""
     if not _plain_lines(raw, start):
         return None
-    tables = _parsed(raw, start, layout)
-    if tables is None:
+    table = _parsed(raw, start, layout)
+    if table is None:
         return None
     columns: dict[str, object] = {}
     for column, position in layout.index.items():
-        pieces = [table[position] for table in tables]
-        checked = _checked_values(column, *_joined_codes(pieces))
+        checked = _checked_column(column, table[position])
         if checked is None:
             return None
         columns[column] = checked
@@ -87,9 +91,12 @@ def _quote_marks(body: np.ndarray) -> np.ndarray:
     return np.concatenate(found)
 
 
-def _parsed(raw: bytes, start: int, layout: Layout) -> list[pd.DataFrame] | None:
-    """The data lines parsed by pandas in pieces of whole lines, one per core, on threads
-    (pandas parses without holding the GIL); None if pandas cannot read them."""
+def _parsed(
+    raw: bytes, start: int, layout: Layout
+) -> dict[int, np.ndarray | pd.Categorical] | None:
+    """The data lines parsed by pandas, each column as one array (or categorical); None if
+    pandas cannot read them. Large files are parsed in pieces of whole lines on threads
+    (pandas parses without holding the GIL), one per core."""
     count = max(1, min(_cores(), 8, (len(raw) - start) // _PIECE_BYTES))
     cuts = sorted(
         {start, len(raw)}
@@ -97,15 +104,31 @@ def _parsed(raw: bytes, start: int, layout: Layout) -> list[pd.DataFrame] | None
     )
     cuts = [c for c in cuts if start <= c <= len(raw)]
     view = memoryview(raw)
+    few = [layout.index[column] for column in _FEW_VALUES if column in layout.index]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tables = _pieces(view, cuts, _options(layout, few))
+            if not all(_texts_kept(table[p].array) for table in tables for p in few):
+                # pandas made numbers (or booleans) of categories that all look like
+                # some: their text is lost, so those columns are read as text instead
+                tables = _pieces(view, cuts, _options(layout, []))
+    except (ValueError, TypeError, OverflowError, pd.errors.ParserError):
+        return None
+    return {p: _joined([table[p].array for table in tables]) for p in range(layout.width)}
+
+
+def _options(layout: Layout, categorical: list[int]) -> dict[str, object]:
+    """pandas' options for the data lines, the columns at ``categorical`` as categoricals."""
     # Any column not in the layout is read as text too (never as a number, which would
-    # hide a short row as NaN). Each text column is factorised in its piece: the rules then
-    # run once per distinct value.
+    # hide a short row as NaN).
     dtypes: dict[int, object] = {p: str for p in range(layout.width)}
+    dtypes.update(dict.fromkeys(categorical, "category"))
     dtypes[layout.index["Quantity"]] = np.int64
     dtypes[layout.index["Price"]] = np.float64
     if layout.index["Customer ID"] < layout.width - 1:
         dtypes[layout.index["Customer ID"]] = np.float64
-    options = {
+    return {
         "header": None,
         "names": list(range(layout.width)),
         "dtype": dtypes,
@@ -115,55 +138,98 @@ def _parsed(raw: bytes, start: int, layout: Layout) -> list[pd.DataFrame] | None
         "encoding": "utf-8",
         "engine": "c",
     }
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with ThreadPoolExecutor(len(cuts) - 1) as pool:
-                return list(
-                    pool.map(
-                        lambda cut: _factorised(view[cut[0] : cut[1]], options),
-                        pairwise(cuts),
-                    )
-                )
-    except (ValueError, TypeError, OverflowError, pd.errors.ParserError):
+
+
+def _pieces(view: memoryview, cuts: list[int], options: dict) -> list[pd.DataFrame]:
+    """Each piece between consecutive ``cuts`` parsed, on threads."""
+    with ThreadPoolExecutor(len(cuts) - 1) as pool:
+        return list(
+            pool.map(
+                lambda cut: pd.read_csv(_ByteReader(view[cut[0] : cut[1]]), **options),
+                pairwise(cuts),
+            )
+        )
+
+
+def _texts_kept(column: object) -> bool:
+    """Whether a column parsed as a categorical kept its values as text."""
+    categories = column.categories  # type: ignore[attr-defined]
+    return len(categories) == 0 or pd.api.types.infer_dtype(categories) == "string"
+
+
+def _joined(pieces: list) -> np.ndarray | pd.Categorical:
+    """A column parsed in pieces, as one array (or one categorical)."""
+    if isinstance(pieces[0], pd.Categorical):
+        return pieces[0] if len(pieces) == 1 else union_categoricals(pieces)
+    return np.concatenate([np.asarray(piece) for piece in pieces])
+
+
+def _checked_column(column: str, values: np.ndarray | pd.Categorical) -> object | None:
+    """A column's values checked, vectorised where the values allow it; None if the careful
+    reader might refuse one (or read it otherwise)."""
+    if isinstance(values, pd.Categorical):
+        return _checked_values(column, values.codes, values.categories.to_numpy(dtype=object))
+    if column == "Customer ID" and values.dtype.kind == "f":
+        return _customer_ids(values)
+    if column in ("Quantity", "Price"):
+        limit = MAX_QUANTITY if column == "Quantity" else MAX_PRICE
+        # NaN (a price left empty) fails the test too
+        return values if np.all(np.abs(values) <= limit) else None
+    if column in TEXT_COLUMNS:
+        empty = _plain_texts(values)
+        if empty is not None:  # nothing to strip: the values are the texts
+            blank = empty and column in ("Invoice", "StockCode")
+            return None if blank else pd.array(values, dtype="str")
+    return _checked_values(column, *pd.factorize(values))
+
+
+def _customer_ids(numbers: np.ndarray) -> pd.api.extensions.ExtensionArray | None:
+    """Customer ids read as numbers (NaN: a guest) as the log writes them, checked
+    vectorised with the rule of :func:`~segmentation.transactions.read_values.id_of_number`;
+    None if one is not an id."""
+    guest = np.isnan(numbers)
+    known = np.where(guest, 0.0, numbers)
+    if not np.all((known >= 0) & (known < LARGEST_ID) & (known == np.floor(known))):
         return None
+    codes, whole = pd.factorize(np.where(guest, -1, known.astype(np.int64)))
+    # str() of each whole number, as id_of_number writes it; -1 stands for a guest (None)
+    texts = whole.astype(str).astype(object)
+    texts[whole < 0] = None
+    return _texts(texts, codes)
 
 
-def _factorised(piece: memoryview, options: dict) -> dict[int, object]:
-    """A piece parsed: each column as (codes, distinct values)."""
-    table = pd.read_csv(_ByteReader(piece), **options)
-    return {
-        position: pd.factorize(table[position].to_numpy(), use_na_sentinel=True)
-        for position in table.columns
-    }
-
-
-def _joined_codes(pieces: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
-    """The codes and distinct texts of a column factorised in pieces, joined."""
-    if len(pieces) == 1:
-        return pieces[0]
-    codes, uniques = pd.factorize(np.concatenate([u for _, u in pieces]))
-    joined, offset = [], 0
-    for piece_codes, piece_uniques in pieces:
-        # -1 (a missing value) stays -1: it is looked up in a table whose last entry is -1
-        table = np.append(codes[offset : offset + len(piece_uniques)], -1)
-        joined.append(table[piece_codes])
-        offset += len(piece_uniques)
-    return np.concatenate(joined), uniques
+def _plain_texts(values: np.ndarray) -> bool | None:
+    """Whether some text of ``values`` is empty; None when one may need the careful rules
+    (not ASCII, a space or control character at either end, longer than
+    :data:`~segmentation.data.careful.MAX_VALUE_CHARS`, missing). Vectorised on the texts joined by
+    NUL, which no value holds (the reader refuses a file with a NUL byte)."""
+    if len(values) == 0:
+        return False
+    try:
+        joined = "\0".join(values)
+    except TypeError:  # a missing value (a short row): the careful reader says which
+        return None
+    if not joined.isascii():
+        return None
+    data = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    cuts = np.flatnonzero(data == 0)
+    starts = np.concatenate([[0], cuts + 1])
+    ends = np.concatenate([cuts, [len(data)]])
+    lengths = ends - starts
+    if lengths.max() > MAX_VALUE_CHARS:
+        return None
+    full = lengths > 0
+    # ASCII whitespace, which strip() removes, is all at or below the space character
+    if (data[starts[full]] <= ord(" ")).any() or (data[ends[full] - 1] <= ord(" ")).any():
+        return None
+    return not bool(full.all())
 
 
 def _checked_values(column: str, codes: np.ndarray, uniques: np.ndarray) -> np.ndarray | None:
     """A column's values, each distinct value checked once; None if the careful reader might
     refuse one (or read it otherwise)."""
-    if column == "Customer ID" and uniques.dtype.kind == "f":
-        # An empty id, read as NaN, is code -1: the last entry, None (a guest).
-        ids = [id_of_number(number) for number in uniques.tolist()]
-        return None if False in ids else _texts([*ids, None], codes)
     if len(codes) and codes.min() < 0:
-        return None  # a short row (or a price read as NaN): the careful reader says which
-    if column in ("Quantity", "Price"):
-        limit = MAX_QUANTITY if column == "Quantity" else MAX_PRICE
-        return uniques[codes] if np.all(np.abs(uniques) <= limit) else None
+        return None  # a short row: the careful reader says which
     texts = pd.Index(uniques, dtype=object)
     if len(texts) and texts.str.len().max() > MAX_VALUE_CHARS:
         return None

@@ -42,7 +42,8 @@ REQUIRED_COLUMNS: tuple[str, ...] = tuple(
 TEXT_COLUMNS: tuple[str, ...] = ("Invoice", "StockCode", "Description", "Country")
 
 _MISSING_ID = {"", "nan", "na", "n/a", "#n/a", "null", "none"}
-_LARGEST_ID = 10**15  # more digits than any id, and beyond what a float holds exactly
+#: Ids are whole numbers below this: more digits than any id, beyond what a float holds exactly.
+LARGEST_ID = 10**15
 _WHOLE_QUANTITY = re.compile(r"[+-]?[0-9]{1,18}(?:\.0*)?")
 
 
@@ -60,7 +61,7 @@ def customer_id(text: str) -> str | bool | None:
 
 def id_of_number(number: float) -> str | bool:
     """The id a number stands for (``"13085"`` for 13085.0), or False if none."""
-    if not (0 <= number < _LARGEST_ID and number == int(number)):
+    if not (0 <= number < LARGEST_ID and number == int(number)):
         return False
     return str(int(number))
 

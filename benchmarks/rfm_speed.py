@@ -1,0 +1,166 @@
+"""Time the RFM+X table from a transaction log CSV against pandas reading that file, and
+measure the peak memory of doing it.
+
+Writes a simulated log (by default 5,000,000 rows, seeded) in the layout of the UCI "Online
+Retail II" data, with the dirt of a real one: guests without a customer id, exact
+duplicate rows, cancellations, a few non-positive lines (``simulate_transactions``, with a
+population large enough for the rows asked; the log is cut to exactly that many rows, which
+drops the last days of its period). Then measures in one run:
+
+- pandas alone: ``pandas.read_csv(path)`` with its default arguments;
+- ours: ``read_transactions(path)`` (every value checked), ``clean_transactions(log)`` (the
+  cleaning rules, each counted) and ``rfm_plus(clean)`` (the RFM+X table); and, on the same
+  cleaned log, ``rfm_table(clean)`` alone.
+
+Prints the best time of each (of 3 runs: a run's time varies with when the system hands
+back or faults in the memory of the previous run's tables), each stage of ours, the ratio
+ours / pandas, and fails when the ratio is above 2.0.
+
+Then, in child processes (so that nothing of this one counts), the peak resident memory
+(VmHWM) of reading the file with pandas alone, and of our whole path, each beside the peak
+of a child that only imports the same libraries. Exits 1 when the target is missed.
+
+    python benchmarks/rfm_speed.py                            # the measurement of record
+    python benchmarks/rfm_speed.py --rows 20000 --repeats 1   # a quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from segmentation.rfm.plus import rfm_plus
+from segmentation.rfm.table import rfm_table
+from segmentation.transactions.cleaning import clean_transactions
+from segmentation.transactions.generate import simulate_transactions
+from segmentation.transactions.reader import read_transactions
+from segmentation.transactions.shipped import write_csv
+
+MAX_RATIO = 2.0
+#: Rows per simulated customer with the default parameters over two years (about 6.3,
+#: guests and dirt included): the population is sized from it, with a margin.
+_ROWS_PER_CUSTOMER = 6.0
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from predict_speed import _PEAK, best_time  # noqa: E402  (the same peak and timing)
+
+# Imports what our path imports, then reads, cleans and tabulates the log; prints its peaks.
+_OURS = (
+    _PEAK
+    + """
+import json, sys
+from segmentation.rfm.plus import rfm_plus
+from segmentation.transactions.cleaning import clean_transactions
+from segmentation.transactions.reader import read_transactions
+imports = peak_kb()
+table = rfm_plus(clean_transactions(read_transactions(sys.argv[1])))
+print(json.dumps({"imports_kb": imports, "peak_kb": peak_kb(), "customers": len(table)}))
+"""
+)
+# pandas alone, after the same imports (so both peaks carry the same libraries).
+_PANDAS = (
+    _PEAK
+    + """
+import json, sys
+import pandas as pd
+import segmentation.rfm.plus, segmentation.transactions.cleaning, segmentation.transactions.reader
+imports = peak_kb()
+frame = pd.read_csv(sys.argv[1])
+print(json.dumps({"imports_kb": imports, "peak_kb": peak_kb(), "rows": len(frame)}))
+"""
+)
+
+
+def write_log(path: Path, rows: int, seed: int = 0) -> None:
+    """A simulated log of exactly ``rows`` lines, dirt included, written as the course
+    writes logs (dates as YYYY-MM-DD HH:MM:SS, ids without ".0")."""
+    customers = max(10, int(rows / _ROWS_PER_CUSTOMER))
+    while True:
+        log = simulate_transactions(customers, seed=seed, progress=True).log
+        if len(log) >= rows:
+            break
+        customers = int(customers * 1.2 * rows / max(len(log), 1)) + 10
+    print(f"writing {rows:,} of {len(log):,} lines", file=sys.stderr)
+    write_csv(log.head(rows), path)
+
+
+def child(script: str, path: Path) -> dict:
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"a child failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def our_path(path: Path) -> dict[str, float]:
+    """Our path's stages, timed; the tables kept out of the timing."""
+    times, start = {}, time.perf_counter()
+    log = read_transactions(path)
+    times["read_transactions"] = time.perf_counter() - start
+    start = time.perf_counter()
+    clean = clean_transactions(log)
+    times["clean_transactions"] = time.perf_counter() - start
+    start = time.perf_counter()
+    plus = rfm_plus(clean)
+    times["rfm_plus"] = time.perf_counter() - start
+    start = time.perf_counter()
+    table = rfm_table(clean)
+    times["rfm_table"] = time.perf_counter() - start
+    assert plus.index.equals(table.index) and len(log) > 0
+    times["customers"] = len(table)
+    times["kept"] = len(clean.purchases)
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=5_000_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "log.csv"
+        write_log(path, args.rows)
+        size_mb = path.stat().st_size / 1e6
+        # the frame is dropped at once: its memory must not weigh on our runs
+        pandas_s, rows = best_time(lambda: len(pd.read_csv(path)), args.repeats)
+        runs = [our_path(path) for _ in range(args.repeats)]
+        memory = {"ours": child(_OURS, path), "pandas": child(_PANDAS, path)}
+
+    assert rows == args.rows
+    best = min(runs, key=lambda r: r["read_transactions"] + r["clean_transactions"] + r["rfm_plus"])
+    ours_s = best["read_transactions"] + best["clean_transactions"] + best["rfm_plus"]
+    ratio = ours_s / pandas_s
+    print(f"file: {rows:,} lines, {size_mb:.1f} MB; best of {args.repeats}")
+    print(f"pandas.read_csv alone:            {pandas_s * 1000:8.1f} ms")
+    for stage in ("read_transactions", "clean_transactions", "rfm_plus"):
+        print(f"  {stage + ':':31s} {best[stage] * 1000:8.1f} ms")
+    print(f"ours (read, clean, RFM+X table):  {ours_s * 1000:8.1f} ms")
+    table_ms = min(r["rfm_table"] for r in runs) * 1000
+    print(f"rfm_table alone (cleaned log):    {table_ms:8.1f} ms")
+    print(f"customers: {best['customers']:,}; purchase lines kept: {best['kept']:,}")
+    print(f"ratio: {ratio:.2f} (target: at most {MAX_RATIO:.1f})")
+    mb = {k: (v["imports_kb"] / 1024, v["peak_kb"] / 1024) for k, v in memory.items()}
+    print(
+        f"peak memory, pandas.read_csv:     {mb['pandas'][1]:8,.1f} MB "
+        f"(libraries alone {mb['pandas'][0]:,.1f} MB)"
+    )
+    print(
+        f"peak memory, ours:                {mb['ours'][1]:8,.1f} MB "
+        f"(libraries alone {mb['ours'][0]:,.1f} MB)"
+    )
+    within = ratio <= MAX_RATIO
+    print("within target" if within else "OVER TARGET")
+    return 0 if within else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
