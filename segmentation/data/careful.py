@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 
 import pandas as pd
@@ -19,7 +20,7 @@ import pandas as pd
 from segmentation.data.columns import PLAIN_NUMBER, Layout, clean, column_key, tidy
 from segmentation.data.header import header_layout
 from segmentation.data.problems import Problem, Validation, shown_value
-from segmentation.data.schema import LABEL_CODES
+from segmentation.data.schema import LABEL_CODES, SPENDING_COLUMNS
 from segmentation.model.limits import MAX_MODEL_SPENDING
 
 #: A longer value (characters) is refused, in any column.
@@ -29,6 +30,11 @@ _LABEL_CODE = re.compile(r"0*([0-9]+)(?:\.0*)?")
 _MISSING_WORDS = {"nan", "na", "n/a", "#n/a", "null", "none", "missing", "-", "?"}
 _INFINITE_WORDS = {"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
 _NUMBER_HINT = "Write a plain number such as 1234 or 1234.5, without currency signs or separators."
+#: How to read a missing spending value as missing instead of refusing the file.
+ALLOW_MISSING_HINT = (
+    "To read it as a missing value, use --allow-missing (command line) or allow_missing=True "
+    "(Python)."
+)
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
@@ -41,10 +47,20 @@ def _lines(text: str) -> Iterator[str]:
 class CarefulReader:
     """The careful reader: row by row with the csv module, every problem located."""
 
-    def __init__(self, text: str, result: Validation, *, require_labels: bool, max_spending: float):
+    def __init__(
+        self,
+        text: str,
+        result: Validation,
+        *,
+        require_labels: bool,
+        max_spending: float,
+        allow_missing: bool = False,
+    ):
         self.result = result
         self.require_labels = require_labels
         self.max_spending = max_spending
+        self.allow_missing = allow_missing
+        self.missing: list[tuple[int, str]] = []  # (row, course column) of each missing value
         self._csv_reader = csv.reader(_lines(text), strict=True)
         self.next_row = 1  # the line the next record starts on
         self.header_row = 0  # the line the header is on, once read
@@ -152,10 +168,41 @@ class CarefulReader:
                 elif column in LABEL_CODES:
                     value = self._check_label(column, text, row, name)
                 else:
-                    value = self._check_spending(text, row, name)
+                    value = self._spending_or_missing(text, row, column, name)
                 values[column].append(value)
             rows.append(row)
+        if self.missing and self.result.ok:
+            self._check_missing(layout, len(rows))
         return self._table(values, len(rows))
+
+    def _check_missing(self, layout: Layout, n: int) -> None:
+        """Refuse what missing values leave nothing to go on for: a spending column with no
+        value at all, a customer with no spending value at all; note the rest."""
+        by_column = Counter(column for _, column in self.missing)
+        by_row = Counter(row for row, _ in self.missing)
+        for column in SPENDING_COLUMNS:
+            if by_column[column] == n:
+                self.result._add(
+                    Problem(
+                        f"every value of the column is missing ({n:,} of {n:,} customers).",
+                        "The model segments on all six spending categories, and no value can "
+                        "be estimated from none: fill the column in from the source of the "
+                        "data (0 where a customer bought nothing in it).",
+                        column=layout.written[column],
+                    )
+                )
+        for row, count in by_row.items():
+            if count == len(SPENDING_COLUMNS):
+                self.result._add(
+                    Problem(
+                        "all six spending values are missing: there is nothing to segment "
+                        "this customer by.",
+                        "Fill in at least one spending value, or delete the row.",
+                        row=row,
+                    )
+                )
+        if self.result.ok:
+            self.result.notes.append(missing_note(self.missing))
 
     def _table(self, values: dict[str, list], n: int) -> pd.DataFrame | None:
         """The table of the ``n`` rows read, once the blank rows are noted; None if any
@@ -178,6 +225,14 @@ class CarefulReader:
 
     # Each check returns the value, or None after recording the problem.
 
+    def _spending_or_missing(self, text: str, row: int, column: str, name: str) -> float | None:
+        """A spending value; NaN for a blank or a missing word when missing values are
+        allowed (where it was is kept in ``missing``)."""
+        if self.allow_missing and (not text or text.lower() in _MISSING_WORDS):
+            self.missing.append((row, column))
+            return math.nan
+        return self._check_spending(text, row, name)
+
     def _check_spending(self, text: str, row: int, column: str) -> float | None:
         def refuse(message: str, hint: str) -> None:
             self.result._add(Problem(message, hint, row=row, column=column, value=text))
@@ -186,13 +241,15 @@ class CarefulReader:
         if not text:
             refuse(
                 "the value is blank.",
-                "Enter the spending; write 0 if the customer bought nothing in this category.",
+                "Enter the spending; write 0 if the customer bought nothing in this category. "
+                + ALLOW_MISSING_HINT,
             )
             return None
         if lowered in _MISSING_WORDS:
             refuse(
                 f"{shown} marks a missing value.",
-                "Enter the real spending; write 0 if the customer bought nothing.",
+                "Enter the real spending; write 0 if the customer bought nothing. "
+                + ALLOW_MISSING_HINT,
             )
             return None
         if lowered in _INFINITE_WORDS:
@@ -265,6 +322,26 @@ class CarefulReader:
             return None
         seen[text] = row
         return text
+
+
+#: At most this many rows with a missing value are named in a note.
+ROWS_NAMED = 10
+
+
+def missing_note(missing: list[tuple[int, str]]) -> Problem:
+    """The note on the missing spending values read: how many, in which columns, which rows
+    (the first :data:`ROWS_NAMED`). ``missing`` holds (row, column), in file order."""
+    by_column = Counter(column for _, column in missing)
+    columns = ", ".join(f"{c} {by_column[c]:,}" for c in SPENDING_COLUMNS if by_column[c])
+    rows = list(dict.fromkeys(row for row, _ in missing))
+    shown = ", ".join(map(str, rows[:ROWS_NAMED]))
+    more = f" and {len(rows) - ROWS_NAMED:,} more" if len(rows) > ROWS_NAMED else ""
+    count = len(missing)
+    values = "1 spending value is" if count == 1 else f"{count:,} spending values are"
+    row_word = "row" if len(rows) == 1 else "rows"
+    return Problem(
+        f"{values} missing ({columns}), on {row_word} {shown}{more}; read as missing (NaN)."
+    )
 
 
 def _too_large_hint(limit: float) -> str:

@@ -86,7 +86,9 @@ def tidy(values: dict[str, Any], n: int) -> pd.DataFrame:
             )
     for column in SPENDING_COLUMNS:
         spent = np.asarray(values.pop(column), dtype=np.float64)
-        if len(spent) and spent.max() >= 2**53:  # beyond exact integers (a raised limit)
+        # Floats beyond exact integers (a raised limit), or with missing values (NaN, which
+        # the reader gives when they are allowed; max() is NaN then, so not below 2**53).
+        if len(spent) and not spent.max() < 2**53:
             columns[column] = spent + 0.0  # + 0.0: -0 becomes 0
             continue
         as_int = spent.astype(np.int64)  # spending is checked to be 0 or more

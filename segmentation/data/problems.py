@@ -77,7 +77,9 @@ class Validation:
 
     ``frame`` is the tidy customer table when the file is good, else ``None``. ``errors`` lists
     at most :data:`MAX_PROBLEMS` problems out of ``total_errors``; ``notes`` are things that
-    were ignored or skipped but did not stop the file from being read.
+    were ignored or skipped but did not stop the file from being read. ``missing``, once a
+    file is read, has a line per missing spending value (read as NaN when allowed): its
+    ``row`` in the file (the header being row 1) and its ``column`` (the course's name).
     """
 
     filename: str
@@ -85,6 +87,7 @@ class Validation:
     errors: list[Problem] = field(default_factory=list)
     total_errors: int = 0
     notes: list[Problem] = field(default_factory=list)
+    missing: pd.DataFrame | None = None
 
     @property
     def ok(self) -> bool:

@@ -98,6 +98,7 @@ def read_customer_csv(
     *,
     require_labels: bool = False,
     max_spending: float = MAX_SPENDING,
+    allow_missing: bool = False,
 ) -> pd.DataFrame:
     """Read a customer CSV file into a tidy table, or refuse it with every problem listed.
 
@@ -110,6 +111,11 @@ def read_customer_csv(
         the table simply has no such columns.
     max_spending
         Spending above this, in any category, is refused as implausible.
+    allow_missing
+        Read a blank spending value, or one marked missing ("NA", "n/a", "-", "?", ...), as
+        missing (NaN) instead of refusing the file; a note says how many, where. A spending
+        column with no value at all, or a customer with no spending value at all, is still
+        refused: there is nothing to estimate them from.
 
     Returns
     -------
@@ -134,7 +140,9 @@ def read_customer_csv(
     >>> read_customer_csv(course_data_path()).shape
     (440, 9)
     """
-    result = validate_customer_csv(path, require_labels=require_labels, max_spending=max_spending)
+    result = validate_customer_csv(
+        path, require_labels=require_labels, max_spending=max_spending, allow_missing=allow_missing
+    )
     if not result.ok:
         raise result.error()
     for note in result.notes:
@@ -148,17 +156,19 @@ def validate_customer_csv(
     *,
     require_labels: bool = False,
     max_spending: float = MAX_SPENDING,
+    allow_missing: bool = False,
 ) -> Validation:
     """Check a customer CSV file without raising; see :func:`read_customer_csv`.
 
     Returns
     -------
     Validation
-        The table when the file is good, else the problems found.
+        The table when the file is good, else the problems found; ``missing`` says where the
+        missing values were (none without ``allow_missing``).
     """
     result = Validation(filename=str(path))
     try:
-        frame = _table(Path(path), result, require_labels, max_spending)
+        frame = _table(Path(path), result, require_labels, max_spending, allow_missing)
     except MemoryError:  # a file within the size limit, on a computer with little memory
         frame = None
         result._add(
@@ -168,11 +178,13 @@ def validate_customer_csv(
             )
         )
     result.frame = frame if result.ok else None
+    if result.frame is None:
+        result.missing = None
     return result
 
 
 def _table(
-    path: Path, result: Validation, require_labels: bool, max_spending: float
+    path: Path, result: Validation, require_labels: bool, max_spending: float, allow_missing: bool
 ) -> pd.DataFrame | None:
     """The checked table, or None with the problems recorded in ``result``."""
     raw = _read_bytes(path, result)
@@ -181,16 +193,28 @@ def _table(
     text = _decode(raw, result)
     if text is None:
         return None
-    careful = CarefulReader(text, result, require_labels=require_labels, max_spending=max_spending)
+    careful = CarefulReader(
+        text,
+        result,
+        require_labels=require_labels,
+        max_spending=max_spending,
+        allow_missing=allow_missing,
+    )
     layout = careful.read_header()
     if layout is None:
         return None
     frame = None
     first_break = raw.find(b"\n")
     if careful.header_row == 1 and careful.next_row == 2 and first_break > 0:
-        # The header is the first line alone: the data are the bytes after it.
+        # The header is the first line alone: the data are the bytes after it. The fast path
+        # gives up on any missing value (pandas cannot read an empty float): the careful
+        # reader then reads it, and locates every missing value.
         frame = read_fast(raw, first_break + 1, layout, max_spending)
-    return frame if frame is not None else careful.read_rows(layout)
+    if frame is None:
+        frame = careful.read_rows(layout)
+    result.missing = pd.DataFrame(careful.missing, columns=["row", "column"], dtype=object)
+    result.missing = result.missing.astype({"row": "int64", "column": "string"})
+    return frame
 
 
 # --- the file as bytes, then as text -------------------------------------------------------

@@ -33,6 +33,7 @@ from segmentation.model.inputs import (
     MAX_SEEDS,
     MAX_TEXT,
     MIN_SCALE,
+    MISSING_SETTINGS,
     N_INIT_RANGE,
     ROUNDING,
     SEED_RANGE,
@@ -45,9 +46,10 @@ from segmentation.model.naming import CHANNEL_WORDS, SIZE_WORDS
 
 #: What the "format" field of a model file says, and the newest format this library reads.
 #: Format 2 records each segment's Retail share and names segments by the rules below; a
-#: format 1 file still loads (see :meth:`SegmentationModel.from_dict`).
+#: format 1 file still loads (see :meth:`SegmentationModel.from_dict`). Format 3 records the
+#: missing-value setting of the fit (``"missing"``); a format 1 or 2 file loads as "refuse".
 FORMAT = "customer-segmentation model"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 #: The largest model file read: a segment takes about 1 kB, so this is a model of some 50,000
 #: segments.
@@ -378,6 +380,12 @@ _TRAINING_FIELDS: dict[str, Any] = {
     "data_sha256": str,
     "source": (str, type(None)),
 }
+#: What format 3 added: the missing-value setting of the fit, and what it filled.
+_MISSING_FIELDS: dict[str, Any] = {
+    "setting": str,
+    "imputed_values": int,
+    "imputed_customers": int,
+}
 #: The fields of a segment in each format of the file.
 SEGMENT_FIELDS: dict[int, dict[str, Any]] = {
     1: {
@@ -404,6 +412,7 @@ SEGMENT_FIELDS: dict[int, dict[str, Any]] = {
         "mean_spending": dict,
     },
 }
+SEGMENT_FIELDS[3] = SEGMENT_FIELDS[2]  # format 3 added the "missing" record only
 #: The evaluation's measures: their range, and whether null is allowed (not defined).
 _EVALUATION_RANGES = {
     "J": (0.0, math.inf, False),
@@ -419,7 +428,12 @@ _MANY = 10**MAX_DIGITS
 def _schema_problems(data: dict[str, Any]) -> list[str]:
     """Everything about a (checksummed) model file that this library could not use: each
     field's type and range, and k the same everywhere (centres, segments, sizes)."""
-    problems = _field_problems(data, "", _FILE_FIELDS)
+    version: int = data["format_version"]  # checked to be a whole number before
+    # Format 3 added "missing"; an older file may hold it too (an older file converted by
+    # hand from a newer one), checked the same way.
+    has_missing = version >= 3 or "missing" in data
+    fields = {**_FILE_FIELDS, "missing": dict} if has_missing else _FILE_FIELDS
+    problems = _field_problems(data, "", fields)
     if problems:
         return problems
     features = data["features"]
@@ -444,6 +458,31 @@ def _schema_problems(data: dict[str, Any]) -> list[str]:
     problems += segments
     problems += _training_problems(data["training_data"], None if segments else data["segments"])
     problems += _evaluation_problems(data["evaluation"], k)
+    if has_missing:
+        problems += _missing_problems(data["missing"], data["training_data"])
+    return problems
+
+
+def _missing_problems(missing: Any, training: Any) -> list[str]:
+    """The missing-value record: a known setting, and counts within the training data."""
+    fields = _field_problems(missing, "missing", _MISSING_FIELDS)
+    if fields:
+        return fields
+    problems = []
+    customers: Any = training.get("customers") if isinstance(training, dict) else None
+    top = customers if whole(customers, 1, _MANY) else _MANY
+    if missing["setting"] not in MISSING_SETTINGS:
+        problems.append(f'"missing.setting" must be one of {", ".join(MISSING_SETTINGS)}.')
+    if not whole(missing["imputed_customers"], 0, top):
+        problems.append(
+            '"missing.imputed_customers" must be a whole number from 0 to the training customers.'
+        )
+    elif not whole(missing["imputed_values"], missing["imputed_customers"], _MANY):
+        problems.append(
+            '"missing.imputed_values" must be a whole number, at least "imputed_customers".'
+        )
+    elif missing["setting"] == "refuse" and missing["imputed_values"]:
+        problems.append('"missing.imputed_values" must be 0 when the setting is "refuse".')
     return problems
 
 

@@ -23,6 +23,10 @@ from segmentation.preprocessing.spending import TRANSFORMS
 
 #: The k-means a model is fitted with: the course's own, or scikit-learn's.
 ALGORITHMS = ("course", "scikit-learn")
+#: What a model does with missing spending in its training data: refuse it, or fill it in.
+MISSING_SETTINGS = ("refuse", "impute")
+#: At most this many rows are named per column in a refusal of missing values.
+_ROWS_NAMED = 5
 
 #: A standard deviation below this is rounding noise, not a spread of the customers: such a
 #: feature is left unscaled (scale 1), as one with a single value is.
@@ -49,16 +53,19 @@ class ModelInputError(ValueError):
 
 
 def check_choices(
-    features: Any, transform: Any, algorithm: Any, evaluate: Any = True
+    features: Any, transform: Any, algorithm: Any, evaluate: Any = True, missing: Any = "refuse"
 ) -> tuple[str, ...]:
-    """Refuse unknown features, transform or algorithm, or an ``evaluate`` that is not True or
-    False, with a ValueError that names them; the features as a tuple of str."""
+    """Refuse unknown features, transform, algorithm or missing setting, or an ``evaluate``
+    that is not True or False, with a ValueError that names them; the features as a tuple of
+    str."""
     features = feature_names(features)
     for name, value, choices in (
         ("transform", transform, TRANSFORMS),
         ("algorithm", algorithm, ALGORITHMS),
+        ("missing", missing, MISSING_SETTINGS),
     ):
-        if value not in choices:
+        # isinstance first: an unhashable value (a list) cannot be looked up in a tuple of str.
+        if not isinstance(value, str) or value not in choices:
             raise ValueError(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
     # "no" or 0 would read as true or false: only a bool says which was meant.
     if not isinstance(evaluate, (bool, np.bool_)):
@@ -105,9 +112,19 @@ def check_numbers(k: Any, n: int, n_init: Any, random_state: Any) -> None:
             )
 
 
-def spending_matrix(customers: pd.DataFrame, features: Sequence[str], what: str) -> np.ndarray:
+def spending_matrix(
+    customers: pd.DataFrame,
+    features: Sequence[str],
+    what: str,
+    *,
+    allow_missing: bool = False,
+    how_to_allow: str = "",
+) -> np.ndarray:
     """The features as a float array, refusing a missing column or a value that is not a
     spending, with the row and column named (rows counted as in the table, from 0).
+
+    A missing value (NaN, None, pd.NA) is NaN in the array with ``allow_missing``; else it
+    is refused with the rows and columns named, and ``how_to_allow`` (a sentence) added.
 
     The array may be a read-only view of the customers' own memory: the model's pipeline
     never writes to its input."""
@@ -136,12 +153,39 @@ def spending_matrix(customers: pd.DataFrame, features: Sequence[str], what: str)
         # (NaN fails both comparisons, infinity the second)
         if (matrix >= 0).all() and (matrix <= MAX_MODEL_SPENDING).all():
             return matrix
-    return np.column_stack([_spending_column(customers, c, what) for c in features])
+    matrix = np.column_stack([_spending_column(customers, c, what) for c in features])
+    gaps = np.isnan(matrix)
+    if gaps.any() and not allow_missing:
+        raise ModelInputError(_missing_message(customers.index, gaps, features, what, how_to_allow))
+    return matrix
+
+
+def _missing_message(
+    index: pd.Index, gaps: np.ndarray, features: Sequence[str], what: str, how_to_allow: str
+) -> str:
+    """The refusal of missing values: how many, and where (the first few rows per column)."""
+    where = []
+    for j, column in enumerate(features):
+        rows = np.flatnonzero(gaps[:, j])
+        if len(rows):
+            named = ", ".join(repr(index[r]) for r in rows[:_ROWS_NAMED])
+            more = f" and {len(rows) - _ROWS_NAMED} more" if len(rows) > _ROWS_NAMED else ""
+            where.append(f"{column}: row{'s' if len(rows) > 1 else ''} {named}{more}")
+    count = int(gaps.sum())
+    row, j = np.argwhere(gaps)[0]
+    values = "1 missing value" if count == 1 else f"{count} missing values"
+    return (
+        f"{what}, row {index[row]!r}, column {features[j]}: nan is not a spending, the value "
+        f"is missing ({values} in all; {'; '.join(where)}). {how_to_allow}"
+    ).rstrip()
 
 
 def _spending_column(customers: pd.DataFrame, column: str, what: str) -> np.ndarray:
-    values = pd.to_numeric(customers[column], errors="coerce").to_numpy(dtype=float)
-    bad = ~((values >= 0) & (values <= MAX_MODEL_SPENDING))
+    """A column's spending, NaN where a value is missing; refused if a value is present but
+    not a spending."""
+    given = customers[column]
+    values = pd.to_numeric(given, errors="coerce").to_numpy(dtype=float)
+    bad = ~((values >= 0) & (values <= MAX_MODEL_SPENDING)) & ~given.isna().to_numpy()
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         value = customers[column].iloc[row]

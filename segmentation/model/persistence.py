@@ -10,7 +10,8 @@ never pickled: loading a file runs no code from it.
 A format 1 file (written before segments recorded their Retail share) loads with its
 features, scaling and centres unchanged, so it segments customers as before; its segments
 are named again by today's rules from their stored mean spending, without a channel (format
-1 did not record it). Fit again to name them with their channel mix.
+1 did not record it). Fit again to name them with their channel mix. A format 1 or 2 file
+(written before models took missing values) loads with the setting "refuse".
 """
 
 from __future__ import annotations
@@ -41,6 +42,10 @@ if TYPE_CHECKING:
     from segmentation.model.pipeline import SegmentationModel
 
 
+#: The missing-value record of a model fitted before the setting existed.
+_NO_MISSING = {"setting": "refuse", "imputed_values": 0, "imputed_customers": 0}
+
+
 @dataclass(frozen=True)
 class StoredModel:
     """What a model file holds, checked: the settings, and what was learnt."""
@@ -57,6 +62,7 @@ class StoredModel:
     training: dict[str, Any]
     evaluation: Evaluation | None
     library_version: str
+    missing: dict[str, Any]
 
 
 def file_content(model: SegmentationModel) -> dict[str, Any]:
@@ -83,6 +89,7 @@ def file_content(model: SegmentationModel) -> dict[str, Any]:
         "evaluation": None
         if evaluation is None
         else {**asdict(evaluation), "sizes": list(evaluation.sizes)},
+        "missing": dict(model.missing_),
     }
     return {**payload, "checksum": checksum(payload)}
 
@@ -113,6 +120,8 @@ def stored_model(data: Any, path: str = "<model>") -> StoredModel:
         if evaluation is None
         else Evaluation(**{**evaluation, "sizes": tuple(evaluation["sizes"])}),
         library_version=data["library_version"],
+        # Formats 1 and 2 knew no missing values: their models refused them.
+        missing=dict(data.get("missing", _NO_MISSING)),
     )
 
 

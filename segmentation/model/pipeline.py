@@ -66,6 +66,17 @@ from segmentation.preprocessing.spending import spending_scaler
 #: (k-means' nearest-centre step holds about twice that while it works).
 BLOCK = 1 << 18
 
+#: Neighbours that fill a missing training value (``KNNImputer(n_neighbors=...)``).
+IMPUTE_NEIGHBOURS = 5
+_FIT_HINT = (
+    'Fit with SegmentationModel(missing="impute") to fill them from the 5 nearest customers '
+    "(--allow-missing on the command line), or fill them in the data."
+)
+_PREDICT_HINT = (
+    "Segment them with predict(customers, allow_missing=True), which assigns each customer "
+    "by its observed spending (--allow-missing on the command line), or fill them in."
+)
+
 
 class SegmentationModel(BaseEstimator):
     """Features, transform, scaling, k-means centres and named segments, as one estimator.
@@ -91,6 +102,11 @@ class SegmentationModel(BaseEstimator):
     evaluate : bool, default=True
         Measure the :class:`~segmentation.model.evaluation.Evaluation` on the training data
         when fitting (it refits from ten other seeds: turn it off in a grid search).
+    missing : {"refuse", "impute"}, default="refuse"
+        What ``fit`` does with missing spending (NaN): refuse it, or fill each gap from the
+        :data:`IMPUTE_NEIGHBOURS` nearest customers (``KNNImputer``, on the course's log and
+        scaling), then fit on the filled table. A model fitted with "impute" also segments
+        customers with missing values (see :meth:`predict`).
 
     Attributes
     ----------
@@ -107,6 +123,9 @@ class SegmentationModel(BaseEstimator):
         The training data's number of customers, sha256 and source.
     library_version_ : str
         The version of this library that fitted the model.
+    missing_ : dict
+        The missing-value setting of the fit and what it filled: ``setting``,
+        ``imputed_values`` and ``imputed_customers`` (0 and 0 when nothing was missing).
     features_in_, transform_, algorithm_, random_state_, n_init_
         The settings the model was fitted with (``features_in_`` a tuple of str). The model
         segments, evaluates and saves itself by these: as in scikit-learn, a setting changed
@@ -133,10 +152,12 @@ class SegmentationModel(BaseEstimator):
         random_state: int = 0,
         n_init: int = 10,
         evaluate: bool = True,
+        missing: str = "refuse",
     ) -> None:
         # Only stored, under the same names (scikit-learn's clone and get_params rely on it).
         self.k, self.features, self.transform, self.algorithm = k, features, transform, algorithm
         self.random_state, self.n_init, self.evaluate = random_state, n_init, evaluate
+        self.missing = missing
 
     # --- fitting ------------------------------------------------------------------------------
 
@@ -154,11 +175,19 @@ class SegmentationModel(BaseEstimator):
         spending that is not a number from 0 to 1e15 m.u., a spending column twice, fewer
         distinct customers than ``k``, or customers so nearly alike that k-means finds fewer
         than ``k`` groups (a segment would be empty, and a model with an empty segment is no
-        model).
+        model). Missing spending is refused unless ``missing="impute"``; a customer with no
+        spending value at all is refused even then.
         """
-        features = check_choices(self.features, self.transform, self.algorithm, self.evaluate)
-        raw = spending_matrix(customers, features, "the training data")
+        features = check_choices(
+            self.features, self.transform, self.algorithm, self.evaluate, self.missing
+        )
+        impute = self.missing == "impute"
+        raw = spending_matrix(
+            customers, features, "the training data", allow_missing=impute, how_to_allow=_FIT_HINT
+        )
         check_numbers(self.k, len(raw), self.n_init, self.random_state)
+        checksum = persistence.data_checksum(raw, features)  # of the data as given
+        raw, missing = _filled(raw, features, self.transform, impute, customers.index)
         k = int(self.k)
         scaling = _fitted_scaling(_table(raw, features), self.transform)
         X = scaling.transform(_table(raw, features))
@@ -173,9 +202,10 @@ class SegmentationModel(BaseEstimator):
         self.segments_ = name_segments(raw, labels, features, channel)
         self.training_ = {
             "customers": len(raw),
-            "data_sha256": persistence.data_checksum(raw, features),
+            "data_sha256": checksum,
             "source": printable(source),
         }
+        self.missing_ = missing
         self.library_version_ = __version__
         self.evaluation_ = self._measure(X, labels, channel) if self.evaluate else None
         return self
@@ -246,14 +276,30 @@ class SegmentationModel(BaseEstimator):
             )
         return labels
 
-    def predict(self, customers: pd.DataFrame) -> pd.DataFrame:
+    def predict(self, customers: pd.DataFrame, *, allow_missing: bool = False) -> pd.DataFrame:
         """The segment of each customer, its name, and the distance to every centre.
 
         Returns a table with ``id`` (if the customers have one), ``segment``, ``name`` and
         ``distance_0`` ... ``distance_{k-1}``, in the customers' order.
+
+        Missing spending (NaN) is refused unless ``allow_missing`` or the model was fitted with
+        ``missing="impute"``. Then a customer with missing values is assigned by its observed
+        features only: with O the observed of the d scaled features,
+        ``distance_j = sqrt(d / |O| * sum over f in O of (x_f - c_jf) ** 2)``, the nearest
+        centre wins (the first, on a tie), and :meth:`fill_missing` takes its missing values
+        from that centre. The table then has a last column ``imputed``: True for a customer
+        with a missing value. A customer with no spending value at all is refused.
         """
-        X = self.features_of(customers)  # first: it says so if the model is not fitted
-        distances = self.pipeline_[-1].transform(X)
+        features = self._features()  # first: it says so if the model is not fitted
+        allowed = allow_missing or self.missing_["setting"] == "impute"
+        raw = spending_matrix(
+            customers,
+            features,
+            "the customer table",
+            allow_missing=allowed,
+            how_to_allow=_PREDICT_HINT,
+        )
+        distances, gaps = self._distances(self._scaled(raw, features), customers.index)
         segment = distances.argmin(axis=1)
         columns: dict[str, Any] = {}
         if "id" in customers:
@@ -262,7 +308,31 @@ class SegmentationModel(BaseEstimator):
         columns["name"] = pd.Categorical.from_codes(segment, categories=self.names)
         for j in range(distances.shape[1]):
             columns[f"distance_{j}"] = distances[:, j]
+        if allowed:
+            columns["imputed"] = gaps
         return pd.DataFrame(columns, index=customers.index)
+
+    def fill_missing(self, customers: pd.DataFrame) -> pd.DataFrame:
+        """The customers' spending with each missing value (NaN) taken from the centre the
+        customer is assigned to (see :meth:`predict`), turned back into m.u.; the other
+        columns, and every observed value, as they were."""
+        features = self._features()
+        raw = spending_matrix(customers, features, "the customer table", allow_missing=True)
+        X = self._scaled(raw.copy(), features)
+        distances, _ = self._distances(X, customers.index)
+        centres = self.centres[distances.argmin(axis=1)]
+        scaler = self._scaler()
+        back = centres * scaler.scale_ + scaler.mean_
+        if self.transform_ == "log":
+            back = np.expm1(back)
+        filled = customers.copy()
+        for j, column in enumerate(features):
+            holes = np.isnan(raw[:, j])
+            if holes.any():
+                values = filled[column].astype(float).to_numpy(copy=True)
+                values[holes] = np.maximum(back[holes, j], 0.0)
+                filled[column] = values
+        return filled
 
     def predict_csv(
         self, path: str | PathLike[str], *, max_spending: float = MAX_SPENDING
@@ -354,6 +424,7 @@ class SegmentationModel(BaseEstimator):
             random_state=stored.random_state,
             n_init=stored.n_init,
             evaluate=stored.evaluation is not None,
+            missing=stored.missing["setting"],
         )
         model._keep_settings(
             stored.features, stored.transform, stored.algorithm, stored.random_state, stored.n_init
@@ -363,6 +434,7 @@ class SegmentationModel(BaseEstimator):
         model.training_ = stored.training
         model.evaluation_ = stored.evaluation
         model.library_version_ = stored.library_version
+        model.missing_ = stored.missing
         return model
 
     # --- inside -------------------------------------------------------------------------------
@@ -402,6 +474,20 @@ class SegmentationModel(BaseEstimator):
                 X = X if step == "passthrough" else step.transform(X)
         return X
 
+    def _distances(self, X: np.ndarray, index: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+        """The distance of scaled customers ``X`` to every centre, and which customers have a
+        missing value; those are measured by their observed features (see :meth:`predict`)."""
+        holes = np.isnan(X)
+        gaps = holes.any(axis=1)
+        if not gaps.any():
+            return self.pipeline_[-1].transform(X), gaps
+        _refuse_empty_rows(holes, index, "the customer table")
+        distances = np.empty((len(X), len(self.centres)))
+        if not gaps.all():  # k-means' transform refuses a table of no customers
+            distances[~gaps] = self.pipeline_[-1].transform(X[~gaps])
+        distances[gaps] = partial_distances(X[gaps], self.centres)
+        return distances, gaps
+
     def _nearest(self, X: np.ndarray) -> np.ndarray:
         """The segment of scaled customers ``X``: the nearest centre by the distances of the
         k-means step's ``transform``, the one distance computation of the model (its
@@ -418,6 +504,71 @@ class SegmentationModel(BaseEstimator):
 
         return measure(
             X, labels, self.centres, channel, refit, random_state=self.random_state_, seeds=seeds
+        )
+
+
+def partial_distances(X: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """The distance of each row of ``X`` (NaN where a value is missing) to each centre over
+    its observed features, scaled up by the share of features observed:
+    ``sqrt(d / |O| * sum over f in O of (x_f - c_jf) ** 2)``. For a complete row it is the
+    usual Euclidean distance."""
+    observed = ~np.isnan(X)
+    filled = np.where(observed, X, 0.0)
+    squared = np.empty((len(X), len(centres)))
+    for j, centre in enumerate(centres):
+        squared[:, j] = (np.where(observed, filled - centre, 0.0) ** 2).sum(axis=1)
+    squared *= X.shape[1] / observed.sum(axis=1)[:, None]
+    return np.sqrt(squared)
+
+
+def _filled(
+    raw: np.ndarray, features: Sequence[str], transform: str, impute: bool, index: pd.Index
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """The training spending with each missing value filled by KNNImputer (the
+    IMPUTE_NEIGHBOURS nearest customers, on the course's log and scaling), turned back into
+    m.u.; and the record of it (``missing_``). Observed values are kept as they are."""
+    holes = np.isnan(raw)
+    record = {
+        "setting": "impute" if impute else "refuse",
+        "imputed_values": int(holes.sum()),
+        "imputed_customers": int(holes.any(axis=1).sum()),
+    }
+    if not holes.any():
+        return raw, record
+    _refuse_empty(holes, features, index)
+    from sklearn.impute import KNNImputer  # only where it is used: it is slow to import
+
+    with warnings.catch_warnings():
+        # log1p's check against expm1 fails on NaN alone; the scaler leaves NaN out of fit.
+        warnings.filterwarnings("ignore", message="The provided functions are not strictly")
+        scaling = spending_scaler(transform).fit(_table(raw, features))
+    X = KNNImputer(n_neighbors=IMPUTE_NEIGHBOURS).fit_transform(
+        scaling.transform(_table(raw, features))
+    )
+    back = np.asarray(scaling.inverse_transform(_table(X, features)), dtype=float)
+    return np.where(holes, np.maximum(back, 0.0), raw), record
+
+
+def _refuse_empty(holes: np.ndarray, features: Sequence[str], index: pd.Index) -> None:
+    """Refuse a feature, or a customer, with no value at all: nothing to fill it from."""
+    empty = [f for j, f in enumerate(features) if holes[:, j].all()]
+    if empty:
+        raise ModelInputError(
+            f"the training data has no value at all in {', '.join(empty)}: no value can be "
+            "estimated from none. Fill the column in, or leave it out of the features."
+        )
+    _refuse_empty_rows(holes, index, "the training data")
+
+
+def _refuse_empty_rows(holes: np.ndarray, index: pd.Index, what: str) -> None:
+    """Refuse customers with no value at all (``holes`` True across the row)."""
+    rows = np.flatnonzero(holes.all(axis=1))
+    if len(rows):
+        shown = ", ".join(repr(index[r]) for r in rows[:5])
+        raise ModelInputError(
+            f"{what}, row{'s' if len(rows) > 1 else ''} {shown}: every spending value is "
+            "missing, so there is nothing to segment the customer by. Fill in at least one "
+            "spending value, or leave the customer out."
         )
 
 
