@@ -164,6 +164,37 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "predicted_value",
     ),
     "segmentation.viz.clv": ("plot_holdout_purchases", "plot_probability_alive"),
+    "segmentation.quality.report": ("ColumnQuality", "QualityReport", "quality_report"),
+    "segmentation.quality.missing": (
+        "MissingValuesError",
+        "choose_knn_k",
+        "course_segments",
+        "fill_missing",
+        "hide_values",
+        "imputation_study",
+        "log_rmse",
+        "make_imputers",
+        "segment_change",
+    ),
+    "segmentation.quality.outliers": (
+        "extreme_customers",
+        "noise_study",
+        "outlier_flags",
+        "outlier_treatments",
+        "tukey_flags",
+    ),
+    "segmentation.quality.semi": (
+        "few_label_curve",
+        "few_label_methods",
+        "labelled_sample",
+        "local_gamma",
+        "median_gamma",
+    ),
+    "segmentation.viz.quality": (
+        "plot_few_label_curve",
+        "plot_imputation_study",
+        "plot_noise_study",
+    ),
 }
 
 _HOME, __getattr__, __dir__ = lazy_names(__name__, globals(), _MODULES)

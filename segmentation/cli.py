@@ -7,9 +7,11 @@
     segmentation classify DATA.csv --target Channel -o classifier.skops
     segmentation predict classifier.skops NEW.csv -o channels.csv
     segmentation rfm TRANSACTIONS.csv -o rfm.csv [--as-of YYYY-MM-DD]
+    segmentation quality DATA.csv [-o report.html]
 
 ``classify`` and ``predict`` with a classifier file live in :mod:`segmentation.cli_classify`;
-``rfm`` (a transaction log's RFM table, scores and segments) in :mod:`segmentation.cli_rfm`.
+``rfm`` (a transaction log's RFM table, scores and segments) in :mod:`segmentation.cli_rfm`;
+``quality`` (the data-quality report of a customer file) in :mod:`segmentation.cli_quality`.
 
 Bad input of any kind (a data file, a model file, an argument) ends with a message that says
 what is wrong and what to do, and a non-zero exit: 1 for bad input, 2 for bad arguments.
@@ -34,7 +36,9 @@ import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 #: The signals that stop a command: Ctrl-C, ``kill`` and a closed terminal.
@@ -236,10 +240,11 @@ def _summary(result: Validation) -> list[str]:
             counts = frame[column].value_counts(sort=False)
             lines.append(f"  {column}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
     spending = frame[list(SPENDING_COLUMNS)]
-    # Divided first, so that the means of values near the largest float do not overflow.
-    means = (spending / len(frame)).sum()
+    # Divided first, so that the means of values near the largest float do not overflow;
+    # by the values present in each column (all of them, unless --allow-missing).
+    means = (spending / spending.count()).sum()
     with np.errstate(over="ignore"):
-        total = float(spending.to_numpy().sum(dtype=float))
+        total = float(np.nansum(spending.to_numpy(dtype=float)))
     lines.append(
         "  mean annual spending (m.u.): " + ", ".join(f"{c} {_amount(m)}" for c, m in means.items())
     )
@@ -249,7 +254,10 @@ def _summary(result: Validation) -> list[str]:
 
 def _validate(args: argparse.Namespace, outcome: _Outcome) -> int:
     result = validate_customer_csv(
-        args.file, require_labels=args.require_labels, max_spending=args.max_spending
+        args.file,
+        require_labels=args.require_labels,
+        max_spending=args.max_spending,
+        allow_missing=args.allow_missing,
     )
     if result.ok:
         for line in _summary(result):
@@ -342,7 +350,7 @@ def _fit(args: argparse.Namespace, outcome: _Outcome) -> int:
     from segmentation.model.pipeline import SegmentationModel
 
     output = _output(args.output, args.data)
-    customers = _read(args.data, max_spending=_model_limit(args))
+    customers = _read(args.data, max_spending=_model_limit(args), allow_missing=args.allow_missing)
     if args.k > len(customers):
         raise UsageError(
             f"--k must be from 1 to the number of customers in "
@@ -354,6 +362,7 @@ def _fit(args: argparse.Namespace, outcome: _Outcome) -> int:
         algorithm=args.algorithm,
         random_state=args.seed,
         n_init=args.n_init,
+        missing="impute" if args.allow_missing else "refuse",
     ).fit(customers, source=shown_path(Path(args.data).name))
     if output is None:
         _to_standard_output(
@@ -373,6 +382,7 @@ def _fit(args: argparse.Namespace, outcome: _Outcome) -> int:
         ),
         stream,
     )
+    _say_missing(customers, "filled by the 5 nearest customers on the log scale", stream)
     _say(model.describe()[["name", "customers"]].to_string(), stream)
     if model.evaluation is not None:
         _say(model.evaluation.table()[["measure", "value"]].to_string(index=False), stream)
@@ -382,7 +392,31 @@ def _fit(args: argparse.Namespace, outcome: _Outcome) -> int:
 def _model_and_customers(args: argparse.Namespace) -> tuple[Path | None, Any, pd.DataFrame]:
     """The checked output path, the loaded model and the checked customers of a command."""
     output = _output(args.output, args.model, args.data)
-    return output, _load_model(args), _read(args.data, max_spending=_model_limit(args))
+    model = _load_model(args)
+    if args.allow_missing and not hasattr(model, "k"):
+        raise UsageError(
+            f"--allow-missing works with a segmentation model; {shown_path(args.model)} is a "
+            "classifier, which needs every spending value. Fill the missing values in first."
+        )
+    customers = _read(args.data, max_spending=_model_limit(args), allow_missing=args.allow_missing)
+    return output, model, customers
+
+
+def _say_missing(customers: pd.DataFrame, how: str, stream: IO[str] | str) -> None:
+    """Say how many spending values were missing, where, and ``how`` they were filled."""
+    holes = customers[list(SPENDING_COLUMNS)].isna()
+    count = int(holes.to_numpy().sum())
+    if not count:
+        return
+    columns = ", ".join(f"{c} {n:,}" for c, n in holes.sum().items() if n)
+    rows = np.flatnonzero(holes.any(axis=1).to_numpy())
+    ids = customers["id"].to_numpy()[rows[:10]] if "id" in customers else rows[:10] + 1
+    more = f" and {len(rows) - 10:,} more" if len(rows) > 10 else ""
+    _say(
+        f"  missing values: {_plural(count, 'value')} of {_plural(len(rows), 'customer')} "
+        f"({columns}; customer id {', '.join(map(str, ids))}{more}): {how}.",
+        stream,
+    )
 
 
 def _model_limit(args: argparse.Namespace) -> float:
@@ -436,13 +470,14 @@ def _predict(args: argparse.Namespace, outcome: _Outcome) -> int:
         from segmentation.cli_classify import predict_classes
 
         return predict_classes(args, model, customers, output, outcome)
+    segmenter = _allowing_missing(model) if args.allow_missing else model
     if output is None:
         counts = _to_standard_output(
-            lambda out: write_predictions(model, customers, out), "the segments", outcome
+            lambda out: write_predictions(segmenter, customers, out), "the segments", outcome
         )
     else:
         with atomic_output(output) as out:
-            counts = write_predictions(model, customers, out)
+            counts = write_predictions(segmenter, customers, out)
     outcome.written = f"the segments were written to {_where(output)}"
     stream = _summary_stream(output)
     _say(
@@ -452,7 +487,23 @@ def _predict(args: argparse.Namespace, outcome: _Outcome) -> int:
     )
     for j, count in enumerate(counts):
         _say(f"  {j}. {model.names[j]}: {count:,}", stream)
+    marked = int(customers[list(SPENDING_COLUMNS)].isna().any(axis=1).sum())
+    _say_missing(
+        customers,
+        f"assigned by their observed columns; {_plural(marked, 'customer')} marked imputed",
+        stream,
+    )
     return 0
+
+
+def _allowing_missing(model: Any) -> Any:
+    """The model as :func:`write_predictions` uses it, predicting with missing values
+    allowed (``predict(..., allow_missing=True)``)."""
+    return SimpleNamespace(
+        segments=model.segments,
+        names=model.names,
+        predict=partial(model.predict, allow_missing=True),
+    )
 
 
 def _report(args: argparse.Namespace, outcome: _Outcome) -> int:
@@ -464,6 +515,14 @@ def _report(args: argparse.Namespace, outcome: _Outcome) -> int:
         )
     from segmentation.report.html import build_report  # after the checks: it imports matplotlib
 
+    if args.allow_missing:
+        _say_missing(
+            customers,
+            "taken from the centre of the segment each customer is assigned to by its observed "
+            "columns, for the report",
+            _summary_stream(output),
+        )
+        customers = model.fill_missing(customers)
     page = build_report(
         model,
         customers,
@@ -539,6 +598,14 @@ def _max_spending_option(command: argparse.ArgumentParser, *, model: bool = True
     )
 
 
+def _allow_missing_option(command: argparse.ArgumentParser, what: str) -> None:
+    command.add_argument(
+        "--allow-missing",
+        action="store_true",
+        help=f"{what} (by default a missing value is refused)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="segmentation", description="Customer segmentation course tools."
@@ -556,6 +623,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--require-labels", action="store_true", help="also require the Channel and Region columns"
     )
     _max_spending_option(validate, model=False)
+    _allow_missing_option(validate, "read blank or NA spending values as missing and say where")
     validate.set_defaults(run=_validate)
     _add_fit(commands)
     from segmentation.cli_classify import add_classify  # here: it imports this module
@@ -590,6 +658,9 @@ def build_parser() -> argparse.ArgumentParser:
     from segmentation.cli_rfm import add_rfm
 
     add_rfm(commands)
+    from segmentation.cli_quality import add_quality
+
+    add_quality(commands)
     for command in commands.choices.values():  # for the errors found after parsing
         command.set_defaults(usage=command.format_usage())
     return parser
@@ -636,6 +707,9 @@ def _add_fit(commands: Any) -> None:
         help="whose k-means to use (default: the course's)",
     )
     _max_spending_option(fit)
+    _allow_missing_option(
+        fit, "fill missing spending values from the 5 nearest customers (on the log scale)"
+    )
     fit.set_defaults(run=_fit)
 
 
@@ -662,6 +736,11 @@ def _add_model_and_data(
     command.add_argument("data", metavar=data, help=data_help)
     command.add_argument("-o", "--output", required=True, metavar=output, help=output_help)
     _max_spending_option(command)
+    _allow_missing_option(
+        command,
+        "segment customers with missing spending values by their observed columns"
+        + (" (marked imputed)" if name == "predict" else ""),
+    )
     command.set_defaults(run=run)
 
 
@@ -898,6 +977,7 @@ _DOING = {
     "report": "writing the report on {}",
     "classify": "comparing classifiers on {}",
     "rfm": "computing the RFM table of {}",
+    "quality": "checking the quality of {}",
 }
 
 

@@ -1,0 +1,367 @@
+"""The data-quality report of a customer table: what is missing, zero, extreme or repeated,
+and what the course would do about each.
+
+Per spending column: the missing values, the zeros, and the outliers by Tukey's fences on the
+log scale (:func:`~segmentation.quality.outliers.tukey_flags`: more than 1.5 interquartile
+ranges beyond the quartiles of ``log(1 + x)``, the scale the course clusters on). For the
+table: exact duplicate rows, and the customers extreme in several categories at once. The
+report prints as text, as a table, or as one self-contained HTML page (no script, no remote
+resource, every value escaped).
+
+Examples
+--------
+>>> from segmentation.data.shipped import load_customers
+>>> report = quality_report(load_customers())
+>>> report.table()["outliers"].tolist()
+[16, 4, 2, 10, 2, 14]
+>>> report.extreme
+(66, 67, 76, 129, 155)
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from os import PathLike
+from typing import Any
+
+import pandas as pd
+
+from segmentation.data.schema import LABEL_COLUMNS, SPENDING_COLUMNS
+from segmentation.quality.outliers import FENCE_FACTOR, MIN_CATEGORIES, tukey_flags
+
+#: A customer outside the fences in at least this many categories is "extreme": the
+#: definition of notebook 9 and :func:`~segmentation.quality.outliers.extreme_customers`.
+EXTREME_CATEGORIES = MIN_CATEGORIES
+#: How many customer ids a finding names before it says "and N more".
+FIRST_IDS = 5
+#: The width of the printed report's sentences (the table is as wide as it needs).
+TEXT_WIDTH = 88
+#: The k of the model's KNN imputation (``SegmentationModel(missing="impute")``).
+IMPUTATION_NEIGHBOURS = 5
+
+#: The columns of :meth:`QualityReport.table`.
+TABLE_COLUMNS = (
+    "column",
+    "missing",
+    "missing share",
+    "zeros",
+    "outliers",
+    "low",
+    "high",
+    "first outliers (ids)",
+)
+
+
+@dataclass(frozen=True)
+class ColumnQuality:
+    """The findings in one spending column.
+
+    ``outlier_ids`` are the ids of the customers outside the fences, in table order;
+    ``low`` and ``high`` count those below the lower fence and above the upper one."""
+
+    column: str
+    missing: int
+    zeros: int
+    low: int
+    high: int
+    outlier_ids: tuple[Any, ...]
+
+    @property
+    def outliers(self) -> int:
+        return self.low + self.high
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    """The data-quality report of a customer table (see :func:`quality_report`).
+
+    ``duplicates`` holds one tuple of ids per group of identical rows (the same Channel,
+    Region and spending; a missing value matches a missing value); ``extreme`` the ids of
+    the customers outside the fences in at least ``extreme_categories`` categories."""
+
+    source: str
+    customers: int
+    columns: tuple[ColumnQuality, ...]
+    duplicates: tuple[tuple[Any, ...], ...]
+    extreme: tuple[Any, ...]
+    extreme_categories: int = EXTREME_CATEGORIES
+
+    def table(self) -> pd.DataFrame:
+        """One row per spending column: missing values (count and share of the customers),
+        zeros, outliers (all, below the lower fence, above the upper one) and the ids of
+        the first :data:`FIRST_IDS` outliers."""
+        rows = [
+            (
+                c.column,
+                c.missing,
+                c.missing / self.customers if self.customers else 0.0,
+                c.zeros,
+                c.outliers,
+                c.low,
+                c.high,
+                _ids(c.outlier_ids),
+            )
+            for c in self.columns
+        ]
+        return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
+
+    def advice(self) -> list[tuple[str, str]]:
+        """Each finding and what the course would do about it, one sentence each, as
+        (finding, advice) pairs; one pair saying that all is well when nothing was found."""
+        return _advice(self)
+
+    def text(self) -> str:
+        """The report as printed by ``segmentation quality``."""
+        table = self.table()
+        table["missing share"] = table["missing share"].map(lambda share: f"{share:.1%}")
+        lines = [
+            f"Data quality of {self.source}: {_plural(self.customers, 'customer')}, "
+            f"{len(self.columns)} spending columns.",
+            "",
+            table.to_string(index=False),
+            "",
+            *textwrap.wrap(FENCES_TEXT, TEXT_WIDTH),
+            "",
+            "What to do:",
+            *(
+                line
+                for finding, advice in self.advice()
+                for line in textwrap.wrap(
+                    f"- {finding}: {advice}", TEXT_WIDTH, subsequent_indent="  "
+                )
+            ),
+        ]
+        return "\n".join(lines) + "\n"
+
+    def html(self) -> str:
+        """The report as one self-contained HTML page (a string): no script, no remote
+        resource, every value from the data escaped."""
+        return _page(self)
+
+
+#: How the outliers were found, in words.
+FENCES_TEXT = (
+    f"Outliers: values outside Tukey's fences on the log scale, that is more than "
+    f"{FENCE_FACTOR:g} interquartile ranges below the first quartile or above the third "
+    "quartile of log(1 + spending) in their column."
+)
+
+
+def quality_report(
+    customers: pd.DataFrame | str | PathLike[str],
+    *,
+    source: str | None = None,
+    extreme_categories: int = EXTREME_CATEGORIES,
+) -> QualityReport:
+    """The data-quality report of a customer table, or of a customer CSV file.
+
+    Parameters
+    ----------
+    customers
+        A table with the six spending columns (missing values as NaN; an ``id`` column
+        names the customers, else the index does), or the path of a customer file, read by
+        :func:`read_for_quality`.
+    source
+        What the report calls the table (default: the file's path, or "the customer table").
+    extreme_categories
+        A customer outside the fences in at least this many categories is listed as extreme.
+
+    Returns
+    -------
+    QualityReport
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({c: [10, 20, 30, 40] for c in SPENDING_COLUMNS})
+    >>> table.loc[0, "Milk"] = None
+    >>> report = quality_report(table)
+    >>> report.table().set_index("column").loc["Milk", ["missing", "missing share"]].tolist()
+    [1.0, 0.25]
+    >>> report.advice()[0][0]
+    '1 value missing (Milk 1)'
+    """
+    if not isinstance(customers, pd.DataFrame):
+        from segmentation.data.output import shown_path
+
+        source = source or shown_path(customers)
+        customers = read_for_quality(customers)
+    if isinstance(extreme_categories, bool) or extreme_categories not in range(
+        1, len(SPENDING_COLUMNS) + 1
+    ):
+        raise ValueError(
+            f"extreme_categories must be a whole number from 1 to {len(SPENDING_COLUMNS)}, "
+            f"the categories a customer can be extreme in; got {extreme_categories!r}."
+        )
+    absent = [c for c in SPENDING_COLUMNS if c not in customers]
+    if absent:
+        raise ValueError(
+            f"The customer table has no column {', '.join(absent)}; a data-quality report "
+            f"needs the six spending columns: {', '.join(SPENDING_COLUMNS)}."
+        )
+    ids = customers["id"] if "id" in customers else pd.Series(customers.index, customers.index)
+    outside = tukey_flags(customers, FENCE_FACTOR)
+    return QualityReport(
+        source=source or "the customer table",
+        customers=len(customers),
+        columns=tuple(_column(customers[c], outside[c], ids) for c in SPENDING_COLUMNS),
+        duplicates=_duplicates(customers, ids),
+        extreme=tuple(ids[outside.sum(axis=1) >= extreme_categories]),
+        extreme_categories=extreme_categories,
+    )
+
+
+def read_for_quality(path: str | PathLike[str], **options: Any) -> pd.DataFrame:
+    """A customer file through the checked reader, with missing spending values read as NaN
+    (``allow_missing=True``): a report on missing values must see them rather than refuse
+    the file. Every other refusal of the reader stays."""
+    from segmentation.data.reader import read_customer_csv
+
+    return read_customer_csv(path, allow_missing=True, **options)
+
+
+def _column(values: pd.Series, outside: pd.Series, ids: pd.Series) -> ColumnQuality:
+    amounts = values.astype(float)
+    # A flagged value lies beyond a fence, and each fence beyond the median.
+    below = outside & (amounts < amounts.median())
+    return ColumnQuality(
+        column=str(values.name),
+        missing=int(amounts.isna().sum()),
+        zeros=int((amounts == 0).sum()),
+        low=int(below.sum()),
+        high=int((outside & ~below).sum()),
+        outlier_ids=tuple(ids[outside]),
+    )
+
+
+def _duplicates(customers: pd.DataFrame, ids: pd.Series) -> tuple[tuple[Any, ...], ...]:
+    """Groups of rows with the same Channel, Region (when present) and spending."""
+    columns = [c for c in LABEL_COLUMNS if c in customers] + list(SPENDING_COLUMNS)
+    same = customers[columns].astype(object).where(customers[columns].notna(), None)
+    repeated = same.duplicated(keep=False).to_numpy()
+    if not repeated.any():
+        return ()
+    keys = same[repeated].apply(tuple, axis=1)
+    groups = pd.Series(ids[repeated].to_numpy()).groupby(keys.to_numpy(), sort=False)
+    return tuple(tuple(group) for _, group in groups)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
+def _ids(ids: tuple[Any, ...] | list[Any], first: int = FIRST_IDS) -> str:
+    """The first ``first`` ids, then how many more."""
+    shown = ", ".join(str(i) for i in ids[:first])
+    more = len(ids) - first
+    return f"{shown} and {more:,} more" if more > 0 else shown
+
+
+def _named(ids: tuple[Any, ...]) -> str:
+    """ "id 7" or "ids 3, 4"."""
+    return f"id{'' if len(ids) == 1 else 's'} {_ids(ids)}"
+
+
+def _by_column(counts: dict[str, int]) -> str:
+    return ", ".join(f"{column} {count:,}" for column, count in counts.items() if count)
+
+
+#: What the course would do about each kind of finding in a column: the
+#: :class:`ColumnQuality` count, the word counted, what follows the count, the advice.
+COLUMN_ADVICE = (
+    (
+        "missing",
+        "value",
+        " missing",
+        "read the file with --allow-missing (allow_missing=True); a model made with "
+        f'missing="impute" fills them from the {IMPUTATION_NEIGHBOURS} nearest customers on '
+        "the log scale, and marks those customers' segments as based on imputed values.",
+    ),
+    (
+        "zeros",
+        "zero",
+        "",
+        "keep them, as a zero says the customer bought none of that category; log(1 + x) "
+        "keeps it at 0, often below the lower fence.",
+    ),
+    (
+        "outliers",
+        "outlier",
+        "",
+        "keep them, as on the log scale k-means is robust to them; look by hand at the "
+        "customers extreme in several categories.",
+    ),
+)
+
+
+def _advice(report: QualityReport) -> list[tuple[str, str]]:
+    said = []
+    for count, word, after, advice in COLUMN_ADVICE:
+        counts = {c.column: getattr(c, count) for c in report.columns}
+        if sum(counts.values()):
+            finding = f"{_plural(sum(counts.values()), word)}{after} ({_by_column(counts)})"
+            said.append((finding, advice))
+    if report.duplicates:
+        groups = "; ".join(_named(group) for group in report.duplicates[:FIRST_IDS])
+        more = len(report.duplicates) - FIRST_IDS
+        said.append(
+            (
+                f"{_plural(len(report.duplicates), 'group')} of identical rows ({groups}"
+                f"{f'; and {more:,} more groups' if more > 0 else ''})",
+                "check whether they are the same customer entered twice; if so, keep one "
+                "row, else they are different customers who happen to buy the same.",
+            )
+        )
+    if report.extreme:
+        said.append(
+            (
+                f"{_plural(len(report.extreme), 'customer')} extreme in "
+                f"{report.extreme_categories} or more categories ({_named(report.extreme)})",
+                "look at them by hand; correct or remove a typing or unit error, keep a real "
+                "customer and read its segment with care.",
+            )
+        )
+    return said or [("nothing found", "no missing values, zeros, outliers or duplicates.")]
+
+
+def _page(report: QualityReport) -> str:
+    # The course's HTML helpers escape every value put in; imported here, as they bring
+    # matplotlib with them, which the text report does not need.
+    from segmentation.report.html import _CSS, _html, _join
+
+    table = report.table()
+    head = _join(_html("<th scope='col'>{}</th>", column) for column in TABLE_COLUMNS)
+    rows = _join(
+        _html(
+            "<tr><th scope='row'>{}</th><td>{:,}</td><td>{:.1%}</td><td>{:,}</td><td>{:,}</td>"
+            "<td>{:,}</td><td>{:,}</td><td>{}</td></tr>",
+            *row,
+        )
+        for row in table.itertuples(index=False)
+    )
+    advice = _join(
+        _html("<li><b>{}</b>: {}</li>", finding, said) for finding, said in report.advice()
+    )
+    parts = [
+        _html("<!DOCTYPE html>"),
+        _html("<html lang='en'><head><meta charset='utf-8'>"),
+        _html("<meta name='viewport' content='width=device-width, initial-scale=1'>"),
+        _html("<title>Data quality: {}</title>", report.source),
+        _html("<style>{}</style></head><body><main>", _CSS),
+        _html("<h1>Data quality of {}</h1>", report.source),
+        _html(
+            "<p class='lead'>{}, {} spending columns.</p>",
+            _plural(report.customers, "customer"),
+            len(report.columns),
+        ),
+        _html("<h2>Each spending column</h2>"),
+        _html(
+            "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table><p class='small'>{}</p>",
+            head,
+            rows,
+            FENCES_TEXT,
+        ),
+        _html("<h2>What to do</h2><ul>{}</ul>", advice),
+        _html("</main></body></html>"),
+    ]
+    return "\n".join(parts) + "\n"
