@@ -148,6 +148,24 @@ FENCES_TEXT = (
 )
 
 
+def _check_request(customers: pd.DataFrame, extreme_categories: int) -> None:
+    """Refuse a threshold that is not a number of categories, or a table without the six
+    spending columns, with what to do."""
+    if isinstance(extreme_categories, bool) or extreme_categories not in range(
+        1, len(SPENDING_COLUMNS) + 1
+    ):
+        raise ValueError(
+            f"extreme_categories must be a whole number from 1 to {len(SPENDING_COLUMNS)}, "
+            f"the categories a customer can be extreme in; got {extreme_categories!r}."
+        )
+    absent = [c for c in SPENDING_COLUMNS if c not in customers]
+    if absent:
+        raise ValueError(
+            f"The customer table has no column {', '.join(absent)}; a data-quality report "
+            f"needs the six spending columns: {', '.join(SPENDING_COLUMNS)}."
+        )
+
+
 def quality_report(
     customers: pd.DataFrame | str | PathLike[str],
     *,
@@ -186,19 +204,7 @@ def quality_report(
 
         source = source or shown_path(customers)
         customers = read_for_quality(customers)
-    if isinstance(extreme_categories, bool) or extreme_categories not in range(
-        1, len(SPENDING_COLUMNS) + 1
-    ):
-        raise ValueError(
-            f"extreme_categories must be a whole number from 1 to {len(SPENDING_COLUMNS)}, "
-            f"the categories a customer can be extreme in; got {extreme_categories!r}."
-        )
-    absent = [c for c in SPENDING_COLUMNS if c not in customers]
-    if absent:
-        raise ValueError(
-            f"The customer table has no column {', '.join(absent)}; a data-quality report "
-            f"needs the six spending columns: {', '.join(SPENDING_COLUMNS)}."
-        )
+    _check_request(customers, extreme_categories)
     ids = customers["id"] if "id" in customers else pd.Series(customers.index, customers.index)
     outside = tukey_flags(customers, FENCE_FACTOR)
     return QualityReport(
