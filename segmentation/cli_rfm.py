@@ -63,7 +63,8 @@ def add_rfm(commands: Any) -> None:
         "--as-of",
         metavar="YYYY-MM-DD",
         help="the reference date, at midnight: recency and tenure count the days to it, and "
-        "lines on or after it are left out (default: the day after the last purchase)",
+        "lines on or after it are left out (default: the day after the last line, purchase "
+        "or cancellation)",
     )
     command.set_defaults(run=run_rfm)
 
@@ -116,17 +117,10 @@ def run_rfm(args: argparse.Namespace, outcome: Any) -> int:
 
 
 def _read_log(path: str) -> pd.DataFrame:
-    """The log through the checked reader. The reader parses a large file in threads; when
-    memory is short (as under ``ulimit -v``), a thread's stack cannot be had, and that is
-    running out of memory, said as such by the command, not a traceback."""
+    """The log through the checked reader."""
     from segmentation.transactions.reader import read_transactions
 
-    try:
-        return read_transactions(path)
-    except RuntimeError as exc:
-        if "can't start new thread" not in str(exc):
-            raise
-        raise MemoryError(str(exc)) from exc
+    return read_transactions(path)
 
 
 def checked_as_of(
@@ -141,7 +135,7 @@ def checked_as_of(
     shown = shown_path(path)
     if clean.purchases.empty:
         raise RFMInputError(f"{shown}: {_nothing_left(clean)}")
-    default = default_as_of(clean.purchases)
+    default = default_as_of(clean.purchases, clean.cancellations)
     if as_of is None:
         return default, False
     when = pd.Timestamp(as_of)
@@ -149,10 +143,10 @@ def checked_as_of(
     if when <= first:
         raise RFMInputError(
             f"{shown}: no purchase is dated before --as-of {when:%Y-%m-%d}, so no customer "
-            f"has bought yet and there is nothing to score. The purchases run from "
+            f"has bought yet and there is nothing to score. The log runs from "
             f"{first:%Y-%m-%d} to {default - pd.Timedelta(days=1):%Y-%m-%d}: give a later "
             f"date, or leave --as-of out to score as of {default:%Y-%m-%d}, the day after "
-            "the last purchase."
+            "the last line."
         )
     return when, True
 
@@ -176,9 +170,6 @@ def rfm_output_table(clean: CleanLog, as_of: pd.Timestamp) -> pd.DataFrame:
     from segmentation.rfm.scores import rfm_scores, rfm_segments
 
     plus = rfm_plus(clean, as_of=as_of)
-    # + 0.0: a rate of -0 (nothing cancelled, negated) is written 0.0, not -0.0
-    floats = plus.select_dtypes("float").columns
-    plus[floats] = plus[floats] + 0.0
     scores = rfm_scores(plus)
     table = plus.join(scores).assign(segment=rfm_segments(scores))
     # The reader takes only whole numbers as customer ids, so no cell can start a formula.
@@ -203,7 +194,7 @@ def summary_lines(
     when = (
         "given by --as-of; lines on or after it are left out"
         if given
-        else "the day after the last purchase"
+        else "the day after the last line"
     )
     said += _left_out(clean, as_of)
     said.append(f"Scored {_count(len(table), 'customer')} as of {as_of:%Y-%m-%d} ({when}):")

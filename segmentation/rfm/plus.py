@@ -55,7 +55,7 @@ def category_mix(totals: np.ndarray, customers: pd.Index) -> pd.DataFrame:
     totals = np.clip(np.round(totals, 2), 0.0, None)
     row = totals.sum(axis=1, keepdims=True)
     shares = np.divide(totals, row, out=np.zeros_like(totals), where=row > 0)
-    return pd.DataFrame(np.round(shares, 4), index=customers, columns=list(SPENDING_COLUMNS))
+    return pd.DataFrame(np.round(shares, 4) + 0.0, index=customers, columns=list(SPENDING_COLUMNS))
 
 
 def rfm_plus(log: Any, as_of: Any = None) -> pd.DataFrame:
@@ -69,17 +69,23 @@ def rfm_plus(log: Any, as_of: Any = None) -> pd.DataFrame:
     - ``average_basket``: net spending per purchase invoice (monetary / frequency), cents.
     - ``cancellation_rate``: the share of the **value** bought that was cancelled:
       cancelled amount / purchased amount (0 with no cancellations). Value, not invoices,
-      because one cancelled crate of ham matters more than one cancelled napkin.
+      because one cancelled crate of ham matters more than one cancelled napkin. It is
+      above 1 (and ``monetary`` below 0) for a customer who cancelled more than they
+      bought before ``as_of``: cancellations of purchases made before the log began. Such
+      values are kept, not clamped: they are what the log says, and worth a look.
     - ``interval``: the mean days between purchases, (last - first purchase day) /
       (frequency - 1); NaN for a customer with one invoice (no repeat yet).
     - the category mix: one column per ``SPENDING_COLUMNS`` name (see :func:`category_mix`).
+
+    No column holds -0.0.
     """
     lines = lines_before(log, as_of)
     first, last = first_and_last(lines)
     frequency = invoice_counts(lines)
     monetary = lines.net_spending()
     bought = lines.per_customer(lines.purchases[AMOUNT])
-    cancelled = -lines.per_customer(lines.cancellations[AMOUNT], cancellations=True)
+    # 0.0 minus, not a unary minus: nothing cancelled is 0.0, not -0.0
+    cancelled = 0.0 - lines.per_customer(lines.cancellations[AMOUNT], cancellations=True)
     tenure = lines.days_before_as_of(first)
     recency = lines.days_before_as_of(last)
     repeats = np.where(frequency > 1, frequency - 1, np.nan)
@@ -91,10 +97,12 @@ def rfm_plus(log: Any, as_of: Any = None) -> pd.DataFrame:
             "monetary": monetary,
             "breadth": (lines_bought > 0).sum(axis=1),
             "tenure": tenure,
-            "average_basket": np.round(monetary / frequency, 2),
+            # + 0.0 after rounding: a tiny negative rounds to -0.0, written "-0.0" in a CSV
+            "average_basket": np.round(monetary / frequency, 2) + 0.0,
             "cancellation_rate": np.round(
                 np.divide(cancelled, bought, out=np.zeros_like(bought), where=bought > 0), 4
-            ),
+            )
+            + 0.0,
             "interval": np.round((tenure - recency) / repeats, 1),
         },
         index=lines.customers,

@@ -61,17 +61,49 @@ class Lines:
         return np.round(spent + refunded, 2) + 0.0
 
     def days_before_as_of(self, dates: np.ndarray) -> np.ndarray:
-        """Whole calendar days from each date to ``as_of``."""
-        days = (self.as_of.normalize() - pd.DatetimeIndex(dates).normalize()).days
+        """Whole calendar days from each date to ``as_of``, counted in days: nanoseconds
+        between dates centuries apart would overflow 64 bits."""
+        day = np.datetime64(self.as_of.normalize().date(), "D")
+        days = day - np.asarray(dates, dtype="datetime64[ns]").astype("datetime64[D]")
         return np.asarray(days, dtype=np.int64)
 
 
-def default_as_of(purchases: pd.DataFrame) -> pd.Timestamp:
-    """The day after the last purchase of the log, at midnight: every purchase counts, and the
-    most recent customer has a recency of 1 day."""
+def default_as_of(
+    purchases: pd.DataFrame, cancellations: pd.DataFrame | None = None
+) -> pd.Timestamp:
+    """The day after the last line of the log, purchase or cancellation, at midnight: every
+    line counts (a cancellation the day after the last purchase too), and a customer who
+    bought on the last day has a recency of 1 day."""
     if purchases.empty:
         raise ValueError("The log has no purchases: there is no customer to describe.")
-    return pd.Timestamp(purchases[DATE].max()).normalize() + pd.Timedelta(days=1)
+    last = pd.Timestamp(purchases[DATE].max())
+    if cancellations is not None and not cancellations.empty:
+        last = max(last, pd.Timestamp(cancellations[DATE].max()))
+    if last.normalize() >= _LATEST_AS_OF - pd.Timedelta(days=1):
+        raise ValueError(
+            f"The last line of the log is dated {last:%Y-%m-%d}: the day after it is beyond "
+            f"the dates pandas can hold ({_LATEST_AS_OF:%Y-%m-%d}). Check the year of the "
+            "last lines, or give an earlier as_of."
+        )
+    return last.normalize() + pd.Timedelta(days=1)
+
+
+#: The last midnight a pandas timestamp holds (2262-04-11): a later as_of cannot be had.
+_LATEST_AS_OF = pd.Timestamp.max.normalize()
+
+
+def _as_of(as_of: Any) -> pd.Timestamp:
+    """``as_of`` as a timestamp, or a ValueError saying which dates can be used."""
+    try:
+        when = pd.Timestamp(as_of)
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise ValueError(
+            f"as_of={as_of!r} is not a date pandas can hold: give a date from "
+            f"{pd.Timestamp.min:%Y-%m-%d} to {_LATEST_AS_OF:%Y-%m-%d}, such as 2026-01-01."
+        ) from exc
+    if pd.isna(when):
+        raise ValueError("as_of is missing: give a date such as 2026-01-01, or leave it out.")
+    return when
 
 
 def _before(frame: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -84,7 +116,7 @@ def lines_before(log: Any, as_of: Any = None) -> Lines:
     """The lines of ``log`` (a CleanLog) dated before ``as_of`` (default:
     :func:`default_as_of`), with each line's customer numbered."""
     purchases, cancellations = log.purchases, log.cancellations
-    as_of = default_as_of(purchases) if as_of is None else pd.Timestamp(as_of)
+    as_of = default_as_of(purchases, cancellations) if as_of is None else _as_of(as_of)
     # Lines on or after as_of are in the future of the reference date: an RFM table taken
     # at an earlier date must not see them.
     purchases = _before(purchases, as_of)
@@ -194,7 +226,8 @@ def rfm_table(log: Any, as_of: Any = None) -> pd.DataFrame:
         layout of :func:`~segmentation.transactions.cleaning.clean_transactions`.
     as_of : date-like, optional
         The reference date. Lines dated on or after it are ignored, so the table can be
-        taken at an earlier date. Default: the day after the last purchase of the log.
+        taken at an earlier date. Default: the day after the last line of the log,
+        purchase or cancellation (see :func:`default_as_of`).
 
     Returns
     -------

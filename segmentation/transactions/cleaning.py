@@ -6,12 +6,16 @@ line of the log is counted exactly once:
 
 1. exact duplicate rows: a line equal in every column to one before it (the first stays);
 2. missing customer id: a guest's line, sale or cancellation, cannot belong to a customer;
-3. cancellations: lines of invoices whose number starts with "C"; they are kept aside, in
+3. cancellations: lines of invoices whose number starts with "C" (or "c": the letters of
+   the prefixes are read in either case) that take units back at a price, that is with a
+   quantity below 0 and a price above 0; they are kept aside, in
    :attr:`CleanLog.cancellations`, for net spending and the cancellation rate;
-4. bad-debt adjustments: invoices whose number starts with "A" (the UCI file's "Adjust bad
-   debt" lines, which record accounting, not sales);
-5. non-positive quantity or price on a sale line (the UCI file's stock write-offs and
-   free samples).
+4. bad-debt adjustments: invoices whose number starts with "A" or "a" (the UCI file's
+   "Adjust bad debt" lines, which record accounting, not sales);
+5. non-positive quantity or price: a sale line whose quantity or price is 0 or below (the
+   UCI file's stock write-offs and free samples), and a cancellation line of the wrong
+   sign (a quantity of 0 or above, or a price of 0 or below), which would add to what a
+   customer spent instead of taking from it.
 
 What is left are the purchases. Net spending of a customer is the sum of AMOUNT over their
 purchases and their cancellations (whose quantities and amounts are negative).
@@ -95,24 +99,31 @@ def clean_transactions(log: pd.DataFrame) -> CleanLog:
     counts = []
     # each invoice number's first letter, cut by NumPy: no Python call per line
     first_letter = log["Invoice"].astype(str).to_numpy(dtype=object).astype("U1")
+    quantity, price = log["Quantity"].to_numpy(), log["Price"].to_numpy()
+    cancellation = _starts_with(first_letter, CANCELLATION_PREFIX)
     for rule, _ in RULES:
         if rule == "exact duplicate rows":
             hit = _exact_duplicates(log)
         elif rule == "missing customer id":
             hit = log["Customer ID"].isna().to_numpy()
         elif rule == "cancellations":
-            hit = first_letter == CANCELLATION_PREFIX
+            hit = cancellation & (quantity < 0) & (price > 0)
             cancelled = left & hit
         elif rule == "bad-debt adjustments":
-            hit = first_letter == ADJUSTMENT_PREFIX
-        else:
-            hit = ~((log["Quantity"].to_numpy() > 0) & (log["Price"].to_numpy() > 0))
+            hit = _starts_with(first_letter, ADJUSTMENT_PREFIX)
+        else:  # what is left of the cancellations has the wrong sign
+            hit = cancellation | ~((quantity > 0) & (price > 0))
         counts.append(int(np.count_nonzero(left & hit)))
         left &= ~hit
     set_aside = pd.DataFrame(
         {"rule": [r for r, _ in RULES], "rows": counts, "why": [w for _, w in RULES]}
     )
     return CleanLog(_with_amounts(log[left]), _with_amounts(log[cancelled]), set_aside)
+
+
+def _starts_with(first_letter: np.ndarray, prefix: str) -> np.ndarray:
+    """Whether each first letter is ``prefix``, in either case."""
+    return (first_letter == prefix.upper()) | (first_letter == prefix.lower())
 
 
 def _exact_duplicates(log: pd.DataFrame) -> np.ndarray:

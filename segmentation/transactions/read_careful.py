@@ -22,8 +22,11 @@ from segmentation.data.problems import Problem, Validation, shown_value
 from segmentation.transactions.read_header import transaction_layout
 from segmentation.transactions.read_values import (
     DATE_HINT,
+    FIRST_YEAR,
+    LAST_YEAR,
     MAX_PRICE,
     MAX_QUANTITY,
+    RANGE_HINT,
     customer_id,
     parse_dates,
     quantity,
@@ -38,6 +41,8 @@ class TransactionCarefulReader(CarefulReader):
 
     def __init__(self, text: str, result: Validation):
         super().__init__(text, result, require_labels=False, max_spending=0.0)
+        # each customer id, the ways it is written, and the first row of each
+        self._id_forms: dict[str, dict[str, int]] = {}
 
     def read_header(self) -> Layout | None:
         """Where each column stands, from the first line that is not blank; None after
@@ -76,6 +81,7 @@ class TransactionCarefulReader(CarefulReader):
         if "InvoiceDate" in values:
             values["InvoiceDate"] = self._dates(values["InvoiceDate"], rows, layout)
         self._note_blank_rows()
+        self._note_merged_ids()
         if not rows and self.result.ok:
             self.result._add(
                 Problem(
@@ -88,7 +94,7 @@ class TransactionCarefulReader(CarefulReader):
     def _value(self, column: str, text: str, row: int, layout: Layout) -> object:
         """The value of ``column`` in ``row``, or None after recording the problem (a missing
         customer id is None too, and allowed)."""
-        text = clean(text)
+        written, text = text, clean(text)
         name = layout.written[column]
 
         def refuse(message: str, hint: str) -> None:
@@ -103,6 +109,8 @@ class TransactionCarefulReader(CarefulReader):
             return _check_price(text, refuse)
         elif column == "Customer ID":
             found = customer_id(text)
+            if isinstance(found, str):
+                self._id_forms.setdefault(found, {}).setdefault(written, row)
             if found is False:
                 refuse(
                     f"{shown_value(text)} is not a customer id.",
@@ -115,20 +123,42 @@ class TransactionCarefulReader(CarefulReader):
 
     def _dates(self, texts: list[str], rows: list[int], layout: Layout) -> np.ndarray:
         """The dates, parsed together; each unreadable one recorded with its row."""
-        dates = parse_dates(pd.Index(texts, dtype=object))
+        dates, outside = parse_dates(pd.Index(texts, dtype=object))
         for i in np.flatnonzero(np.isnat(dates)):
             text = clean(texts[i])
             message = "the date is blank." if not text else f"{shown_value(text)} is not a date."
+            if outside[i]:
+                message = f"{shown_value(text)} is outside the years {FIRST_YEAR} to {LAST_YEAR}."
             self.result._add(
                 Problem(
                     message,
-                    DATE_HINT,
+                    RANGE_HINT if outside[i] else DATE_HINT,
                     row=rows[i],
                     column=layout.written["InvoiceDate"],
                     value=text,
                 )
             )
         return dates
+
+    def _note_merged_ids(self) -> None:
+        """A note when one customer id is written in more than one way (13085, 013085,
+        13085.0, 1.3085e4, or with spaces): they are read as the same customer, which is
+        right for a spreadsheet's 13085.0 and wrong for a typo, so the user is told."""
+        merged = {found: forms for found, forms in self._id_forms.items() if len(forms) > 1}
+        if not merged:
+            return
+        found, forms = next(iter(merged.items()))
+        shown = " and ".join(
+            f"{shown_value(text)} (row {row})" for text, row in list(forms.items())[:2]
+        )
+        count = len(merged)
+        self.result.notes.append(
+            Problem(
+                f"{count} customer id{'s are' if count > 1 else ' is'} written in more than "
+                f"one way and read as one customer each: {shown} are both customer {found}.",
+                "Nothing to do if they are the same customer; if not, correct the ids.",
+            )
+        )
 
     def _note_blank_rows(self) -> None:
         if self.blank_rows:

@@ -96,8 +96,9 @@ def _parsed(
 ) -> dict[int, np.ndarray | pd.Categorical] | None:
     """The data lines parsed by pandas, each column as one array (or categorical); None if
     pandas cannot read them. Large files are parsed in pieces of whole lines on threads
-    (pandas parses without holding the GIL), one per core."""
-    count = max(1, min(_cores(), 8, (len(raw) - start) // _PIECE_BYTES))
+    (pandas parses without holding the GIL), one per core, when the memory allows threads
+    (see :func:`_piece_count`)."""
+    count = _piece_count(len(raw) - start)
     cuts = sorted(
         {start, len(raw)}
         | {raw.find(b"\n", start + (len(raw) - start) * i // count) + 1 for i in range(1, count)}
@@ -126,29 +127,81 @@ def _options(layout: Layout, categorical: list[int]) -> dict[str, object]:
     dtypes.update(dict.fromkeys(categorical, "category"))
     dtypes[layout.index["Quantity"]] = np.int64
     dtypes[layout.index["Price"]] = np.float64
-    if layout.index["Customer ID"] < layout.width - 1:
-        dtypes[layout.index["Customer ID"]] = np.float64
+    last = layout.width - 1
     return {
         "header": None,
         "names": list(range(layout.width)),
         "dtype": dtypes,
         "keep_default_na": False,
         "skip_blank_lines": False,
-        "na_values": {layout.index["Customer ID"]: [""]},
+        # Customer ids are read as text, to see each way an id is written. pandas fills a
+        # short row's last value with "", which would pass for a guest there: in the last
+        # column, an empty id is missing (NaN) instead, and the careful reader sees the row.
+        "na_values": {last: [""]} if layout.index["Customer ID"] == last else {},
         "encoding": "utf-8",
         "engine": "c",
     }
 
 
+#: Address space pandas' C parser needs per byte of the file, at most (measured: 3.0 for
+#: a 212 MB log of 2.8 million lines parsed in one thread, 6.1 for a 29 MB log of 700,000
+#: short lines), and per extra thread (a stack and
+#: a memory arena of its own, 64 MB on Linux, rounded up). The parser crashes the whole
+#: process (a segmentation fault) when memory runs out, in a thread or not, so under an
+#: address-space limit (``ulimit -v``) these are checked before it starts.
+_PARSE_BYTES_PER_BYTE = 6
+_THREAD_BYTES = 1 << 27
+
+
+def _address_room() -> int | None:
+    """The address space this process may still take under its limit (``ulimit -v``);
+    None when there is no limit."""
+    try:
+        import resource
+
+        limit, _ = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, OSError, ValueError):  # no such limit here (Windows)
+        return None
+    if limit == resource.RLIM_INFINITY:
+        return None
+    try:
+        with open("/proc/self/statm") as status:  # the first number: pages taken
+            used = int(status.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        used = 0
+    return limit - used
+
+
+def _piece_count(size: int) -> int:
+    """How many threads parse ``size`` bytes: one per core for large files, one alone when
+    the address-space limit leaves no room for more; a MemoryError when it leaves no room
+    for the parser at all."""
+    count = max(1, min(_cores(), 8, size // _PIECE_BYTES))
+    room = _address_room()
+    if room is None:
+        return count
+    need = _PARSE_BYTES_PER_BYTE * size
+    if room < need:
+        raise MemoryError(f"{room} bytes of address space left, {need} needed to parse")
+    return count if room >= need + count * _THREAD_BYTES else 1
+
+
 def _pieces(view: memoryview, cuts: list[int], options: dict) -> list[pd.DataFrame]:
-    """Each piece between consecutive ``cuts`` parsed, on threads."""
-    with ThreadPoolExecutor(len(cuts) - 1) as pool:
-        return list(
-            pool.map(
-                lambda cut: pd.read_csv(_ByteReader(view[cut[0] : cut[1]]), **options),
-                pairwise(cuts),
-            )
-        )
+    """Each piece between consecutive ``cuts`` parsed: one piece in this thread, several on
+    threads (in this thread after all when no thread can be started)."""
+
+    def parse(cut: tuple[int, int]) -> pd.DataFrame:
+        return pd.read_csv(_ByteReader(view[cut[0] : cut[1]]), **options)
+
+    if len(cuts) == 2:
+        return [parse((cuts[0], cuts[1]))]
+    try:
+        with ThreadPoolExecutor(len(cuts) - 1) as pool:
+            return list(pool.map(parse, pairwise(cuts)))
+    except RuntimeError as exc:  # memory too short for a thread's stack
+        if "can't start new thread" not in str(exc):
+            raise
+        return [parse(cut) for cut in pairwise(cuts)]
 
 
 def _texts_kept(column: object) -> bool:
@@ -169,8 +222,6 @@ def _checked_column(column: str, values: np.ndarray | pd.Categorical) -> object 
     reader might refuse one (or read it otherwise)."""
     if isinstance(values, pd.Categorical):
         return _checked_values(column, values.codes, values.categories.to_numpy(dtype=object))
-    if column == "Customer ID" and values.dtype.kind == "f":
-        return _customer_ids(values)
     if column in ("Quantity", "Price"):
         limit = MAX_QUANTITY if column == "Quantity" else MAX_PRICE
         # NaN (a price left empty) fails the test too
@@ -181,21 +232,6 @@ def _checked_column(column: str, values: np.ndarray | pd.Categorical) -> object 
             blank = empty and column in ("Invoice", "StockCode")
             return None if blank else pd.array(values, dtype="str")
     return _checked_values(column, *pd.factorize(values))
-
-
-def _customer_ids(numbers: np.ndarray) -> pd.api.extensions.ExtensionArray | None:
-    """Customer ids read as numbers (NaN: a guest) as the log writes them, checked
-    vectorised with the rule of :func:`~segmentation.transactions.read_values.id_of_number`;
-    None if one is not an id."""
-    guest = np.isnan(numbers)
-    known = np.where(guest, 0.0, numbers)
-    if not np.all((known >= 0) & (known < LARGEST_ID) & (known == np.floor(known))):
-        return None
-    codes, whole = pd.factorize(np.where(guest, -1, known.astype(np.int64)))
-    # str() of each whole number, as id_of_number writes it; -1 stands for a guest (None)
-    texts = whole.astype(str).astype(object)
-    texts[whole < 0] = None
-    return _texts(texts, codes)
 
 
 def _plain_texts(values: np.ndarray) -> bool | None:
@@ -225,20 +261,53 @@ def _plain_texts(values: np.ndarray) -> bool | None:
     return not bool(full.all())
 
 
+def _plain_ids(texts: pd.Index) -> bool:
+    """Whether every text is empty (a guest) or an id as the log writes it: digits, with no
+    leading zero but in 0 itself, below :data:`~segmentation.transactions.read_values.LARGEST_ID`.
+    Vectorised on the texts joined by NUL, as :func:`_plain_texts` does."""
+    try:
+        joined = "\0".join(texts)
+    except TypeError:  # a missing value (a short row)
+        return False
+    if not joined.isascii():
+        return False
+    data = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
+    if len(data) == 0:
+        return True
+    if not (((data >= ord("0")) & (data <= ord("9"))) | (data == 0)).all():
+        return False
+    cuts = np.flatnonzero(data == 0)
+    starts = np.concatenate([[0], cuts + 1])
+    lengths = np.concatenate([cuts, [len(data)]]) - starts
+    first = data[np.minimum(starts, len(data) - 1)]
+    return bool(
+        lengths.max() < len(str(LARGEST_ID)) and not ((lengths > 1) & (first == ord("0"))).any()
+    )
+
+
 def _checked_values(column: str, codes: np.ndarray, uniques: np.ndarray) -> np.ndarray | None:
     """A column's values, each distinct value checked once; None if the careful reader might
     refuse one (or read it otherwise)."""
     if len(codes) and codes.min() < 0:
         return None  # a short row: the careful reader says which
     texts = pd.Index(uniques, dtype=object)
-    if len(texts) and texts.str.len().max() > MAX_VALUE_CHARS:
+    # plain texts (ASCII, none too long, no space at either end) need no per-text check
+    plain = _plain_texts(uniques) is not None
+    if not plain and len(texts) and texts.str.len().max() > MAX_VALUE_CHARS:
         return None
     if column == "InvoiceDate":
-        dates = parse_dates(texts)
+        dates, _ = parse_dates(texts, stripped=plain)  # a date out of range is NaT too
         return None if np.isnat(dates).any() else dates[codes]
     if column == "Customer ID":
+        if _plain_ids(texts):  # each text is its own id: distinct texts, distinct ids
+            return _texts(np.where(texts == "", None, texts.to_numpy(dtype=object)), codes)
+        # Ids are read as text, not as numbers, to see each way an id is written: two
+        # ways of one id (13085 and 13085.0) are left to the careful reader, which notes them.
         written = [customer_id(t) for t in texts]
-        return None if False in written else _texts(written, codes)
+        ids = [w for w in written if w is not None]
+        if False in written or len(set(ids)) < len(ids):  # not an id, or one written twice
+            return None
+        return _texts(written, codes)
     stripped = texts.str.strip().str.strip("\ufeff").str.strip()
     if column in ("Invoice", "StockCode") and (stripped == "").any():
         return None

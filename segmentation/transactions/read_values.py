@@ -72,20 +72,42 @@ def quantity(text: str) -> int | None:
     return int(float(text)) if _WHOLE_QUANTITY.fullmatch(text) else None
 
 
-def parse_dates(texts: pd.Index) -> np.ndarray:
+#: The years a date of the log may fall in. A sales log has no line before 1900 or after
+#: 2199: a date outside is a typo or a placeholder (9999-12-31), and far dates would not fit
+#: pandas' nanosecond timestamps (years 1677 to 2262) anyway.
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+_EARLIEST = np.datetime64(f"{FIRST_YEAR}-01-01", "us")
+_BEYOND = np.datetime64(f"{LAST_YEAR + 1}-01-01", "us")
+RANGE_HINT = (
+    f"A sales log has no line before {FIRST_YEAR} or after {LAST_YEAR}: check the year for a "
+    "typo, or for a placeholder date such as 9999-12-31."
+)
+
+
+def parse_dates(texts: pd.Index, stripped: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Each text as a datetime64[ns] (NaT where no accepted format reads it), vectorised:
-    every format is tried on what the ones before it left unread."""
-    texts = pd.Index(texts, dtype=object).str.strip()
+    every format is tried on what the ones before it left unread; and whether each was read
+    but falls outside the years :data:`FIRST_YEAR` to :data:`LAST_YEAR` (NaT there too).
+
+    The dates are read in microseconds, which hold any year a format can write: converting
+    a far date straight to nanoseconds would wrap it round to another date. ``stripped``:
+    the caller knows no text has spaces at either end (stripping them is then skipped)."""
+    texts = pd.Index(texts, dtype=object)
+    if not stripped:
+        texts = texts.str.strip()
     dates = pd.to_datetime(texts, format=DATE_FORMATS[0], errors="coerce")
-    dates = np.asarray(dates, dtype="datetime64[ns]").copy()
+    dates = np.asarray(dates, dtype="datetime64[us]").copy()
     for form in DATE_FORMATS[1:]:
         unread = np.isnat(dates)
         if not unread.any():
             break
         dates[unread] = pd.to_datetime(texts[unread], format=form, errors="coerce").to_numpy(
-            dtype="datetime64[ns]"
+            dtype="datetime64[us]"
         )
-    return dates
+    outside = ~np.isnat(dates) & ((dates < _EARLIEST) | (dates >= _BEYOND))
+    if outside.any():
+        dates[outside] = np.datetime64("NaT")
+    return dates.astype("datetime64[ns]"), outside
 
 
 def transaction_frame(columns: dict[str, object]) -> pd.DataFrame:
