@@ -56,6 +56,12 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "check_rfm_by_hand",
         "check_segment_of_code",
     ),
+    "segmentation.course.checks_quality": (
+        "FENCE_COLUMN",
+        "IMPUTER_CASE",
+        "check_fewest_moved",
+        "check_tukey_fences",
+    ),
     "segmentation.course.toy_data": (
         "groups_with_noise",
         "groups_with_outliers",
