@@ -39,9 +39,9 @@ HAND = [
     (("6", "10001", 5, 9, 18.5, None), "missing customer id"),
     (("6", "10001", 5, 9, 18.5, None), "exact duplicate rows"),  # duplicates come first
     (("A7", "B", 1, 10, -50.0, "9"), "bad-debt adjustments"),
-    (("8", "30001", 0, 11, 14.9, "9"), "non-positive quantity or price"),
-    (("9", "30001", -3, 11, 14.9, "9"), "non-positive quantity or price"),
-    (("10", "30001", 3, 11, 0.0, "9"), "non-positive quantity or price"),
+    (("8", "30001", 0, 11, 14.9, "9"), "quantity or price of the wrong sign"),
+    (("9", "30001", -3, 11, 14.9, "9"), "quantity or price of the wrong sign"),
+    (("10", "30001", 3, 11, 0.0, "9"), "quantity or price of the wrong sign"),
 ]
 
 
@@ -118,7 +118,7 @@ def test_every_line_lands_in_exactly_one_place(lines):
         elif invoice[0] in "Aa":
             counts["bad-debt adjustments"] += 1
         elif invoice[0] in "Cc" or quantity <= 0 or price <= 0:  # a sign the wrong way
-            counts["non-positive quantity or price"] += 1
+            counts["quantity or price of the wrong sign"] += 1
         else:
             kept += 1
         seen.add(line)

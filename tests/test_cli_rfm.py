@@ -153,7 +153,7 @@ def test_the_summary_counts_each_rule_customers_and_segments_in_order(tmp_path, 
         "  missing customer id: 1",
         "  cancellations: 1",
         "  bad-debt adjustments: 0",
-        "  non-positive quantity or price: 1",
+        "  quantity or price of the wrong sign: 1",
         "  kept: 7 purchase lines",
     ]
     assert lines[7] == "Scored 3 customers as of 2024-03-10 (the day after the last line):"
@@ -281,7 +281,7 @@ def test_a_date_that_is_no_date_is_a_usage_error_before_any_work(tmp_path, capsy
             [
                 "log.csv: no purchase of a known customer is left after cleaning",
                 "(lines set aside: missing customer id 1, cancellations 1, bad-debt "
-                "adjustments 1, non-positive quantity or price 1)",
+                "adjustments 1, quantity or price of the wrong sign 1)",
                 "check that these columns are filled in",
             ],
         ),

@@ -176,7 +176,7 @@ def test_a_cancellation_of_the_wrong_sign_is_set_aside_not_added():
     )
     counts = set_aside(clean)
     assert counts["cancellations"] == 0 and len(clean.cancellations) == 0
-    assert counts["non-positive quantity or price"] == 4
+    assert counts["quantity or price of the wrong sign"] == 4
     plus = rfm_plus(clean, as_of="2024-01-03")
     assert plus.loc["5", "monetary"] == 20.0 and plus.loc["5", "cancellation_rate"] == 0.0
 
@@ -193,7 +193,9 @@ def test_invoice_letters_are_read_in_either_case():
     )
     counts = set_aside(clean)
     assert counts["cancellations"] == 1 and clean.cancellations["Invoice"].tolist() == ["c3"]
-    assert counts["bad-debt adjustments"] == 1 and counts["non-positive quantity or price"] == 0
+    assert (
+        counts["bad-debt adjustments"] == 1 and counts["quantity or price of the wrong sign"] == 0
+    )
     assert rfm_table(clean).loc["5", "monetary"] == 16.0  # 20 bought, 4 taken back
 
 

@@ -12,7 +12,7 @@ line of the log is counted exactly once:
    :attr:`CleanLog.cancellations`, for net spending and the cancellation rate;
 4. bad-debt adjustments: invoices whose number starts with "A" or "a" (the UCI file's
    "Adjust bad debt" lines, which record accounting, not sales);
-5. non-positive quantity or price: a sale line whose quantity or price is 0 or below (the
+5. quantity or price of the wrong sign: a sale line whose quantity or price is 0 or below (the
    UCI file's stock write-offs and free samples), and a cancellation line of the wrong
    sign (a quantity of 0 or above, or a price of 0 or below), which would add to what a
    customer spent instead of taking from it.
@@ -45,7 +45,10 @@ RULES: tuple[tuple[str, str], ...] = (
     ("missing customer id", "a guest's line cannot be given to a customer"),
     ("cancellations", "kept aside for net spending and the cancellation rate"),
     ("bad-debt adjustments", "invoices starting with A record accounting, not sales"),
-    ("non-positive quantity or price", "a sale line must sell something at a price"),
+    (
+        "quantity or price of the wrong sign",
+        "a sale sells units at a price; a cancellation takes units back at a price",
+    ),
 )
 
 
