@@ -58,6 +58,27 @@ def test_imputation_plot_of_another_measure_and_on_a_given_figure():
     assert fig.axes[0].get_ylabel() == "ARI"
 
 
+def test_imputation_plot_draws_a_band_of_one_sd_and_ticks_at_the_shares_studied():
+    table = IMPUTATION.assign(
+        **{"moved sd": [0.01, 0.0, 0.02, 0.01, 0.01, 0.02, 0.1, 0.01], "ARI sd": 0.0}
+    )
+    fig = plot_imputation_study(table)
+    mnar = fig.axes[1]
+    assert len(mnar.collections) == 2  # one band per imputer
+    # the mean's band at MNAR: 0.07 +- 0.01 at 10%, 0.2 +- 0.1 at 20% (worked by hand)
+    band = mnar.collections[0].get_paths()[0].vertices
+    assert band[:, 1].max() == pytest.approx(0.3) and band[:, 1].min() == pytest.approx(0.06)
+    assert band[:, 0].min() == pytest.approx(0.1) and band[:, 0].max() == pytest.approx(0.2)
+    np.testing.assert_allclose(mnar.get_xticks(), [0.1, 0.2])
+    assert [t.get_text() for t in mnar.get_xticklabels()] == ["10%", "20%"]
+    assert "1 sd" in mnar.get_legend().get_title().get_text()
+
+
+def test_imputation_plot_without_sd_columns_draws_no_band():
+    fig = plot_imputation_study(IMPUTATION)
+    assert all(len(ax.collections) == 0 for ax in fig.axes)
+
+
 def test_noise_plot_draws_the_means_and_a_band_of_one_sd():
     ax = plot_noise_study(NOISE)
     (line,) = ax.get_lines()
@@ -79,6 +100,24 @@ def test_few_label_plot_draws_a_line_and_a_band_per_method():
     band = ax.collections[1].get_paths()[0].vertices
     assert band[:, 1].max() == pytest.approx(0.92) and band[:, 1].min() == pytest.approx(0.84)
     assert ax.get_legend() is not None and "unlabelled" in ax.get_ylabel()
+
+
+def test_few_label_plot_zooms_in_an_inset_and_ticks_at_the_shares_studied():
+    ax = plot_few_label_curve(FEW, zoom=(0.85, 0.92))
+    np.testing.assert_allclose(ax.get_xticks(), [0.05, 0.2])
+    (inset,) = ax.child_axes
+    assert inset.get_ylim() == pytest.approx((0.85, 0.92))
+    # the same curves, without a second legend entry
+    assert [list(line.get_ydata()) for line in inset.get_lines()] == [[0.88, 0.9], [0.86, 0.91]]
+    assert len(inset.collections) == 2 and inset.get_legend() is None
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "label spreading",
+        "labelled only",
+    ]
+
+
+def test_few_label_plot_has_no_inset_unless_asked():
+    assert plot_few_label_curve(FEW).child_axes == []
 
 
 def test_the_plots_draw_the_studies_own_tables(customers):

@@ -59,7 +59,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "segmentation.course.checks_quality": (
         "FENCE_COLUMN",
         "IMPUTER_CASE",
-        "check_fewest_moved",
+        "check_mnar_growth",
         "check_tukey_fences",
     ),
     "segmentation.course.toy_data": (
