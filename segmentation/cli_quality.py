@@ -3,7 +3,8 @@
     segmentation quality DATA.csv [-o report.html]
 
 It reads a customer file through the checked reader, with missing spending values read as
-such (:func:`~segmentation.quality.report.read_for_quality`), and prints the data-quality
+such, a column or a customer with no value at all included
+(:func:`~segmentation.quality.report.read_for_quality`), and prints the data-quality
 report (:mod:`segmentation.quality.report`): per spending column the missing values, zeros
 and outliers, then the duplicate rows and the customers extreme in several categories, and
 what the course would do about each. With ``-o`` it writes the same report as one
@@ -45,11 +46,12 @@ def add_quality(commands: Any) -> None:
 
 def run_quality(args: argparse.Namespace, outcome: Any) -> int:
     """Read the file, then print the report or write it as HTML with a summary."""
-    from segmentation.quality.report import quality_report, read_for_quality
+    from segmentation.quality.report import quality_report
 
     output = None if args.output is None else cli._output(args.output, args.data)
-    customers = read_for_quality(args.data, max_spending=args.max_spending)
-    report = quality_report(customers, source=shown_path(args.data))
+    # A file the reader refuses even so raises UnreadableFileError: its problems under
+    # "The file cannot be read as it is", printed by cli._run, exit 1.
+    report = quality_report(args.data, source=shown_path(args.data), max_spending=args.max_spending)
     if args.output is None:
         cli._say(report.text().rstrip("\n"), "stdout", "the report")
         return 0

@@ -19,7 +19,8 @@ HEADER = "id,Channel,Region,Fresh,Milk,Grocery,Frozen,Detergents_Paper,Delicasse
 # 6, 7 and 8 on the log scale, log(1 + x)). Fresh is 6 6 6 7 7 7 7 8 8 sorted, and 15 for 110
 # (3,269,016): Q1 = 6.25 and Q3 = 7.75 (positions 2.25 and 6.75 of 0 to 9), fences 4 and 10,
 # so 110 is the one outlier. Milk is 7 for all but 101, who bought none: Q1 = Q3 = 7, so the
-# zero is below the fence. Every other column holds at least three 6s and three 8s, so its
+# fences collapse onto 7 and would flag the zero: the report counts no outlier there and
+# says why. Every other column holds at least three 6s and three 8s, so its
 # quartiles are at least 1.5 apart and its fences outside 6 to 8: no outlier. 104 and 105 are
 # the same row. 103 has no Grocery value and 106 none for Delicassen ("NA").
 ROWS = [
@@ -77,7 +78,7 @@ def test_the_report_is_printed_with_the_hand_worked_findings(tmp_path, capsys):
     assert lines[0] == f"Data quality of {data}: 10 customers, 6 spending columns."
     rows = {line.split()[0]: line.split()[1:] for line in lines[3:9]}
     assert rows["Fresh"] == ["0", "0.0%", "0", "1", "0", "1", "110"]
-    assert rows["Milk"] == ["0", "0.0%", "1", "1", "1", "0", "101"]
+    assert rows["Milk"] == ["0", "0.0%", "1", "0", "0", "0"]
     assert rows["Grocery"][:2] == ["1", "10.0%"]
     assert rows["Delicassen"][:2] == ["1", "10.0%"]
     said = " ".join(printed.out.split("What to do:")[1].split())
@@ -87,19 +88,26 @@ def test_the_report_is_printed_with_the_hand_worked_findings(tmp_path, capsys):
         "- 1 group of identical rows (ids 104, 105): check whether they are the same customer",
     ):
         assert phrase in said
-    # Two customers are far off, each in one column only: none in two.
-    assert "- 2 outliers (Fresh 1, Milk 1): keep them" in said
+    # One customer is far off, in one column only: none in two.
+    assert "- 1 outlier (Fresh 1): keep them" in said
+    assert (
+        "- Milk's fences collapse: half or more of its customers spend the same (1,096 m.u.)"
+        in said
+    )
     assert "or more categories" not in said
-    # The reader says where the gaps were, as a note.
-    assert "2 spending values are missing" in printed.err
+    # The reader's note on where the gaps were is part of the report.
+    notes = printed.out.split("Notes from reading the file:")[1].split("What to do:")[0]
+    assert "2 spending values are missing (Grocery 1, Delicassen 1), on rows 4, 7" in " ".join(
+        notes.split()
+    )
     assert list(snapshot(tmp_path)) == ["customers.csv"]
 
 
 def test_the_report_of_a_path_is_the_report_of_the_table_it_reads(tmp_path):
     data = write_data(tmp_path)
-    with pytest.warns(UserWarning, match="missing"):
-        report = quality_report(data)
+    report = quality_report(data)
     assert report.source == str(data)
+    assert len(report.notes) == 1 and "2 spending values are missing" in report.notes[0]
     assert report.duplicates == ((104, 105),)
     assert [c.missing for c in report.columns] == [0, 0, 1, 0, 0, 1]
 
@@ -110,8 +118,10 @@ def test_o_writes_the_same_report_as_html_and_a_summary(tmp_path, capsys):
     printed = capsys.readouterr()
     assert printed.out == (
         f"Wrote the data-quality report on 10 customers of {data} to {out}: 2 values missing "
-        "(Grocery 1, Delicassen 1); 1 zero (Milk 1); 2 outliers (Fresh 1, Milk 1); 1 group of "
-        "identical rows (ids 104, 105).\n"
+        "(Grocery 1, Delicassen 1); 1 zero (Milk 1); 1 outlier (Fresh 1); Milk's fences "
+        "collapse; too few customers for Tukey's fences (with a value: Fresh 10, Milk 10, "
+        "Grocery 9, Frozen 10, Detergents_Paper 10, Delicassen 9); 1 group of identical rows "
+        "(ids 104, 105).\n"
     )
     page = out.read_text(encoding="utf-8")
     parsed = Tags(page)
@@ -167,9 +177,9 @@ def test_the_installed_command_writes_the_page(tmp_path):
         (DATA.replace("3269016", "20000000"), "customers.csv, row 11, column Fresh"),
         (HEADER, "customers.csv"),
         (HEADER.replace(",Frozen", "") + "1,1,1,1,1,1,1,1\n", "column Frozen"),
-        (HEADER + "1,1,1,,,,,,\n", "customers.csv, row 2"),
+        (DATA.replace("102,", "101,"), "customers.csv, row 3, column id: id '101'"),
     ],
-    ids=["word", "negative", "too large", "no rows", "no column", "a row all missing"],
+    ids=["word", "negative", "too large", "no rows", "no column", "a repeated id"],
 )
 def test_a_bad_file_is_refused_with_the_readers_message(tmp_path, capsys, text, phrase):
     data = write_data(tmp_path, text)
@@ -179,6 +189,8 @@ def test_a_bad_file_is_refused_with_the_readers_message(tmp_path, capsys, text, 
     printed = capsys.readouterr()
     assert printed.out == ""
     assert phrase in printed.err and "Traceback" not in printed.err
+    assert printed.err.startswith("The file cannot be read as it is: ")
+    assert "What to do: correct the file" in printed.err and "model" not in printed.err
     assert snapshot(tmp_path) == before
 
 

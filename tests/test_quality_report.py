@@ -83,6 +83,9 @@ def test_each_finding_gets_one_sentence_of_advice():
         "2 values missing (Detergents_Paper 1, Delicassen 1)",
         "1 zero (Frozen 1)",
         "5 outliers (Fresh 1, Milk 1, Grocery 1, Frozen 2)",
+        # Ten customers are fewer than the twenty the fences need to mean much.
+        "too few customers for Tukey's fences (with a value: Fresh 10, Milk 10, Grocery 10, "
+        "Frozen 10, Detergents_Paper 9, Delicassen 9)",
         "1 group of identical rows (ids 104, 105)",
         "1 customer extreme in 2 or more categories (id 110)",
     ]
@@ -90,20 +93,25 @@ def test_each_finding_gets_one_sentence_of_advice():
     assert "--allow-missing" in said[0] and "5 nearest customers" in said[0]
     assert said[1].startswith("keep them")
     assert "on the log scale their values barely move the segments" in said[2]
-    assert "the same customer entered twice" in said[3]
-    assert "look at them by hand" in said[4]
+    assert "need at least 20 customers" in said[3] and "unreliable" in said[3]
+    assert "the same customer entered twice" in said[4]
+    assert "look at them by hand" in said[5]
     assert all(text.count(". ") == 0 and text.endswith(".") for text in said)  # one sentence
 
 
 def test_a_clean_table_says_there_is_nothing_to_do():
-    table = pd.DataFrame({c: [10.0, 20.0, 30.0, 40.0] for c in SPENDING_COLUMNS})
+    # 20 customers spending 10, 20, ..., 200: log(1 + x) from 2.40 to 5.30, quartiles at
+    # positions 4.75 and 14.25 (log 58.5 = 4.07 and log 153.5 = 5.03), fences 2.63 and 6.47:
+    # only 10 (2.40) lies below, so the first customer spends 15 (2.77) instead.
+    table = pd.DataFrame({c: np.arange(10.0, 201.0, 10.0) for c in SPENDING_COLUMNS})
+    table.loc[0, list(SPENDING_COLUMNS)] = 15.0
     report = quality_report(table)
     assert report.advice() == [
         ("nothing found", "no missing values, zeros, outliers or duplicates.")
     ]
     # Without an id column, the index names the customers.
-    table.loc[3, "Milk"] = 1e9
-    assert quality_report(table).columns[1].outlier_ids == (3,)
+    table.loc[10, "Milk"] = 1e9
+    assert quality_report(table).columns[1].outlier_ids == (10,)
 
 
 def test_rows_that_differ_only_in_region_or_by_a_missing_value_are_not_duplicates():
@@ -145,11 +153,13 @@ def test_the_text_shows_the_table_and_what_to_do():
 
 
 def test_a_long_list_of_ids_is_cut():
-    table = pd.DataFrame({c: [100.0] * 30 for c in SPENDING_COLUMNS})
+    # 7 zeros of 30, then 100 * 1.1^i for i = 0 to 22: the quartiles (positions 7.25 and
+    # 21.75 of 0 to 29) are log(1 + 100 * 1.1^0.25) = 4.64 and log(1 + 100 * 1.1^14.75) =
+    # 6.03, so the lower fence is 4.64 - 1.5 * 1.39 = 2.56: every zero lies below, and no
+    # other value (the least is log 101 = 4.62) is outside.
+    spread = [0.0] * 7 + [100.0 * 1.1**i for i in range(23)]
+    table = pd.DataFrame({c: spread for c in SPENDING_COLUMNS})
     table["id"] = range(1, 31)
-    # 7 zeros of 30: the quartiles (positions 7.25 and 21.75 of 0 to 29) are both log(101),
-    # so both fences are there and every zero lies below.
-    table.loc[:6, "Fresh"] = 0.0
     column = quality_report(table).table().loc[0]
     assert (column["zeros"], column["outliers"], column["low"]) == (7, 7, 7)
     assert column["first outliers (ids)"] == "1, 2, 3, 4, 5 and 2 more"
@@ -239,4 +249,4 @@ def test_the_page_holds_the_table_and_the_advice():
     assert "Detergents_Paper" in text and "10.0%" in text and "101, 108" in text
     for finding, advice in report.advice():
         assert finding in text and advice in text
-    assert parsed.tags.count("li") == len(report.advice()) == 5
+    assert parsed.tags.count("li") == len(report.advice()) == 6
