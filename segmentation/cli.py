@@ -103,6 +103,8 @@ from segmentation.data.problems import (  # noqa: E402
     CustomerFileError,
     CustomerFileWarning,
     Validation,
+    plural,
+    shown_value,
 )
 from segmentation.data.reader import (  # noqa: E402
     MAX_SPENDING,
@@ -212,10 +214,6 @@ def _note(text: str, stream: IO[str] | str = "stderr") -> None:
         _say(f"  note: {text}", stream)
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'s' if count != 1 else ''}"
-
-
 def _shown_value(value: float) -> str:
     text = f"{value:,}" if isinstance(value, int) else f"{value:g}"
     return text if len(text) <= 40 else f"{text[:37]}... ({len(text):,} characters)"
@@ -234,11 +232,11 @@ def _amount(value: float) -> str:
 def _summary(result: Validation) -> list[str]:
     frame = result.frame
     assert frame is not None
-    lines = [f"{shown_path(result.filename)}: OK, {len(frame)} customers."]
+    lines = [f"{shown_path(result.filename)}: OK, {plural(len(frame), 'customer')}."]
     for column in LABEL_COLUMNS:
         if column in frame:
             counts = frame[column].value_counts(sort=False)
-            lines.append(f"  {column}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+            lines.append(f"  {column}: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
     spending = frame[list(SPENDING_COLUMNS)]
     # Divided first, so that the means of values near the largest float do not overflow;
     # by the values present in each column (all of them, unless --allow-missing).
@@ -354,7 +352,7 @@ def _fit(args: argparse.Namespace, outcome: _Outcome) -> int:
     if args.k > len(customers):
         raise UsageError(
             f"--k must be from 1 to the number of customers in "
-            f"{shown_path(args.data)} ({len(customers)}); got {args.k}."
+            f"{shown_path(args.data)} ({len(customers):,}); got {args.k:,}."
         )
     model = SegmentationModel(
         args.k,
@@ -373,8 +371,8 @@ def _fit(args: argparse.Namespace, outcome: _Outcome) -> int:
     outcome.written = f"the model was written to {_where(output)}"
     stream = _summary_stream(output)
     _say(
-        f"Fitted {_plural(len(model.segments), 'segment')} on {len(customers):,} "
-        f"customers of {shown_path(args.data)}; "
+        f"Fitted {plural(len(model.segments), 'segment')} on "
+        f"{plural(len(customers), 'customer')} of {shown_path(args.data)}; "
         + (
             "wrote the model to standard output."
             if output is None
@@ -382,7 +380,7 @@ def _fit(args: argparse.Namespace, outcome: _Outcome) -> int:
         ),
         stream,
     )
-    _say_missing(customers, "filled by the 5 nearest customers on the log scale", stream)
+    _say_missing(customers, _how_fit_fills(customers), stream)
     _say(model.describe()[["name", "customers"]].to_string(), stream)
     if model.evaluation is not None:
         _say(model.evaluation.table()[["measure", "value"]].to_string(index=False), stream)
@@ -398,7 +396,14 @@ def _model_and_customers(args: argparse.Namespace) -> tuple[Path | None, Any, pd
             f"--allow-missing works with a segmentation model; {shown_path(args.model)} is a "
             "classifier, which needs every spending value. Fill the missing values in first."
         )
-    customers = _read(args.data, max_spending=_model_limit(args), allow_missing=args.allow_missing)
+    # Data to segment with a fitted model: a column missing on every row is filled from the
+    # centres all the same (only the fit needs some value of each column to go on).
+    customers = _read(
+        args.data,
+        max_spending=_model_limit(args),
+        allow_missing=args.allow_missing,
+        with_model=True,
+    )
     return output, model, customers
 
 
@@ -411,12 +416,42 @@ def _say_missing(customers: pd.DataFrame, how: str, stream: IO[str] | str) -> No
     columns = ", ".join(f"{c} {n:,}" for c, n in holes.sum().items() if n)
     rows = np.flatnonzero(holes.any(axis=1).to_numpy())
     ids = customers["id"].to_numpy()[rows[:10]] if "id" in customers else rows[:10] + 1
+    # An id is text from the file: shown as file names are, control characters escaped.
+    shown = ", ".join(shown_value(str(i), quoted=False) for i in ids)
     more = f" and {len(rows) - 10:,} more" if len(rows) > 10 else ""
     _say(
-        f"  missing values: {_plural(count, 'value')} of {_plural(len(rows), 'customer')} "
-        f"({columns}; customer id {', '.join(map(str, ids))}{more}): {how}.",
+        f"  missing values: {plural(count, 'value')} of {plural(len(rows), 'customer')} "
+        f"({columns}; customer id {shown}{more}): {how}.",
         stream,
     )
+
+
+def _how_fit_fills(customers: pd.DataFrame) -> str:
+    """How ``fit --allow-missing`` filled the gaps: by how many neighbours (fewer than 5
+    where fewer customers have the value), among how many customers."""
+    from segmentation.model.pipeline import IMPUTE_DONORS, IMPUTE_NEIGHBOURS
+
+    spending = customers[list(SPENDING_COLUMNS)]
+    gaps, observed = spending.isna().sum(), spending.notna().sum()
+    donors = min(len(customers), IMPUTE_DONORS)
+    # In a sample of the donors, a column keeps about its share of values.
+    have = {c: int(observed[c] * donors / len(customers)) for c in SPENDING_COLUMNS if gaps[c]}
+    used = min([IMPUTE_NEIGHBOURS, *have.values()])
+    how = (
+        "each filled from the nearest customer that has the value, on the log scale"
+        if used == 1
+        else f"each filled by the mean of the {used} nearest customers that have the value, "
+        "on the log scale"
+    )
+    few = [f"{c} {n:,}" for c, n in have.items() if n < IMPUTE_NEIGHBOURS]
+    if few:
+        how += f" (fewer than {IMPUTE_NEIGHBOURS} customers have it: {', '.join(few)})"
+    if len(customers) > IMPUTE_DONORS:
+        how += (
+            f"; the neighbours were looked for among {IMPUTE_DONORS:,} customers drawn "
+            "with the model's seed"
+        )
+    return how
 
 
 def _model_limit(args: argparse.Namespace) -> float:
@@ -481,7 +516,7 @@ def _predict(args: argparse.Namespace, outcome: _Outcome) -> int:
     outcome.written = f"the segments were written to {_where(output)}"
     stream = _summary_stream(output)
     _say(
-        f"Segmented {int(counts.sum()):,} customers of {shown_path(args.data)}; wrote "
+        f"Segmented {plural(int(counts.sum()), 'customer')} of {shown_path(args.data)}; wrote "
         + ("them to standard output." if output is None else f"{shown_path(output)}."),
         stream,
     )
@@ -490,7 +525,7 @@ def _predict(args: argparse.Namespace, outcome: _Outcome) -> int:
     marked = int(customers[list(SPENDING_COLUMNS)].isna().any(axis=1).sum())
     _say_missing(
         customers,
-        f"assigned by their observed columns; {_plural(marked, 'customer')} marked imputed",
+        f"assigned by their observed columns; {plural(marked, 'customer')} marked imputed",
         stream,
     )
     return 0
@@ -522,7 +557,7 @@ def _report(args: argparse.Namespace, outcome: _Outcome) -> int:
             "columns, for the report",
             _summary_stream(output),
         )
-        customers = model.fill_missing(customers)
+    # Filled by build_report, which recognises the training data by its checksum with gaps.
     page = build_report(
         model,
         customers,
@@ -535,7 +570,7 @@ def _report(args: argparse.Namespace, outcome: _Outcome) -> int:
         write_atomically(output, page)
     outcome.written = f"the report was written to {_where(output)}"
     _say(
-        f"Wrote the report on {len(customers):,} customers of {shown_path(args.data)} to "
+        f"Wrote the report on {plural(len(customers), 'customer')} of {shown_path(args.data)} to "
         f"{_where(output)}.",
         _summary_stream(output),
     )

@@ -63,7 +63,8 @@ def test_fit_with_the_option_fills_and_says_how(gappy, tmp_path, capsys):
     captured = capsys.readouterr()
     assert (
         "missing values: 3 values of 2 customers (Milk 1, Grocery 1, Frozen 1; customer id 3, "
-        "7): filled by the 5 nearest customers on the log scale." in captured.out
+        "7): each filled by the mean of the 5 nearest customers that have the value, on the "
+        "log scale." in captured.out
     )
     assert "on rows 4, 8" in captured.err  # the reader's note
     assert json.loads(model.read_text())["missing"] == {

@@ -19,7 +19,7 @@ import pandas as pd
 
 from segmentation.data.columns import PLAIN_NUMBER, Layout, clean, column_key, tidy
 from segmentation.data.header import header_layout
-from segmentation.data.problems import Problem, Validation, shown_value
+from segmentation.data.problems import Problem, Validation, plural, shown_value
 from segmentation.data.schema import LABEL_CODES, SPENDING_COLUMNS
 from segmentation.model.limits import MAX_MODEL_SPENDING
 
@@ -27,7 +27,13 @@ from segmentation.model.limits import MAX_MODEL_SPENDING
 MAX_VALUE_CHARS = 1_000
 
 _LABEL_CODE = re.compile(r"0*([0-9]+)(?:\.0*)?")
-_MISSING_WORDS = {"nan", "na", "n/a", "#n/a", "null", "none", "missing", "-", "?"}
+# "\\N" is how MySQL and PostgreSQL dump a NULL, "<NA>" how pandas writes one.
+_MISSING_WORDS = {"nan", "na", "n/a", "#n/a", "null", "none", "missing", "-", "?", "\\n", "<na>"}
+#: What "-" may mean: spreadsheets in an accounting number format write 0 that way.
+DASH_HINT = (
+    "A spreadsheet in an accounting number format writes 0 as '-': if so, write 0 (format "
+    "the column as a plain number before exporting)."
+)
 _INFINITE_WORDS = {"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
 _NUMBER_HINT = "Write a plain number such as 1234 or 1234.5, without currency signs or separators."
 #: How to read a missing spending value as missing instead of refusing the file.
@@ -55,12 +61,17 @@ class CarefulReader:
         require_labels: bool,
         max_spending: float,
         allow_missing: bool = False,
+        with_model: bool = False,
+        diagnose: bool = False,
     ):
         self.result = result
         self.require_labels = require_labels
         self.max_spending = max_spending
-        self.allow_missing = allow_missing
+        self.allow_missing = allow_missing or diagnose
+        self.with_model = with_model  # a column with no value is then filled by the model
+        self.diagnose = diagnose  # what missing values leave nothing to go on for: notes
         self.missing: list[tuple[int, str]] = []  # (row, course column) of each missing value
+        self.dashes: list[int] = []  # the rows of the missing values written "-"
         self._csv_reader = csv.reader(_lines(text), strict=True)
         self.next_row = 1  # the line the next record starts on
         self.header_row = 0  # the line the header is on, once read
@@ -177,22 +188,26 @@ class CarefulReader:
 
     def _check_missing(self, layout: Layout, n: int) -> None:
         """Refuse what missing values leave nothing to go on for: a spending column with no
-        value at all, a customer with no spending value at all; note the rest."""
+        value at all (when a model is to be fitted on the file), a customer with no spending
+        value at all; note the rest. When diagnosing, both are notes instead."""
         by_column = Counter(column for _, column in self.missing)
         by_row = Counter(row for row, _ in self.missing)
+        empty_rows = [row for row, count in by_row.items() if count == len(SPENDING_COLUMNS)]
         for column in SPENDING_COLUMNS:
-            if by_column[column] == n:
-                self.result._add(
+            if by_column[column] == n and not self.with_model:
+                self._refuse_or_note(
                     Problem(
-                        f"every value of the column is missing ({n:,} of {n:,} customers).",
+                        f"every value of the column is missing ({n:,} of {plural(n, 'customer')}).",
                         "The model segments on all six spending categories, and no value can "
                         "be estimated from none: fill the column in from the source of the "
                         "data (0 where a customer bought nothing in it).",
                         column=layout.written[column],
                     )
                 )
-        for row, count in by_row.items():
-            if count == len(SPENDING_COLUMNS):
+        if self.diagnose and empty_rows:
+            self.result.notes.append(_empty_rows_note(empty_rows))
+        elif empty_rows:
+            for row in empty_rows:
                 self.result._add(
                     Problem(
                         "all six spending values are missing: there is nothing to segment "
@@ -203,6 +218,24 @@ class CarefulReader:
                 )
         if self.result.ok:
             self.result.notes.append(missing_note(self.missing))
+        if self.result.ok and self.dashes:
+            rows = list(dict.fromkeys(self.dashes))
+            shown = ", ".join(map(str, rows[:ROWS_NAMED]))
+            more = f" and {len(rows) - ROWS_NAMED:,} more" if len(rows) > ROWS_NAMED else ""
+            self.result.notes.append(
+                Problem(
+                    f"{plural(len(self.dashes), 'value')} written '-' (on "
+                    f"{'row' if len(rows) == 1 else 'rows'} {shown}{more}) "
+                    f"{'was' if len(self.dashes) == 1 else 'were'} read as missing.",
+                    DASH_HINT,
+                )
+            )
+
+    def _refuse_or_note(self, problem: Problem) -> None:
+        if self.diagnose:
+            self.result.notes.append(problem)
+        else:
+            self.result._add(problem)
 
     def _table(self, values: dict[str, list], n: int) -> pd.DataFrame | None:
         """The table of the ``n`` rows read, once the blank rows are noted; None if any
@@ -230,6 +263,8 @@ class CarefulReader:
         allowed (where it was is kept in ``missing``)."""
         if self.allow_missing and (not text or text.lower() in _MISSING_WORDS):
             self.missing.append((row, column))
+            if text == "-":
+                self.dashes.append(row)
             return math.nan
         return self._check_spending(text, row, name)
 
@@ -249,6 +284,7 @@ class CarefulReader:
             refuse(
                 f"{shown} marks a missing value.",
                 "Enter the real spending; write 0 if the customer bought nothing. "
+                + (DASH_HINT + " " if text == "-" else "")
                 + ALLOW_MISSING_HINT,
             )
             return None
@@ -341,6 +377,18 @@ def missing_note(missing: list[tuple[int, str]]) -> Problem:
     row_word = "row" if len(rows) == 1 else "rows"
     return Problem(
         f"{values} missing ({columns}), on {row_word} {shown}{more}; read as missing (NaN)."
+    )
+
+
+def _empty_rows_note(rows: list[int]) -> Problem:
+    """The note, when diagnosing, on customers with no spending value at all."""
+    shown = ", ".join(map(str, rows[:ROWS_NAMED]))
+    more = f" and {len(rows) - ROWS_NAMED:,} more" if len(rows) > ROWS_NAMED else ""
+    return Problem(
+        f"all six spending values are missing on {'row' if len(rows) == 1 else 'rows'} "
+        f"{shown}{more} ({plural(len(rows), 'customer')}): nothing to segment by; "
+        "read as missing (NaN).",
+        "Fill in at least one spending value, or delete the rows, before fitting or predicting.",
     )
 
 

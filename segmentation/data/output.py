@@ -272,8 +272,27 @@ def write_predictions(
         segment = table["segment"].to_numpy()
         counts += np.bincount(segment, minlength=len(model.segments))
         table["name"] = names[segment]
-        if "id" in table:
-            table["id"] = spreadsheet_safe(table["id"])
+        ids = spreadsheet_safe(table.pop("id")) if "id" in table else None
         text = table.to_csv(index=False, header=start == 0, float_format="%.6f")
+        if ids is not None:
+            text = _with_ids(text, ids, header=start == 0)
         out.write(text.encode("utf-8", errors="backslashreplace"))
     return counts
+
+
+def _csv_cell(text: str) -> str:
+    """A cell as CSV writes it, quoted when it holds a comma, a quote or a line break of
+    either kind: pandas and the csv module quote a lone carriage return only when it is
+    part of the line ending they write, and a reader takes it for the end of a row."""
+    if any(mark in text for mark in ',"\r\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _with_ids(text: str, ids: pd.Series, *, header: bool) -> str:
+    """``text`` (CSV lines ending in ``\n``, no line break inside a cell: segment names are
+    printable text) with the ``id`` column put first, each id written by :func:`_csv_cell`."""
+    lines = text.split("\n")[:-1]
+    cells = ["id"] if header else []
+    cells += [_csv_cell(str(value)) for value in ids]
+    return "".join(f"{cell},{line}\n" for cell, line in zip(cells, lines, strict=True))

@@ -102,6 +102,17 @@ class Validation:
             self.errors.append(problem)
 
 
+def plural(count: int, word: str) -> str:
+    """``count`` and ``word``, with thousands separators and the plural when it is not 1.
+
+    Examples
+    --------
+    >>> plural(1, "customer"), plural(2000, "value")
+    ('1 customer', '2,000 values')
+    """
+    return f"{count:,} {word}{'' if count == 1 else 's'}"
+
+
 def shown_value(text: str, *, quoted: bool = True, limit: int | None = _SHOWN_CHARS) -> str:
     """``text`` as a message shows it: in quotes, with control and other invisible characters
     escaped as Python writes them (a terminal would obey an escape sequence), cut after

@@ -99,6 +99,8 @@ def read_customer_csv(
     require_labels: bool = False,
     max_spending: float = MAX_SPENDING,
     allow_missing: bool = False,
+    with_model: bool = False,
+    diagnose: bool = False,
 ) -> pd.DataFrame:
     """Read a customer CSV file into a tidy table, or refuse it with every problem listed.
 
@@ -111,11 +113,8 @@ def read_customer_csv(
         the table simply has no such columns.
     max_spending
         Spending above this, in any category, is refused as implausible.
-    allow_missing
-        Read a blank spending value, or one marked missing ("NA", "n/a", "-", "?", ...), as
-        missing (NaN) instead of refusing the file; a note says how many, where. A spending
-        column with no value at all, or a customer with no spending value at all, is still
-        refused: there is nothing to estimate them from.
+    allow_missing, with_model, diagnose
+        How missing spending values are read: see :func:`validate_customer_csv`.
 
     Returns
     -------
@@ -141,7 +140,12 @@ def read_customer_csv(
     (440, 9)
     """
     result = validate_customer_csv(
-        path, require_labels=require_labels, max_spending=max_spending, allow_missing=allow_missing
+        path,
+        require_labels=require_labels,
+        max_spending=max_spending,
+        allow_missing=allow_missing,
+        with_model=with_model,
+        diagnose=diagnose,
     )
     if not result.ok:
         raise result.error()
@@ -157,8 +161,31 @@ def validate_customer_csv(
     require_labels: bool = False,
     max_spending: float = MAX_SPENDING,
     allow_missing: bool = False,
+    with_model: bool = False,
+    diagnose: bool = False,
 ) -> Validation:
     """Check a customer CSV file without raising; see :func:`read_customer_csv`.
+
+    Parameters
+    ----------
+    path, require_labels, max_spending
+        As for :func:`read_customer_csv`.
+    allow_missing
+        Read a blank spending value, or one marked missing ("NA", "n/a", "-", "?", "\\N",
+        "<NA>", ...), as
+        missing (NaN) instead of refusing the file; a note says how many, where. A spending
+        column with no value at all, or a customer with no spending value at all, is still
+        refused: there is nothing to estimate them from.
+    with_model
+        The file holds customers to be segmented by a model already fitted (prediction, a
+        report): with ``allow_missing``, a spending column missing on every row is accepted,
+        since the model fills each gap from the centre of the customer's segment, whoever else
+        is in the file. A customer with no spending value at all is still refused.
+    diagnose
+        Read the file to describe its quality, not to fit or predict (implies
+        ``allow_missing``): a spending column with no value at all and a customer with no
+        spending value at all are notes instead of refusals, their values NaN. Every other
+        refusal stays.
 
     Returns
     -------
@@ -168,7 +195,8 @@ def validate_customer_csv(
     """
     result = Validation(filename=str(path))
     try:
-        frame = _table(Path(path), result, require_labels, max_spending, allow_missing)
+        missing = {"allow_missing": allow_missing, "with_model": with_model, "diagnose": diagnose}
+        frame = _table(Path(path), result, require_labels, max_spending, missing)
     except MemoryError:  # a file within the size limit, on a computer with little memory
         frame = None
         result._add(
@@ -184,7 +212,11 @@ def validate_customer_csv(
 
 
 def _table(
-    path: Path, result: Validation, require_labels: bool, max_spending: float, allow_missing: bool
+    path: Path,
+    result: Validation,
+    require_labels: bool,
+    max_spending: float,
+    missing: dict[str, bool],
 ) -> pd.DataFrame | None:
     """The checked table, or None with the problems recorded in ``result``."""
     raw = _read_bytes(path, result)
@@ -198,7 +230,7 @@ def _table(
         result,
         require_labels=require_labels,
         max_spending=max_spending,
-        allow_missing=allow_missing,
+        **missing,
     )
     layout = careful.read_header()
     if layout is None:

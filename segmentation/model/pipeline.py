@@ -68,6 +68,13 @@ BLOCK = 1 << 18
 
 #: Neighbours that fill a missing training value (``KNNImputer(n_neighbors=...)``).
 IMPUTE_NEIGHBOURS = 5
+#: Above this many training customers, the neighbours that fill a gap are looked for among
+#: a sample of this many (drawn with the model's seed): the search takes time and memory in
+#: proportion to (customers with a gap) x (customers searched).
+IMPUTE_DONORS = 50_000
+#: A training column with more than this share of its values missing is refused by a fit
+#: with missing="impute": the model would be fitted on values made up more than measured.
+MAX_MISSING_SHARE = 0.5
 _FIT_HINT = (
     'Fit with SegmentationModel(missing="impute") to fill them from the 5 nearest customers '
     "(--allow-missing on the command line), or fill them in the data."
@@ -187,7 +194,9 @@ class SegmentationModel(BaseEstimator):
         )
         check_numbers(self.k, len(raw), self.n_init, self.random_state)
         checksum = persistence.data_checksum(raw, features)  # of the data as given
-        raw, missing = _filled(raw, features, self.transform, impute, customers.index)
+        raw, missing = _filled(
+            raw, features, self.transform, impute, customers.index, int(self.random_state)
+        )
         k = int(self.k)
         scaling = _fitted_scaling(_table(raw, features), self.transform)
         X = scaling.transform(_table(raw, features))
@@ -287,8 +296,12 @@ class SegmentationModel(BaseEstimator):
         features only: with O the observed of the d scaled features,
         ``distance_j = sqrt(d / |O| * sum over f in O of (x_f - c_jf) ** 2)``, the nearest
         centre wins (the first, on a tie), and :meth:`fill_missing` takes its missing values
-        from that centre. The table then has a last column ``imputed``: True for a customer
-        with a missing value. A customer with no spending value at all is refused.
+        from that centre. A customer with no spending value at all is refused.
+
+        The table has a last column ``imputed`` (True for a customer with a missing value)
+        when ``allow_missing`` is True, always then, and otherwise only when a customer has
+        a missing value (a model fitted with "impute"): a complete table predicted without
+        ``allow_missing`` has the same columns whatever the model's setting.
         """
         features = self._features()  # first: it says so if the model is not fitted
         allowed = allow_missing or self.missing_["setting"] == "impute"
@@ -308,7 +321,7 @@ class SegmentationModel(BaseEstimator):
         columns["name"] = pd.Categorical.from_codes(segment, categories=self.names)
         for j in range(distances.shape[1]):
             columns[f"distance_{j}"] = distances[:, j]
-        if allowed:
+        if allow_missing or gaps.any():  # the columns follow the call, not the model's setting
             columns["imputed"] = gaps
         return pd.DataFrame(columns, index=customers.index)
 
@@ -522,11 +535,17 @@ def partial_distances(X: np.ndarray, centres: np.ndarray) -> np.ndarray:
 
 
 def _filled(
-    raw: np.ndarray, features: Sequence[str], transform: str, impute: bool, index: pd.Index
+    raw: np.ndarray,
+    features: Sequence[str],
+    transform: str,
+    impute: bool,
+    index: pd.Index,
+    seed: int = 0,
 ) -> tuple[np.ndarray, dict[str, Any]]:
     """The training spending with each missing value filled by KNNImputer (the
-    IMPUTE_NEIGHBOURS nearest customers, on the course's log and scaling), turned back into
-    m.u.; and the record of it (``missing_``). Observed values are kept as they are."""
+    IMPUTE_NEIGHBOURS nearest customers that have the value, on the course's log and
+    scaling, looked for among at most IMPUTE_DONORS customers), turned back into m.u.; and
+    the record of it (``missing_``). Observed values are kept as they are."""
     holes = np.isnan(raw)
     record = {
         "setting": "impute" if impute else "refuse",
@@ -542,20 +561,48 @@ def _filled(
         # log1p's check against expm1 fails on NaN alone; the scaler leaves NaN out of fit.
         warnings.filterwarnings("ignore", message="The provided functions are not strictly")
         scaling = spending_scaler(transform).fit(_table(raw, features))
-    X = KNNImputer(n_neighbors=IMPUTE_NEIGHBOURS).fit_transform(
-        scaling.transform(_table(raw, features))
-    )
+    X = np.asarray(scaling.transform(_table(raw, features)), dtype=float)
+    gappy = np.flatnonzero(holes.any(axis=1))
+    imputer = KNNImputer(n_neighbors=IMPUTE_NEIGHBOURS).fit(X[imputation_donors(len(X), seed)])
+    # Only the customers with a gap are filled (the others are left as they are anyway): the
+    # same values as fit_transform on every customer when all of them are searched.
+    X[gappy] = imputer.transform(X[gappy])
     back = np.asarray(scaling.inverse_transform(_table(X, features)), dtype=float)
     return np.where(holes, np.maximum(back, 0.0), raw), record
 
 
+def imputation_donors(n: int, seed: int = 0) -> np.ndarray:
+    """The rows among which the neighbours of a gap are looked for: all ``n`` customers up
+    to :data:`IMPUTE_DONORS`, else a sample of that many drawn with ``seed`` (in file
+    order), so that the same data and seed always give the same fill."""
+    if n <= IMPUTE_DONORS:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, IMPUTE_DONORS, replace=False))
+
+
 def _refuse_empty(holes: np.ndarray, features: Sequence[str], index: pd.Index) -> None:
-    """Refuse a feature, or a customer, with no value at all: nothing to fill it from."""
+    """Refuse a feature with no value at all, or with more than MAX_MISSING_SHARE of its
+    values missing, and a customer with no value at all: nothing, or too little, to fill it
+    from."""
     empty = [f for j, f in enumerate(features) if holes[:, j].all()]
     if empty:
         raise ModelInputError(
             f"the training data has no value at all in {', '.join(empty)}: no value can be "
             "estimated from none. Fill the column in, or leave it out of the features."
+        )
+    n = len(holes)
+    scarce = [
+        f"{f} ({int(holes[:, j].sum()):,} of {n:,})"
+        for j, f in enumerate(features)
+        if holes[:, j].sum() > MAX_MISSING_SHARE * n
+    ]
+    if scarce:
+        raise ModelInputError(
+            f"the training data misses more than {MAX_MISSING_SHARE:.0%} of the values of "
+            f"{', '.join(scarce)}: a model fitted on it would rest on values made up from "
+            "the other columns more than on measured ones. Fill the column in from the "
+            "source of the data (0 where a customer bought nothing), or fit on the other "
+            "columns (SegmentationModel(features=[...]) in Python)."
         )
     _refuse_empty_rows(holes, index, "the training data")
 

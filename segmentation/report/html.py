@@ -83,12 +83,20 @@ def build_report(
     so that none can become a tag, a script or an attribute; names are drawn into the charts
     as plain text.
 
+    Missing spending (NaN) is taken from the centre of the segment each customer is assigned
+    to by its observed spending (:meth:`SegmentationModel.fill_missing`); the page says how
+    many values, of which customers and columns, and whether the model's training data had
+    values filled. The training data is recognised with its gaps (as the model was fitted).
+
     Memory grows with the customers, not with customers times k: the segments are found a
     block of customers at a time (:meth:`SegmentationModel.segment_of`).
     """
+    origin = _Origin(model, customers, source)  # before filling: the checksum is of the gaps
+    holes = customers[list(model.features_in_)].isna()
+    if holes.to_numpy().any():
+        customers = model.fill_missing(customers)
     segments = model.segment_of(customers)
     summary = segment_summary(model, customers, segments)
-    origin = _Origin(model, customers, source)
     parts = [
         _html("<!DOCTYPE html>"),
         _html("<html lang='en'><head><meta charset='utf-8'>"),
@@ -97,6 +105,7 @@ def build_report(
         _html("<style>{}</style></head><body><main>", _CSS),
         _html("<h1>Customer segments</h1>"),
         _lead(model, customers, summary, origin),
+        _missing_values(model, holes, origin),
         _html("<h2>The segments at a glance</h2>"),
         _segment_cards(model, summary, origin),
         _html("<h2>How large each segment is</h2>"),
@@ -208,6 +217,43 @@ def _lead(
         where=where,
         index=NAMING_INDEX,
     )
+
+
+def _missing_values(model: SegmentationModel, holes: pd.DataFrame, origin: _Origin) -> _Markup:
+    """What the page says of filled values: those of the customers reported on, and those
+    of the model's training data (recorded by a fit with missing="impute")."""
+    parts = []
+    count = int(holes.to_numpy().sum())
+    if count:
+        columns = ", ".join(f"{c} {n:,}" for c, n in holes.sum().items() if n)
+        parts.append(
+            _html(
+                "<p><b>Missing values:</b> {values} of {customers} of {source} {were} missing "
+                "({columns}). Each was taken from the centre of the segment the customer is "
+                "assigned to by its observed spending; the counts, means and charts below "
+                "include these filled values.</p>",
+                values=_plural(count, "spending value"),
+                were="was" if count == 1 else "were",
+                customers=_plural(int(holes.any(axis=1).sum()), "customer"),
+                source=origin.source,
+                columns=columns,
+            )
+        )
+    record = getattr(model, "missing_", None) or {}
+    if record.get("setting") == "impute" and record.get("imputed_values"):
+        parts.append(
+            _html(
+                "<p><b>Imputed training data:</b> the model was fitted on {training} of "
+                "which {values} of {customers} {were} missing and filled by the mean of their "
+                "nearest customers (k-nearest neighbours on the log scale). Its names and "
+                "measures rest partly on these filled values.</p>",
+                training=origin.training,
+                values=_plural(int(record["imputed_values"]), "spending value"),
+                were="was" if int(record["imputed_values"]) == 1 else "were",
+                customers=_plural(int(record.get("imputed_customers", 0)), "customer"),
+            )
+        )
+    return _join(parts)
 
 
 _CSS = _Markup("""
