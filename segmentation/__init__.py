@@ -195,6 +195,15 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "plot_imputation_study",
         "plot_noise_study",
     ),
+    "segmentation.monitor.drift": (
+        "DriftReport",
+        "centre_movement",
+        "drift_report",
+        "ks_test",
+        "mean_distance",
+        "psi",
+        "share_shift",
+    ),
 }
 
 _HOME, __getattr__, __dir__ = lazy_names(__name__, globals(), _MODULES)

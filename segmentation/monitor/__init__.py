@@ -1,0 +1,1 @@
+"""Keeping segments fresh: drift monitors, and the policies that decide when to retrain."""
