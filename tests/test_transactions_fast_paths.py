@@ -20,7 +20,7 @@ from segmentation.rfm.table import (
 from segmentation.transactions.cleaning import _exact_duplicates
 from segmentation.transactions.read_careful import TransactionCarefulReader
 from segmentation.transactions.read_fast import _plain_ids, _plain_texts
-from segmentation.transactions.read_values import customer_id
+from segmentation.transactions.read_values import customer_id, fixed_width_dates, parse_dates
 from segmentation.transactions.reader import validate_transactions
 
 # Few distinct values per column, so that equal lines (and near misses) are common.
@@ -250,3 +250,57 @@ def test_invoice_runs_are_taken_only_when_each_is_a_new_invoice():
     assert _invoice_runs(np.array(["9", "9", "9", "10", "11"], dtype=object), codes) is None
     assert _invoice_runs(np.array(["9", "123456789"], dtype=object), codes[:2]) is None
     assert _invoice_runs(np.array(["1", "1\0"], dtype=object), codes[:2]) is None
+
+
+# Dates in the course's form, valid or not (day 31 of a short month, hour 24, second 60, a
+# year out of range), and near misses of the form (a missing zero, a space, a letter).
+DATE_TEXTS = st.one_of(
+    st.builds(
+        "{:04d}-{:02d}-{:02d} {:02d}:{:02d}:{:02d}".format,
+        st.sampled_from([1899, 1900, 1999, 2000, 2024, 2100, 2199, 2200, 9999]),
+        st.integers(0, 13),
+        st.integers(0, 32),
+        st.integers(0, 24),
+        st.integers(0, 60),
+        st.integers(0, 61),
+    ),
+    st.sampled_from(
+        [
+            "2024-1-01 00:00:00",
+            "2024-01-01 00:00",
+            " 2024-01-01 00:00:00",
+            "2024-01-01T00:00:00",
+            "2024-01-01 00:00:00 ",
+            "2024-01-0a 00:00:00",
+            "12/1/2010 8:26",
+            "",
+            "2024-02-29 23:59:59",
+        ]
+    ),
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(DATE_TEXTS, min_size=1, max_size=8))
+def test_dates_read_from_their_digits_are_the_dates_pandas_reads(texts):
+    values = np.array(texts, dtype=object)
+    expected, _ = parse_dates(pd.Index(values, dtype=object))
+    found = fixed_width_dates(values)
+    readable = not np.isnat(expected).any()
+    if found is not None:  # it may defer to the general path, but never be wrong
+        assert readable
+        np.testing.assert_array_equal(found, expected)
+    # the usual case is read from the digits (pandas reads seconds 60 and 61 as the next
+    # minute: those are left to the general path, which reads them so)
+    usual = all(len(t) == 19 and t[4] == "-" and t[10] == " " and t[17] < "6" for t in texts)
+    if usual and readable:
+        assert found is not None
+
+
+def test_dates_read_from_their_digits_in_the_usual_case():
+    values = np.array(["2010-12-01 08:26:00", "2024-02-29 23:59:59"], dtype=object)
+    expected = pd.to_datetime(values, format="%Y-%m-%d %H:%M:%S").to_numpy()
+    np.testing.assert_array_equal(fixed_width_dates(values), expected)
+    assert fixed_width_dates(np.array(["2023-02-29 00:00:00"], dtype=object)) is None
+    assert fixed_width_dates(np.array(["2010-12-01 08:26:00", None], dtype=object)) is None
+    assert fixed_width_dates(np.array(["2010-12-01 08:26:0é"], dtype=object)) is None

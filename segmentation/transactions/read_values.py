@@ -110,6 +110,57 @@ def parse_dates(texts: pd.Index, stripped: bool = False) -> tuple[np.ndarray, np
     return dates.astype("datetime64[ns]"), outside
 
 
+#: Where the digits and the separators are in a date written "YYYY-MM-DD HH:MM:SS", read
+#: from 20 bytes (the 20th NUL: no longer text).
+_WIDTH = 20
+_DIGITS = (0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18)
+_SEPARATORS = (4, 7, 10, 13, 16, 19)
+_SEPARATOR_BYTES = np.frombuffer(b"-- ::\0", dtype=np.uint8)
+#: The first day (days from 1970-01-01) of each month of the years a date may fall in, and
+#: one more: the month of index ``(year - FIRST_YEAR) * 12 + month - 1`` has
+#: ``_MONTH_STARTS[i + 1] - _MONTH_STARTS[i]`` days.
+_MONTH_STARTS = (
+    np.arange((FIRST_YEAR - 1970) * 12, (LAST_YEAR + 1 - 1970) * 12 + 1)
+    .astype("datetime64[M]")
+    .astype("datetime64[D]")
+    .astype(np.int64)
+)
+
+
+def fixed_width_dates(texts: np.ndarray) -> np.ndarray | None:
+    """Each text as a datetime64[ns], computed from its digits (no text is hashed), when
+    every text is a valid date written "YYYY-MM-DD HH:MM:SS" (seconds below 60) in the years
+    :data:`FIRST_YEAR` to :data:`LAST_YEAR`; else None (:func:`parse_dates` then reads
+    them, and says which fail). Reads the same dates as :func:`parse_dates` where both read."""
+    try:
+        # one byte more than the form: a longer text keeps a byte there, and fails
+        raw = np.asarray(texts, dtype=object).astype(f"S{_WIDTH}")
+    except (TypeError, UnicodeEncodeError, ValueError):  # a missing value, or not ASCII
+        return None
+    grid = raw.view(np.uint8).reshape(len(raw), _WIDTH)
+    # a NUL in the last place: at most 19 bytes (the reader refuses NUL bytes)
+    if not (grid[:, _SEPARATORS] == _SEPARATOR_BYTES).all():
+        return None
+    digits = grid[:, _DIGITS] - np.uint8(ord("0"))  # a byte below "0" wraps round, above 9
+    if not (digits <= 9).all():
+        return None
+    pairs = digits[:, 0::2] * np.uint8(10) + digits[:, 1::2]  # 19 20 MM DD hh mm ss
+    century, years, month, day, hour, minute, second = pairs.T
+    year = century.astype(np.int64) * 100 + years
+    if not (
+        ((year >= FIRST_YEAR) & (year <= LAST_YEAR)).all()
+        and ((month >= 1) & (month <= 12)).all()
+        and ((hour < 24) & (minute < 60) & (second < 60)).all()
+    ):
+        return None
+    index = (year - FIRST_YEAR) * 12 + month - 1
+    first_day = _MONTH_STARTS[index]
+    if not ((day >= 1) & (day <= _MONTH_STARTS[index + 1] - first_day)).all():
+        return None
+    clock = (hour.astype(np.int64) * 60 + minute) * 60 + second
+    return (((first_day + day - 1) * 86_400 + clock) * 1_000_000_000).view("datetime64[ns]")
+
+
 def transaction_frame(columns: dict[str, object]) -> pd.DataFrame:
     """The raw log from checked column values (all rows good), columns in the layout's order:
     text columns as str, Quantity int64, InvoiceDate datetime64[ns], Price float64,
