@@ -227,6 +227,11 @@ def _checked_column(column: str, values: np.ndarray | pd.Categorical) -> object 
         dates = fixed_width_dates(values)
         if dates is not None:  # every date in the course's form: read from its digits
             return dates
+    if column == "Customer ID" and _plain_ids(values):
+        # each text is its own id (or a guest's ""), checked on the whole column: no hashing
+        ids = np.array(values, dtype=object)  # a copy: the guests' "" become missing
+        ids[ids == ""] = None
+        return pd.array(ids, dtype="str")
     if column in ("Quantity", "Price"):
         limit = MAX_QUANTITY if column == "Quantity" else MAX_PRICE
         # NaN (a price left empty) fails the test too
@@ -266,7 +271,7 @@ def _plain_texts(values: np.ndarray) -> bool | None:
     return not bool(full.all())
 
 
-def _plain_ids(texts: pd.Index) -> bool:
+def _plain_ids(texts: pd.Index | np.ndarray) -> bool:
     """Whether every text is empty (a guest) or an id as the log writes it: digits, with no
     leading zero but in 0 itself, below :data:`~segmentation.transactions.read_values.LARGEST_ID`.
     Vectorised on the texts joined by NUL, as :func:`_plain_texts` does."""
