@@ -127,14 +127,29 @@ _MONTH_STARTS = (
 )
 
 
+_DATE_BLOCK = 1 << 18  # dates read this many at a time: the work arrays stay small
+
+
 def fixed_width_dates(texts: np.ndarray) -> np.ndarray | None:
     """Each text as a datetime64[ns], computed from its digits (no text is hashed), when
     every text is a valid date written "YYYY-MM-DD HH:MM:SS" (seconds below 60) in the years
     :data:`FIRST_YEAR` to :data:`LAST_YEAR`; else None (:func:`parse_dates` then reads
     them, and says which fail). Reads the same dates as :func:`parse_dates` where both read."""
+    texts = np.asarray(texts, dtype=object)
+    dates = np.empty(len(texts), dtype="datetime64[ns]")
+    for begin in range(0, len(texts), _DATE_BLOCK):
+        block = _date_block(texts[begin : begin + _DATE_BLOCK])
+        if block is None:
+            return None
+        dates[begin : begin + _DATE_BLOCK] = block
+    return dates
+
+
+def _date_block(texts: np.ndarray) -> np.ndarray | None:
+    """:func:`fixed_width_dates` of a block of texts."""
     try:
         # one byte more than the form: a longer text keeps a byte there, and fails
-        raw = np.asarray(texts, dtype=object).astype(f"S{_WIDTH}")
+        raw = texts.astype(f"S{_WIDTH}")
     except (TypeError, UnicodeEncodeError, ValueError):  # a missing value, or not ASCII
         return None
     grid = raw.view(np.uint8).reshape(len(raw), _WIDTH)
