@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from segmentation import cli
 from segmentation.data.output import shown_path
+from segmentation.data.problems import plural
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -110,7 +111,7 @@ def run_rfm(args: argparse.Namespace, outcome: Any) -> int:
     for line in summary_lines(args.data, len(log), clean, table, as_of, given):
         cli._say(line, cli._summary_stream(output))
     cli._say(
-        f"Wrote the RFM table of {_count(len(table), 'customer')} to {cli._where(output)}.",
+        f"Wrote the RFM table of {plural(len(table), 'customer')} to {cli._where(output)}.",
         cli._summary_stream(output),
     )
     return 0
@@ -188,16 +189,16 @@ def summary_lines(
     the customers of each segment in the canonical order."""
     from segmentation.rfm.scores import segment_sizes
 
-    said = [f"Read {_count(lines, 'line')} of {shown_path(path)}; the cleaning set aside:"]
+    said = [f"Read {plural(lines, 'line')} of {shown_path(path)}; the cleaning set aside:"]
     said += [f"  {row.rule}: {row.rows:,}" for row in clean.set_aside.itertuples()]
-    said.append(f"  kept: {_count(len(clean.purchases), 'purchase line')}")
+    said.append(f"  kept: {plural(len(clean.purchases), 'purchase line')}")
     when = (
         "given by --as-of; lines on or after it are left out"
         if given
         else "the day after the last line"
     )
     said += _left_out(clean, as_of)
-    said.append(f"Scored {_count(len(table), 'customer')} as of {as_of:%Y-%m-%d} ({when}):")
+    said.append(f"Scored {plural(len(table), 'customer')} as of {as_of:%Y-%m-%d} ({when}):")
     sizes = segment_sizes(table["segment"])
     said += [f"  {name}: {count:,}" for name, count in sizes["customers"].items()]
     return said
@@ -213,14 +214,11 @@ def _left_out(clean: CleanLog, as_of: pd.Timestamp) -> list[str]:
     if not late.any() and not cancelled:
         return []
     customers = clean.purchases["Customer ID"]
-    unseen = customers[late][~customers[late].isin(customers[~late])].nunique()
+    after = customers[late]
+    unseen = after[~after.isin(customers[~late])].nunique()
     return [
-        f"Left out, dated on or after {as_of:%Y-%m-%d}: {_count(int(late.sum()), 'purchase line')}"
-        f" and {_count(cancelled, 'cancellation line')}; "
-        f"{_count(unseen, 'customer')} bought only then and {'is' if unseen == 1 else 'are'} "
+        f"Left out, dated on or after {as_of:%Y-%m-%d}: {plural(int(late.sum()), 'purchase line')}"
+        f" and {plural(cancelled, 'cancellation line')}; "
+        f"{plural(unseen, 'customer')} bought only then and {'is' if unseen == 1 else 'are'} "
         "not scored."
     ]
-
-
-def _count(count: int, word: str) -> str:
-    return f"{count:,} {word}{'s' if count != 1 else ''}"

@@ -29,7 +29,13 @@ import numpy as np
 import pandas as pd
 
 from segmentation.data.output import shown_path
-from segmentation.data.problems import CustomerFileError, Validation, shown_filename, shown_value
+from segmentation.data.problems import (
+    CustomerFileError,
+    Validation,
+    plural,
+    shown_filename,
+    shown_value,
+)
 from segmentation.data.schema import LABEL_COLUMNS, SPENDING_COLUMNS
 from segmentation.quality.outliers import FENCE_FACTOR, MIN_CATEGORIES, tukey_flags
 
@@ -136,7 +142,7 @@ class QualityReport:
         for column in ("missing", "zeros", "outliers", "low", "high"):
             table[column] = table[column].map(lambda count: f"{count:,}")
         lines = [
-            f"Data quality of {self.source}: {_plural(self.customers, 'customer')}, "
+            f"Data quality of {self.source}: {plural(self.customers, 'customer')}, "
             f"{len(self.columns)} spending columns.",
             "",
             table.to_string(index=False),
@@ -284,7 +290,7 @@ class UnreadableFileError(CustomerFileError):
     a heading that says so, then what to do."""
 
     def _render(self) -> str:
-        count = _plural(self.total, "problem")
+        count = plural(self.total, "problem")
         lines = [f"The file cannot be read as it is: {count} ({shown_filename(self.filename)})."]
         lines += [f"  - {p.describe(self.filename)}" for p in self.problems]
         if self.total > len(self.problems):
@@ -380,10 +386,6 @@ def _duplicates(customers: pd.DataFrame, ids: pd.Series) -> tuple[tuple[Any, ...
     return tuple(tuple(group) for _, group in groups)
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
-
-
 def _ids(ids: tuple[Any, ...] | list[Any], first: int = FIRST_IDS) -> str:
     """The first ``first`` ids, then how many more."""
     # An id is text from the file: a control or bidi character in it is shown escaped
@@ -439,7 +441,7 @@ def _advice(report: QualityReport) -> list[tuple[str, str]]:
         if count == "missing":  # a customer with no value at all is a finding of its own
             counts = {c: n - len(report.no_spending) for c, n in counts.items()}
         if sum(counts.values()):
-            finding = f"{_plural(sum(counts.values()), word)}{after} ({_by_column(counts)})"
+            finding = f"{plural(sum(counts.values()), word)}{after} ({_by_column(counts)})"
             said.append((finding, advice))
     said += _fence_findings(report, empty)
     if report.duplicates:
@@ -447,7 +449,7 @@ def _advice(report: QualityReport) -> list[tuple[str, str]]:
         more = len(report.duplicates) - FIRST_IDS
         said.append(
             (
-                f"{_plural(len(report.duplicates), 'group')} of identical rows ({groups}"
+                f"{plural(len(report.duplicates), 'group')} of identical rows ({groups}"
                 f"{f'; and {more:,} more groups' if more > 0 else ''})",
                 "check whether they are the same customer entered twice; if so, keep one "
                 "row, else they are different customers who happen to buy the same.",
@@ -456,7 +458,7 @@ def _advice(report: QualityReport) -> list[tuple[str, str]]:
     if report.extreme:
         said.append(
             (
-                f"{_plural(len(report.extreme), 'customer')} extreme in "
+                f"{plural(len(report.extreme), 'customer')} extreme in "
                 f"{report.extreme_categories} or more categories ({_named(report.extreme)})",
                 "look at them by hand; correct or remove a typing or unit error, keep a real "
                 "customer and read its segment with care.",
@@ -469,7 +471,7 @@ def _empty_findings(report: QualityReport) -> list[tuple[str, str]]:
     """Columns with no value at all, and customers with no spending value at all."""
     said = [
         (
-            f"{c.column} 100% missing (all {_plural(report.customers, 'customer')})",
+            f"{c.column} 100% missing (all {plural(report.customers, 'customer')})",
             "fill the column in from the source of the data (0 where a customer bought "
             "nothing in it): no value can be estimated from none, and the course segments "
             "on all six categories.",
@@ -485,7 +487,7 @@ def _empty_findings(report: QualityReport) -> list[tuple[str, str]]:
         )
         said.append(
             (
-                f"{_plural(len(report.no_spending), 'customer')} with no spending value at "
+                f"{plural(len(report.no_spending), 'customer')} with no spending value at "
                 f"all ({where})",
                 "such a customer cannot be segmented, as nothing is known of its spending: "
                 "fill in its values from the source of the data, or delete the row.",
@@ -518,7 +520,7 @@ def _fence_findings(report: QualityReport, empty: set[str]) -> list[tuple[str, s
             (
                 "too few customers for Tukey's fences ("
                 + (
-                    f"only {_plural(min(few.values()), 'customer')} with a value"
+                    f"only {plural(min(few.values()), 'customer')} with a value"
                     if len(set(few.values())) == 1 and len(few) + len(empty) == len(report.columns)
                     else f"with a value: {_by_column(few)}"
                 )
@@ -575,7 +577,7 @@ def _page(report: QualityReport) -> str:
         _html("<h1>Data quality of {}</h1>", report.source),
         _html(
             "<p class='lead'>{}, {} spending columns.</p>",
-            _plural(report.customers, "customer"),
+            plural(report.customers, "customer"),
             len(report.columns),
         ),
         _html("<h2>Each spending column</h2>"),

@@ -22,6 +22,7 @@ from matplotlib.figure import Figure
 
 from segmentation import __version__
 from segmentation.cluster.numbering import segment_profile
+from segmentation.data.problems import plural
 from segmentation.model.evaluation import (
     SILHOUETTE_SCALE_TEXT,
     silhouette_band,
@@ -172,19 +173,15 @@ class _Origin:
         self.here = f"{source} (the training data)" if self.same else source
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count:,} {word}{'' if count == 1 else 's'}"
-
-
 def _lead(
     model: SegmentationModel, customers: pd.DataFrame, summary: pd.DataFrame, origin: _Origin
 ) -> _Markup:
-    k = _plural(len(model.segments), "segment")
+    k = plural(len(model.segments), "segment")
     if origin.same:
         where = _html(
             "{} of <b>{}</b>, the data the model was fitted on, fall into its "
             "<b>{}</b> by what they buy.",
-            _plural(len(customers), "customer"),
+            plural(len(customers), "customer"),
             origin.source,
             k,
         )
@@ -201,7 +198,7 @@ def _lead(
             "fitted on {training}.{none_here} Names, channel shares and strategies "
             "come from the training data; the counts, means and charts from "
             "{source}.",
-            customers=_plural(len(customers), "customer"),
+            customers=plural(len(customers), "customer"),
             source=origin.source,
             k=k,
             training=origin.training,
@@ -232,9 +229,9 @@ def _missing_values(model: SegmentationModel, holes: pd.DataFrame, origin: _Orig
                 "({columns}). Each was taken from the centre of the segment the customer is "
                 "assigned to by its observed spending; the counts, means and charts below "
                 "include these filled values.</p>",
-                values=_plural(count, "spending value"),
+                values=plural(count, "spending value"),
                 were="was" if count == 1 else "were",
-                customers=_plural(int(holes.any(axis=1).sum()), "customer"),
+                customers=plural(int(holes.any(axis=1).sum()), "customer"),
                 source=origin.source,
                 columns=columns,
             )
@@ -248,9 +245,9 @@ def _missing_values(model: SegmentationModel, holes: pd.DataFrame, origin: _Orig
                 "nearest customers (k-nearest neighbours on the log scale). Its names and "
                 "measures rest partly on these filled values.</p>",
                 training=origin.training,
-                values=_plural(int(record["imputed_values"]), "spending value"),
+                values=plural(int(record["imputed_values"]), "spending value"),
                 were="was" if int(record["imputed_values"]) == 1 else "were",
-                customers=_plural(int(record.get("imputed_customers", 0)), "customer"),
+                customers=plural(int(record.get("imputed_customers", 0)), "customer"),
             )
         )
     return _join(parts)
@@ -288,7 +285,7 @@ def _segment_cards(model: SegmentationModel, summary: pd.DataFrame, origin: _Ori
             "no customers"
             if row["customers"] == 0
             else (
-                f"{_plural(int(row['customers']), 'customer')} ({row['share']:.0%}); mean total "
+                f"{plural(int(row['customers']), 'customer')} ({row['share']:.0%}); mean total "
                 f"{row['mean total']:,.0f} m.u. a year{retail}"
             )
         )
@@ -300,7 +297,7 @@ def _segment_cards(model: SegmentationModel, summary: pd.DataFrame, origin: _Ori
                 "In {}: {}.<br>In the training data: {}{}.",
                 origin.source,
                 here,
-                _plural(segment.customers, "customer"),
+                plural(segment.customers, "customer"),
                 shown,
             )
         cards.append(
@@ -465,7 +462,7 @@ def _evaluation(
     else:
         lists = [
             (f"From the training data ({origin.training}), when the model was fitted:", trained),
-            (f"From {origin.source} ({_plural(len(customers), 'customer')}):", here),
+            (f"From {origin.source} ({plural(len(customers), 'customer')}):", here),
         ]
     shown = _join(
         _html("<p>{}</p><ul>{}</ul>", title, _join(items)) for title, items in lists if items
@@ -481,7 +478,7 @@ def _channel_agreement(customers: pd.DataFrame, segments: np.ndarray) -> _Markup
     known = channel.notna().to_numpy()
     if known.sum() < FEW_FOR_AGREEMENT:
         said = (
-            f"only {_plural(int(known.sum()), 'customer')} with a known channel: too few "
+            f"only {plural(int(known.sum()), 'customer')} with a known channel: too few "
             f"to measure how far the segments follow it (from {FEW_FOR_AGREEMENT} on)."
         )
     elif channel[known].nunique() < 2 or len(np.unique(segments[known])) < 2:
