@@ -43,7 +43,7 @@ from threadpoolctl import threadpool_limits
 from segmentation.cluster.kmeans import KMeans
 from segmentation.cluster.numbering import number_segments
 from segmentation.data.schema import SPENDING_COLUMNS
-from segmentation.preprocessing.spending import SCALED_DECIMALS
+from segmentation.preprocessing.spending import SCALED_DECIMALS, spending_scaler
 
 MECHANISMS = ("MCAR", "MNAR")
 
@@ -222,8 +222,10 @@ def course_segments(spending: Any, k: int = 3, scaler: str = "standard") -> np.n
     if scaler not in ("standard", "robust"):
         raise ValueError(f"scaler must be 'standard' or 'robust', not {scaler!r}.")
     values = _spending_values(spending)
-    scaling = StandardScaler() if scaler == "standard" else RobustScaler()
-    X = np.round(scaling.fit_transform(np.log1p(values)), SCALED_DECIMALS) + 0.0
+    scaling = spending_scaler("log")  # the course's log and scaling, as scaled() rounds it
+    if scaler == "robust":
+        scaling.set_params(scale=RobustScaler())
+    X = np.round(scaling.fit_transform(values), SCALED_DECIMALS) + 0.0
     labels = KMeans(n_clusters=k, n_init=10, random_state=0).fit(X).labels_
     return number_segments(labels, values.sum(axis=1), k)[0]
 
