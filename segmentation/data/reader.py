@@ -254,53 +254,55 @@ def _table(
 
 def _read_bytes(path: Path, result: Validation) -> bytes | None:
     """The file's bytes, read once, or None after recording why they cannot be used."""
-
-    def refuse(message: str, hint: str, row: int | None = None) -> None:
-        result._add(Problem(message, hint, row=row))
-
-    raw = _read_once(path, refuse)
+    raw = _read_once(path, lambda message, hint: result._add(Problem(message, hint)))
     if raw is None:
         return None
+    problem = not_csv_text(raw, f"Channel,Region,{','.join(SPENDING_COLUMNS)}", _SPLIT_IT)
+    if problem is not None:
+        result._add(problem)
+        return None
+    return raw
+
+
+def not_csv_text(raw: bytes, header_example: str, too_large_hint: str) -> Problem | None:
+    """Why the bytes of a file cannot be a CSV text file the course reads, or None: empty,
+    another format (a spreadsheet, an archive), UTF-16, binary, over :data:`MAX_FILE_BYTES`,
+    or a row over :data:`MAX_LINE_BYTES`. ``header_example`` is the header line the hint for
+    an empty file shows; ``too_large_hint`` says what to do with a file over the limit. The
+    customer reader and the transaction reader share it."""
     if not raw or raw.isspace():
-        refuse(
+        return Problem(
             "the file is empty.",
-            "Export the customer table again: the first line should be a header such as "
-            f"Channel,Region,{','.join(SPENDING_COLUMNS)}.",
+            f"Export the table again: the first line should be a header such as {header_example}.",
         )
-        return None
-    for signature, kind in _BINARY_SIGNATURES.items():
-        if raw.startswith(signature):
-            refuse(f"this is {kind}, not a CSV text file.", HOW_TO_SAVE)
-            return None
+    kind = next((k for s, k in _BINARY_SIGNATURES.items() if raw.startswith(s)), None)
+    if kind is not None:
+        return Problem(f"this is {kind}, not a CSV text file.", HOW_TO_SAVE)
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        refuse("the file is saved as UTF-16 text.", HOW_TO_SAVE)
-        return None
+        return Problem("the file is saved as UTF-16 text.", HOW_TO_SAVE)
     nul = raw.find(b"\x00")
     if nul >= 0:
-        refuse(
+        return Problem(
             "the file is not text: it holds binary data (a NUL byte).",
             "Check that this is the CSV file you meant. " + HOW_TO_SAVE,
             row=raw.count(b"\n", 0, nul) + 1,
         )
-        return None
     if len(raw) > MAX_FILE_BYTES:  # a pipe: a regular file was measured before reading
-        refuse(
+        return Problem(
             f"the input is more than {MAX_FILE_BYTES:,} bytes, more than the course reads; "
             "reading stopped there.",
-            _SPLIT_IT,
+            too_large_hint,
         )
-        return None
     row = _overlong_row(raw)
     if row is not None:
-        refuse(
+        return Problem(
             f"the row is longer than {MAX_LINE_BYTES:,} bytes; a row of a customer or "
             "transaction file takes a few dozen.",
             "Check that this is the CSV file you meant, with one customer or invoice line per "
             "row (a file whose line breaks were lost reads as one long row).",
             row=row,
         )
-        return None
-    return raw
+    return None
 
 
 def file_kind(mode: int) -> str:

@@ -36,20 +36,13 @@ from pathlib import Path
 import pandas as pd
 
 from segmentation.data.problems import (
-    HOW_TO_SAVE,
     CustomerFileError,
     CustomerFileWarning,
     Problem,
     Validation,
 )
-from segmentation.data.reader import (
-    _BINARY_SIGNATURES,
-    MAX_FILE_BYTES,
-    MAX_LINE_BYTES,
-    _decode,
-    _overlong_row,
-    _read_once,
-)
+from segmentation.data.reader import _decode, _read_once, not_csv_text
+from segmentation.transactions.layout import TRANSACTION_COLUMNS
 from segmentation.transactions.read_careful import TransactionCarefulReader
 from segmentation.transactions.read_fast import read_transactions_fast
 
@@ -119,7 +112,7 @@ def _log(path: Path, result: Validation) -> pd.DataFrame | None:
     raw = _read_once(path, lambda message, hint: result._add(Problem(message, hint)))
     if raw is None:
         return None
-    problem = _not_csv_text(raw)
+    problem = not_csv_text(raw, ",".join(TRANSACTION_COLUMNS), _TOO_LARGE)
     if problem is not None:
         result._add(problem)
         return None
@@ -157,39 +150,3 @@ def _header_end(raw: bytes) -> int:
         if end < 0 or line.strip(b" \t\r,"):
             return end
         start = end + 1
-
-
-def _not_csv_text(raw: bytes) -> Problem | None:
-    """Why ``raw`` cannot be a CSV text file, or None."""
-    if not raw or raw.isspace():
-        return Problem(
-            "the file is empty.",
-            "Export the transaction log again: the first line should be a header such as "
-            "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country.",
-        )
-    kind = next((k for s, k in _BINARY_SIGNATURES.items() if raw.startswith(s)), None)
-    if kind is not None:
-        return Problem(f"this is {kind}, not a CSV text file.", HOW_TO_SAVE)
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return Problem("the file is saved as UTF-16 text.", HOW_TO_SAVE)
-    nul = raw.find(b"\x00")
-    if nul >= 0:
-        return Problem(
-            "the file is not text: it holds binary data (a NUL byte).",
-            "Check that this is the CSV file you meant. " + HOW_TO_SAVE,
-            row=raw.count(b"\n", 0, nul) + 1,
-        )
-    if len(raw) > MAX_FILE_BYTES:  # a pipe: a regular file was measured before reading
-        return Problem(
-            f"the input is more than {MAX_FILE_BYTES:,} bytes; reading stopped there.",
-            _TOO_LARGE,
-        )
-    row = _overlong_row(raw)
-    if row is not None:
-        return Problem(
-            f"the row is longer than {MAX_LINE_BYTES:,} bytes; an invoice line takes about 80.",
-            "Check that this is a transaction CSV file with one invoice line per row "
-            "(a file whose line breaks were lost reads as one long row).",
-            row=row,
-        )
-    return None
