@@ -36,9 +36,7 @@ import threading
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
-from types import SimpleNamespace
 from typing import IO, TYPE_CHECKING, Any, BinaryIO, TypeVar, cast
 
 #: The signals that stop a command: Ctrl-C, ``kill`` and a closed terminal.
@@ -505,14 +503,16 @@ def _predict(args: argparse.Namespace, outcome: _Outcome) -> int:
         from segmentation.cli_classify import predict_classes
 
         return predict_classes(args, model, customers, output, outcome)
-    segmenter = _allowing_missing(model) if args.allow_missing else model
+    allow = args.allow_missing
     if output is None:
         counts = _to_standard_output(
-            lambda out: write_predictions(segmenter, customers, out), "the segments", outcome
+            lambda out: write_predictions(model, customers, out, allow_missing=allow),
+            "the segments",
+            outcome,
         )
     else:
         with atomic_output(output) as out:
-            counts = write_predictions(segmenter, customers, out)
+            counts = write_predictions(model, customers, out, allow_missing=allow)
     outcome.written = f"the segments were written to {_where(output)}"
     stream = _summary_stream(output)
     _say(
@@ -529,16 +529,6 @@ def _predict(args: argparse.Namespace, outcome: _Outcome) -> int:
         stream,
     )
     return 0
-
-
-def _allowing_missing(model: Any) -> Any:
-    """The model as :func:`write_predictions` uses it, predicting with missing values
-    allowed (``predict(..., allow_missing=True)``)."""
-    return SimpleNamespace(
-        segments=model.segments,
-        names=model.names,
-        predict=partial(model.predict, allow_missing=True),
-    )
 
 
 def _report(args: argparse.Namespace, outcome: _Outcome) -> int:

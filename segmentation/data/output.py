@@ -249,9 +249,15 @@ def block_rows(k: int) -> int:
 
 
 def write_predictions(
-    model: SegmentationModel, customers: pd.DataFrame, out: BinaryIO, *, rows: int | None = None
+    model: SegmentationModel,
+    customers: pd.DataFrame,
+    out: BinaryIO,
+    *,
+    rows: int | None = None,
+    allow_missing: bool = False,
 ) -> np.ndarray:
-    """Write ``model.predict(customers)`` to ``out`` as UTF-8 CSV, a block of rows at a time.
+    """Write ``model.predict(customers, allow_missing=allow_missing)`` to ``out`` as UTF-8
+    CSV, a block of rows at a time.
 
     The columns are those of :meth:`SegmentationModel.predict` (``id``, ``segment``, ``name``,
     ``distance_0`` ...), distances with 6 decimals; ids and names pass through
@@ -268,7 +274,7 @@ def write_predictions(
     counts = np.zeros(len(model.segments), dtype=np.int64)
     # At least one block, so that a table without customers is refused as predict refuses it.
     for start in range(0, max(len(customers), 1), rows):
-        table = model.predict(customers.iloc[start : start + rows])
+        table = model.predict(customers.iloc[start : start + rows], allow_missing=allow_missing)
         segment = table["segment"].to_numpy()
         counts += np.bincount(segment, minlength=len(model.segments))
         table["name"] = names[segment]
