@@ -5,18 +5,14 @@ from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from segmentation.data.problems import Validation
-from segmentation.rfm.table import (
-    _comparable,
-    _invoice_runs,
-    first_and_last,
-    invoice_counts,
-    lines_before,
-    sorted_codes,
-)
+from segmentation.rfm.numbering import _comparable, _packed, number_lines, sorted_codes
+from segmentation.rfm.table import _invoice_runs, first_and_last, invoice_counts, lines_before
+from segmentation.transactions import cleaning
 from segmentation.transactions.cleaning import _exact_duplicates
 from segmentation.transactions.read_careful import TransactionCarefulReader
 from segmentation.transactions.read_fast import _plain_ids, _plain_texts
@@ -55,6 +51,27 @@ def test_the_quick_duplicate_check_agrees_with_pandas(lines):
     log = duplicate_log(lines)
     expected = log.duplicated(keep="first").to_numpy()
     np.testing.assert_array_equal(_exact_duplicates(log), expected)
+
+
+@given(st.lists(DUPLICATE_LINES, min_size=1, max_size=60), st.integers(1, 7))
+def test_the_duplicate_check_a_chunk_of_lines_at_a_time_agrees_with_pandas(lines, chunk):
+    # a log in date order (missing dates first, as their number is the smallest) is
+    # checked in chunks cut where the date changes; small chunks cut it often
+    log = duplicate_log(lines)
+    log = log.sort_values("InvoiceDate", na_position="first", kind="stable")
+    log = log.reset_index(drop=True)
+    expected = log.duplicated(keep="first").to_numpy()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(cleaning, "_CHUNK", chunk)
+        np.testing.assert_array_equal(_exact_duplicates(log), expected)
+
+
+def test_the_duplicate_check_in_chunks_keeps_the_lines_of_a_date_together(monkeypatch):
+    # five lines of one date, then its duplicate: a cut every 2 lines would split them
+    monkeypatch.setattr(cleaning, "_CHUNK", 2)
+    rows = [("1", "10001", q, "2010-01-01 08:00", 1.5, "7") for q in (1, 2, 3, 4, 1)]
+    log = duplicate_log([*rows, ("1", "10001", 1, "2010-01-01 08:01", 1.5, "7")])
+    assert _exact_duplicates(log).tolist() == [False] * 4 + [True, False]
 
 
 def test_the_duplicate_check_takes_minus_zero_and_nan_as_pandas_does():
@@ -115,6 +132,37 @@ def test_ids_sort_as_python_sorts_them(ids):
         codes, customers = sorted_codes(texts)
         assert list(customers) == sorted(set(ids))
         assert [customers[c] for c in codes] == ids
+
+
+CUSTOMER_IDS = st.one_of(
+    st.sampled_from(["7", "70", "8", "13085", "99999999", "123456789", "a\x00", "a", "é"]),
+    st.text(alphabet="07a\x00 ", max_size=9),
+)
+
+
+@given(st.lists(CUSTOMER_IDS, min_size=1, max_size=30), st.lists(CUSTOMER_IDS, max_size=8))
+def test_customers_numbered_from_packed_ids_as_from_the_strings(bought, cancelled):
+    # the oracle: the distinct purchase ids sorted by Python, and each line's place there
+    purchases = pd.Series(pd.array(bought, dtype="str"))
+    cancellations = pd.Series(pd.array(cancelled, dtype="str"))
+    codes, customers, cancel_codes = number_lines(purchases, cancellations)
+    order = sorted(set(bought))
+    assert list(customers) == order and customers.name == "Customer ID"
+    assert codes.tolist() == [order.index(c) for c in bought]
+    assert cancel_codes.tolist() == [order.index(c) if c in order else -1 for c in cancelled]
+
+
+def test_ids_are_packed_only_when_no_two_texts_can_give_one_number():
+    assert _packed(pd.Series(pd.array(["13085", "7"], dtype="str"))) is not None
+    assert _packed(pd.Series(pd.array(["a", "a\x00"], dtype="str"))) is None  # a NUL is lost
+    assert _packed(pd.Series(pd.array(["123456789"], dtype="str"))) is None  # longer than 8
+    assert _packed(pd.Series(pd.array(["é"], dtype="str"))) is None  # not ASCII
+    assert _packed(pd.Series(pd.array(["7", None], dtype="str"))) is None  # missing
+    assert _packed(pd.Series([7, "7"], dtype=object)) is None  # a number beside its text
+    assert _packed(pd.Series(["7", "8"], dtype=object)).tolist() == [
+        int.from_bytes(b"7".ljust(8, b"\0"), "big"),
+        int.from_bytes(b"8".ljust(8, b"\0"), "big"),
+    ]
 
 
 FIELDS = st.one_of(
