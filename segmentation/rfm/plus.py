@@ -52,10 +52,15 @@ def category_mix(totals: np.ndarray, customers: pd.Index) -> pd.DataFrame:
     for a customer with no known category. A category whose cancellations outweigh its
     purchases counts as 0 spending. The result has no NaN.
     """
+    return pd.DataFrame(mix_shares(totals), index=customers, columns=list(SPENDING_COLUMNS))
+
+
+def mix_shares(totals: np.ndarray) -> np.ndarray:
+    """The shares of :func:`category_mix`, as an array (one row per customer)."""
     totals = np.clip(np.round(totals, 2), 0.0, None)
     row = totals.sum(axis=1, keepdims=True)
     shares = np.divide(totals, row, out=np.zeros_like(totals), where=row > 0)
-    return pd.DataFrame(np.round(shares, 4) + 0.0, index=customers, columns=list(SPENDING_COLUMNS))
+    return np.round(shares, 4) + 0.0
 
 
 def rfm_plus(log: Any, as_of: Any = None) -> pd.DataFrame:
@@ -104,7 +109,9 @@ def rfm_plus(log: Any, as_of: Any = None) -> pd.DataFrame:
             )
             + 0.0,
             "interval": np.round((tenure - recency) / repeats, 1),
+            # the category mix (see category_mix), in the same table: no join on the ids
+            **dict(zip(SPENDING_COLUMNS, mix_shares(totals).T, strict=True)),
         },
         index=lines.customers,
     )
-    return table.join(category_mix(totals, lines.customers))
+    return table
