@@ -28,7 +28,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from segmentation.cluster import _kernel
+from segmentation.cluster import _kernel, incremental
 from segmentation.cluster._kernel import CHUNK_ROWS, one_blas_thread
 from segmentation.cluster.steps import (
     _RANDOM_STATES,
@@ -115,6 +115,10 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
     chunk_size : int, default=8192
         Rows per block of work. Any value gives the same clusters; it only trades speed for
         memory.
+    forgetting : float in (0, 1], default=1.0
+        Used by :meth:`partial_fit` only: how much of the past each new batch keeps. 1 counts
+        every customer ever seen equally; below 1 old batches fade (the centres remember
+        about ``1 / (1 - forgetting)`` batches).
 
     Attributes
     ----------
@@ -129,6 +133,9 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         Centres, J, cluster sizes and centre moves at every iteration of the kept run.
     inertia_per_init_ : ndarray of shape (n_init,)
         The final J of every run, in the order they ran.
+    counts_ : ndarray of shape (n_clusters,)
+        The customers behind each centre (the final cluster sizes after ``fit``; the faded
+        running counts after :meth:`partial_fit`).
     n_features_in_, feature_names_in_
         As in scikit-learn.
 
@@ -151,6 +158,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         "tol": [Interval(Real, 0, None, closed="left")],
         "random_state": _RANDOM_STATES,
         "chunk_size": [Interval(Integral, 1, None, closed="left")],
+        "forgetting": [Interval(Real, 0, 1, closed="right")],
     }
 
     def __init__(
@@ -163,6 +171,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         tol: float = 1e-4,
         random_state: Any = None,
         chunk_size: int = CHUNK_ROWS,
+        forgetting: float = 1.0,
     ) -> None:
         self.n_clusters = n_clusters
         self.init = init
@@ -171,6 +180,7 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         self.tol = tol
         self.random_state = random_state
         self.chunk_size = chunk_size
+        self.forgetting = forgetting
 
     @one_blas_thread
     def fit(self, X: Any, y: Any = None) -> KMeans:
@@ -208,8 +218,16 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         self.n_iter_ = best.history.n_iter
         self.history_ = best.history
         self.inertia_per_init_ = np.array(inertias)
+        self.counts_ = best.history.sizes[-1].astype(np.float64)
         self._n_features_out = k
         return self
+
+    @one_blas_thread
+    def partial_fit(self, X: Any, y: Any = None) -> KMeans:
+        """Update the centres with one batch (incremental k-means, see
+        :mod:`segmentation.cluster.incremental`); the first call on an unfitted model starts
+        them from ``init`` on this batch. ``labels_`` and ``inertia_`` are the batch's."""
+        return incremental.partial_fit(self, X)
 
     @classmethod
     def from_centres(cls, centres: Any, **params: Any) -> KMeans:
