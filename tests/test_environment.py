@@ -42,7 +42,8 @@ def conda_pins() -> dict[str, str]:
     for entry in spec["dependencies"]:
         assert isinstance(entry, str), f"environment.yml: unexpected entry {entry!r}"
         name, exact, version = (part.strip() for part in entry.partition("=="))
-        if re.split(r"[=<>! ]", name)[0] in ("python", "pip"):
+        # Runtimes, not Python packages: nothing in the lock to match them with.
+        if re.split(r"[=<>! ]", name)[0] in ("python", "pip", "openjdk"):
             continue
         assert exact and version and not re.search(r"[=<>*, ]", version), (
             f"environment.yml: pin {name} exactly with ==, not '{entry}'"
@@ -143,3 +144,11 @@ def test_make_test_installs_again_only_after_a_change(tmp_path):
     assert position(commands, [str(python), "-m", "pip"]) == -1, commands
     os.utime(stamp, (newest - 60, newest - 60))
     assert position(make_dry_run("test", venv), [str(python), "-m", "pip", "install"]) >= 0
+
+
+def test_conda_brings_the_java_runtime_spark_needs():
+    """pip cannot install Java; the conda environment (and Binder) must, at the version the
+    pinned pyspark supports."""
+    spec = yaml.safe_load((ROOT / "environment.yml").read_text())
+    java = [entry for entry in spec["dependencies"] if str(entry).startswith("openjdk")]
+    assert java == ["openjdk=17"], f"environment.yml: expected openjdk=17, found {java}"
