@@ -662,3 +662,58 @@ def test_saved_files_get_the_usual_permissions(tmp_path):
     finally:
         os.umask(umask)
     assert stat.S_IMODE((tmp_path / "out.json").stat().st_mode) == 0o644
+
+
+# --- format 4: the monitoring summary --------------------------------------------------------
+
+
+def test_the_file_keeps_the_monitoring_summary(fitted, saved):
+    data = json.loads(saved.read_text())
+    assert data["format_version"] == FORMAT_VERSION == 4
+    assert data["monitoring"] == fitted.monitoring_
+    assert set(data["monitoring"]["psi_bins"]) == set(SPENDING_COLUMNS)
+    assert sum(data["monitoring"]["psi_bins"]["Milk"]["shares"]) == pytest.approx(1)
+    # JSON keeps every digit: the summary comes back exactly.
+    assert load_model(saved).monitoring_ == fitted.monitoring_
+
+
+def as_format_3(data):
+    """A model file as format 3 wrote it: no monitoring summary."""
+    data["format_version"] = 3
+    del data["monitoring"]
+
+
+def test_a_format_3_file_loads_without_the_summary(saved, fitted, customers):
+    rewrite(saved, as_format_3)
+    old = load_model(saved)
+    assert old.monitoring_ is None
+    pd.testing.assert_frame_equal(old.predict(customers), fitted.predict(customers))
+    again = json.loads(old.to_json())  # saved anew: format 4, the summary unknown
+    assert again["format_version"] == FORMAT_VERSION and again["monitoring"] is None
+    assert load_model(saved).monitoring_ is None
+
+
+def _bins(d, feature="Fresh"):
+    return d["monitoring"]["psi_bins"][feature]
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda d: _bins(d)["edges"].reverse(), '"monitoring.psi_bins.Fresh" must hold increasing'),
+        (lambda d: _bins(d)["shares"].pop(), '"monitoring.psi_bins.Fresh" must hold'),
+        (lambda d: _bins(d)["shares"].__setitem__(0, 0.5), "adding up to 1"),
+        (lambda d: _bins(d)["edges"].__setitem__(0, -1.0), "from 0 to"),
+        (lambda d: _bins(d, "Milk").pop("edges"), 'field "monitoring.psi_bins.Milk.edges"'),
+        (lambda d: d["monitoring"]["psi_bins"].pop("Milk"), "one entry per feature"),
+        (lambda d: d["monitoring"].update(mean_distance=-1), 'mean_distance" must be a number'),
+        (lambda d: d["monitoring"].pop("mean_distance"), 'field "monitoring.mean_distance"'),
+        (lambda d: d.update(monitoring=[1, 2]), 'field "monitoring" is missing or not an object'),
+        (lambda d: d.pop("monitoring"), 'field "monitoring" is missing'),
+    ],
+)
+def test_a_wrong_monitoring_summary_is_refused(saved, change, message):
+    rewrite(saved, change)
+    with pytest.raises(ModelFileError) as refused:
+        load_model(saved)
+    assert message in str(refused.value)

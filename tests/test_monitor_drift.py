@@ -1,5 +1,6 @@
 """Drift monitors, checked against hand-worked values, brute force and properties."""
 
+import copy
 import math
 
 import numpy as np
@@ -8,11 +9,15 @@ import pytest
 from segmentation.data.schema import SPENDING_COLUMNS
 from segmentation.model.pipeline import SegmentationModel
 from segmentation.monitor.drift import (
+    KS_TOLERANCE,
+    DriftMonitor,
     centre_movement,
     drift_report,
     ks_test,
     mean_distance,
     psi,
+    psi_against,
+    psi_bins,
     psi_level,
     share_shift,
 )
@@ -167,7 +172,7 @@ def test_centre_movement_refuses_mismatched_centres():
 
 
 def test_drift_report_of_the_course_data_against_itself(model, customers):
-    report = drift_report(model, customers, customers)
+    report = drift_report(model, customers, reference=customers)
     table = report.table
     assert list(table.columns) == ["monitor", "item", "value", "threshold", "crossed"]
     assert len(table) == 2 * len(SPENDING_COLUMNS) + 2 + 1 + 3
@@ -180,7 +185,7 @@ def test_drift_report_of_the_course_data_against_itself(model, customers):
 
 def test_drift_report_sees_one_category_doubled(model, customers):
     batch = customers.assign(Fresh=customers["Fresh"] * 2)
-    report = drift_report(model, customers, batch)
+    report = drift_report(model, batch, reference=customers)
     features = report.table[report.table["monitor"].isin(["psi", "ks_p_value"])]
     crossed = features[features["crossed"]]
     assert sorted(crossed["monitor"]) == ["ks_p_value", "psi"]
@@ -190,4 +195,210 @@ def test_drift_report_sees_one_category_doubled(model, customers):
 
 def test_drift_report_refuses_a_batch_smaller_than_k(model, customers):
     with pytest.raises(ValueError, match="fewer than the model's 3 segments"):
-        drift_report(model, customers, customers.head(2))
+        drift_report(model, customers.head(2), reference=customers)
+
+
+# --- without the training data: the model's stored summary ----------------------------------
+
+
+def test_the_summary_gives_the_same_monitors_as_the_training_data(model, customers):
+    # The stored bins and mean distance stand for the training data: every monitor they
+    # support agrees with the same monitor run against the training table itself.
+    batch = customers.assign(Grocery=customers["Grocery"] * 3).sample(300, random_state=0)
+    full = drift_report(model, batch, reference=customers).table
+    alone = drift_report(model, batch)
+    assert alone.basis == "the summary of the training data stored in the model"
+    assert alone.not_run == (("ks_p_value", "needs the training data"),)
+    expected = full[full["monitor"] != "ks_p_value"].reset_index(drop=True)
+    assert alone.table[["monitor", "item", "crossed"]].equals(
+        expected[["monitor", "item", "crossed"]]
+    )
+    np.testing.assert_allclose(alone.table["value"], expected["value"], rtol=1e-12)
+    assert alone.drifted and ("psi", "Grocery") in set(
+        alone.table[alone.table["crossed"]][["monitor", "item"]].itertuples(index=False)
+    )
+
+
+def test_a_model_without_the_summary_runs_the_share_shift_only(model, customers):
+    old = copy.copy(model)
+    old.monitoring_ = None  # as a model read from a format 3 file
+    report = drift_report(old, customers.head(100))
+    assert report.table["monitor"].tolist() == ["share_psi", "share_p_value"]
+    assert [m for m, _ in report.not_run] == [
+        "psi",
+        "ks_p_value",
+        "distance_ratio",
+        "centre_movement",
+    ]
+    assert all("no summary of its training data" in reason for _, reason in report.not_run)
+    # Against the training segment sizes, as share_shift of the labels would give.
+    by_labels = share_shift(model.segment_of(customers), model.segment_of(customers.head(100)), 3)
+    assert report.table["value"].tolist() == pytest.approx([by_labels.psi, by_labels.p_value])
+
+
+def test_psi_bins_by_hand():
+    # 1..10 in two bins: the median 5.5 cuts them, half on each side.
+    cuts, shares = psi_bins(TEN, bins=2)
+    assert cuts.tolist() == [5.5] and shares.tolist() == [0.5, 0.5]
+    assert psi_against(cuts, shares, [1.0, 1.0, 1.0, 10.0]) == pytest.approx(0.25 * math.log(3))
+
+
+def test_training_summary_holds_the_deciles_of_log_spending(model, customers):
+    summary = model.monitoring_
+    assert list(summary["psi_bins"]) == list(SPENDING_COLUMNS)
+    for feature in SPENDING_COLUMNS:
+        stored = summary["psi_bins"][feature]
+        logs = np.log1p(customers[feature].to_numpy(dtype=float))
+        assert len(stored["edges"]) == 9  # the course data has no tied deciles
+        np.testing.assert_allclose(stored["edges"], np.quantile(logs, np.arange(1, 10) / 10))
+        # Each decile holds a tenth of 440 customers, give or take one.
+        assert all(abs(share * 440 - 44) <= 1 for share in stored["shares"])
+    by_loop = _brute_mean_distance(model.features_of(customers), model.centres)
+    assert summary["mean_distance"] == pytest.approx(by_loop)
+
+
+def test_drift_report_refuses_a_batch_without_a_feature(model, customers):
+    with pytest.raises(ValueError, match="the batch has no column Frozen"):
+        drift_report(model, customers.drop(columns="Frozen"))
+
+
+# --- the prepared monitor, against the monitors run one by one ------------------------------
+
+
+def _one_by_one(model, batch, reference):
+    """Every row of the report, each monitor computed on its own by scipy and the course's
+    KMeans (the exact KS test, scipy's chi-squared test, a full refit): an oracle."""
+    from scipy.stats import chisquare, ks_2samp
+
+    from segmentation.cluster.kmeans import KMeans
+
+    rows = {}
+    for f in SPENDING_COLUMNS:
+        rows["psi", f] = psi(np.log1p(reference[f]), np.log1p(batch[f]))
+    for f in SPENDING_COLUMNS:
+        rows["ks_p_value", f] = ks_2samp(reference[f], batch[f], method="exact").pvalue
+    known = np.bincount(model.segment_of(reference), minlength=3)
+    now = np.bincount(model.segment_of(batch), minlength=3)
+    rows["share_psi", "segments"] = share_shift(
+        model.segment_of(reference), model.segment_of(batch), 3
+    ).psi
+    expected = np.maximum(known / known.sum(), 1e-4)
+    rows["share_p_value", "segments"] = chisquare(now, expected / expected.sum() * now.sum())[1]
+    X, X_ref = model.features_of(batch), model.features_of(reference)
+    distance = mean_distance(model, X, X_ref)
+    rows["distance_ratio", "all"] = distance.ratio
+    refit = KMeans(3, init=model.centres, n_init=1).fit(X).cluster_centers_
+    moved = centre_movement(model.centres, refit, distance.reference)
+    for j in range(3):
+        rows["centre_movement", f"segment {j}"] = moved.relative[j]
+    return rows
+
+
+def _batches(customers):
+    rng = np.random.default_rng(3)
+    return {
+        "same customers": customers.sample(300, random_state=1),
+        "Fresh doubled": customers.assign(Fresh=customers["Fresh"] * 2),
+        "Grocery x3, sampled": customers.assign(Grocery=customers["Grocery"] * 3).sample(
+            250, random_state=2
+        ),
+        "Milk noisy": customers.assign(
+            Milk=np.rint(customers["Milk"] * rng.lognormal(0.0, 0.3, len(customers)))
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "name", ["same customers", "Fresh doubled", "Grocery x3, sampled", "Milk noisy"]
+)
+def test_the_prepared_monitor_agrees_with_each_monitor_run_alone(model, customers, name):
+    batch = _batches(customers)[name]
+    monitor = DriftMonitor(model, customers)
+    table = monitor.report(batch).table
+    oracle = _one_by_one(model, batch, customers)
+    assert list(zip(table["monitor"], table["item"], strict=True)) == list(oracle)
+    # small samples: the KS p-value is scipy's exact one; the rest to rounding
+    np.testing.assert_allclose(table["value"], list(oracle.values()), rtol=1e-9, atol=1e-12)
+    # one monitor, many batches: the same as a fresh one-shot report each time
+    again = drift_report(model, batch, reference=customers).table
+    assert table.equals(again) and monitor.report(batch).table.equals(table)
+
+
+def test_the_prepared_monitor_takes_the_scaled_batch(model, customers):
+    batch = customers.sample(200, random_state=5)
+    monitor = DriftMonitor(model, customers)
+    given = monitor.report(batch, scaled=model.features_of(batch)).table
+    assert given.equals(monitor.report(batch).table)
+
+
+@pytest.mark.parametrize("summary", [True, False])
+def test_the_prepared_monitor_without_reference_is_drift_report_without_one(
+    model, customers, summary
+):
+    used = model if summary else copy.copy(model)
+    if not summary:
+        used.monitoring_ = None
+    batch = customers.assign(Milk=customers["Milk"] * 2).sample(300, random_state=4)
+    report, one_shot = DriftMonitor(used).report(batch), drift_report(used, batch)
+    assert report.table.equals(one_shot.table)
+    assert (report.not_run, report.basis) == (one_shot.not_run, one_shot.basis)
+
+
+@pytest.mark.parametrize("sizes", [(2000, 2000), (2000, 3000), (4000, 2500), (3000, 3000)])
+def test_ks_asymptotic_p_values_agree_with_the_exact_ones(sizes):
+    # Both samples >= KS_ASYMPTOTIC_FROM: Kolmogorov's limit, against scipy's exact p-value
+    # over shifts whose p-values run from about 0.9 down to 1e-6 (integer spending, with ties).
+    from scipy.stats import ks_2samp
+
+    rng = np.random.default_rng(sizes[0] + sizes[1])
+    for shift in np.linspace(0.0, 0.08, 9):
+        a = np.rint(rng.lognormal(8.0, 1.0, sizes[0]))
+        b = np.rint(rng.lognormal(8.0 + shift, 1.0, sizes[1]))
+        exact = ks_2samp(a, b, method="exact")
+        ours = ks_test(a, b)
+        assert ours.statistic == pytest.approx(exact.statistic, abs=1e-12)
+        if exact.pvalue > 1e-6:
+            assert ours.p_value == pytest.approx(exact.pvalue, rel=KS_TOLERANCE)
+
+
+@pytest.mark.parametrize("n", [5, 40, 300])
+def test_ks_statistic_is_scipys_with_many_ties(n):
+    from scipy.stats import ks_2samp
+
+    rng = np.random.default_rng(n)
+    for _ in range(20):
+        a = rng.integers(0, rng.integers(2, 30), n).astype(float)
+        b = rng.integers(0, rng.integers(2, 30), n + 7) + rng.integers(0, 3)
+        expected = ks_2samp(a, b)
+        result = ks_test(a, b)
+        assert result.statistic == pytest.approx(expected.statistic, abs=1e-12)
+        assert result.p_value == pytest.approx(expected.pvalue, rel=1e-12)
+
+
+def test_ks_verdicts_on_a_large_stream_are_the_exact_tests(customers):
+    # Batches of >= 2000 customers: the monitor's KS rows (the asymptotic p-value) cross
+    # exactly where scipy's exact test would, month by month, on the stream with its changes.
+    from scipy.stats import ks_2samp
+
+    from segmentation.monitor.stream import simulate_stream
+
+    stream = simulate_stream(months=10, panel=2000, seed=1)
+    model = SegmentationModel(k=3, evaluate=False).fit(stream.reference)
+    monitor = DriftMonitor(model, stream.reference)
+    crossed = []
+    for batch in stream.batches:
+        table = monitor.report(batch).table
+        ks = table[table["monitor"] == "ks_p_value"]
+        exact = [
+            ks_2samp(stream.reference[f], batch[f], method="exact").pvalue < 0.05 / 6
+            for f in SPENDING_COLUMNS
+        ]
+        assert ks["crossed"].tolist() == exact
+        crossed += exact
+    assert any(crossed) and not all(crossed)  # the check saw both verdicts
+
+
+def test_the_prepared_monitor_refuses_a_scaled_batch_of_another_shape(model, customers):
+    batch = customers.head(100)
+    with pytest.raises(ValueError, match=r"give model.features_of\(batch\)"):
+        DriftMonitor(model, customers).report(batch, scaled=model.features_of(customers))

@@ -27,7 +27,7 @@ from segmentation import __version__
 from segmentation.data.schema import SPENDING_COLUMNS
 from segmentation.model.evaluation import Evaluation
 from segmentation.model.inputs import (
-    ALGORITHMS,
+    FILE_ALGORITHMS,
     MAX_CENTRE,
     MAX_MODEL_SPENDING,
     MAX_SEEDS,
@@ -48,8 +48,10 @@ from segmentation.model.naming import CHANNEL_WORDS, SIZE_WORDS
 #: Format 2 records each segment's Retail share and names segments by the rules below; a
 #: format 1 file still loads (see :meth:`SegmentationModel.from_dict`). Format 3 records the
 #: missing-value setting of the fit (``"missing"``); a format 1 or 2 file loads as "refuse".
+#: Format 4 records a summary of the training data for drift monitoring (``"monitoring"``,
+#: null when unknown); a format 1 to 3 file loads without it.
 FORMAT = "customer-segmentation model"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 
 #: The largest model file read: a segment takes about 1 kB, so this is a model of some 50,000
 #: segments.
@@ -413,6 +415,13 @@ SEGMENT_FIELDS: dict[int, dict[str, Any]] = {
     },
 }
 SEGMENT_FIELDS[3] = SEGMENT_FIELDS[2]  # format 3 added the "missing" record only
+SEGMENT_FIELDS[4] = SEGMENT_FIELDS[2]  # format 4 added the "monitoring" summary only
+#: What format 4 added: the training data's PSI bins per feature and mean distance to the
+#: nearest centre (see segmentation.monitor.drift.training_summary).
+_MONITORING_FIELDS: dict[str, Any] = {"psi_bins": dict, "mean_distance": _NUMBER}
+_BIN_FIELDS: dict[str, Any] = {"edges": list, "shares": list}
+#: More bins than PSI ever cuts (10): a forged file cannot make monitoring slow.
+_MAX_BINS = 100
 #: The evaluation's measures: their range, and whether null is allowed (not defined).
 _EVALUATION_RANGES = {
     "J": (0.0, math.inf, False),
@@ -433,6 +442,10 @@ def _schema_problems(data: dict[str, Any]) -> list[str]:
     # hand from a newer one), checked the same way.
     has_missing = version >= 3 or "missing" in data
     fields = {**_FILE_FIELDS, "missing": dict} if has_missing else _FILE_FIELDS
+    # Format 4 added "monitoring" (null when unknown); an older file may hold it too.
+    has_monitoring = version >= 4 or "monitoring" in data
+    if has_monitoring:
+        fields = {**fields, "monitoring": (dict, type(None))}
     problems = _field_problems(data, "", fields)
     if problems:
         return problems
@@ -460,7 +473,49 @@ def _schema_problems(data: dict[str, Any]) -> list[str]:
     problems += _evaluation_problems(data["evaluation"], k)
     if has_missing:
         problems += _missing_problems(data["missing"], data["training_data"])
+    if has_monitoring and data["monitoring"] is not None:
+        problems += _monitoring_problems(data["monitoring"], features)
     return problems
+
+
+def _monitoring_problems(monitoring: Any, features: list[str]) -> list[str]:
+    """The monitoring summary: PSI bins of each feature on the log scale (cut points
+    increasing, shares adding up to 1) and a mean distance of 0 or more."""
+    problems = _field_problems(monitoring, "monitoring", _MONITORING_FIELDS)
+    if problems:
+        return problems
+    if not _number(monitoring["mean_distance"], 0, math.inf):
+        problems.append('"monitoring.mean_distance" must be a number of 0 or more.')
+    bins = monitoring["psi_bins"]
+    if set(bins) != set(features):
+        return [*problems, '"monitoring.psi_bins" must have one entry per feature of the model.']
+    for feature in features:
+        where = f"monitoring.psi_bins.{feature}"
+        problems += _field_problems(bins[feature], where, _BIN_FIELDS) or _bin_problems(
+            bins[feature], where
+        )
+    return problems
+
+
+def _bin_problems(stored: dict[str, Any], where: str) -> list[str]:
+    """One feature's PSI bins: increasing cut points on the log scale, one share more."""
+    edges, shares = stored["edges"], stored["shares"]
+    top = math.log1p(MAX_MODEL_SPENDING) * (1 + ROUNDING)
+    sound = (
+        len(edges) < _MAX_BINS
+        and _numbers(edges, len(edges), 0, top)
+        and bool(np.all(np.diff(edges) > 0))
+        and _numbers(shares, len(edges) + 1, 0, 1)
+        and abs(sum(shares) - 1) <= 1e-9
+    )
+    return (
+        []
+        if sound
+        else [
+            f'"{where}" must hold increasing "edges" (at most {_MAX_BINS - 1}, from 0 to '
+            f'{top:.4g}, the log scale) and one more "shares" from 0 to 1, adding up to 1.'
+        ]
+    )
 
 
 def _missing_problems(missing: Any, training: Any) -> list[str]:
@@ -543,8 +598,8 @@ def _kmeans_problems(km: Any, d: int) -> list[str]:
     problems = _field_problems(km, "kmeans", _KMEANS_FIELDS)
     if problems:
         return problems
-    if km["algorithm"] not in ALGORITHMS:
-        problems.append(f'"kmeans.algorithm" must be one of {", ".join(ALGORITHMS)}.')
+    if km["algorithm"] not in FILE_ALGORITHMS:
+        problems.append(f'"kmeans.algorithm" must be one of {", ".join(FILE_ALGORITHMS)}.')
     for key, (low, high) in (("n_init", N_INIT_RANGE), ("random_state", SEED_RANGE)):
         if not whole(km[key], low, high):
             problems.append(f'"kmeans.{key}" must be a whole number from {low} to {high}.')

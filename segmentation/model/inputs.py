@@ -23,6 +23,9 @@ from segmentation.preprocessing.spending import TRANSFORMS
 
 #: The k-means a model is fitted with: the course's own, or scikit-learn's.
 ALGORITHMS = ("course", "scikit-learn")
+#: What a model file may record: also "spark", a model fitted on Apache Spark (MLlib's
+#: k-means, by segmentation.spark.pipeline.fit_spark).
+FILE_ALGORITHMS = (*ALGORITHMS, "spark")
 #: What a model does with missing spending in its training data: refuse it, or fill it in.
 MISSING_SETTINGS = ("refuse", "impute")
 #: At most this many rows are named per column in a refusal of missing values.
@@ -59,6 +62,11 @@ def check_choices(
     that is not True or False, with a ValueError that names them; the features as a tuple of
     str."""
     features = feature_names(features)
+    if isinstance(algorithm, str) and algorithm == "spark":
+        raise ValueError(
+            'algorithm "spark" is fitted on Apache Spark: use '
+            "segmentation.spark.pipeline.fit_spark, or `segmentation fit --engine spark`."
+        )
     for name, value, choices in (
         ("transform", transform, TRANSFORMS),
         ("algorithm", algorithm, ALGORITHMS),

@@ -11,7 +11,9 @@ A format 1 file (written before segments recorded their Retail share) loads with
 features, scaling and centres unchanged, so it segments customers as before; its segments
 are named again by today's rules from their stored mean spending, without a channel (format
 1 did not record it). Fit again to name them with their channel mix. A format 1 or 2 file
-(written before models took missing values) loads with the setting "refuse".
+(written before models took missing values) loads with the setting "refuse". A format 1 to 3
+file loads without the summary of its training data that drift monitoring uses (format 4,
+``monitoring_``): it is monitored against the training data, or by its segment sizes only.
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class StoredModel:
     evaluation: Evaluation | None
     library_version: str
     missing: dict[str, Any]
+    monitoring: dict[str, Any] | None = None
 
 
 def file_content(model: SegmentationModel) -> dict[str, Any]:
@@ -90,6 +93,8 @@ def file_content(model: SegmentationModel) -> dict[str, Any]:
         if evaluation is None
         else {**asdict(evaluation), "sizes": list(evaluation.sizes)},
         "missing": dict(model.missing_),
+        # Format 4: what drift monitoring needs of the training data (None if unknown).
+        "monitoring": model.monitoring_,
     }
     return {**payload, "checksum": checksum(payload)}
 
@@ -122,6 +127,8 @@ def stored_model(data: Any, path: str = "<model>") -> StoredModel:
         library_version=data["library_version"],
         # Formats 1 and 2 knew no missing values: their models refused them.
         missing=dict(data.get("missing", _NO_MISSING)),
+        # Formats 1 to 3 kept no summary of the training data for monitoring.
+        monitoring=data.get("monitoring"),
     )
 
 

@@ -59,6 +59,7 @@ from segmentation.model.inputs import (
     spending_matrix,
 )
 from segmentation.model.naming import Segment, name_segments, share_index, spending_totals
+from segmentation.monitor.drift import training_summary
 from segmentation.preprocessing.spending import spending_scaler
 
 #: Distances per block when segments are found without keeping every distance
@@ -133,6 +134,10 @@ class SegmentationModel(BaseEstimator):
     missing_ : dict
         The missing-value setting of the fit and what it filled: ``setting``,
         ``imputed_values`` and ``imputed_customers`` (0 and 0 when nothing was missing).
+    monitoring_ : dict or None
+        What drift monitoring needs of the training data, so that it can run without it
+        (:func:`~segmentation.monitor.drift.training_summary`); None for a model read from
+        a file of format 3 or older.
     features_in_, transform_, algorithm_, random_state_, n_init_
         The settings the model was fitted with (``features_in_`` a tuple of str). The model
         segments, evaluates and saves itself by these: as in scikit-learn, a setting changed
@@ -217,6 +222,7 @@ class SegmentationModel(BaseEstimator):
         self.missing_ = missing
         self.library_version_ = __version__
         self.evaluation_ = self._measure(X, labels, channel) if self.evaluate else None
+        self.monitoring_: dict[str, Any] | None = training_summary(raw, X, self.centres, features)
         return self
 
     # --- what it holds ------------------------------------------------------------------------
@@ -448,6 +454,7 @@ class SegmentationModel(BaseEstimator):
         model.evaluation_ = stored.evaluation
         model.library_version_ = stored.library_version
         model.missing_ = stored.missing
+        model.monitoring_ = stored.monitoring
         return model
 
     # --- inside -------------------------------------------------------------------------------
