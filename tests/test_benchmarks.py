@@ -4,6 +4,9 @@ import importlib.util
 import re
 from pathlib import Path
 
+import pandas as pd
+import pytest
+
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
@@ -121,3 +124,47 @@ def test_rfm_speed_reports_both_timings_their_ratio_and_memory(capsys):
     assert verdict in ("within target", "OVER TARGET")
     assert (verdict == "OVER TARGET") == (ratio > 2.0)
     assert status == (0 if verdict == "within target" else 1)
+
+
+def test_stream_speed_reports_both_paths_their_stages_and_the_ratio(capsys):
+    status = load("stream_speed").main(["--batches", "2", "--repeats", "1"])
+    out = capsys.readouterr().out
+    assert "stream: 2 batches of 10,000 customers" in out
+    theirs = [
+        float(re.search(rf"MiniBatchKMeans.partial_fit alone, {which}:\s+([\d.]+) ms", out)[1])
+        for which in ("default threads", "one thread")
+    ]
+    ours_ms = float(re.search(r"reference table\):\s+([\d.]+) ms", out)[1])
+    stages = [
+        float(re.search(rf"  {stage}:\s+([\d.]+) ms", out)[1])
+        for stage in ("features_of", "partial_fit", "drift_report")
+    ]
+    assert abs(sum(stages) - ours_ms) <= 0.2  # ours is the sum of its stages
+    assert float(re.search(r"stored summary\):\s+([\d.]+) ms", out)[1]) > 0
+    per_second = int(re.search(r"customers per second, ours:\s+([\d,]+)", out)[1].replace(",", ""))
+    assert per_second == pytest.approx(20_000 / (ours_ms / 1000), rel=0.01)
+    ratio = float(re.search(r"ratio:\s+([\d.]+)", out)[1])
+    assert_ratio(ratio, ours_ms, min(theirs), 0.05)
+    verdict = out.strip().splitlines()[-1]
+    assert verdict in ("within target", "OVER TARGET")
+    assert (verdict == "OVER TARGET") == (ratio > 2.0)
+    assert status == (0 if verdict == "within target" else 1)
+
+
+def test_spark_scale_writes_a_table_from_the_same_start(tmp_path, capsys):
+    # Spark's part starts a JVM of its own (half a minute here): left to the full run.
+    out_csv = tmp_path / "scale.csv"
+    arguments = ["--sizes", "3000", "--engines", "course,scikit-learn", "--out"]
+    assert load("spark_scale").main([*arguments, str(out_csv), "--folder", str(tmp_path)]) == 0
+    table = pd.read_csv(out_csv)
+    columns = ["customers", "engine", "seconds", "iterations", "J", "peak_mb"]
+    assert table.columns.tolist() == columns
+    assert table[["customers", "engine"]].values.tolist() == [
+        [3000, engine] for engine in ("course", "scikit-learn")
+    ]
+    # the same start, data and iterations: the same J (to float rounding)
+    assert table["iterations"].nunique() == 1
+    assert abs(table["J"].iloc[0] / table["J"].iloc[1] - 1) < 1e-9
+    assert (table["peak_mb"] > 20).all() and (table["seconds"] > 0).all()
+    assert "table written to" in capsys.readouterr().out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scale.csv"]  # the data are gone
