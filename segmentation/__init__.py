@@ -44,6 +44,11 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ),
     "segmentation.data.reader": ("MAX_SPENDING", "read_customer_csv", "validate_customer_csv"),
     "segmentation.data.output": ("OutputPathError", "write_predictions"),
+    "segmentation.data.simulate": (
+        "simulate_customers",
+        "write_customers_csv",
+        "write_customers_parquet",
+    ),
     "segmentation.preprocessing.spending": (
         "GRADES",
         "HAND_THRESHOLDS",
@@ -78,6 +83,8 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "segment_with_k",
     ),
     "segmentation.model.pipeline": ("SegmentationModel",),
+    "segmentation.spark.session": ("SparkSetupError", "spark_session"),
+    "segmentation.spark.pipeline": ("fit_spark", "predict_spark"),
     "segmentation.model.inputs": ("ModelInputError",),
     "segmentation.model.naming": ("Segment", "name_segments", "share_index"),
     "segmentation.model.evaluation": (
@@ -195,7 +202,10 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "plot_imputation_study",
         "plot_noise_study",
     ),
+    "segmentation.viz.fresh": ("plot_monitors", "plot_policies", "plot_stream"),
+    "segmentation.viz.spark": ("plot_scale_out", "scale_results"),
     "segmentation.monitor.drift": (
+        "DriftMonitor",
         "DriftReport",
         "centre_movement",
         "drift_report",
@@ -203,6 +213,15 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "mean_distance",
         "psi",
         "share_shift",
+    ),
+    "segmentation.monitor.stream": ("Stream", "simulate_stream"),
+    "segmentation.monitor.policies": (
+        "POLICIES",
+        "PolicyRun",
+        "compare_policies",
+        "detection_table",
+        "false_alarm_rate",
+        "run_policy",
     ),
 }
 

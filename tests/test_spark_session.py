@@ -1,0 +1,117 @@
+"""The Spark session helper: local[2], quiet, reused; and a clear message without Java."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest_spark import spark_fixture  # noqa: F401 (the shared session: spark)
+
+from segmentation.spark.session import (
+    LOCAL_MASTER,
+    MIN_JAVA,
+    SparkSetupError,
+    check_java,
+    java_version,
+    spark_session,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def fake_java(tmp_path: Path, banner: str) -> str:
+    """A program that answers ``-version`` as a given Java does (on stderr, as Java does)."""
+    program = tmp_path / "java"
+    program.write_text(f"#!/bin/sh\necho '{banner}' >&2\n")
+    program.chmod(0o755)
+    return str(program)
+
+
+def test_the_session_runs_locally_on_two_cores_quietly(spark):
+    assert spark.sparkContext.master == LOCAL_MASTER == "local[2]"
+    assert spark.conf.get("spark.ui.enabled") == "false"
+    assert spark.conf.get("spark.ui.showConsoleProgress") == "false"
+    assert spark.sparkContext._jsc.sc().getConf().get("spark.app.name") == "customer-segmentation"
+    # Spark's log: errors only.
+    level = spark.sparkContext._jvm.org.apache.logging.log4j.LogManager.getRootLogger().getLevel()
+    assert level.toString() == "ERROR"
+    assert spark.range(5).count() == 5
+
+
+def test_a_running_session_is_reused(spark):
+    assert spark_session() is spark
+
+
+@pytest.mark.parametrize(
+    ("banner", "version"),
+    [
+        ('openjdk version "17.0.15" 2025-04-15', 17),
+        ('openjdk version "21" 2023-09-19', 21),
+        ('java version "1.8.0_392"', 8),
+        ('openjdk version "11.0.2" 2019-01-15', 11),
+        ("something else entirely", None),
+    ],
+)
+def test_java_version_reads_the_version_line(tmp_path, banner, version):
+    assert java_version(fake_java(tmp_path, banner)) == version
+
+
+def test_the_java_here_is_new_enough():
+    assert java_version() >= MIN_JAVA
+    check_java()  # no error
+
+
+@pytest.mark.parametrize("banner", ['java version "1.8.0_392"', 'openjdk version "11.0.2"'])
+def test_an_old_java_is_refused_with_what_to_install(tmp_path, banner):
+    with pytest.raises(SparkSetupError) as refused:
+        check_java(fake_java(tmp_path, banner))
+    message = str(refused.value)
+    assert f"Java {MIN_JAVA} or newer" in message
+    assert "version " in message and ("version 8" in message or "version 11" in message)
+    for what in ("openjdk-17-jre-headless", "openjdk=17", "JAVA_HOME"):
+        assert what in message
+
+
+def test_without_java_spark_session_says_what_to_install_not_a_traceback(tmp_path):
+    """In a fresh Python, JAVA_HOME pointing to a folder with no Java in it."""
+    env = {**os.environ, "JAVA_HOME": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", "from segmentation.spark import session; session.spark_session()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("segmentation.spark.session.SparkSetupError: Spark needs Java")
+    assert "no Java at JAVA_HOME" in last and "openjdk-17-jre-headless" in last
+    assert "Py4J" not in done.stderr and "py4j" not in done.stderr
+
+
+def test_without_pyspark_the_message_says_how_to_install_it(monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)  # import pyspark.sql now fails
+    with pytest.raises(SparkSetupError, match=r"pip install -c requirements/lock.txt pyspark"):
+        spark_session()
+
+
+def test_a_master_url_spark_cannot_use_is_a_setup_error_not_a_traceback():
+    """In a fresh Python (the shared session would be reused)."""
+    done = subprocess.run(
+        [sys.executable, "-c", "from segmentation import spark_session; spark_session('nowhere')"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("segmentation.spark.session.SparkSetupError: Spark did not start")
+    assert "'nowhere'" in last and "Check the master URL" in last and "spark://" in last
+    assert "Py4J" not in done.stderr
