@@ -8,10 +8,16 @@
     segmentation predict classifier.skops NEW.csv -o channels.csv
     segmentation rfm TRANSACTIONS.csv -o rfm.csv [--as-of YYYY-MM-DD]
     segmentation quality DATA.csv [-o report.html]
+    segmentation monitor model.json BATCH.csv [--reference DATA.csv] [-o page.html]
+    segmentation simulate N -o customers.parquet [--seed S]
+    segmentation fit customers.parquet --engine spark [--master URL] -o model.json
 
 ``classify`` and ``predict`` with a classifier file live in :mod:`segmentation.cli_classify`;
 ``rfm`` (a transaction log's RFM table, scores and segments) in :mod:`segmentation.cli_rfm`;
-``quality`` (the data-quality report of a customer file) in :mod:`segmentation.cli_quality`.
+``quality`` (the data-quality report of a customer file) in :mod:`segmentation.cli_quality`;
+``monitor`` (drift monitors of a batch; exit 3 when drift is found) in
+:mod:`segmentation.cli_monitor`; ``simulate`` and ``--engine spark`` (fit and predict on
+Apache Spark, from CSV or Parquet) in :mod:`segmentation.cli_spark`.
 
 Bad input of any kind (a data file, a model file, an argument) ends with a message that says
 what is wrong and what to do, and a non-zero exit: 1 for bad input, 2 for bad arguments.
@@ -343,6 +349,10 @@ class _TextSink:
 
 
 def _fit(args: argparse.Namespace, outcome: _Outcome) -> int:
+    if args.engine == "spark":
+        from segmentation.cli_spark import fit_with_spark
+
+        return fit_with_spark(args, outcome)
     from segmentation.model.pipeline import SegmentationModel
 
     output = _output(args.output, args.data)
@@ -498,6 +508,10 @@ def _load_model(args: argparse.Namespace) -> Any:
 
 
 def _predict(args: argparse.Namespace, outcome: _Outcome) -> int:
+    if args.engine == "spark":
+        from segmentation.cli_spark import predict_with_spark
+
+        return predict_with_spark(args, outcome)
     output, model, customers = _model_and_customers(args)
     if not hasattr(model, "k"):  # a classifier file, not a segmentation model
         from segmentation.cli_classify import predict_classes
@@ -569,7 +583,10 @@ def _report(args: argparse.Namespace, outcome: _Outcome) -> int:
 
 def _read(path: str, **kwargs: Any) -> pd.DataFrame:
     """A customer file through the checked reader; its notes are printed (by
-    :func:`_warnings_as_notes`), not lost."""
+    :func:`_warnings_as_notes`), not lost. Parquet is for ``--engine spark``."""
+    from segmentation.cli_spark import refuse_parquet
+
+    refuse_parquet(path)
     return read_customer_csv(path, **kwargs)
 
 
@@ -585,6 +602,11 @@ def _check_arguments(args: argparse.Namespace) -> None:
 
         check_rfm_arguments(args)
         return
+    if args.command == "simulate":
+        from segmentation.cli_spark import check_simulate_arguments
+
+        check_simulate_arguments(args)
+        return
     limit = args.max_spending
     if not (0 < limit <= MAX_MODEL_SPENDING or limit == math.inf):
         raise UsageError(
@@ -596,6 +618,10 @@ def _check_arguments(args: argparse.Namespace) -> None:
         from segmentation.cli_classify import check_classify_arguments
 
         check_classify_arguments(args)
+    if args.command in ("fit", "predict"):
+        from segmentation.cli_spark import check_engine_arguments
+
+        check_engine_arguments(args)
     if args.command != "fit":
         return
     from segmentation.model.inputs import N_INIT_RANGE, SEED_RANGE
@@ -680,15 +706,32 @@ def build_parser() -> argparse.ArgumentParser:
         output="REPORT.html",
         output_help="where to write the report (- for standard output)",
     )
-    from segmentation.cli_rfm import add_rfm
-
-    add_rfm(commands)
-    from segmentation.cli_quality import add_quality
-
-    add_quality(commands)
+    _add_part_two_commands(commands)
     for command in commands.choices.values():  # for the errors found after parsing
         command.set_defaults(usage=command.format_usage())
     return parser
+
+
+def _add_part_two_commands(commands: Any) -> None:
+    """The commands of Part II, each in a module of its own (imported here: they import
+    this module): ``rfm``, ``quality``, ``monitor``; then :func:`_add_spark_commands`."""
+    from segmentation.cli_monitor import add_monitor
+    from segmentation.cli_quality import add_quality
+    from segmentation.cli_rfm import add_rfm
+
+    add_rfm(commands)
+    add_quality(commands)
+    add_monitor(commands)
+    _add_spark_commands(commands)
+
+
+def _add_spark_commands(commands: Any) -> None:
+    """``--engine`` and ``--master`` on fit and predict, and ``simulate``."""
+    from segmentation.cli_spark import add_engine_options, add_simulate
+
+    add_engine_options(commands.choices["fit"])
+    add_engine_options(commands.choices["predict"])
+    add_simulate(commands)
 
 
 def _add_fit(commands: Any) -> None:
@@ -896,6 +939,9 @@ def _input_errors() -> tuple[type[Exception], ...]:
         ("segmentation.classify.persistence", "ClassifierFileError"),
         ("segmentation.cli_classify", "ClassifyInputError"),
         ("segmentation.cli_rfm", "RFMInputError"),
+        ("segmentation.cli_monitor", "MonitorInputError"),
+        ("segmentation.cli_spark", "EngineInputError"),
+        ("segmentation.spark.session", "SparkSetupError"),
     ):
         loaded = sys.modules.get(module)
         if loaded is not None:
@@ -1003,6 +1049,8 @@ _DOING = {
     "classify": "comparing classifiers on {}",
     "rfm": "computing the RFM table of {}",
     "quality": "checking the quality of {}",
+    "monitor": "monitoring {}",
+    "simulate": "writing simulated customers to {}",
 }
 
 
@@ -1015,7 +1063,7 @@ def _run_in_memory(parser: argparse.ArgumentParser, args: argparse.Namespace) ->
     except (MemoryError, ImportError, OSError, SystemError) as exc:
         if not _out_of_memory(exc):
             raise
-    data = shown_path(getattr(args, "data", None) or args.file)
+    data = shown_path(getattr(args, "data", None) or getattr(args, "file", None) or args.output)
     _complain(
         f"segmentation {args.command}: ran out of memory while "
         f"{_DOING[args.command].format(data)}; free memory or use a smaller file. "
