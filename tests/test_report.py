@@ -185,3 +185,16 @@ def test_the_map_legend_is_readable_and_covers_no_customer(model, customers):
     box, axes = legend.get_window_extent(renderer), figure.axes[0].get_window_extent(renderer)
     assert box.y1 <= axes.y0  # under the map, not on it
     assert box.x0 >= 0 and box.x1 <= figure.bbox.width  # and inside the picture
+
+
+def test_the_page_names_the_engine_that_found_the_centres(model, customers):
+    """A course model reports its starts; a model fitted on Spark says so and claims none."""
+    import copy
+
+    course = text(build_report(model, customers, source="wholesale_customers.csv"))
+    assert "best of 10 random starts" in course and "Spark" not in course
+    spark = copy.deepcopy(model)
+    spark.algorithm_ = "spark"
+    page = text(build_report(spark, customers, source="wholesale_customers.csv"))
+    assert "k-means on Apache Spark MLlib, seed 0" in page
+    assert "random starts" not in page.split("Model:")[1].split("Trained on")[0]

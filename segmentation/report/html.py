@@ -363,18 +363,25 @@ def _profile_table(model: SegmentationModel, summary: pd.DataFrame, origin: _Ori
 def _about(model: SegmentationModel, origin: _Origin, model_source: str) -> _Markup:
     return _html(
         "<p class='small'>Model: {source} (k = {k}, features {features}, {space} "
-        "spending, scaled; k-means: {algorithm}, seed {seed}, best of {starts} random "
-        "starts). Trained on {training}. Made with customer-segmentation "
+        "spending, scaled; {engine}). Trained on {training}. Made with customer-segmentation "
         "{version}.</p>",
         source=model_source,
         k=len(model.segments),
         features=", ".join(model.features_in_),
         space="log" if model.transform_ == "log" else "raw",
-        algorithm=model.algorithm_,
-        seed=model.random_state_,
-        starts=model.n_init_,
+        engine=_engine(model),
         training=origin.training,
         version=__version__,
+    )
+
+
+def _engine(model: SegmentationModel) -> str:
+    """How the centres were found, in words (plain text: the caller escapes it)."""
+    if model.algorithm_ == "spark":
+        return f"k-means on Apache Spark MLlib, seed {model.random_state_}"
+    return (
+        f"k-means: {model.algorithm_}, seed {model.random_state_}, "
+        f"best of {model.n_init_} random starts"
     )
 
 
