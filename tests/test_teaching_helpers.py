@@ -347,7 +347,7 @@ def test_the_notebooks_call_every_check_and_only_those():
     """The checks a student meets, read from the notebooks' exercise cells, are exactly the
     checks the library offers: none is left unused, none is called that does not exist."""
     called = set()
-    for path in sorted(NOTEBOOKS.glob("0[1-9]_*.ipynb")):
+    for path in sorted(p for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb") if p.name[:2] != "00"):
         for cell in nbformat.read(path, as_version=4).cells:
             if "exercise" in cell.metadata.get("tags", []):
                 called |= set(re.findall(r"\b(check_\w+)\(", cell.source.strip().splitlines()[-1]))

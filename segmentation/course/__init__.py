@@ -62,6 +62,20 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "check_mnar_growth",
         "check_tukey_fences",
     ),
+    "segmentation.course.checks_fresh": (
+        "POLICY_COST",
+        "PSI_BATCH_SHARES",
+        "PSI_REFERENCE_SHARES",
+        "check_cheapest_policy",
+        "check_psi_by_hand",
+    ),
+    "segmentation.course.checks_spark": (
+        "MEMORY_MB",
+        "MEMORY_SIZES",
+        "SCALE_DECIMALS",
+        "check_customers_in_memory",
+        "check_scale_factor",
+    ),
     "segmentation.course.toy_data": (
         "groups_with_noise",
         "groups_with_outliers",
