@@ -707,6 +707,13 @@ def _bins(d, feature="Fresh"):
         (lambda d: _bins(d, "Milk").pop("edges"), 'field "monitoring.psi_bins.Milk.edges"'),
         (lambda d: d["monitoring"]["psi_bins"].pop("Milk"), "one entry per feature"),
         (lambda d: d["monitoring"].update(mean_distance=-1), 'mean_distance" must be a number'),
+        (
+            lambda d: d["monitoring"].update(mean_distance=0),
+            'mean_distance" must be a number above',
+        ),
+        (lambda d: d["monitoring"].update(mean_distance=0.0), "above 0, or null"),
+        (lambda d: d["monitoring"].update(mean_distance=-0.0), "above 0, or null"),
+        (lambda d: d["monitoring"].update(mean_distance="1"), 'field "monitoring.mean_distance"'),
         (lambda d: d["monitoring"].pop("mean_distance"), 'field "monitoring.mean_distance"'),
         (lambda d: d.update(monitoring=[1, 2]), 'field "monitoring" is missing or not an object'),
         (lambda d: d.pop("monitoring"), 'field "monitoring" is missing'),
@@ -717,3 +724,13 @@ def test_a_wrong_monitoring_summary_is_refused(saved, change, message):
     with pytest.raises(ModelFileError) as refused:
         load_model(saved)
     assert message in str(refused.value)
+
+
+def test_customers_on_their_centres_save_a_null_mean_distance_that_loads(customers, tmp_path):
+    # Two customers, 150 copies each: k = 2 puts a centre on each (mean distance 0).
+    two = customers.iloc[[0, 2]]
+    on_centres = two.loc[two.index.repeat(150)].reset_index(drop=True)
+    path = tmp_path / "on_centres.json"
+    SegmentationModel(k=2, evaluate=False).fit(on_centres).save(path)
+    assert json.loads(path.read_text())["monitoring"]["mean_distance"] is None
+    assert load_model(path).monitoring_["mean_distance"] is None

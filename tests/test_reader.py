@@ -411,3 +411,43 @@ def test_rows_of_the_wrong_width_are_found_whatever_the_comma_total(write_file, 
     result = validate_customer_csv(path)
     assert [p.row for p in result.errors] == problem_rows
     assert result.ok == (not problem_rows)
+
+
+# --- the sha256 of the bytes parsed ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        GOOD.encode(),
+        ("\ufeff" + GOOD.replace("\n", "\r\n")).encode(),
+        (GOOD + "2,3,,1,1,1,1,1\n").encode(),
+    ],
+    ids=["plain (fast path)", "BOM and CRLF", "a missing value (careful reader)"],
+)
+def test_the_table_carries_the_sha256_of_the_bytes_parsed(tmp_path, content):
+    import hashlib
+
+    path = tmp_path / "customers.csv"
+    path.write_bytes(content)
+    table = read_customer_csv(path, allow_missing=True)
+    assert table.attrs["sha256"] == hashlib.sha256(content).hexdigest()
+
+
+def test_a_named_pipe_is_read_once_and_hashed_as_read(tmp_path):
+    import hashlib
+    import os
+    import threading
+
+    fifo = tmp_path / "customers.csv"
+    os.mkfifo(fifo)
+
+    def write():
+        with open(fifo, "wb") as out:
+            out.write(GOOD.encode())
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    table = read_customer_csv(fifo)
+    writer.join(timeout=10)
+    assert len(table) == 2 and table.attrs["sha256"] == hashlib.sha256(GOOD.encode()).hexdigest()

@@ -13,7 +13,9 @@ Hostile input is refused with a message too: a device or a socket instead of a f
 of more than :data:`MAX_FILE_BYTES`, a line of more than :data:`MAX_LINE_BYTES`, a value of
 more than :data:`MAX_VALUE_CHARS`. A named pipe (such as ``/dev/stdin`` fed by another
 command) is read once, up to those limits. Values are shown in messages with control
-characters escaped and long ones cut.
+characters escaped and long ones cut. The table keeps the sha256 of the bytes it was parsed
+from (``table.attrs["sha256"]``), so that a record can name them without reading the file
+again.
 
 The reader in parts, each in its own module:
 
@@ -29,6 +31,7 @@ The reader in parts, each in its own module:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 import warnings
@@ -244,6 +247,10 @@ def _table(
         frame = read_fast(raw, first_break + 1, layout, max_spending)
     if frame is None:
         frame = careful.read_rows(layout)
+    # The sha256 of the very bytes parsed: a record can name them without reading the file
+    # again (a pipe is read once; a file can be replaced meanwhile).
+    if frame is not None:
+        frame.attrs["sha256"] = hashlib.sha256(raw).hexdigest()
     result.missing = pd.DataFrame(careful.missing, columns=["row", "column"], dtype=object)
     result.missing = result.missing.astype({"row": "int64", "column": "string"})
     return frame

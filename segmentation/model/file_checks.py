@@ -101,11 +101,21 @@ def check_model_data(data: Any, path: str) -> None:
 def read_model_data(path: str | PathLike[str], name: str) -> Any:
     """The JSON data of the model file at ``path`` (called ``name`` in messages), read as data
     only: no code runs, and what no model file holds is refused before it is used."""
-    return _parse_model(_read_model_text(path, name), name)
+    return model_data_of(_read_regular_file(path, name), name)
 
 
-def _read_model_text(path: str | PathLike[str], name: str) -> str:
-    content = _read_regular_file(path, name)
+def read_model_bytes(path: str | PathLike[str], name: str) -> bytes:
+    """The bytes of the model file at ``path``, read once (regular files only), for a
+    caller that keeps what it parsed: :func:`model_data_of` then parses them."""
+    return _read_regular_file(path, name)
+
+
+def model_data_of(content: bytes, name: str) -> Any:
+    """The JSON data of a model file's bytes, checked as :func:`read_model_data` does."""
+    return _parse_model(_model_text(content, name), name)
+
+
+def _model_text(content: bytes, name: str) -> str:
     if len(content) > MAX_MODEL_BYTES:
         raise ModelFileError(
             name,
@@ -418,7 +428,8 @@ SEGMENT_FIELDS[3] = SEGMENT_FIELDS[2]  # format 3 added the "missing" record onl
 SEGMENT_FIELDS[4] = SEGMENT_FIELDS[2]  # format 4 added the "monitoring" summary only
 #: What format 4 added: the training data's PSI bins per feature and mean distance to the
 #: nearest centre (see segmentation.monitor.drift.training_summary).
-_MONITORING_FIELDS: dict[str, Any] = {"psi_bins": dict, "mean_distance": _NUMBER}
+#: The mean distance is null when the training customers sat on their centres (no unit).
+_MONITORING_FIELDS: dict[str, Any] = {"psi_bins": dict, "mean_distance": (*_NUMBER, type(None))}
 _BIN_FIELDS: dict[str, Any] = {"edges": list, "shares": list}
 #: More bins than PSI ever cuts (10): a forged file cannot make monitoring slow.
 _MAX_BINS = 100
@@ -480,12 +491,14 @@ def _schema_problems(data: dict[str, Any]) -> list[str]:
 
 def _monitoring_problems(monitoring: Any, features: list[str]) -> list[str]:
     """The monitoring summary: PSI bins of each feature on the log scale (cut points
-    increasing, shares adding up to 1) and a mean distance of 0 or more."""
+    increasing, shares adding up to 1) and a mean distance above 0 (the unit of the distance
+    monitors: 0 would divide by zero), or null."""
     problems = _field_problems(monitoring, "monitoring", _MONITORING_FIELDS)
     if problems:
         return problems
-    if not _number(monitoring["mean_distance"], 0, math.inf):
-        problems.append('"monitoring.mean_distance" must be a number of 0 or more.')
+    distance = monitoring["mean_distance"]
+    if distance is not None and not (_number(distance, 0, math.inf) and distance > 0):
+        problems.append('"monitoring.mean_distance" must be a number above 0, or null.')
     bins = monitoring["psi_bins"]
     if set(bins) != set(features):
         return [*problems, '"monitoring.psi_bins" must have one entry per feature of the model.']
