@@ -6,9 +6,16 @@
 It runs the drift monitors of :func:`~segmentation.monitor.drift.drift_report` on a batch
 of customers: against the training data when ``--reference`` gives it, else against the
 summary of it that the model file keeps (format 4; a format 3 file has only its segment
-sizes). It prints one line per monitor and item (value, threshold, crossed or not) and a
-verdict, writes a JSON record of it all, and with ``-o`` an HTML page. The exit status tells
-a scheduled job what to do: 0 no drift, 3 drift found, 1 bad input, 2 bad arguments.
+sizes). With ``--reference``, centre movement compares the refit on the batch with the same
+refit on the reference (both started from the model's centres), so a batch equal to its
+reference moves nothing; without it, the refit is compared with the model's centres. It
+prints one line per monitor and item (value, threshold, crossed or not), a note for each
+way the model or batch lies outside the set-up the thresholds were set for
+(:func:`~segmentation.monitor.drift.setup_notes`), and a verdict; with ``-o`` it writes an
+HTML page, then a JSON record of it all (last: a job reads the record, so a page that cannot
+be written leaves an earlier record intact). The record's sha256 are of the bytes parsed,
+each file read once (a pipe too). The exit status tells a scheduled job what to do: 0 no
+drift, 3 drift found, 1 bad input, 2 bad arguments.
 
 The record holds no time unless ``--stamp`` gives one, so that the same files give the same
 record, byte for byte. The same rules hold as for the other commands: arguments checked
@@ -21,6 +28,7 @@ import argparse
 import hashlib
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,9 +56,13 @@ _DESCRIPTION = (
     "Run the drift monitors on a batch of customers: per feature the population stability "
     "index (PSI) and a Kolmogorov-Smirnov test, the shift in segment shares (PSI and "
     "chi-squared), the mean distance to the nearest centre and how far each centre moves in "
-    "a refit. Against the training data with --reference, else against the summary of it "
-    "kept in the model file (the KS test then does not run). Prints each monitor and a "
-    "verdict and writes a JSON record (no time in it unless --stamp gives one). "
+    "a refit started from the model's centres. Against the customers of --reference (every "
+    "monitor; the batch's refit is compared with the same refit of the reference), else "
+    "against the summary of the training data kept in the model file (the KS test then "
+    "does not run; the refit is compared with the model's centres). Prints each monitor, "
+    "notes when the model or batch lies outside the set-up the thresholds were set for, and "
+    "a verdict; writes the HTML page (-o) and then a JSON record (no time in it unless "
+    "--stamp gives one). "
     f"Exit status: 0 no drift, {DRIFT_FOUND} drift found, 1 bad input, 2 bad arguments."
 )
 
@@ -71,7 +83,8 @@ def add_monitor(commands: Any) -> None:
     command.add_argument(
         "--reference",
         metavar="DATA.csv",
-        help="the training data (or any reference customers): every monitor runs against it",
+        help="the training data (or any reference customers): every monitor runs against it, "
+        "and centre movement compares the batch's refit with the reference's",
     )
     command.add_argument(
         "--record",
@@ -115,27 +128,42 @@ def run_monitor(args: argparse.Namespace, outcome: Any) -> int:
     page_path = None if args.output is None else cli._output(args.output, *inputs)
     if page_path is not None and Path(args.output).resolve() == Path(args.record).resolve():
         raise cli.UsageError("-o and --record name the same file; give two names.")
-    model = _model(args)
-    batch, left_batch = _customers(args, args.data)
-    reference, left_reference = (
-        (None, 0) if args.reference is None else _customers(args, args.reference)
-    )
+    model, model_sha256 = _model(args)
+    batch = _customers(args, args.data)
+    reference = None if args.reference is None else _customers(args, args.reference)
     try:
-        report = drift_report_of(model, batch, reference)
+        report = drift_report_of(model, batch.table, None if reference is None else reference.table)
     except ValueError as exc:
         raise MonitorInputError(f"{shown_path(args.data)}: {exc}") from None
-    sizes = (len(batch), None if reference is None else len(reference))
-    record = monitor_record(args, report, sizes, stamp)
+    from segmentation.monitor.drift import setup_notes
+
+    files = {"model": model_sha256, "batch": batch, "reference": reference}
+    record = monitor_record(args, report, files, stamp, setup_notes(model, len(batch.table)))
     content = (json.dumps(record, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
-    cli.write_atomically(record_path, content)
-    outcome.written = f"the record was written to {shown_path(record_path)}"
     stream = cli._summary_stream(page_path) if args.output is not None else "stdout"
+    # The page first: the record is what a scheduled job reads last, so a page that cannot
+    # be written leaves an earlier record as it was.
     if args.output is not None:
         _write_page(record, page_path, outcome)
-    for line in monitor_lines(record, left_batch, left_reference):
+    _write(record_path, content)
+    written = f"the record was written to {shown_path(record_path)}"
+    if page_path is not None or args.output is not None:
+        written += f" and the page to {cli._where(page_path)}"
+    outcome.written = written
+    for line in monitor_lines(record):
         cli._say(line, stream)
     cli._say(f"{outcome.written[0].upper()}{outcome.written[1:]}.", stream)
     return DRIFT_FOUND if report.drifted else 0
+
+
+def _write(path: Path, content: bytes) -> None:
+    """An output file written atomically; a failure names the file."""
+    try:
+        cli.write_atomically(path, content)
+    except OSError as exc:
+        if exc.filename is not None:
+            raise
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
 
 
 def drift_report_of(model: Any, batch: pd.DataFrame, reference: pd.DataFrame | None) -> DriftReport:
@@ -144,45 +172,87 @@ def drift_report_of(model: Any, batch: pd.DataFrame, reference: pd.DataFrame | N
     return drift_report(model, batch, reference=reference)
 
 
-def _model(args: argparse.Namespace) -> Any:
-    """The segmentation model; a classifier or a file that is no model gets advice."""
-    from segmentation.classify.persistence import starts_like_a_classifier
-    from segmentation.model.file_checks import ModelFileError
-    from segmentation.model.persistence import load_model
+def _model(args: argparse.Namespace) -> tuple[Any, str]:
+    """The segmentation model and the sha256 of the bytes it was read from (read once); a
+    classifier, an empty file or a file that is no model gets advice."""
+    from segmentation.classify.persistence import _ZIP_MAGIC, _is_pickle
+    from segmentation.model.file_checks import ModelFileError, model_data_of, read_model_bytes
+    from segmentation.model.pipeline import SegmentationModel
 
-    if starts_like_a_classifier(args.model):
+    name = str(args.model)
+    content = read_model_bytes(args.model, name)  # a device or a pipe is refused here
+    takes = "monitor takes the .json model saved by `segmentation fit`."
+    if not content.strip():
+        raise ModelFileError(name, ["the file is empty."], takes, kind="not a model")
+    if content.startswith(_ZIP_MAGIC) or _is_pickle(content):
         raise cli.WrongModelError(
-            f"{shown_path(args.model)} is not a segmentation model (it looks like a classifier "
-            "file); monitor takes the .json model saved by `segmentation fit`."
+            f"{shown_path(name)} is not a segmentation model (it looks like a classifier "
+            f"file); {takes}"
         )
     try:
-        return load_model(args.model)
+        data = model_data_of(content, name)
     except ModelFileError as exc:
         if exc.kind not in ("table", "not a model"):
             raise
-        hint = (
-            "`segmentation monitor` expects the model first (the .json file saved by "
-            "`segmentation fit`), then the batch of customers: segmentation monitor "
-            f"MODEL.json {shown_path(args.data)}"
-        )
+        hint = _order_hint(args, exc.kind)
         raise ModelFileError(exc.path, exc.problems, hint, kind=exc.kind) from None
+    return SegmentationModel.from_dict(data, name), hashlib.sha256(content).hexdigest()
 
 
-def _customers(args: argparse.Namespace, path: str) -> tuple[pd.DataFrame, int]:
-    """A customer file through the checked reader, and how many customers with a missing
-    value were left out (``--allow-missing``)."""
+def _order_hint(args: argparse.Namespace, kind: str) -> str:
+    """Advice on the order of the arguments, as `predict` and `report` give it."""
+    model, data = shown_path(args.model), shown_path(args.data)
+    hint = (
+        "`segmentation monitor` expects a model first: the .json file saved by "
+        "`segmentation fit`; then the customers' CSV file."
+    )
+    if kind == "table" and Path(args.data).suffix.lower() == ".json":
+        return f"{hint} The two arguments look swapped; try: segmentation monitor {data} {model}"
+    if kind == "table":
+        return (
+            f"{hint} This one is a table of customers; give the model first: segmentation "
+            f"monitor MODEL.json {model}"
+        )
+    return hint
+
+
+#: How many of the customers left out by --allow-missing the record names.
+SHOWN_LEFT_OUT = 5
+
+
+@dataclass(frozen=True)
+class _Customers:
+    """A customer file as monitored: the customers kept, the sha256 of the bytes parsed, and
+    the ids of those left out for a missing value."""
+
+    table: pd.DataFrame
+    sha256: str
+    left_out: list[Any]
+
+
+def _customers(args: argparse.Namespace, path: str) -> _Customers:
+    """A customer file through the checked reader (read once), the customers with a missing
+    value left out (``--allow-missing``)."""
     table = cli._read(
         path, max_spending=cli._model_limit(args), allow_missing=args.allow_missing, with_model=True
     )
     from segmentation.data.schema import SPENDING_COLUMNS
 
-    gaps = table[list(SPENDING_COLUMNS)].isna().any(axis=1)
+    spending = table[list(SPENDING_COLUMNS)]
+    gaps = spending.isna().any(axis=1)
     if gaps.all():
-        raise MonitorInputError(
-            f"{shown_path(path)}: every customer has a missing spending value, so none is "
-            "left to monitor. Fill the values in first."
+        empty = [c for c in SPENDING_COLUMNS if spending[c].isna().all()]
+        which = (
+            f"the column {', '.join(empty)} has no value at all"
+            if empty
+            else "every customer has a missing spending value"
         )
-    return table[~gaps].reset_index(drop=True), int(gaps.sum())
+        raise MonitorInputError(
+            f"{shown_path(path)}: {which}, so no customer is left to monitor. Fill the values "
+            "in first."
+        )
+    left_out = table.loc[gaps, "id"].tolist()
+    return _Customers(table[~gaps].reset_index(drop=True), table.attrs["sha256"], left_out)
 
 
 def _rounded(value: float) -> float | None:
@@ -191,23 +261,31 @@ def _rounded(value: float) -> float | None:
     return float(f"{value:.{DIGITS}g}") if math.isfinite(value) else None
 
 
-def _file(path: str) -> dict[str, Any]:
-    """A file's name (without its folder) and sha256, as the record keeps them."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return {"file": shown_path(Path(path).name), "sha256": digest.hexdigest()}
+def _file(path: str, sha256: str) -> dict[str, Any]:
+    """A file's name (without its folder) and the sha256 of the bytes monitored."""
+    return {"file": shown_path(Path(path).name), "sha256": sha256}
+
+
+def _customers_part(path: str, customers: _Customers) -> dict[str, Any]:
+    """The record of a customer file: name, sha256, customers monitored and left out."""
+    left = customers.left_out
+    return {
+        **_file(path, customers.sha256),
+        "customers": len(customers.table),
+        "left_out": {"customers": len(left), "first_ids": left[:SHOWN_LEFT_OUT]},
+    }
 
 
 def monitor_record(
     args: argparse.Namespace,
     report: DriftReport,
-    customers: tuple[int, int | None],
+    files: dict[str, Any],
     stamp: str | None,
+    notes: list[str],
 ) -> dict[str, Any]:
-    """The JSON record: what was compared with what (the files' names, sha256 and
-    customers monitored), every monitor row, the verdict."""
+    """The JSON record: what was compared with what (the files' names, the sha256 of the
+    bytes monitored, the customers monitored and left out), every monitor row, the notes on
+    the set-up, the verdict."""
     rows = [
         {
             "monitor": row.monitor,
@@ -219,18 +297,18 @@ def monitor_record(
         }
         for row in report.table.itertuples(index=False)
     ]
+    reference = files["reference"]
     return {
         "format": RECORD_FORMAT,
         "format_version": 1,
         "stamp": stamp,
-        "model": _file(args.model),
-        "batch": {**_file(args.data), "customers": customers[0]},
-        "reference": None
-        if args.reference is None
-        else {**_file(args.reference), "customers": customers[1]},
+        "model": _file(args.model, files["model"]),
+        "batch": _customers_part(args.data, files["batch"]),
+        "reference": None if reference is None else _customers_part(args.reference, reference),
         "compared_with": report.basis,
         "monitors": rows,
         "not_run": [{"monitor": m, "reason": reason} for m, reason in report.not_run],
+        "notes": notes,
         "drifted": report.drifted,
     }
 
@@ -242,21 +320,17 @@ def _value(row: dict[str, Any]) -> str:
     return f"{value:.3g}" if row["fires"] == "below" else f"{value:.3f}"
 
 
-def monitor_lines(
-    record: dict[str, Any], left_batch: int = 0, left_reference: int = 0
-) -> list[str]:
-    """What the command prints: what was compared, one line per monitor and item, the
-    monitors that did not run and why, and the verdict with the exit status."""
+def monitor_lines(record: dict[str, Any]) -> list[str]:
+    """What the command prints: what was compared, the customers left out, the notes on the
+    set-up, one line per monitor and item, the monitors that did not run and why, and the
+    verdict with the exit status."""
     batch = record["batch"]
     lines = [
         f"Monitored {plural(batch['customers'], 'customer')} of {batch['file']} with the model "
         f"{record['model']['file']}, against {_against(record)}:"
     ]
-    for what, count in (("batch", left_batch), ("reference", left_reference)):
-        if count:
-            lines.append(
-                f"  left out of the {what}: {plural(count, 'customer')} with a missing value"
-            )
+    lines += [f"  {line}" for line in _left_out_lines(record)]
+    lines += [f"  note: {note}." for note in record["notes"]]
     width = max(len(f"{r['monitor']} {r['item']}") for r in record["monitors"])
     for row in record["monitors"]:
         name = f"{row['monitor']} {row['item']}".ljust(width)
@@ -271,6 +345,22 @@ def monitor_lines(
         hint = ": pass --reference DATA.csv" if reason.startswith("needs") else ""
         lines.append(f"  {', '.join(monitors)}: not run ({reason}{hint})")
     lines.append(_verdict(record))
+    return lines
+
+
+def _left_out_lines(record: dict[str, Any]) -> list[str]:
+    """A line for each file with customers left out for a missing value."""
+    lines = []
+    for what in ("batch", "reference"):
+        part = record[what]
+        left = None if part is None else part["left_out"]
+        if left and left["customers"]:
+            first = ", ".join(map(str, left["first_ids"]))
+            more = ", ..." if left["customers"] > len(left["first_ids"]) else ""
+            lines.append(
+                f"left out of the {what}: {plural(left['customers'], 'customer')} with a "
+                f"missing value (ids {first}{more})"
+            )
     return lines
 
 
@@ -299,8 +389,8 @@ def _write_page(record: dict[str, Any], path: Path | None, outcome: Any) -> None
     if path is None:
         cli._to_standard_output(lambda out: out.write(page), "the page", outcome)
     else:
-        cli.write_atomically(path, page)
-    outcome.written += f" and the page to {cli._where(path)}"
+        _write(path, page)
+    outcome.written = f"the page was written to {cli._where(path)}"
 
 
 def monitor_page(record: dict[str, Any]) -> str:
@@ -345,6 +435,8 @@ def monitor_page(record: dict[str, Any]) -> str:
             _against(record),
         ),
         _html("<p><b>{}</b></p>", _verdict(record)),
+        _join(_html("<p>{}.</p>", line[0].upper() + line[1:]) for line in _left_out_lines(record)),
+        _join(_html("<p>Note: {}.</p>", note) for note in record["notes"]),
         _html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, rows),
         _html("<h2>Not run</h2><ul>{}</ul>", skipped) if record["not_run"] else _html(""),
         _html("<p class='small'>Stamp: {}</p>", record["stamp"])

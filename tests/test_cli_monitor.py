@@ -207,7 +207,7 @@ TWO = SPENDING + "1,2,3,4,5,6\n7,8,9,10,11,12\n"
     "model_file, batch_text, phrase",
     [
         ("nowhere.json", None, "nowhere.json cannot be used as a segmentation model"),
-        ("same.csv", None, "expects the model first"),
+        ("same.csv", None, "give the model first"),
         ("model.json", "Fresh,Milk\n1,2\n", "batch.csv"),
         ("model.json", A_WORD, "column Fresh: 'lots'"),
         ("model.json", TWO, "fewer than the model's 3 segments"),
@@ -300,3 +300,191 @@ def test_the_installed_command_documents_and_returns_the_drift_status(files):
     )
     assert done.returncode == 3, done.stderr
     assert (files / "monitor-record.json").exists()
+
+
+# --- the record names the bytes monitored --------------------------------------------------
+
+
+def sha256_of(data):
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_a_named_pipe_batch_is_read_once_and_hashed_as_read(files, monkeypatch):
+    import contextlib
+    import os
+    import threading
+
+    content = (files / "shifted.csv").read_bytes()
+    os.mkfifo(files / "pipe.csv")
+
+    def write():
+        with open(files / "pipe.csv", "wb") as out:
+            out.write(content)
+
+    def unblock():  # should the command open the pipe again, a second writer answers
+        with contextlib.suppress(OSError):
+            handle = os.open(files / "pipe.csv", os.O_WRONLY | os.O_NONBLOCK)
+            os.write(handle, b"other bytes\n")
+            os.close(handle)
+
+    writer = threading.Thread(target=write, daemon=True)
+    watchdog = threading.Timer(20, unblock)
+    watchdog.daemon = True
+    writer.start()
+    watchdog.start()
+    try:
+        status = monitor(files, "model.json", "pipe.csv", monkeypatch=monkeypatch)
+    finally:
+        watchdog.cancel()
+    writer.join(timeout=10)
+    assert status == 3
+    record = json.loads((files / "monitor-record.json").read_text())
+    assert record["batch"]["sha256"] == sha256_of(content)
+    assert record["batch"]["customers"] == 300
+
+
+def test_files_replaced_mid_run_are_hashed_as_they_were_read(files, monkeypatch):
+    from segmentation import cli_monitor
+
+    read = {n: (files / n).read_bytes() for n in ("model.json", "shifted.csv", "same.csv")}
+    run = cli_monitor.drift_report_of
+
+    def replace_then_run(*args):  # after every file was read, before the record is made
+        for name in read:
+            (files / name).write_bytes(b"replaced\n")
+        return run(*args)
+
+    monkeypatch.setattr(cli_monitor, "drift_report_of", replace_then_run)
+    args = ["model.json", "shifted.csv", "--reference", "same.csv"]
+    assert monitor(files, *args, monkeypatch=monkeypatch) == 3
+    record = json.loads((files / "monitor-record.json").read_text())
+    assert record["model"]["sha256"] == sha256_of(read["model.json"])
+    assert record["batch"]["sha256"] == sha256_of(read["shifted.csv"])
+    assert record["reference"]["sha256"] == sha256_of(read["same.csv"])
+
+
+# --- like with like, customers on their centres, the tuned set-up ---------------------------
+
+
+def test_a_batch_equal_to_a_reference_other_than_the_training_data_is_no_drift(files, monkeypatch):
+    customers = load_customers()
+    customers[customers["Channel"] == "Retail"].to_csv(files / "retail.csv", index=False)
+    args = ["model.json", "retail.csv", "--reference", "retail.csv"]
+    assert monitor(files, *args, monkeypatch=monkeypatch) == 0
+    record = json.loads((files / "monitor-record.json").read_text())
+    moved = [r["value"] for r in record["monitors"] if r["monitor"] == "centre_movement"]
+    assert moved == [0, 0, 0] and record["drifted"] is False
+
+
+def test_a_model_of_customers_on_their_centres_runs_without_the_distance_monitors(
+    files, capsys, monkeypatch
+):
+    two = load_customers().iloc[[0, 2]]
+    on_centres = two.loc[two.index.repeat(150)]
+    on_centres.drop(columns="id").to_csv(files / "on_centres.csv", index=False)
+    SegmentationModel(k=2, evaluate=False).fit(on_centres).save(files / "deg.json")
+    assert monitor(files, "deg.json", "on_centres.csv", monkeypatch=monkeypatch) == 0
+    printed = capsys.readouterr()
+    assert "Traceback" not in printed.err
+    record = json.loads((files / "monitor-record.json").read_text())
+    skipped = {s["monitor"] for s in record["not_run"]}
+    assert {"distance_ratio", "centre_movement"} <= skipped
+    assert "distance_ratio, centre_movement: not run (the training customers sit on" in (
+        printed.out
+    )
+    assert "refit the model with a smaller k, or on more varied data" in printed.out
+
+
+def test_a_model_outside_the_tuned_set_up_gets_a_note_in_the_record(files, capsys, monkeypatch):
+    SegmentationModel(k=8, evaluate=False).fit(load_customers()).save(files / "k8.json")
+    assert monitor(files, "k8.json", "same.csv", "-o", "p.html", monkeypatch=monkeypatch) in (0, 3)
+    out = capsys.readouterr().out
+    notes = json.loads((files / "monitor-record.json").read_text())["notes"]
+    assert len(notes) == 1 and "k = 8" in notes[0]
+    assert f"  note: {notes[0]}." in out.splitlines()
+    assert "k = 8" in " ".join(Tags((files / "p.html").read_text()).text)
+    assert monitor(files, "model.json", "same.csv", monkeypatch=monkeypatch) == 0
+    assert json.loads((files / "monitor-record.json").read_text())["notes"] == []
+
+
+def test_copies_of_one_customer_get_no_note_about_fit_or_stability(files, capsys, monkeypatch):
+    one = load_customers().iloc[[5] * 300]
+    one.drop(columns="id").to_csv(files / "ident.csv", index=False)
+    assert monitor(files, "model.json", "ident.csv", monkeypatch=monkeypatch) == 3
+    err = capsys.readouterr().err
+    assert "stability" not in err and "--k" not in err
+
+
+# --- the page before the record ------------------------------------------------------------
+
+
+def test_a_page_that_cannot_be_written_leaves_the_record_and_names_the_file(
+    files, capsys, monkeypatch
+):
+    import errno
+
+    from segmentation import cli
+
+    assert monitor(files, "model.json", "same.csv", monkeypatch=monkeypatch) == 0
+    before = (files / "monitor-record.json").read_bytes()
+    write = cli.write_atomically
+
+    def full(path, content):
+        if str(path).endswith(".html"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return write(path, content)
+
+    monkeypatch.setattr(cli, "write_atomically", full)
+    capsys.readouterr()
+    assert (
+        monitor(files, "model.json", "shifted.csv", "-o", "page.html", monkeypatch=monkeypatch) == 1
+    )
+    err = capsys.readouterr().err
+    assert "page.html" in err and "No space left on device" in err
+    assert (files / "monitor-record.json").read_bytes() == before
+    assert not (files / "page.html").exists()
+
+
+# --- messages --------------------------------------------------------------------------------
+
+
+def test_an_empty_model_file_is_called_empty(files, capsys, monkeypatch):
+    (files / "empty.json").write_bytes(b"")
+    assert monitor(files, "empty.json", "same.csv", monkeypatch=monkeypatch) == 1
+    err = capsys.readouterr().err
+    assert "the file is empty" in err and "classifier" not in err
+
+
+def test_swapped_arguments_get_the_swap_hint(files, capsys, monkeypatch):
+    assert monitor(files, "same.csv", "model.json", monkeypatch=monkeypatch) == 1
+    err = capsys.readouterr().err
+    assert "look swapped; try: segmentation monitor model.json same.csv" in err
+
+
+def test_a_device_as_the_model_gets_no_hint_on_the_order(files, capsys, monkeypatch):
+    assert monitor(files, "/dev/zero", "same.csv", monkeypatch=monkeypatch) == 1
+    err = capsys.readouterr().err
+    assert "not a regular file" in err and "first" not in err
+
+
+def test_a_column_without_any_value_is_named(files, capsys, monkeypatch):
+    customers = load_customers().assign(Milk=float("nan"))
+    customers.to_csv(files / "no_milk.csv", index=False)
+    args = ["model.json", "no_milk.csv", "--allow-missing"]
+    assert monitor(files, *args, monkeypatch=monkeypatch) == 1
+    assert "the column Milk has no value at all" in capsys.readouterr().err
+
+
+def test_customers_left_out_are_in_the_record_and_on_the_page(files, capsys, monkeypatch):
+    customers = load_customers()
+    customers.loc[[3, 7], "Grocery"] = float("nan")
+    customers.to_csv(files / "gaps.csv", index=False)
+    args = ["model.json", "gaps.csv", "--allow-missing", "-o", "p.html"]
+    assert monitor(files, *args, monkeypatch=monkeypatch) == 0
+    record = json.loads((files / "monitor-record.json").read_text())
+    assert record["batch"]["left_out"] == {"customers": 2, "first_ids": [4, 8]}
+    assert record["batch"]["customers"] == 438
+    page = " ".join(Tags((files / "p.html").read_text()).text)
+    assert "Left out of the batch: 2 customers with a missing value (ids 4, 8)" in page

@@ -402,3 +402,99 @@ def test_the_prepared_monitor_refuses_a_scaled_batch_of_another_shape(model, cus
     batch = customers.head(100)
     with pytest.raises(ValueError, match=r"give model.features_of\(batch\)"):
         DriftMonitor(model, customers).report(batch, scaled=model.features_of(customers))
+
+
+# --- customers on their centres, like with like, the tuned set-up -------------------------------
+
+
+def _on_centres(customers):
+    """300 customers that are copies of two course customers: k = 2 puts a centre on each,
+    and the mean distance to the nearest centre is 0."""
+    two = customers.iloc[[0, 2]]
+    return two.loc[two.index.repeat(150)].reset_index(drop=True)
+
+
+def test_a_model_of_customers_on_their_centres_stores_no_mean_distance(customers):
+    degenerate = SegmentationModel(k=2, evaluate=False).fit(_on_centres(customers))
+    assert degenerate.monitoring_["mean_distance"] is None
+    report = drift_report(degenerate, _on_centres(customers))
+    skipped = dict(report.not_run)
+    assert set(skipped) == {"ks_p_value", "distance_ratio", "centre_movement"}
+    assert "sit on their centres" in skipped["distance_ratio"]
+    assert "smaller k" in skipped["centre_movement"]
+    assert not report.drifted and "distance_ratio" not in set(report.table["monitor"])
+
+
+@pytest.mark.parametrize("stored", [1e-320, 7e-9])
+def test_a_tiny_stored_mean_distance_is_no_unit(model, customers, stored):
+    tiny = copy.copy(model)
+    tiny.monitoring_ = {**model.monitoring_, "mean_distance": stored}
+    report = drift_report(tiny, customers)
+    assert {"distance_ratio", "centre_movement"} <= set(dict(report.not_run))
+    assert np.isfinite(report.table["value"]).all()
+
+
+def test_a_reference_on_its_centres_runs_no_distance_monitor(customers):
+    three = customers.iloc[[0, 1, 2]].reset_index(drop=True)
+    fitted = SegmentationModel(k=3, evaluate=False).fit(three)
+    report = drift_report(fitted, customers, reference=three)
+    reason = dict(report.not_run)["centre_movement"]
+    assert reason.startswith("the reference customers sit on their centres")
+    assert not ({"distance_ratio", "centre_movement"} & set(report.table["monitor"]))
+
+
+def test_mean_distance_to_a_reference_on_its_centres_has_no_ratio(model, customers):
+    X = model.features_of(customers)
+    on_centres = mean_distance(model, X, np.asarray(model.centres))
+    # 0 up to rounding (the distances' expanded formula leaves some 1e-8)
+    assert on_centres.reference < 1e-6
+    assert math.isnan(on_centres.ratio) and not on_centres.crossed
+
+
+def test_a_batch_equal_to_its_reference_moves_no_centre(model, customers):
+    retail = customers[customers["Channel"] == "Retail"].reset_index(drop=True)
+    report = drift_report(model, retail, reference=retail)
+    moved = report.table[report.table["monitor"] == "centre_movement"]
+    assert (moved["value"] == 0).all() and not report.drifted
+
+
+def test_with_a_reference_the_batch_refit_is_compared_with_the_reference_refit(model, customers):
+    from sklearn.cluster import KMeans as SklearnKMeans
+
+    retail = customers[customers["Channel"] == "Retail"].reset_index(drop=True)
+    batch = customers.sample(300, random_state=3).reset_index(drop=True)
+
+    def refit(table):  # an independent k-means, warm-started from the model's centres
+        start = np.asarray(model.centres)
+        return SklearnKMeans(len(start), init=start, n_init=1).fit(model.features_of(table))
+
+    reference, current = refit(retail), refit(batch)
+    X_ref, centres = model.features_of(retail), np.asarray(model.centres)
+    scale = np.linalg.norm(X_ref[:, None, :] - centres[None], axis=2).min(axis=1).mean()
+    expected = centre_movement(reference.cluster_centers_, current.cluster_centers_, scale)
+    table = drift_report(model, batch, reference=retail).table
+    got = table[table["monitor"] == "centre_movement"]["value"].to_numpy()
+    np.testing.assert_allclose(got, expected.relative, rtol=1e-6, atol=1e-9)
+
+
+def test_a_refit_on_copies_of_one_customer_warns_of_nothing(model, customers):
+    import warnings
+
+    copies = customers.iloc[[5] * 300].reset_index(drop=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        drift_report(model, copies)
+
+
+def test_setup_notes_name_what_lies_outside_the_tuned_set_up(customers):
+    from segmentation.monitor.drift import setup_notes
+
+    log3 = SegmentationModel(k=3, evaluate=False).fit(customers)
+    assert setup_notes(log3, 440) == [] and setup_notes(log3, 5000) == []
+    assert "5,001 customers" in setup_notes(log3, 5001)[0]
+    plain = SegmentationModel(k=3, transform="none", evaluate=False).fit(customers)
+    assert ['transform "none"' in n for n in setup_notes(plain, 440)] == [True]
+    for k, phrase in ((8, "k = 8"), (7, "k = 7")):
+        many = SegmentationModel(k=k, evaluate=False).fit(customers)
+        assert [phrase in n for n in setup_notes(many, 440)] == [True]
+    assert setup_notes(SegmentationModel(k=6, evaluate=False).fit(customers), 440) == []

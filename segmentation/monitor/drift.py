@@ -31,14 +31,17 @@ Nothing here draws random numbers: the same data give the same report on every m
 from __future__ import annotations
 
 import functools
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.exceptions import ConvergenceWarning
 
 from segmentation.cluster import _kernel
 from segmentation.cluster.kmeans import KMeans
+from segmentation.data.problems import plural
 
 #: Bins of :func:`psi`: the deciles of the reference.
 PSI_BINS = 10
@@ -76,6 +79,15 @@ DISTANCE_RATIO = 1.2
 #: the course data, some centre moved more than 0.5 in 2% of batches of 440 customers and
 #: in 33% of batches of 100. Use this monitor on batches of several hundred customers.
 MOVEMENT = 0.5
+#: A mean distance to the nearest centre below this (in the model's scaled space, where a
+#: feature's standard deviation is about 1) is no unit for the distance monitors: the
+#: customers sit on their centres, and a ratio to it is rounding noise (or 1 / 0).
+MIN_MEAN_DISTANCE = 1e-6
+#: The set-up the thresholds above were argued for: the log transform, k from 2 to 6, and
+#: batches of at most this many customers (beyond it the chi-squared test fires at shifts far
+#: too small to matter). Outside it the monitors still run; :func:`setup_notes` says so.
+TUNED_K = (2, 6)
+TUNED_BATCH = 5000
 
 
 def psi_level(value: float) -> str:
@@ -314,7 +326,8 @@ def mean_distance(
     their nearest centre, and its ratio to that of ``reference_scaled``.
 
     ``model_or_centres`` is a fitted SegmentationModel or its centres (k rows). Without a
-    reference, ``reference`` and ``ratio`` are NaN (and the monitor does not fire). It fires
+    reference, ``reference`` and ``ratio`` are NaN (and the monitor does not fire); so is the
+    ratio when the reference's mean distance is below :data:`MIN_MEAN_DISTANCE`. It fires
     when the ratio is above :data:`DISTANCE_RATIO`.
     """
     centres = _centres_of(model_or_centres)
@@ -322,6 +335,8 @@ def mean_distance(
     if reference_scaled is None:
         return Distance(mean, float("nan"), float("nan"), False)
     reference = float(_nearest_distances(centres, reference_scaled).mean())
+    if not reference >= MIN_MEAN_DISTANCE:  # no unit: the reference sits on its centres
+        return Distance(mean, reference, float("nan"), False)
     ratio = mean / reference
     return Distance(mean, reference, ratio, ratio > DISTANCE_RATIO)
 
@@ -380,6 +395,11 @@ NO_SUMMARY = (
     "format 4 do not: pass the training data, or fit and save the model again"
 )
 #: What the monitors compared the batch with (``DriftReport.basis``).
+ON_CENTRES = (
+    "the {what} customers sit on their centres, at a mean distance of {distance} from the "
+    "nearest, so distances have no unit: refit the model with a smaller k, or on more "
+    "varied data"
+)
 BASIS_REFERENCE = "the reference customers"
 BASIS_SUMMARY = "the summary of the training data stored in the model"
 BASIS_SIZES = "the training segment sizes stored in the model"
@@ -420,15 +440,18 @@ def training_summary(raw: Any, X_scaled: Any, centres: Any, features: Any) -> di
     """What a model file keeps of its training data for monitoring without it (format 4):
     per feature the cut points and shares of :func:`psi_bins` on ``log1p`` of the spending
     (``raw``, customers by ``features``), and the customers' mean distance to their nearest
-    centre in the scaled space (``X_scaled``). A few hundred numbers, whatever the size of
-    the training data."""
+    centre in the scaled space (``X_scaled``; None below :data:`MIN_MEAN_DISTANCE`: the
+    customers sit on their centres). A few hundred numbers, whatever the size of the
+    training data."""
     raw = np.asarray(raw, dtype=float)
     bins = {}
     for j, feature in enumerate(features):
         cuts, shares = psi_bins(np.log1p(raw[:, j]))
         bins[feature] = {"edges": cuts.tolist(), "shares": shares.tolist()}
     distance = float(_nearest_distances(np.asarray(centres, dtype=float), X_scaled).mean())
-    return {"psi_bins": bins, "mean_distance": distance}
+    # None, not a distance the monitors cannot divide by (the file stores null).
+    usable = distance if distance >= MIN_MEAN_DISTANCE else None
+    return {"psi_bins": bins, "mean_distance": usable}
 
 
 def _share_rows(shares: ShareShift) -> list[tuple]:
@@ -451,7 +474,7 @@ def _check_columns(model: Any, batch: pd.DataFrame) -> None:
         )
     if len(batch) < k:
         raise ValueError(
-            f"the batch has {len(batch)} customers, fewer than the model's {k} "
+            f"the batch has {plural(len(batch), 'customer')}, fewer than the model's {k} "
             "segments: k-means cannot be refitted on it. Monitor batches of several hundred "
             "customers (the thresholds are set for batches that size)."
         )
@@ -485,7 +508,11 @@ def _refit_centres(X: np.ndarray, centres: np.ndarray, labels: np.ndarray) -> np
     for _ in range(rules.max_iter):
         counts = np.bincount(labels, minlength=k)
         if not counts.all():
-            return KMeans(k, init=start, n_init=1).fit(X).cluster_centers_
+            with warnings.catch_warnings():
+                # A batch with fewer distinct customers than k: k-means warns of too few
+                # groups. The share shift reports the empty segments; no note is due here.
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                return KMeans(k, init=start, n_init=1).fit(X).cluster_centers_
         sums = np.stack([np.bincount(labels, X[:, j], minlength=k) for j in range(X.shape[1])])
         moved = sums.T / counts[:, None]
         shift = float(((moved - centres) ** 2).sum())
@@ -521,6 +548,11 @@ class DriftMonitor:
         self._sorted: np.ndarray | None = None
         self._bins: list[tuple[np.ndarray, np.ndarray]] | None = None
         self._scale: float | None = None
+        # The centres a batch's refit is compared with: the model's, or with a reference
+        # its own refit from the model's centres (like with like: a batch equal to the
+        # reference moves nothing).
+        self._start = self.centres
+        self.not_run: tuple[tuple[str, str], ...] = ()
         if reference is not None:
             X_ref = model.features_of(reference, "the reference customers")
             self._sorted = _sorted_rows(reference, self.features, "reference")
@@ -528,9 +560,10 @@ class DriftMonitor:
             self._bins = [psi_bins(np.log1p(column)) for column in self._sorted]
             nearest, labels = _nearest_and_labels(self.centres, X_ref)
             self._known = np.bincount(labels, minlength=len(self.centres))
-            self._scale = float(nearest.mean())
-            self.not_run: tuple[tuple[str, str], ...] = ()
-            self.basis = BASIS_REFERENCE
+            self._scale, self.basis = float(nearest.mean()), BASIS_REFERENCE
+            if self._scale >= MIN_MEAN_DISTANCE:
+                self._start = _refit_centres(X_ref, self.centres, labels)
+            self._check_scale("reference")
             return
         self._known = np.array([s.customers for s in model.segments])
         summary = getattr(model, "monitoring_", None)
@@ -543,8 +576,17 @@ class DriftMonitor:
             (np.asarray(s["edges"], dtype=float), np.asarray(s["shares"], dtype=float))
             for s in stored
         ]
-        self._scale = float(summary["mean_distance"])
+        distance = summary["mean_distance"]  # None: the training customers sat on centres
+        self._scale = 0.0 if distance is None else float(distance)
         self.not_run, self.basis = (("ks_p_value", NEEDS_TRAINING_DATA),), BASIS_SUMMARY
+        self._check_scale("training")
+
+    def _check_scale(self, what: str) -> None:
+        """No distance monitor when the mean distance, their unit, is (almost) 0."""
+        if self._scale is not None and not self._scale >= MIN_MEAN_DISTANCE:
+            reason = ON_CENTRES.format(what=what, distance=f"{self._scale:.2g}")
+            self.not_run += (("distance_ratio", reason), ("centre_movement", reason))
+            self._scale = None
 
     @_kernel.one_blas_thread
     def report(self, batch: pd.DataFrame, *, scaled: Any | None = None) -> DriftReport:
@@ -568,7 +610,7 @@ class DriftMonitor:
             ratio = float(nearest.mean()) / self._scale
             rows.append(("distance_ratio", "all", ratio, DISTANCE_RATIO, ratio > DISTANCE_RATIO))
             refit = _refit_centres(X, self.centres, labels)
-            moved = centre_movement(self.centres, refit, self._scale)
+            moved = centre_movement(self._start, refit, self._scale)
             rows += [
                 ("centre_movement", f"segment {j}", moved.relative[j], MOVEMENT, moved.crossed[j])
                 for j in range(len(self.centres))
@@ -609,6 +651,30 @@ def _sorted_rows(table: pd.DataFrame, features: list[str], what: str) -> np.ndar
     return raw
 
 
+def setup_notes(model: Any, customers: int) -> list[str]:
+    """One sentence for each way the model or batch lies outside the set-up the thresholds
+    were argued for (:data:`TUNED_K`, :data:`TUNED_BATCH`, the log transform): there the
+    monitors still run, but false alarms are more frequent than the thresholds' notes say."""
+    notes, k = [], len(model.centres)
+    if getattr(model, "transform_", "log") != "log":
+        notes.append(
+            f'the model uses transform "{model.transform_}", but the thresholds were set for '
+            "the log transform: expect false alarms, above all of centre_movement"
+        )
+    if not TUNED_K[0] <= k <= TUNED_K[1]:
+        notes.append(
+            f"the model has k = {k}, but the thresholds were set for k from {TUNED_K[0]} to "
+            f"{TUNED_K[1]}: expect false alarms of centre_movement"
+        )
+    if customers > TUNED_BATCH:
+        notes.append(
+            f"the batch has {customers:,} customers, more than the {TUNED_BATCH:,} the "
+            "thresholds were set for: the p-value tests fire at shifts too small to matter; "
+            "read them with the PSI values"
+        )
+    return notes
+
+
 def drift_report(
     model: Any, batch: pd.DataFrame, reference: pd.DataFrame | None = None
 ) -> DriftReport:
@@ -621,7 +687,11 @@ def drift_report(
     threshold corrected for the number of features); ``share_psi`` and ``share_p_value``
     (chi-squared) of the segments; ``distance_ratio`` of all customers; ``centre_movement``
     of each segment, in reference mean distances, after a refit of k-means on the batch
-    started from the model's centres (one start, no random numbers). ``crossed`` is
+    started from the model's centres (one start, no random numbers): without a reference,
+    how far the refit moved from the model's centres; with one, how far it lies from the
+    same refit of the reference (like with like: a batch equal to the reference gives 0).
+    The distance monitors do not run (``not_run``) when the reference's mean distance is
+    below :data:`MIN_MEAN_DISTANCE`: its customers sit on their centres. ``crossed`` is
     ``value > threshold``, except for p-values, where it is ``value < threshold``.
 
     With a ``reference`` table (the training customers, as a rule) every monitor compares
