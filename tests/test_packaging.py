@@ -51,6 +51,9 @@ def test_a_wheel_carries_the_course_data_and_finds_it(tmp_path):
         )
         names = archive.namelist()
     assert not [n for n in names if n.startswith(("tests/", "notebooks/"))]
+    # notebook 11's benchmark table, and the Spark log settings the session passes to Java
+    assert "segmentation/_data/spark_scale.csv" in names
+    assert "segmentation/spark/log4j2.properties" in names
 
     # Installed from the wheel and run from an unrelated folder, the package finds its own copy.
     target = tmp_path / "site"
@@ -71,12 +74,13 @@ def test_a_wheel_carries_the_course_data_and_finds_it(tmp_path):
     )
     code = (
         "from segmentation.data.shipped import course_data_path, load_customers; "
-        "print(course_data_path()); print(len(load_customers()))"
+        "from segmentation.viz.spark import scale_results; "
+        "print(course_data_path()); print(len(load_customers())); print(len(scale_results()))"
     )
     env = {**os.environ, "PYTHONPATH": str(target)}
     done = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env
     )
     assert done.returncode == 0, done.stderr
-    path, count = done.stdout.split()
-    assert Path(path).is_relative_to(target) and count == "440"
+    path, count, timings = done.stdout.split()
+    assert Path(path).is_relative_to(target) and count == "440" and int(timings) > 0
