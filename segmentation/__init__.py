@@ -84,7 +84,12 @@ _MODULES: dict[str, tuple[str, ...]] = {
     ),
     "segmentation.model.pipeline": ("SegmentationModel",),
     "segmentation.spark.session": ("SparkSetupError", "spark_session"),
-    "segmentation.spark.pipeline": ("fit_spark", "predict_spark"),
+    "segmentation.spark.pipeline": (
+        "SparkOutputError",
+        "fit_spark",
+        "predict_spark",
+        "spark_output_target",
+    ),
     "segmentation.model.inputs": ("ModelInputError",),
     "segmentation.model.naming": ("Segment", "name_segments", "share_index"),
     "segmentation.model.evaluation": (
@@ -212,6 +217,7 @@ _MODULES: dict[str, tuple[str, ...]] = {
         "ks_test",
         "mean_distance",
         "psi",
+        "setup_notes",
         "share_shift",
     ),
     "segmentation.monitor.stream": ("Stream", "simulate_stream"),
