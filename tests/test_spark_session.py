@@ -115,3 +115,30 @@ def test_a_master_url_spark_cannot_use_is_a_setup_error_not_a_traceback():
     assert last.startswith("segmentation.spark.session.SparkSetupError: Spark did not start")
     assert "'nowhere'" in last and "Check the master URL" in last and "spark://" in last
     assert "Py4J" not in done.stderr
+
+
+def test_under_spark_submit_the_session_keeps_the_master_spark_submit_was_given(tmp_path):
+    """A script started by ``spark-submit --master URL`` joins that master; without a master
+    of its own, spark_session() must not replace it with local[2]."""
+    script = tmp_path / "job.py"
+    script.write_text(
+        "from segmentation.spark.session import spark_session\n"
+        "print('master:', spark_session().sparkContext.master)\n"
+    )
+    bin_folder = Path(sys.executable).parent
+    # spark-submit finds Spark through the python on PATH: this environment's
+    env = {
+        **os.environ,
+        "PATH": f"{bin_folder}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PYSPARK_PYTHON": sys.executable,
+        "PYSPARK_DRIVER_PYTHON": sys.executable,
+    }
+    done = subprocess.run(
+        [str(bin_folder / "spark-submit"), "--master", "local[1]", str(script)],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "master: local[1]" in done.stdout

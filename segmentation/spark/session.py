@@ -59,7 +59,8 @@ def spark_session(
     master : str, optional
         Where Spark runs: ``local[2]`` (the default: this machine, 2 cores), or a cluster's
         master URL (``spark://host:7077``, ``yarn``, ``k8s://https://host:443``). A running
-        session is reused as it is, whatever its master.
+        session is reused as it is, whatever its master; under ``spark-submit`` without a
+        master here, the one given to ``spark-submit --master`` is kept.
     app_name : str, default="customer-segmentation"
         The application's name, as the cluster's web pages show it.
     quiet : bool, default=True
@@ -76,9 +77,14 @@ def spark_session(
     if running is not None:
         return running
     check_java()
-    builder = SparkSession.builder.master(master or LOCAL_MASTER).appName(app_name)
+    builder = SparkSession.builder.appName(app_name)
+    # Under spark-submit the JVM is already up with the master it was given (its Python
+    # process gets PYSPARK_GATEWAY_PORT): join it rather than override it with local[2].
+    submitted = master is None and "PYSPARK_GATEWAY_PORT" in os.environ
+    if not submitted:
+        builder = builder.master(master or LOCAL_MASTER)
     builder = builder.config("spark.ui.enabled", "false")
-    if (master or LOCAL_MASTER).startswith("local"):
+    if not submitted and (master or LOCAL_MASTER).startswith("local"):
         builder = builder.config("spark.sql.shuffle.partitions", str(LOCAL_SHUFFLE_PARTITIONS))
     if quiet:
         builder = builder.config("spark.ui.showConsoleProgress", "false")
@@ -89,7 +95,8 @@ def spark_session(
     except Exception as error:  # Py4J and pyspark raise several kinds; all mean "no start"
         # Java was checked above: what is left is the master, or the cluster behind it.
         raise SparkSetupError(
-            f"Spark did not start with master {master or LOCAL_MASTER!r}: "
+            f"Spark did not start with master "
+            f"{'given to spark-submit' if submitted else repr(master or LOCAL_MASTER)}: "
             f"{_first_line(error)}. Check the master URL (local[2], spark://HOST:7077, yarn "
             "or k8s://https://HOST:PORT) and that the cluster answers; Spark's own lines "
             "above say more."
