@@ -81,6 +81,8 @@ def test_it_draws_on_the_figure_it_is_given():
 def test_the_shipped_table_has_every_engine_at_each_size():
     table = scale_results()
     assert list(table.columns[: len(SCALE_COLUMNS)]) == list(SCALE_COLUMNS)
+    # one run of the benchmark at each of its three sizes
+    assert sorted(table["customers"].unique()) == [1_000_000, 5_000_000, 20_000_000]
     engines = {*ENGINE_COLOURS, STARTUP}
     for _, rows in table.groupby("customers"):
         assert set(rows["engine"]) == engines

@@ -32,8 +32,9 @@ SCALE_COLUMNS = ("customers", "engine", "seconds", "iterations", "J", "peak_mb")
 SCALE_RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results" / "spark_scale.csv"
 #: The machine the shipped table was measured on.
 SCALE_MACHINE = (
-    "a virtual machine with 2 cores (AMD EPYC) and 23 GB of memory, shared with other work; "
-    "Spark local[2], 8 GB for its driver"
+    "a virtual machine with 2 cores (AMD EPYC) and 23 GB of memory, shared with other work "
+    "during the run (its load varied, so the times are rough); Spark local[2], 8 GB for its "
+    "driver"
 )
 
 
