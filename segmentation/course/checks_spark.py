@@ -17,13 +17,15 @@ from segmentation.course import answers
 from segmentation.course.answers import AnswerFormError, Feedback, checked
 
 #: Exercise 11.1: the decimals the scale factor is rounded to.
-SCALE_DECIMALS = 5
+SCALE_DECIMALS = 6
 
 #: Exercise 11.2: the memory of the machine, in MB (as the benchmark's ``peak_mb``), and the
-#: two sizes of the benchmark's table through which the course engine's peak memory is
-#: extended in a straight line.
-MEMORY_MB = 16_000
-MEMORY_SIZES = (1_000_000, 5_000_000)
+#: two sizes of the benchmark's table (its smallest and largest) through which the course
+#: engine's peak memory is extended in a straight line. The machine's size is chosen so that
+#: the usual slips (the fixed part left out, one row scaled in proportion) give other whole
+#: numbers than the right answer, rounded down or to the nearest.
+MEMORY_MB = 32_000
+MEMORY_SIZES = (1_000_000, 20_000_000)
 
 _DECIMAL_COMMA = re.compile(r"\s*[-+]?\d+,\d+\s*")
 _FACTOR = f"one number: the factor, rounded to {SCALE_DECIMALS} decimals"
@@ -66,7 +68,7 @@ def check_scale_factor(answer: Any) -> Feedback:
     if given == 1:
         return answers.wrong(
             "close, but the factor is not 1: s divides by n - 1 and σ by n, so s is a little "
-            "larger. Work out s / σ and round it to 5 decimals."
+            f"larger. Work out s / σ and round it to {SCALE_DECIMALS} decimals."
         )
     for decimals in range(1, SCALE_DECIMALS):
         if given == round(given, decimals) and answers.within_rounding(given, right, decimals):
@@ -87,6 +89,11 @@ def check_scale_factor(answer: Any) -> Feedback:
         )
     if answers.within_rounding(given, right - 1, decimals=SCALE_DECIMALS):
         return answers.wrong("that is how much larger, the factor minus 1; give the factor.")
+    if abs(given - right) < 1e-4:  # n off by one, or a ratio of values rounded to 4 decimals
+        return answers.wrong(
+            f"close, but not exact: work it out from n = {n}, the number of customers, not "
+            "from rounded standard deviations."
+        )
     return answers.wrong(
         f"the factor is sqrt(n / (n - 1)) with n the number of customers of the course data; "
         f"round it to {SCALE_DECIMALS} decimals."
@@ -106,13 +113,21 @@ def memory_line() -> tuple[float, float]:
     return slope, small - slope * MEMORY_SIZES[0] / 1e6
 
 
+def _slip(given: float, value: float) -> bool:
+    """Whether ``given`` is ``value`` rounded down, up or to the nearest (from intermediate
+    values rounded on the way)."""
+    return abs(given - value) < 1
+
+
 @checked
 def check_customers_in_memory(answer: Any) -> Feedback:
     """Exercise 11.2: the most customers, in whole millions (rounded down), whose course
     fit stays within :data:`MEMORY_MB` by the course engine's peak memory in the shipped
     benchmark table, extended in a straight line through the rows of :data:`MEMORY_SIZES`.
     A number of millions (or of customers, 50,000,000 for 50), a numeric text or a
-    one-value list, array or Series; rounding to the nearest million is accepted too."""
+    one-value list, array or Series. The usual slips are named, rounded down or to the
+    nearest million: the fixed part left out (memory in proportion to the slope alone), or
+    one row scaled in proportion."""
     given = _one_value(answer, _MILLIONS)
     slope, base = memory_line()
     exact = (MEMORY_MB - base) / slope
@@ -129,13 +144,18 @@ def check_customers_in_memory(answer: Any) -> Feedback:
         return answers.wrong(
             f"about right: round down to a whole number of millions ({_MILLIONS})."
         )
+    if _slip(given, MEMORY_MB / slope):
+        return answers.wrong(
+            f"that divides {within} by the slope alone and leaves out the fixed part "
+            f"(the line's value at 0 customers, {base:,.0f} MB): subtract it first."
+        )
     for size in MEMORY_SIZES:  # in proportion to one row, as if memory had no fixed part
         millions = size / 1e6
-        if answers.within_rounding(given, MEMORY_MB / (base + slope * millions) * millions, 0):
+        if _slip(given, MEMORY_MB / (base + slope * millions) * millions):
             return answers.wrong(
                 f"that scales the {size:,}-customer row in proportion; but part of the peak "
                 "is fixed (Python and its libraries): draw the line through both rows and "
-                f"solve for {MEMORY_MB:,} MB."
+                f"solve for {within}."
             )
     if given > exact:
         return answers.wrong(
