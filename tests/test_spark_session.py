@@ -14,6 +14,7 @@ from segmentation.spark.session import (
     LOCAL_MASTER,
     MIN_JAVA,
     SparkSetupError,
+    _check_master,
     check_java,
     java_version,
     spark_session,
@@ -103,7 +104,7 @@ def test_without_pyspark_the_message_says_how_to_install_it(monkeypatch):
 def test_a_master_url_spark_cannot_use_is_a_setup_error_not_a_traceback():
     """In a fresh Python (the shared session would be reused)."""
     done = subprocess.run(
-        [sys.executable, "-c", "from segmentation import spark_session; spark_session('nowhere')"],
+        [sys.executable, "-c", "from segmentation import spark_session; spark_session('local[0]')"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -113,8 +114,35 @@ def test_a_master_url_spark_cannot_use_is_a_setup_error_not_a_traceback():
     assert done.returncode == 1
     last = done.stderr.strip().splitlines()[-1]
     assert last.startswith("segmentation.spark.session.SparkSetupError: Spark did not start")
-    assert "'nowhere'" in last and "Check the master URL" in last and "spark://" in last
-    assert "Py4J" not in done.stderr
+    assert "'local[0]'" in last and "Check the master URL" in last and "spark://" in last
+    # Spark's own reason, not the name of the Java call that failed; no Java frames.
+    assert "master 'local[0]': Asked to run locally with 0 threads." in last
+    assert "Py4J" not in done.stderr and "\tat " not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("master", "phrase"),
+    [
+        ("", "The master is empty"),
+        ("  ", "The master is empty"),
+        ("yarn", "set HADOOP_CONF_DIR or YARN_CONF_DIR"),
+    ],
+)
+def test_a_master_spark_would_refuse_with_a_java_trace_is_refused_first(
+    monkeypatch, master, phrase
+):
+    for name in ("HADOOP_CONF_DIR", "YARN_CONF_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(SparkSetupError, match=phrase):
+        _check_master(master)
+
+
+@pytest.mark.parametrize("name", ["HADOOP_CONF_DIR", "YARN_CONF_DIR"])
+def test_yarn_with_its_configuration_is_left_to_spark(monkeypatch, tmp_path, name):
+    monkeypatch.setenv(name, str(tmp_path))
+    _check_master("yarn")
+    _check_master("local[2]")
+    _check_master(None)
 
 
 def test_under_spark_submit_the_session_keeps_the_master_spark_submit_was_given(tmp_path):
@@ -142,3 +170,14 @@ def test_under_spark_submit_the_session_keeps_the_master_spark_submit_was_given(
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "master: local[1]" in done.stdout
+
+
+def test_spark_workers_run_the_drivers_own_python(spark):
+    # Left to pyspark, workers run `python3` from the PATH: another Python, maybe without numpy.
+    def where(_rows):
+        import sys as worker_sys
+
+        yield worker_sys.executable
+
+    ran = spark.sparkContext.parallelize([0, 1], 2).mapPartitions(where).collect()
+    assert set(ran) == {sys.executable}

@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -77,6 +78,8 @@ def spark_session(
     if running is not None:
         return running
     check_java()
+    _check_master(master)
+    _use_this_python()
     builder = SparkSession.builder.appName(app_name)
     # Under spark-submit the JVM is already up with the master it was given (its Python
     # process gets PYSPARK_GATEWAY_PORT): join it rather than override it with local[2].
@@ -97,12 +100,23 @@ def spark_session(
         raise SparkSetupError(
             f"Spark did not start with master "
             f"{'given to spark-submit' if submitted else repr(master or LOCAL_MASTER)}: "
-            f"{_first_line(error)}. Check the master URL (local[2], spark://HOST:7077, yarn "
+            f"{_cause(error)}. Check the master URL (local[2], spark://HOST:7077, yarn "
             "or k8s://https://HOST:PORT) and that the cluster answers; Spark's own lines "
             "above say more."
         ) from None
     session.sparkContext.setLogLevel("ERROR" if quiet else "WARN")
     return session
+
+
+def _use_this_python() -> None:
+    """Spark's Python workers run the driver's own Python (unless the user chose one).
+
+    Left alone, pyspark starts workers with ``python3`` from the PATH, which may be another
+    Python without numpy or the course; a user's own PYSPARK_PYTHON is kept (a cluster's
+    workers may need a Python at another path).
+    """
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
 
 
 def java_version(java: str | None = None) -> int | None:
@@ -161,6 +175,33 @@ def _pyspark_session_class() -> type[SparkSession]:
             "environment.yml`)."
         ) from None
     return SparkSession
+
+
+def _check_master(master: str | None) -> None:
+    """Refuse what Spark would refuse only after a Java trace: an empty master, or YARN
+    without the Hadoop configuration that says where the cluster is."""
+    if master is not None and not master.strip():
+        raise SparkSetupError(
+            "The master is empty: give local[2], spark://HOST:7077, yarn or "
+            "k8s://https://HOST:PORT, or none for local[2]."
+        )
+    yarn = master is not None and master.strip().lower().startswith("yarn")
+    if yarn and not (os.environ.get("HADOOP_CONF_DIR") or os.environ.get("YARN_CONF_DIR")):
+        raise SparkSetupError(
+            "Spark runs on YARN only when it knows where the cluster is: set HADOOP_CONF_DIR "
+            "or YARN_CONF_DIR to the folder of the cluster's configuration files."
+        )
+
+
+def _cause(error: BaseException) -> str:
+    """Spark's own reason, from the Java exception when there is one (Py4J's message only
+    names the call that failed), without its class name."""
+    java = getattr(error, "java_exception", None)
+    if java is None:
+        return _first_line(error)
+    line = str(java.toString()).strip().splitlines()[0]
+    # "org.apache.spark.SparkException: Asked to run locally with 0 threads"
+    return re.sub(r"^[\w.$]+(Exception|Error): ", "", line).rstrip(".")
 
 
 def _first_line(error: BaseException) -> str:
