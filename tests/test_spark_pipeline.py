@@ -10,6 +10,8 @@ course data and on 1,000,000 simulated customers.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -295,3 +297,55 @@ def test_a_fit_that_leaves_a_segment_empty_is_refused_as_the_course_refuses_it(s
     far[0], far[1] = -1.0, 1.0  # the third start is far from every customer
     with pytest.raises(ModelInputError, match=r"found only 2 distinct groups.*at most 2"):
         fit_spark(path, init=far, spark=spark)
+
+
+# --- sources the course's fit refuses, refused alike on Spark -----------------------------------
+
+_HEADER = "Channel,Region," + ",".join(SPENDING_COLUMNS) + "\n"
+
+
+def _csv(tmp_path, name, rows):
+    path = tmp_path / name
+    path.write_text(_HEADER + "".join(f"1,1,{row}\n" for row in rows))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("rows", "k", "phrase"),
+    [
+        (["1,2,3,4,5,6"], 3, "number of customers in {path} (1); got 3"),
+        (["1,2,3,4,5,6", "6,5,4,3,2,1"], 3, "number of customers in {path} (2); got 3"),
+        ([], 3, "{path} has no customers"),
+    ],
+)
+def test_k_above_the_customers_is_the_courses_input_error(spark, tmp_path, rows, k, phrase):
+    path = _csv(tmp_path, "few.csv", rows)
+    with pytest.raises(ModelInputError, match=re.escape(phrase.format(path=path))):
+        fit_spark(path, k=k, spark=spark)
+
+
+def test_fewer_distinct_customers_than_k_gets_the_courses_message(spark, tmp_path):
+    # 50 copies of one customer: MLlib returns a single centre.
+    path = _csv(tmp_path, "same.csv", ["10,20,30,40,50,60"] * 50)
+    with pytest.raises(ModelInputError, match="only 1 distinct customer") as refused:
+        fit_spark(path, k=3, spark=spark)
+    assert "Choose a k of at most 1." in str(refused.value)
+
+
+@pytest.mark.parametrize("content", [b"\x89PNG\r\n\x1a\n" + bytes(200), b"PAR1 not really"])
+def test_a_file_named_parquet_that_is_not_is_one_problem_naming_it(spark, tmp_path, content):
+    path = tmp_path / "img.parquet"
+    path.write_bytes(content)
+    with pytest.raises(CustomerFileError) as refused:
+        fit_spark(path, spark=spark)
+    message = str(refused.value)
+    assert str(path) in message and "not a Parquet file" in message
+    assert "at org.apache" not in message and "Traceback" not in message
+
+
+@pytest.mark.parametrize("name", ["empty.csv", "empty.parquet"])
+def test_a_0_byte_file_is_the_file_is_empty(spark, tmp_path, name):
+    (tmp_path / name).write_bytes(b"")
+    with pytest.raises(CustomerFileError, match="the file is empty") as refused:
+        fit_spark(tmp_path / name, spark=spark)
+    assert "missing" not in str(refused.value)

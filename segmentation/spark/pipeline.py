@@ -40,10 +40,11 @@ must pass this module's tests), in a classic session: Spark Connect has no RDD A
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from os import PathLike, fspath
 from pathlib import Path
@@ -125,8 +126,11 @@ def fit_spark(
     k, features, transform
         As for :class:`~segmentation.model.pipeline.SegmentationModel`.
     init : array (k, features), optional
-        Starting centres in the course's scaled space; without it, Spark's own k-means||,
-        seeded with ``seed``.
+        Starting centres in the course's scaled space. Without it, Spark makes one start
+        of its own k-means||, seeded with ``seed``, where the course's fit keeps the best
+        of ``n_init`` starts: the two may end in different local optima (different models;
+        compare their J, on the "k-means" progress line); k-means|| samples per partition,
+        so the same customers in other files or partitions may give another model.
     seed, max_iter : int, default=0 and 300
         The seed of k-means|| (the model's ``random_state``); the most iterations.
     spark : SparkSession, optional
@@ -146,17 +150,15 @@ def fit_spark(
     report = reporter(progress)
     features = check_choices(features, transform, "course")
     start = None if init is None else _checked_init(init, k, len(features))
-    if not whole(max_iter, 1, MAX_ITER):
-        raise ValueError(
-            f"max_iter must be a whole number from 1 to {MAX_ITER:,}; got {max_iter!r}."
-        )
+    _check_max_iter(max_iter)
     spark = spark or spark_session()
     frame, name, n = read_spending(source, features, spark)
     report(f"reading: {plural(n, 'customer')} from {name}")
-    check_numbers(k, n, 1, seed)
+    _check_k(k, n, seed, name)
     scaled, mean, scale = _scaled(frame, features, transform, n)
     report(f"scaling: {transform} and standard scaling of {plural(len(features), 'feature')}")
     centres, iterations, cost = _kmeans(scaled, k, start, seed, max_iter)
+    _refuse_few_distinct(frame, features, len(centres), k, name)
     report(f"k-means: k = {k}, {plural(iterations, 'iteration')}, J = {cost:.6g}")
     payload = _model_file(frame, _Steps(features, transform, mean, scale, centres), seed, name)
     sizes = ", ".join(f"{segment['customers']:,}" for segment in payload["segments"])
@@ -340,7 +342,8 @@ def read_spending(
             len(absent),
         )
     numbers = {c: F.col(f"`{c}`").try_cast("double") for c in features}
-    n = _refuse_bad_values(frame, features, name)
+    with _unreadable(name):  # Spark reads a file's rows only now, at the first count
+        n = _refuse_bad_values(frame, features, name)
     return frame.withColumns(numbers), name, n
 
 
@@ -375,15 +378,42 @@ def _read_file(source: str, spark: SparkSession) -> DataFrame:
             "there is no such file or folder.", "Check the name, and where the command runs."
         )
         raise CustomerFileError(str(path), [problem], 1)
+    if path.is_file() and path.stat().st_size == 0:
+        problem = Problem(
+            "the file is empty.",
+            "Export the table again: the first line should be a header such as "
+            f"Channel,Region,{','.join(SPENDING_COLUMNS)}.",
+        )
+        raise CustomerFileError(str(path), [problem], 1)
     if kind == ".csv" and path.is_file():
         return spark.read.option("header", True).csv(str(path))
     if kind == ".parquet" or (path.is_dir() and any(path.glob("*.parquet"))):
-        return spark.read.parquet(str(path))
+        with _unreadable(str(path)):
+            return spark.read.parquet(str(path))
     problem = Problem(
         "this is neither a CSV file (.csv) nor Parquet (.parquet, a file or a folder of them).",
         "Give the customers as CSV with a header row, or as Parquet.",
     )
     raise CustomerFileError(str(path), [problem], 1)
+
+
+@contextlib.contextmanager
+def _unreadable(name: str) -> Iterator[None]:
+    """Spark's failure to read a source (a corrupt or not-Parquet file, a storage error) as
+    a one-line :class:`CustomerFileError` naming it, without a Java or Python trace."""
+    from py4j.protocol import Py4JJavaError
+    from pyspark.errors import PySparkException
+
+    try:
+        yield
+    except (Py4JJavaError, PySparkException) as error:
+        csv = name.rstrip("/").lower().endswith(".csv")
+        problem = Problem(
+            f"Spark could not read it ({_spark_error(error)})"
+            + ("." if csv else ": it is not a Parquet file, or a damaged one."),
+            "Give the customers as CSV with a header row, or as Parquet.",
+        )
+        raise CustomerFileError(name, [problem], 1) from None
 
 
 def _spark_error(error: BaseException) -> str:
@@ -487,6 +517,54 @@ def _kmeans(
     fitted = algorithm.run(data)
     centres = np.array([list(c.toArray()) for c in fitted.clusterCenters()], dtype=float)
     return centres, int(fitted.numIter()), float(fitted.trainingCost())
+
+
+class TooFewCustomersError(ModelInputError):
+    """More segments asked for than the source has customers (or a source without any):
+    ``customers`` and ``k`` say how many of each, for the command line's usage message."""
+
+    def __init__(self, message: str, customers: int, k: int) -> None:
+        super().__init__(message)
+        self.customers, self.k = customers, k
+
+
+def _check_k(k: Any, n: int, seed: Any, name: str) -> None:
+    """Refuse a source without customers, or a whole k above its customers, as the course's
+    fit does (the course's input error); anything else as :func:`check_numbers` does."""
+    if n == 0:
+        raise TooFewCustomersError(
+            f"{name} has no customers: give a file with one row per customer.", 0, k
+        )
+    if whole(k, 1, MAX_ITER) and k > n:
+        raise TooFewCustomersError(
+            f"k must be from 1 to the number of customers in {name} ({n:,}); got {k:,}.", n, k
+        )
+    check_numbers(k, n, 1, seed)
+
+
+def _check_max_iter(max_iter: Any) -> None:
+    """Refuse a max_iter that is not a whole number of iterations in range."""
+    if not whole(max_iter, 1, MAX_ITER):
+        raise ValueError(
+            f"max_iter must be a whole number from 1 to {MAX_ITER:,}; got {max_iter!r}."
+        )
+
+
+def _refuse_few_distinct(
+    frame: DataFrame, features: Sequence[str], centres: int, k: int, name: str
+) -> None:
+    """Refuse, in the course's words, a source with fewer distinct customers than k: MLlib
+    then returns fewer than k ``centres`` (the distinct customers are counted on Spark, up
+    to k)."""
+    if centres >= k:
+        return
+    found = frame.select(*[f"`{c}`" for c in features]).distinct().limit(k).count()
+    few = f"only {plural(found, 'distinct customer')}" if found < k else "too few distinct groups"
+    raise ModelInputError(
+        f"{name} has {few} (customers with the same spending on every feature count once), "
+        f"fewer than the k = {k} segments asked for: k-means would leave a segment empty. "
+        f"Choose a k of at most {min(found, k - 1)}."
+    )
 
 
 def _checked_init(init: Any, k: Any, d: int) -> np.ndarray:
