@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -42,8 +45,21 @@ _COURSE_ONLY = {
     "algorithm": ("--algorithm", "course", "Spark runs its own k-means (MLlib)"),
     "n_init": ("--n-init", 10, "Spark makes one start, seeded by --seed (k-means||)"),
     "allow_missing": ("--allow-missing", False, "Spark refuses missing spending"),
-    "max_spending": ("--max-spending", MAX_SPENDING, "Spark checks spending is 0 or more"),
+    "max_spending": (
+        "--max-spending",
+        MAX_SPENDING,
+        f"Spark refuses spending below 0 or above {MAX_SPENDING:,} m.u. (MAX_SPENDING)",
+    ),
 }
+
+
+#: What ``fit --engine spark`` does differently from the course engine (its --help says it).
+_SPARK_FIT_NOTE = (
+    ". Spark makes one seeded k-means|| start where the course engine keeps the best of "
+    "--n-init starts, so it may end in another local optimum (another model); its sampling "
+    "also depends on how the data are split into files and partitions. The summary shows J "
+    "(lower is better) to compare the two"
+)
 
 
 class EngineInputError(ValueError):
@@ -60,7 +76,8 @@ def add_engine_options(command: argparse.ArgumentParser) -> None:
         choices=["course", "spark"],
         default="course",
         help="where the work runs: the course's own code in this process (default), or "
-        "Apache Spark, which also reads Parquet and runs on a cluster",
+        "Apache Spark, which also reads Parquet and runs on a cluster"
+        + (_SPARK_FIT_NOTE if command.prog.endswith(" fit") else ""),
     )
     command.add_argument(
         "--master",
@@ -125,6 +142,29 @@ def check_simulate_arguments(args: argparse.Namespace) -> None:
         raise cli.UsageError(
             f"-o must name a file ending in .parquet or .csv; got {shown_path(args.output)}."
         )
+    _check_free_space(args)
+
+
+def _check_free_space(args: argparse.Namespace) -> None:
+    """Refuse an N whose file would not fit in the free space where it is to be written."""
+    from segmentation.data import simulate
+
+    need = simulate.estimated_size(args.output, args.n, seed=args.seed)
+    free = simulate.free_space(args.output)
+    if need > free:
+        raise cli.UsageError(
+            f"{plural(args.n, 'customer')} would take about {_size(need)} in "
+            f"{shown_path(args.output)}, and its file system has {_size(free)} free. "
+            "Choose a smaller N, or write to a disk with more room."
+        )
+
+
+def _size(count: int) -> str:
+    """A number of bytes as people read it (MB, GB, TB)."""
+    for unit, power in (("TB", 12), ("GB", 9), ("MB", 6)):
+        if count >= 10**power:
+            return f"{count / 10**power:,.1f} {unit}"
+    return f"{count:,} bytes"
 
 
 def check_engine_arguments(args: argparse.Namespace) -> None:
@@ -139,6 +179,11 @@ def check_engine_arguments(args: argparse.Namespace) -> None:
                 "default output)."
             )
         return
+    if args.master is not None and not args.master.strip():
+        raise cli.UsageError(
+            "--master must name Spark's master (local[2], spark://HOST:7077, yarn or "
+            "k8s://https://HOST:PORT); leave it out for local[2]."
+        )
     for dest, (option, default, why) in _COURSE_ONLY.items():
         if getattr(args, dest, default) != default:
             raise cli.UsageError(f"{option} is for --engine course: {why}.")
@@ -198,16 +243,59 @@ def refuse_parquet(path: str) -> None:
         )
 
 
-def fit_with_spark(args: argparse.Namespace, outcome: Any) -> int:
-    """``fit --engine spark``: the same JSON model, fitted by Spark."""
-    from segmentation.spark.pipeline import fit_spark
+def _without_py4j(record: logging.LogRecord) -> bool:
+    """Drop what Py4J logs on the root logger when a call is interrupted (two tracebacks per
+    Ctrl-C); the command says "interrupted" in its own words."""
+    return "py4j" not in Path(record.pathname).parts
+
+
+def _session(master: str | None) -> Any:
+    """Spark's session for a command, which keeps the command's own Ctrl-C (or its ignoring
+    it, as under nohup): pyspark's handler calls into Java from inside a call into Java, and
+    prints Py4J's tracebacks."""
     from segmentation.spark.session import spark_session
 
+    ours = signal.getsignal(signal.SIGINT)
+    spark = spark_session(master)
+    if (
+        ours in (cli._stop, cli._exit_at_once, signal.default_int_handler, signal.SIG_IGN)
+        and threading.current_thread() is threading.main_thread()
+    ):
+        signal.signal(signal.SIGINT, ours)
+        logging.getLogger().addFilter(_without_py4j)
+    return spark
+
+
+def fit_with_spark(args: argparse.Namespace, outcome: Any) -> int:
+    """``fit --engine spark``: the same JSON model, fitted by Spark."""
+    from segmentation.spark.pipeline import TooFewCustomersError, fit_spark
+    from segmentation.transactions.generate import reporter
+
     output = cli._output(args.output, args.data)
-    spark = spark_session(args.master)
-    model = fit_spark(
-        args.data, k=args.k, transform=args.transform, seed=args.seed, spark=spark, progress=True
-    )
+    spark = _session(args.master)
+    stages: list[str] = []
+    report = reporter(True)
+
+    def progress(line: str) -> None:  # printed, and kept for the summary's J
+        stages.append(line)
+        report(line)
+
+    try:
+        model = fit_spark(
+            args.data,
+            k=args.k,
+            transform=args.transform,
+            seed=args.seed,
+            spark=spark,
+            progress=progress,
+        )
+    except TooFewCustomersError as error:  # as the course engine: a usage error, exit 2
+        if not error.customers:
+            raise cli.UsageError(f"{shown_path(args.data)} has no customers.") from None
+        raise cli.UsageError(
+            f"--k must be from 1 to the number of customers in {shown_path(args.data)} "
+            f"({error.customers:,}); got {error.k:,}."
+        ) from None
     if output is None:
         cli._to_standard_output(
             lambda out: out.write(model.to_json().encode("utf-8")), "the model", outcome
@@ -228,13 +316,18 @@ def fit_with_spark(args: argparse.Namespace, outcome: Any) -> int:
         stream,
     )
     cli._say(model.describe()[["name", "customers"]].to_string(), stream)
+    cost = [line.split("J = ")[-1] for line in stages if line.startswith("k-means:")]
+    cli._say(
+        f"J = {cost[0] if cost else 'not reported'} (one seeded k-means|| start; the course "
+        "engine keeps the best of --n-init starts: compare its J on the same data).",
+        stream,
+    )
     return 0
 
 
 def predict_with_spark(args: argparse.Namespace, outcome: Any) -> int:
     """``predict --engine spark``: each customer's segment, computed and written by Spark."""
     from segmentation.spark.pipeline import has_scheme, predict_spark
-    from segmentation.spark.session import spark_session
 
     model = cli._load_model(args)
     if not hasattr(model, "k"):
@@ -246,12 +339,12 @@ def predict_with_spark(args: argparse.Namespace, outcome: Any) -> int:
     if has_scheme(given):
         # Shared storage (hdfs://, s3a://...): Spark checks and writes it itself; object
         # stores have no rename to make the output appear whole.
-        spark = spark_session(args.master)
+        spark = _session(args.master)
         output: Any = given
         segments = predict_spark(model, args.data, given, spark=spark)
     else:
         output = spark_output_target(given, args.data)
-        spark = spark_session(args.master)
+        spark = _session(args.master)
         with _folder_in_place_of(output) as temporary:
             segments = predict_spark(model, args.data, temporary, spark=spark)
     segments = spark.read.parquet(str(output)) if _suffix(output) == ".parquet" else segments

@@ -326,3 +326,78 @@ def test_fit_on_spark_is_quiet_and_monitor_runs_every_monitor_but_ks(tmp_path, c
     assert [r["monitor"] for r in written["not_run"]] == ["ks_p_value"]
     # The training data against its own summary: nothing moved.
     assert not written["drifted"]
+
+
+def test_fit_on_spark_shows_j_and_its_help_says_why_it_may_differ(fitted, capsys):
+    status, _, err = fitted
+    assert status == 0 and "J = " in err.splitlines()[-1]
+    with pytest.raises(SystemExit):
+        main(["fit", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "one seeded k-means|| start" in shown and "--n-init" in shown
+
+
+@pytest.mark.parametrize(
+    ("rows", "phrase"),
+    [
+        (1, "--k must be from 1 to the number of customers in {path} (1); got 3."),
+        (0, "{path} has no customers."),
+    ],
+)
+def test_fit_on_spark_with_k_above_the_customers_is_a_usage_error(
+    tmp_path, spark, capsys, rows, phrase
+):
+    path = tmp_path / "few.csv"
+    header = "Channel,Region," + ",".join(SPENDING_COLUMNS) + "\n"
+    path.write_text(header + "1,1,1,2,3,4,5,6\n" * rows)
+    assert main(["fit", str(path), "--engine", "spark", "-o", str(tmp_path / "m.json")]) == 2
+    err = capsys.readouterr().err
+    assert phrase.format(path=path) in err and "Traceback" not in err
+
+
+def test_fit_on_spark_refuses_a_file_named_parquet_that_is_not_in_one_line(tmp_path, spark, capsys):
+    path = tmp_path / "img.parquet"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(100))
+    assert main(["fit", str(path), "--engine", "spark", "-o", str(tmp_path / "m.json")]) == 1
+    err = capsys.readouterr().err
+    assert "not a Parquet file" in err and "Traceback" not in err and "\tat " not in err
+    assert len(err.strip().splitlines()) <= 3
+
+
+def test_an_empty_master_is_refused(files, tmp_path, capsys):
+    arguments = ["fit", str(files / "c.csv"), "--engine", "spark", "--master", ""]
+    assert main([*arguments, "-o", str(tmp_path / "m.json")]) == 2
+    assert "--master must name Spark's master" in capsys.readouterr().err
+
+
+def test_the_max_spending_refusal_says_what_spark_checks(files, tmp_path, capsys):
+    arguments = ["fit", str(files / "c.csv"), "--engine", "spark", "--max-spending", "5"]
+    assert main([*arguments, "-o", str(tmp_path / "m.json")]) == 2
+    assert "below 0 or above 10,000,000 m.u." in capsys.readouterr().err
+
+
+def test_a_spark_command_keeps_its_own_ctrl_c_and_drops_py4js_tracebacks(spark, monkeypatch):
+    """pyspark's SIGINT handler calls into Java from inside a call into Java (Py4J then logs
+    two tracebacks on the root logger): a command puts its own handler back."""
+    import logging
+    import signal
+
+    from segmentation import cli, cli_spark
+    from segmentation.spark import session
+
+    def starting_spark(master):  # what starting a SparkContext does to SIGINT
+        signal.signal(signal.SIGINT, lambda signum, frame: None)
+        return spark
+
+    monkeypatch.setattr(session, "spark_session", starting_spark)
+    before = signal.signal(signal.SIGINT, cli._stop)
+    root = logging.getLogger()
+    try:
+        assert cli_spark._session(None) is spark
+        assert signal.getsignal(signal.SIGINT) is cli._stop
+        py4j = root.makeRecord("root", logging.ERROR, "/x/py4j/java_gateway.py", 1, "m", (), None)
+        ours = root.makeRecord("root", logging.ERROR, "/x/segmentation/cli.py", 1, "m", (), None)
+        assert not root.filter(py4j) and root.filter(ours)
+    finally:
+        signal.signal(signal.SIGINT, before)
+        root.removeFilter(cli_spark._without_py4j)

@@ -243,3 +243,34 @@ def test_the_file_gets_the_permissions_of_a_new_file(tmp_path):
     os.umask(umask)
     path = write_customers_parquet(tmp_path / "c.parquet", 10)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("name", ["c.csv", "c.parquet"])
+def test_the_estimated_size_is_near_the_size_written(tmp_path, name):
+    # Measured on 10,000 customers, extrapolated to 40,000: a second write is the oracle.
+    estimate = simulate.estimated_size(tmp_path / name, 40_000, seed=2)
+    if name.endswith(".csv"):
+        written = simulate.write_customers_csv(tmp_path / name, 40_000, seed=2)
+    else:
+        written = simulate.write_customers_parquet(tmp_path / name, 40_000, seed=2)
+    assert 0.85 < estimate / written.stat().st_size < 1.15
+    assert simulate.estimated_size(tmp_path / name, 0) == 0
+
+
+def test_free_space_is_that_of_the_nearest_existing_folder(tmp_path):
+    import shutil
+
+    assert simulate.free_space(tmp_path / "no" / "such" / "c.parquet") > 0
+    assert abs(simulate.free_space(tmp_path / "c.csv") - shutil.disk_usage(tmp_path).free) < 10**8
+
+
+def test_simulate_refuses_an_n_that_would_not_fit_with_the_numbers(tmp_path, capsys, monkeypatch):
+    from segmentation.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(simulate, "free_space", lambda path: 5 * 10**9)
+    assert main(["simulate", "1000000000000", "-o", "h.parquet"]) == 2
+    err = capsys.readouterr().err
+    assert "1,000,000,000,000 customers would take about" in err and " TB " in err
+    assert "5.0 GB free" in err
+    assert list(tmp_path.iterdir()) == []

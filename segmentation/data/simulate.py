@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 import warnings
 from collections.abc import Callable, Iterator
@@ -287,3 +288,32 @@ def write_customers_csv(
             out.write(table.to_csv(index=False, header=False).encode())
             del table
     return Path(path)
+
+
+#: Customers written to measure how many bytes a customer takes in a file format.
+SIZE_SAMPLE_ROWS = 10_000
+
+
+def estimated_size(path: str | os.PathLike[str], n: int, *, seed: int = 0) -> int:
+    """About how many bytes ``n`` simulated customers take in ``path``'s format (Parquet if
+    its name ends in .parquet, else CSV): the bytes per customer of a sample of up to
+    :data:`SIZE_SAMPLE_ROWS`, written to a temporary file, times ``n``."""
+    n, seed = _check_count(n), _check_seed(seed)
+    sample = min(n, SIZE_SAMPLE_ROWS)
+    if sample == 0:
+        return 0
+    parquet = Path(path).suffix.lower() == ".parquet"
+    write = write_customers_parquet if parquet else write_customers_csv
+    with tempfile.TemporaryDirectory() as folder:
+        measured = write(Path(folder) / f"sample{'.parquet' if parquet else '.csv'}", sample)
+        size = measured.stat().st_size
+    return -(-size * n // sample)
+
+
+def free_space(path: str | os.PathLike[str]) -> int:
+    """The free bytes of the file system that ``path`` would be written to (that of its
+    nearest existing folder)."""
+    folder = Path(path).absolute().parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return shutil.disk_usage(folder).free
