@@ -469,6 +469,33 @@ def _model_limit(args: argparse.Namespace) -> float:
     return min(args.max_spending, MAX_MODEL_SPENDING)
 
 
+def order_hint(command: str, kind: str, model: str, data: str, output: str | None = None) -> str:
+    """Advice on the order of a command's arguments when its MODEL is no model (``kind``
+    as :class:`~segmentation.model.file_checks.ModelFileError` has it): swapped, when
+    the data is the .json; a table given first, when the model is a table."""
+    model_shown, data_shown = shown_path(model), shown_path(data)
+    output_part = "" if output is None else f" -o {shown_path(output)}"
+    classifier = command == "predict"
+    hint = (
+        f"`segmentation {command}` expects a model first: the .json file saved by "
+        "`segmentation fit`"
+        + (" (or the .skops file saved by `classify`)" if classifier else "")
+        + "; then the customers' CSV file."
+    )
+    if kind == "table" and Path(data).suffix.lower() == ".json":
+        hint += (
+            " The two arguments look swapped; try: segmentation "
+            f"{command} {data_shown} {model_shown}{output_part}"
+        )
+    elif kind == "table":
+        hint += (
+            " This one is a table of customers; give the model first: segmentation "
+            f"{command} MODEL.json {model_shown}{output_part}"
+            + (" (or CLASSIFIER.skops in place of MODEL.json)" if classifier else "")
+        )
+    return hint
+
+
 def _load_model(args: argparse.Namespace) -> Any:
     """The model of a command; a file that is no model at all gets advice on the arguments."""
     from segmentation.classify.persistence import load_classifier, starts_like_a_classifier
@@ -482,28 +509,7 @@ def _load_model(args: argparse.Namespace) -> Any:
     except ModelFileError as exc:
         if exc.kind not in ("table", "not a model"):
             raise
-        model, data, output = (shown_path(p) for p in (args.model, args.data, args.output))
-        hint = (
-            f"`segmentation {args.command}` expects a model first: the .json file saved by "
-            "`segmentation fit`"
-            + (" (or the .skops file saved by `classify`)" if args.command == "predict" else "")
-            + "; then the customers' CSV file."
-        )
-        if exc.kind == "table" and Path(args.data).suffix.lower() == ".json":
-            hint += (
-                " The two arguments look swapped; try: segmentation "
-                f"{args.command} {data} {model} -o {output}"
-            )
-        elif exc.kind == "table":
-            hint += (
-                " This one is a table of customers; give the model first: segmentation "
-                f"{args.command} MODEL.json {model} -o {output}"
-                + (
-                    " (or CLASSIFIER.skops in place of MODEL.json)"
-                    if args.command == "predict"
-                    else ""
-                )
-            )
+        hint = order_hint(args.command, exc.kind, args.model, args.data, args.output)
         raise ModelFileError(exc.path, exc.problems, hint, kind=exc.kind) from None
 
 

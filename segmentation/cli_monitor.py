@@ -194,26 +194,9 @@ def _model(args: argparse.Namespace) -> tuple[Any, str]:
     except ModelFileError as exc:
         if exc.kind not in ("table", "not a model"):
             raise
-        hint = _order_hint(args, exc.kind)
+        hint = cli.order_hint("monitor", exc.kind, args.model, args.data)
         raise ModelFileError(exc.path, exc.problems, hint, kind=exc.kind) from None
     return SegmentationModel.from_dict(data, name), hashlib.sha256(content).hexdigest()
-
-
-def _order_hint(args: argparse.Namespace, kind: str) -> str:
-    """Advice on the order of the arguments, as `predict` and `report` give it."""
-    model, data = shown_path(args.model), shown_path(args.data)
-    hint = (
-        "`segmentation monitor` expects a model first: the .json file saved by "
-        "`segmentation fit`; then the customers' CSV file."
-    )
-    if kind == "table" and Path(args.data).suffix.lower() == ".json":
-        return f"{hint} The two arguments look swapped; try: segmentation monitor {data} {model}"
-    if kind == "table":
-        return (
-            f"{hint} This one is a table of customers; give the model first: segmentation "
-            f"monitor MODEL.json {model}"
-        )
-    return hint
 
 
 #: How many of the customers left out by --allow-missing the record names.
