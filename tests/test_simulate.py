@@ -274,3 +274,15 @@ def test_simulate_refuses_an_n_that_would_not_fit_with_the_numbers(tmp_path, cap
     assert "1,000,000,000,000 customers would take about" in err and " TB " in err
     assert "5.0 GB free" in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_parquet_through_a_symbolic_link_replaces_the_linked_file_and_keeps_the_link(tmp_path):
+    """The Parquet writer follows the course's rule for outputs (data/output.py), as the CSV
+    writer does: the file a link points to is replaced, the link stays."""
+    real = tmp_path / "real.parquet"
+    real.write_bytes(b"old")
+    link = tmp_path / "link.parquet"
+    link.symlink_to(real)
+    write_customers_parquet(link, 10, seed=0)
+    assert link.is_symlink() and real.read_bytes()[:4] == b"PAR1"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]

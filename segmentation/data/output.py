@@ -156,8 +156,7 @@ def atomic_output(path: str | PathLike[str]) -> Iterator[BinaryIO]:
     the temporary file is removed and the target is left as it was.
     """
     target = output_target(path)
-    kept = os.fsdecode(os.fsencode(target.name)[:_NAME_KEPT])
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{kept}.", suffix=".tmp")
+    handle, temporary = _temporary_beside(target)
     try:
         with os.fdopen(handle, "wb") as out:
             yield out
@@ -168,6 +167,33 @@ def atomic_output(path: str | PathLike[str]) -> Iterator[BinaryIO]:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | PathLike[str]) -> Iterator[Path]:
+    """:func:`atomic_output` for a writer that opens files by name (fastparquet, say): the
+    path of an empty temporary file beside the target, which replaces the target only when
+    the ``with`` block ends without an error (else it is removed)."""
+    target = output_target(path)
+    handle, temporary = _temporary_beside(target)
+    try:
+        try:
+            yield Path(temporary)
+            _give_permissions(handle, target)  # the writer wrote to this same file
+        finally:
+            os.close(handle)
+        _replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _temporary_beside(target: Path) -> tuple[int, str]:
+    """A new private file in the target's folder, hidden, named after the target (cut to
+    :data:`_NAME_KEPT` bytes so that the name stays within the file system's limit)."""
+    kept = os.fsdecode(os.fsencode(target.name)[:_NAME_KEPT])
+    return tempfile.mkstemp(dir=target.parent, prefix=f".{kept}.", suffix=".tmp")
 
 
 def write_atomically(path: str | PathLike[str], content: bytes) -> None:

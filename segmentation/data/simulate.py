@@ -24,7 +24,6 @@ every chunk size in which they are written.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import tempfile
@@ -200,12 +199,6 @@ def _check_chunk(chunk: object) -> int:
     return int(chunk)  # type: ignore[call-overload]
 
 
-def _temporary_beside(target: Path) -> Path:
-    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(handle)
-    return Path(name)
-
-
 def fastparquet_module() -> Any:
     """fastparquet, imported without the deprecation warning it gives under pandas 3 (it asks
     pandas for an option pandas is retiring): a warning about a library, not about the data."""
@@ -246,26 +239,18 @@ def write_customers_parquet(
     read it). ``progress``: True prints a line per chunk to standard error, a callable
     receives the lines, False is silent. Returns the path written.
     """
-    from segmentation.data.output import _give_permissions
+    from segmentation.data.output import atomic_path
 
     fastparquet = fastparquet_module()
     n, seed, chunk = _check_count(n), _check_seed(seed), _check_chunk(chunk)
     target = Path(path)
-    temporary = _temporary_beside(target)
-    try:
+    with atomic_path(target) as temporary:
         append = False  # (not enumerate: its cached tuple would keep the last chunk alive)
         for table in _chunks(target.name, n, seed, chunk, progress):
             options = {"compression": "SNAPPY", "write_index": False, "append": append}
             fastparquet.write(str(temporary), table, **options)
             append = True
             del table
-        with open(temporary, "rb") as handle:  # mkstemp made it private: as a new file
-            _give_permissions(handle.fileno(), target)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise
     return target
 
 
