@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from segmentation import __version__
+from segmentation.cluster.numbering import segment_order
 from segmentation.data.output import shown_path
 from segmentation.data.problems import CustomerFileError, Problem, plural, shown_value
 from segmentation.data.reader import MAX_SPENDING
@@ -721,9 +722,7 @@ def _canonical_order(totals: np.ndarray, counts: np.ndarray) -> np.ndarray:
     segment's total spending and size: the largest mean total first (to 9 significant
     digits), an empty segment last; on a tie, k-means' order (Spark keeps no row order to
     find each segment's first customer by)."""
-    means = np.where(counts > 0, totals / np.maximum(counts, 1), -np.inf)
-    rounded = np.array([float(f"{m:.9g}") for m in means])
-    return np.lexsort((np.arange(len(totals)), -rounded))
+    return segment_order(totals, counts, np.arange(len(totals)))
 
 
 def spending_checksum(frame: DataFrame, features: Sequence[str], n: int) -> str:
