@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from segmentation.cluster import _kernel
+from segmentation.cluster import _compiled, _kernel
 from segmentation.cluster.steps import _as_generator, _check_n_clusters
 
 if TYPE_CHECKING:
@@ -38,16 +38,15 @@ def update(
     centres: np.ndarray,
     counts: np.ndarray,
     forgetting: float,
-    chunk_size: int = _kernel.CHUNK_ROWS,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One incremental step on the batch ``X``: the new centres, the new counts, and the
     assignment of the batch to the old centres (see the module's docstring)."""
     k = len(centres)
-    labels = _kernel.assign(X, centres, chunk_size)
-    members = np.bincount(labels, minlength=k).astype(np.float64)
+    labels, _ = _compiled.nearest(X, centres)
     # Each cluster's sum, feature by feature, with the rows added in the batch's order (no
     # matrix product, whose order of addition depends on the BLAS library; and no sort).
-    sums = np.stack([np.bincount(labels, X[:, j], minlength=k) for j in range(X.shape[1])], 1)
+    sums, sizes = _compiled.cluster_sums(X, labels, k)
+    members = sizes.astype(np.float64)
     present = members > 0
     new_counts = forgetting * counts + members
     new_centres = centres.copy()
@@ -73,12 +72,12 @@ def partial_fit(estimator: KMeans, X: Any) -> KMeans:
     else:
         centres = estimator.cluster_centers_
         counts = getattr(estimator, "counts_", np.zeros(len(centres)))
-    centres, counts, _ = update(X, centres, counts, estimator.forgetting, estimator.chunk_size)
+    centres, counts, _ = update(X, centres, counts, estimator.forgetting)
     # As after a fit: the labels and J of the batch, by the centres the model now has.
-    labels = _kernel.assign(X, centres, estimator.chunk_size)
+    labels, squared = _compiled.nearest(X, centres)
     estimator.cluster_centers_ = centres
     estimator.counts_ = counts
     estimator.labels_ = labels
-    estimator.inertia_ = _kernel.sum_of_squares(X, centres, labels, estimator.chunk_size)
+    estimator.inertia_ = float(_compiled.total(squared))
     estimator._n_features_out = len(centres)
     return estimator

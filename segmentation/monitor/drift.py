@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 from sklearn.exceptions import ConvergenceWarning
 
-from segmentation.cluster import _kernel
+from segmentation.cluster import _compiled, _kernel
 from segmentation.cluster.kmeans import KMeans
 from segmentation.data.problems import plural
 
@@ -183,41 +183,17 @@ def ks_test(
     """
     ref = np.sort(_numbers(reference, "reference"))[None, :]
     cur = np.sort(_numbers(current, "current"))[None, :]
-    statistic, p_value = _ks_of_sorted(ref, _run_starts(ref), cur)
+    statistic, p_value = _ks_of_sorted(ref, cur)
     threshold = alpha / tests
     return KSResult(float(statistic[0]), float(p_value[0]), threshold, p_value[0] < threshold)
 
 
-def _run_starts(reference: np.ndarray) -> np.ndarray:
-    """For each of the sorted values (features by values), the position of the first value
-    equal to it."""
-    return np.stack([np.searchsorted(row, row, side="left") for row in reference])
-
-
-def _ks_of_sorted(
-    reference: np.ndarray, starts: np.ndarray, current: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+def _ks_of_sorted(reference: np.ndarray, current: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The KS statistic and p-value of each feature, from each feature's values sorted
-    (features by values): the ``reference``, its :func:`_run_starts`, and ``current``."""
+    (features by values): the ``reference`` and ``current``."""
     n1, n2 = reference.shape[1], current.shape[1]
-    i, statistic = np.arange(n2), np.empty(len(reference))
-    i_n1, i_n1_after = i * n1, (i + 1) * n1
-    for j, (ref, cur) in enumerate(zip(reference, current, strict=True)):
-        # A stable sort of the two sorted runs merges them, the reference's values first on
-        # a tie: batch value i lands at position i + (reference values <= it).
-        merged = np.argsort(np.concatenate([ref, cur]), kind="stable")
-        at_most = np.flatnonzero(merged >= n1)
-        at_most -= i
-        # reference values < it: those <= it, less the run of values equal to it
-        last = np.maximum(at_most - 1, 0)
-        tied = ref[last] == cur
-        tied &= at_most > 0
-        below = np.where(tied, starts[j][last], at_most)
-        # The largest gap between the two distributions, in units of 1 / (n1 n2): after
-        # each batch value (counting to the last of equal values) and just before it.
-        after = int((i_n1_after - at_most * n2).max())
-        before = int((below * n2 - i_n1).max())
-        statistic[j] = max(after, before, 0) / (n1 * n2)
+    # The largest gap between the two distributions, exactly, in units of 1 / (n1 n2).
+    statistic = _compiled.ks_gaps(reference, current) / (n1 * n2)
     if min(n1, n2) >= KS_ASYMPTOTIC_FROM:
         from scipy.special import kolmogorov
 
@@ -482,16 +458,9 @@ def _check_columns(model: Any, batch: pd.DataFrame) -> None:
 
 def _nearest_and_labels(centres: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each customer's distance to its nearest centre and that centre's number (the first,
-    on a tie): from the distances of the course's k-means, as the model's segments are."""
-    distances = _kernel.distances(X, centres, _kernel.CHUNK_ROWS)
-    nearest = distances[:, 0].copy()
-    labels = np.zeros(len(X), dtype=np.intp)
-    # One pass a centre: argmin over the short axis of k centres is several times slower.
-    for j in range(1, len(centres)):
-        closer = distances[:, j] < nearest
-        labels[closer] = j
-        np.minimum(nearest, distances[:, j], out=nearest)
-    return nearest, labels
+    on a tie)."""
+    labels, squared = _compiled.nearest(X, centres)
+    return np.sqrt(squared), labels
 
 
 def _refit_centres(X: np.ndarray, centres: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -505,24 +474,24 @@ def _refit_centres(X: np.ndarray, centres: np.ndarray, labels: np.ndarray) -> np
     mean = X.mean(axis=0)
     spread = float(np.einsum("ij,ij->", X, X)) - len(X) * float(mean @ mean)
     threshold = rules.tol * spread / X.size
+    sums, counts = _compiled.cluster_sums(X, labels, k)
     for _ in range(rules.max_iter):
-        counts = np.bincount(labels, minlength=k)
         if not counts.all():
             with warnings.catch_warnings():
                 # A batch with fewer distinct customers than k: k-means warns of too few
                 # groups. The share shift reports the empty segments; no note is due here.
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 return KMeans(k, init=start, n_init=1).fit(X).cluster_centers_
-        sums = np.stack([np.bincount(labels, X[:, j], minlength=k) for j in range(X.shape[1])])
-        moved = sums.T / counts[:, None]
+        moved = sums / counts[:, None]
         shift = float(((moved - centres) ** 2).sum())
         centres = moved
         if shift <= threshold:
             break
-        new_labels = _kernel.assign(X, centres, _kernel.CHUNK_ROWS)
+        new_labels = _compiled.nearest(X, centres)[0]
         if np.array_equal(new_labels, labels):
             break
-        labels = new_labels.astype(np.intp)
+        labels = new_labels
+        sums, counts = _compiled.cluster_sums(X, labels, k)
     return centres
 
 
@@ -556,7 +525,6 @@ class DriftMonitor:
         if reference is not None:
             X_ref = model.features_of(reference, "the reference customers")
             self._sorted = _sorted_rows(reference, self.features, "reference")
-            self._starts = _run_starts(self._sorted)
             self._bins = [psi_bins(np.log1p(column)) for column in self._sorted]
             nearest, labels = _nearest_and_labels(self.centres, X_ref)
             self._known = np.bincount(labels, minlength=len(self.centres))
@@ -632,7 +600,7 @@ class DriftMonitor:
             value = _psi_of_shares(shares, counts / len(values), PSI_FLOOR)
             rows.append(("psi", feature, value, PSI_SIGNIFICANT, value > PSI_SIGNIFICANT))
         if self._sorted is not None:
-            p_values = _ks_of_sorted(self._sorted, self._starts, raw)[1]
+            p_values = _ks_of_sorted(self._sorted, raw)[1]
             threshold = ALPHA / len(self.features)
             rows += [
                 ("ks_p_value", feature, float(p), threshold, bool(p < threshold))

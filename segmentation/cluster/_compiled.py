@@ -1,0 +1,95 @@
+"""Compiled loops for the stream (private): incremental k-means and the drift monitors.
+
+A stream of batches calls the same few steps again and again on arrays of ten thousand
+customers, where NumPy's many small whole-array operations (and their temporaries) cost more
+than the arithmetic. These loops do each step in one pass, compiled by Numba (already a
+dependency of SHAP): the nearest centre of every customer, the clusters' sums, and the
+largest gap between two sorted samples' distributions.
+
+Every loop adds in a fixed order, one value at a time, with no fused multiply-add (Numba
+does not fuse without ``fastmath``), so the results are the same bits on every CPU:
+
+- :func:`nearest`: ``sum over features of (x_f - c_f) ** 2``, features in order; the first
+  centre wins a tie (the course's rule). The course's batch k-means computes the same
+  distances by a matrix product (``_kernel``), so the two agree except where two centres are
+  within rounding of equally near.
+- :func:`cluster_sums`: each cluster's sum with the rows added in the data's order, the bits
+  ``np.bincount(labels, X[:, f])`` gives.
+- :func:`total`: a sum, one value at a time in order.
+- :func:`ks_gaps`: exact integers, no rounding at all.
+
+Tests compare each with a NumPy or SciPy computation of the same quantity.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+# cache=True: compiled once per installation (in __pycache__, or Numba's cache folder where
+# that is read-only), not at every start of Python.
+_compile = njit(cache=True, nogil=True, error_model="numpy")
+
+
+@_compile
+def nearest(X: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The nearest centre of each row of ``X`` (the first, on a tie) and the squared
+    distance to it."""
+    n, d = X.shape
+    labels = np.empty(n, np.intp)
+    squared = np.empty(n)
+    for i in range(n):
+        best, label = np.inf, 0
+        for j in range(centres.shape[0]):
+            total = 0.0
+            for f in range(d):
+                away = X[i, f] - centres[j, f]
+                total += away * away
+            if total < best:
+                best, label = total, j
+        labels[i], squared[i] = label, best
+    return labels, squared
+
+
+@_compile
+def total(values: np.ndarray) -> float:
+    """The sum of ``values``, added one at a time in order."""
+    result = 0.0
+    for value in values:
+        result += value
+    return result
+
+
+@_compile
+def cluster_sums(X: np.ndarray, labels: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each of the ``k`` clusters' sum of its rows (rows added in order) and its size."""
+    sums = np.zeros((k, X.shape[1]))
+    counts = np.zeros(k, np.int64)
+    for i in range(X.shape[0]):
+        label = labels[i]
+        counts[label] += 1
+        for f in range(X.shape[1]):
+            sums[label, f] += X[i, f]
+    return sums, counts
+
+
+@_compile
+def ks_gaps(reference: np.ndarray, current: np.ndarray) -> np.ndarray:
+    """For each row (a feature) of two tables of sorted values, the largest gap between the
+    two samples' cumulative distributions, in units of ``1 / (n1 n2)``: ``max |i n2 - j n1|``
+    over every value v, with ``i`` reference values and ``j`` current values at most v."""
+    n1, n2 = reference.shape[1], current.shape[1]
+    gaps = np.zeros(reference.shape[0], np.int64)
+    for row in range(reference.shape[0]):
+        ref, cur = reference[row], current[row]
+        i = j = gap = 0
+        # Past the end of either sample the gap only shrinks: stop there.
+        while i < n1 and j < n2:
+            value = min(ref[i], cur[j])
+            while i < n1 and ref[i] <= value:
+                i += 1
+            while j < n2 and cur[j] <= value:
+                j += 1
+            gap = max(gap, abs(i * n2 - j * n1))
+        gaps[row] = gap
+    return gaps

@@ -1,0 +1,97 @@
+"""The compiled loops of the stream, each against a NumPy or SciPy computation of the same
+quantity (segmentation.cluster._compiled)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.stats import ks_2samp
+
+from segmentation.cluster import _compiled, _kernel
+
+
+def _data(seed: int, n: int = 2000, d: int = 6, k: int = 4):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, d)), rng.normal(size=(k, d))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_nearest_gives_the_squared_distances_and_first_nearest_centre(seed):
+    X, centres = _data(seed)
+    labels, squared = _compiled.nearest(X, centres)
+    # Oracle: every squared distance by broadcasting (six features: NumPy adds them in
+    # order, as the loop does), then argmin, which takes the first on a tie.
+    every = ((X[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+    assert np.array_equal(labels, every.argmin(axis=1))
+    assert np.array_equal(squared, every.min(axis=1))
+
+
+def test_nearest_agrees_with_the_batch_kernel():
+    X, centres = _data(7, n=20_000)
+    assert np.array_equal(_compiled.nearest(X, centres)[0], _kernel.assign(X, centres, 8192))
+
+
+def test_a_tie_goes_to_the_first_centre():
+    centres = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0]])
+    X = np.array([[0.0, 0.0], [0.0, -5.0], [5.0, 5.0]])
+    labels, squared = _compiled.nearest(X, centres)
+    # (0, 0) is 1 from all three; (0, -5) is as far from the first two; (5, 5) as far from
+    # the first and third
+    assert labels.tolist() == [0, 0, 0]
+    assert squared.tolist() == [1.0, 26.0, 41.0]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_cluster_sums_are_bincount_s_bits(seed):
+    X, centres = _data(seed, k=5)
+    labels = _compiled.nearest(X, centres)[0]
+    labels[:3] = 4  # at least one member of the last cluster
+    sums, counts = _compiled.cluster_sums(X, labels, 6)  # cluster 5 stays empty
+    expected = np.stack([np.bincount(labels, X[:, f], minlength=6) for f in range(6)], 1)
+    assert np.array_equal(sums, expected)
+    assert counts.tolist() == np.bincount(labels, minlength=6).tolist()
+    assert counts[5] == 0 and not sums[5].any()
+
+
+def test_total_adds_in_order():
+    values = np.random.default_rng(3).lognormal(size=5000)
+    running = 0.0
+    for value in values.tolist():
+        running += value
+    assert _compiled.total(values) == running
+    assert _compiled.total(np.array([1e16, 1.0, -1e16])) == 0.0  # in order: 1 is lost
+
+
+def _gap_by_hand(reference: np.ndarray, current: np.ndarray) -> int:
+    """max |i n2 - j n1| over every value v of either sample: i values of the reference and
+    j of the current sample at most v."""
+    everywhere = np.union1d(reference, current)
+    i = np.searchsorted(np.sort(reference), everywhere, side="right")
+    j = np.searchsorted(np.sort(current), everywhere, side="right")
+    return int(np.abs(i * len(current) - j * len(reference)).max())
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_ks_gaps_are_scipy_s_statistic(seed):
+    rng = np.random.default_rng(seed)
+    # integers: many ties, as spending in whole units has; different sizes; a shift
+    reference = np.sort(rng.integers(0, 300, size=(3, 1500)).astype(float), axis=1)
+    current = np.sort(rng.integers(10, 320, size=(3, 700)).astype(float), axis=1)
+    gaps = _compiled.ks_gaps(reference, current)
+    for row in range(3):
+        assert gaps[row] == _gap_by_hand(reference[row], current[row])
+        statistic = ks_2samp(reference[row], current[row]).statistic
+        assert gaps[row] / (1500 * 700) == pytest.approx(statistic, abs=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 8), min_size=1, max_size=30),
+    st.lists(st.integers(0, 8), min_size=1, max_size=30),
+)
+def test_ks_gaps_on_small_samples(reference, current):
+    ref = np.sort(np.array(reference, dtype=float))[None, :]
+    cur = np.sort(np.array(current, dtype=float))[None, :]
+    assert _compiled.ks_gaps(ref, cur)[0] == _gap_by_hand(ref[0], cur[0])
