@@ -63,6 +63,10 @@ class TransactionCarefulReader(CarefulReader):
         """The log of the rows after the header, or None after recording every problem."""
         values: dict[str, Any] = {c: [] for c in layout.index}
         rows: list[int] = []
+        # One string for each distinct text of a column: a log repeats its invoices, codes,
+        # descriptions, dates and countries line after line, and a list of a million copies
+        # of the same words would hold them a million times.
+        shared: dict[str, dict[str, str]] = {c: {} for c in layout.index}
         for row, record in self._rows:
             if len(record) != layout.width:
                 self.result._add(
@@ -75,8 +79,15 @@ class TransactionCarefulReader(CarefulReader):
                     )
                 )
                 continue
+            # Once a problem is found the file is refused: the values are only checked from
+            # then on, not kept (the dates are, to be parsed together and located).
+            keep = self.result.ok
             for column, position in layout.index.items():
-                values[column].append(self._value(column, record[position], row, layout))
+                value = self._value(column, record[position], row, layout)
+                if isinstance(value, str):
+                    value = shared[column].setdefault(value, value)
+                if keep or column == "InvoiceDate":
+                    values[column].append(value)
             rows.append(row)
         if "InvoiceDate" in values:
             values["InvoiceDate"] = self._dates(values["InvoiceDate"], rows, layout)
