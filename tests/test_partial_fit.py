@@ -125,6 +125,19 @@ def test_the_same_batches_give_the_same_centres_bit_for_bit(stationary):
     assert runs[0] == runs[1]
 
 
+def test_labels_and_j_are_the_batch_s_by_the_new_centres(stationary):
+    model = KMeans(3, random_state=0)
+    for batch in stationary[:3]:
+        model.partial_fit(batch)
+    batch = stationary[2]
+    # as predict gives them, in its type
+    assert np.array_equal(model.labels_, model.predict(batch))
+    assert model.labels_.dtype == model.predict(batch).dtype
+    # J computed directly from the centres the labels name
+    away = batch - model.cluster_centers_[model.labels_]
+    assert model.inertia_ == pytest.approx(float((away**2).sum()), rel=1e-12)
+
+
 def test_after_fit_it_continues_from_the_fitted_centres_and_sizes(stationary):
     fitted = KMeans(3, random_state=0).fit(stationary[0])
     assert fitted.counts_.sum() == len(stationary[0])

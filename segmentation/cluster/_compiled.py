@@ -36,7 +36,7 @@ def nearest(X: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]
     """The nearest centre of each row of ``X`` (the first, on a tie) and the squared
     distance to it."""
     n, d = X.shape
-    labels = np.empty(n, np.intp)
+    labels = np.empty(n, np.int32)
     squared = np.empty(n)
     for i in range(n):
         best, label = np.inf, 0
