@@ -343,3 +343,22 @@ def test_the_report_and_the_predictions_file_follow_the_fit_not_later_settings(c
     assert after.read_bytes() == before.read_bytes()
     assert len(counts) == 3 and counts.sum() == len(customers)
     assert build_report(model, customers) == before_report
+
+
+@pytest.mark.parametrize("transform", ["log", "none"])
+def test_features_of_gives_the_bits_of_the_steps_own_transform(customers, tmp_path, transform):
+    rng = np.random.default_rng(5)
+    table = customers[FEATURES].copy()
+    table["Delicassen"] = 7.0  # a constant column: left unscaled
+    table.iloc[:5, 0] = 0.0
+    fitted = SegmentationModel(k=3, transform=transform, evaluate=False).fit(table)
+    path = tmp_path / "model.json"
+    fitted.save(path)
+    batch = pd.DataFrame(rng.lognormal(7, 2, (500, 6)).round(2), columns=FEATURES)
+    for model in (fitted, load_model(path)):
+        # scikit-learn's own transform of each step, on the table with its feature names
+        expected = batch[FEATURES]
+        for _, step in model.pipeline_.steps[:-1]:
+            expected = expected if step == "passthrough" else step.transform(expected)
+        assert np.array_equal(model.features_of(batch), np.asarray(expected))
+        assert model.features_of(batch).tobytes() == np.ascontiguousarray(expected).tobytes()
