@@ -95,3 +95,21 @@ def test_ks_gaps_on_small_samples(reference, current):
     ref = np.sort(np.array(reference, dtype=float))[None, :]
     cur = np.sort(np.array(current, dtype=float))[None, :]
     assert _compiled.ks_gaps(ref, cur)[0] == _gap_by_hand(ref[0], cur[0])
+
+
+def test_without_a_writable_cache_folder_it_compiles_at_each_start(monkeypatch):
+    # Numba refuses cache=True when neither the package's folder nor the user's cache
+    # folder can be written (a shared installation, a read-only home)
+    import numba
+
+    def njit(cache, **options):
+        if cache:
+            raise RuntimeError("cannot cache function 'f': no locator available for file 'x'")
+        return numba.njit(cache=False, **options)
+
+    monkeypatch.setattr(_compiled, "njit", njit)
+
+    def double(x):
+        return 2 * x
+
+    assert _compiled._compile(double)(21) == 42
