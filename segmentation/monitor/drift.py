@@ -41,6 +41,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from segmentation.cluster import _compiled, _kernel
 from segmentation.cluster.kmeans import KMeans
+from segmentation.cluster.steps import _reject_non_finite
 from segmentation.data.problems import plural
 
 #: Bins of :func:`psi`: the deciles of the reference.
@@ -571,6 +572,7 @@ class DriftMonitor:
                     f"scaled has shape {X.shape}, not that of the batch in the model's space "
                     f"({len(batch)}, {len(self.features)}): give model.features_of(batch)."
                 )
+            _reject_non_finite(X, scaled, what="scaled")
         nearest, labels = _nearest_and_labels(self.centres, X)
         current = np.bincount(labels, minlength=len(self.centres))
         rows = self._feature_rows(batch) + _share_rows(shift_of_counts(self._known, current))
