@@ -28,9 +28,11 @@ def test_nearest_gives_the_squared_distances_and_first_nearest_centre(seed):
     assert np.array_equal(squared, every.min(axis=1))
 
 
-def test_nearest_agrees_with_the_batch_kernel():
+def test_nearest_agrees_with_the_fit_s_matrix_products_away_from_ties():
     X, centres = _data(7, n=20_000)
-    assert np.array_equal(_compiled.nearest(X, centres)[0], _kernel.assign(X, centres, 8192))
+    assert np.array_equal(
+        _compiled.nearest(X, centres)[0], _kernel.assign_by_scores(X, centres, 8192)
+    )
 
 
 def test_a_tie_goes_to_the_first_centre():
@@ -53,15 +55,6 @@ def test_cluster_sums_are_bincount_s_bits(seed):
     assert np.array_equal(sums, expected)
     assert counts.tolist() == np.bincount(labels, minlength=6).tolist()
     assert counts[5] == 0 and not sums[5].any()
-
-
-def test_total_adds_in_order():
-    values = np.random.default_rng(3).lognormal(size=5000)
-    running = 0.0
-    for value in values.tolist():
-        running += value
-    assert _compiled.total(values) == running
-    assert _compiled.total(np.array([1e16, 1.0, -1e16])) == 0.0  # in order: 1 is lost
 
 
 def _gap_by_hand(reference: np.ndarray, current: np.ndarray) -> int:
@@ -113,3 +106,50 @@ def test_without_a_writable_cache_folder_it_compiles_at_each_start(monkeypatch):
         return 2 * x
 
     assert _compiled._compile(double)(21) == 42
+
+
+# One assignment everywhere: what a user sees does not depend on the rows around a customer.
+
+
+def _tied_data():
+    # 0/1 data: many customers exactly as near to two centres
+    return np.random.default_rng(159).integers(0, 2, size=(400, 4)).astype(float)
+
+
+def _on_the_border(n: int = 3000):
+    """Centres of the course's shape and ``n`` points on the plane halfway between the first
+    two: each within rounding of both."""
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(3, 6))
+    away = centres[1] - centres[0]
+    along = rng.normal(size=(n, 6))
+    along -= np.outer(along @ away / (away @ away), away)
+    return centres, (centres[0] + centres[1]) / 2 + along
+
+
+def test_a_customer_s_segment_does_not_depend_on_the_rest_of_the_batch():
+    from segmentation.cluster.kmeans import KMeans
+
+    centres, X = _on_the_border()
+    model = KMeans.from_centres(centres)
+    whole = model.predict(X)
+    assert 0 < np.count_nonzero(whole == 0) < len(X)  # the border splits both ways
+    in_sevens = np.concatenate([model.predict(X[i : i + 7]) for i in range(0, len(X), 7)])
+    one_by_one = np.array([model.predict(X[i : i + 1])[0] for i in range(500)])
+    assert np.array_equal(in_sevens, whole)
+    assert np.array_equal(one_by_one, whole[:500])
+    # the readable step's squared distances and argmin (six features: the same bits)
+    squared = ((X[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+    assert np.array_equal(whole, squared.argmin(axis=1))
+
+
+def test_labels_after_fit_and_partial_fit_are_predict_s():
+    from segmentation.cluster.kmeans import KMeans
+
+    X = _tied_data()
+    fitted = KMeans(3, random_state=159).fit(X)
+    assert np.array_equal(fitted.labels_, fitted.predict(X))
+    streamed = KMeans(3, random_state=159).partial_fit(X).partial_fit(X)
+    assert np.array_equal(streamed.labels_, streamed.predict(X))
+    # the distances transform gives agree with the segments
+    assert np.array_equal(fitted.transform(X).argmin(axis=1), fitted.predict(X))

@@ -806,23 +806,40 @@ def near_table():
 
 
 def test_fit_refuses_customers_too_alike_for_k_on_the_command_line(tmp_path):
-    # 3 distinct customers pass the quick count, but k-means puts the first two in one group.
+    # 3 distinct customers pass the quick count, but scikit-learn's k-means (distances by a
+    # matrix product, within rounding of each other) puts the first two in one group.
     (tmp_path / "near.csv").write_text(NEAR)
     before = folder_state(tmp_path)
-    done = run(tmp_path, "fit", "near.csv", "--k", "3", "-o", "near.json")
+    done = run(
+        tmp_path, "fit", "near.csv", "--k", "3", "--algorithm", "scikit-learn", "-o", "near.json"
+    )
     assert_refused(
         done, tmp_path, before, "k-means found only 2 distinct groups", "Choose a k of at most 2."
     )
     assert "stability" not in done.stderr  # no note about a warning the refusal replaces
 
 
-@pytest.mark.parametrize("algorithm", ["course", "scikit-learn"])
-def test_fit_refuses_customers_too_alike_for_k_in_python(algorithm):
+def test_fit_refuses_customers_too_alike_for_k_in_python():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with pytest.raises(ModelInputError, match="k-means found only 2 distinct groups"):
-            SegmentationModel(k=3, algorithm=algorithm).fit(near_table())
-        assert SegmentationModel(k=2, algorithm=algorithm).fit(near_table()).k == 2
+            SegmentationModel(k=3, algorithm="scikit-learn").fit(near_table())
+        assert SegmentationModel(k=2, algorithm="scikit-learn").fit(near_table()).k == 2
+
+
+@pytest.mark.parametrize("transform", ["log", "none"])
+def test_the_course_k_means_keeps_customers_apart_down_to_their_last_digits(transform):
+    # Its assignments come from exact differences (x - c) ** 2, not a matrix product: the
+    # first two customers, 1e-7 m.u. apart, each get their own segment, and J is 0.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = SegmentationModel(k=3, transform=transform, evaluate=False).fit(near_table())
+    table = model.predict(near_table())
+    segments = table["segment"].tolist()
+    assert segments[2] == segments[3] and len(set(segments)) == 3
+    own = np.array([table[f"distance_{s}"].iloc[i] for i, s in enumerate(segments)])
+    apart = table[f"distance_{segments[1]}"].iloc[0]  # the first customer to the second's
+    assert 0 < apart < 1e-9 and (own < apart / 100).all()  # each on its segment's centre
 
 
 # Spending close together (differences down to the last digits) and far apart.

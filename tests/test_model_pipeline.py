@@ -269,9 +269,9 @@ def test_the_fitted_settings_come_back_from_a_file(model, tmp_path):
 def test_a_failed_refit_leaves_the_last_fit_whole(customers):
     model = SegmentationModel(k=3, evaluate=False).fit(customers)
     text = model.to_json()
-    model.set_params(k=3, transform="none", random_state=5)
-    # 3 distinct customers pass the first count, but k-means puts the first two in one group:
-    # the refit fails only after the clustering.
+    model.set_params(k=3, random_state=5, algorithm="scikit-learn")
+    # 3 distinct customers pass the first count, but scikit-learn's k-means puts the first
+    # two in one group: the refit fails only after the clustering.
     near = pd.DataFrame(
         [[1000, 1, 1, 1, 1, 1], [1000.0000001, 1, 1, 1, 1, 1]] + [[5000, 1, 1, 1, 1, 1]] * 2,
         columns=FEATURES,
@@ -279,7 +279,7 @@ def test_a_failed_refit_leaves_the_last_fit_whole(customers):
     with pytest.raises(ValueError, match="k-means found only 2 distinct groups"):
         model.fit(near)
     assert model.to_json() == text
-    assert model.transform_ == "log" and model.random_state_ == 0
+    assert model.algorithm_ == "course" and model.random_state_ == 0
 
 
 # --- names of features in every natural form --------------------------------------------------

@@ -498,3 +498,28 @@ def test_setup_notes_name_what_lies_outside_the_tuned_set_up(customers):
         many = SegmentationModel(k=k, evaluate=False).fit(customers)
         assert [phrase in n for n in setup_notes(many, 440)] == [True]
     assert setup_notes(SegmentationModel(k=6, evaluate=False).fit(customers), 440) == []
+
+
+def test_the_monitor_counts_each_customer_in_the_segment_predict_gives(customers):
+    from segmentation.cluster.kmeans import KMeans
+    from segmentation.monitor.drift import _nearest_and_labels
+
+    # 0/1 data and centres at 0, 1 and 0.5 on each feature: many exact and near ties
+    X = np.random.default_rng(3).integers(0, 2, size=(500, 6)).astype(float)
+    centres = np.array([[0.0] * 6, [1.0] * 6, [0.5] * 6]) + np.linspace(0, 1e-15, 6)
+    nearest, labels = _nearest_and_labels(centres, X)
+    model = KMeans.from_centres(centres)
+    assert np.array_equal(labels, model.predict(X))
+    assert np.array_equal(nearest, model.transform(X).min(axis=1))
+    # the training data against themselves: a distance ratio of exactly 1
+    fitted = SegmentationModel(6, transform="none", n_init=2, evaluate=False).fit(customers)
+    table = drift_report(fitted, customers).table
+    assert table.query("monitor == 'distance_ratio'")["value"].iloc[0] == 1.0
+
+
+def test_a_scaled_batch_with_nan_is_refused_with_the_cell(customers):
+    model = SegmentationModel(3, evaluate=False).fit(customers)
+    X = model.features_of(customers.head(50))
+    X[3, 2] = np.nan
+    with pytest.raises(ValueError, match="scaled contains NaN at row 3, column 2"):
+        DriftMonitor(model, customers).report(customers.head(50), scaled=X)

@@ -1,21 +1,24 @@
-"""Compiled loops for the stream (private): incremental k-means and the drift monitors.
+"""Compiled loops (private): the nearest centre of every customer, the clusters' sums, and
+the largest gap between two sorted samples' distributions.
 
-A stream of batches calls the same few steps again and again on arrays of ten thousand
-customers, where NumPy's many small whole-array operations (and their temporaries) cost more
-than the arithmetic. These loops do each step in one pass, compiled by Numba (already a
-dependency of SHAP): the nearest centre of every customer, the clusters' sums, and the
-largest gap between two sorted samples' distributions.
+A stream of batches (incremental k-means, the drift monitors) calls the same few steps again
+and again on arrays of ten thousand customers, where NumPy's many small whole-array
+operations (and their temporaries) cost more than the arithmetic; and a distance computed by
+a matrix product (BLAS) depends in its last bits on the shape of the product, so that a
+customer near the border of two segments could change segment with the rows around it.
+These loops do each step in one pass, compiled by Numba (already a dependency of SHAP).
 
 Every loop adds in a fixed order, one value at a time, with no fused multiply-add (Numba
 does not fuse without ``fastmath``), so the results are the same bits on every CPU:
 
-- :func:`nearest`: ``sum over features of (x_f - c_f) ** 2``, features in order; the first
-  centre wins a tie (the course's rule). The course's batch k-means computes the same
-  distances by a matrix product (``_kernel``), so the two agree except where two centres are
-  within rounding of equally near.
+- :func:`nearest`, :func:`nearest_labels`, :func:`distances`: ``sum over features of
+  (x_f - c_f) ** 2``, features in order; the first centre wins a tie (the course's rule, and
+  the readable step's, ``steps.assign``, whose bits these are for up to seven features). Every
+  assignment of the course's k-means outside the iterations of a fit (``predict``,
+  ``transform``, the final ``labels_``, ``partial_fit``, the drift monitors) comes from these,
+  so a customer's segment does not depend on the other rows of the batch.
 - :func:`cluster_sums`: each cluster's sum with the rows added in the data's order, the bits
   ``np.bincount(labels, X[:, f])`` gives.
-- :func:`total`: a sum, one value at a time in order.
 - :func:`ks_gaps`: exact integers, no rounding at all.
 
 Tests compare each with a NumPy or SciPy computation of the same quantity.
@@ -44,32 +47,53 @@ def _compile(function: Callable) -> Any:
 
 
 @_compile
+def _nearest_of_row(X: np.ndarray, i: int, centres: np.ndarray) -> tuple[int, float]:
+    """Row ``i``'s nearest centre (the first, on a tie) and the squared distance to it."""
+    best, label = np.inf, 0
+    for j in range(centres.shape[0]):
+        total = 0.0
+        for f in range(X.shape[1]):
+            away = X[i, f] - centres[j, f]
+            total += away * away
+        if total < best:
+            best, label = total, j
+    return label, best
+
+
+@_compile
 def nearest(X: np.ndarray, centres: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The nearest centre of each row of ``X`` (the first, on a tie) and the squared
     distance to it."""
-    n, d = X.shape
-    labels = np.empty(n, np.int32)
-    squared = np.empty(n)
-    for i in range(n):
-        best, label = np.inf, 0
-        for j in range(centres.shape[0]):
-            total = 0.0
-            for f in range(d):
-                away = X[i, f] - centres[j, f]
-                total += away * away
-            if total < best:
-                best, label = total, j
-        labels[i], squared[i] = label, best
+    labels = np.empty(X.shape[0], np.int32)
+    squared = np.empty(X.shape[0])
+    for i in range(X.shape[0]):
+        labels[i], squared[i] = _nearest_of_row(X, i, centres)
     return labels, squared
 
 
 @_compile
-def total(values: np.ndarray) -> float:
-    """The sum of ``values``, added one at a time in order."""
-    result = 0.0
-    for value in values:
-        result += value
-    return result
+def nearest_labels(X: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """The nearest centre of each row of ``X`` (the first, on a tie), as :func:`nearest`
+    finds it, without keeping the distances."""
+    labels = np.empty(X.shape[0], np.int32)
+    for i in range(X.shape[0]):
+        labels[i] = _nearest_of_row(X, i, centres)[0]
+    return labels
+
+
+@_compile
+def distances(X: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """The distance of each row of ``X`` to each centre: the square root of the squared
+    distance :func:`nearest` compares."""
+    out = np.empty((X.shape[0], centres.shape[0]))
+    for i in range(X.shape[0]):
+        for j in range(centres.shape[0]):
+            total = 0.0
+            for f in range(X.shape[1]):
+                away = X[i, f] - centres[j, f]
+                total += away * away
+            out[i, j] = np.sqrt(total)
+    return out
 
 
 @_compile

@@ -7,6 +7,11 @@ the number of customers, and each block's work is a few whole-array NumPy operat
 matrix product gives the distances of a block's samples to all centres, another the clusters'
 sums). Prior checking of the inputs is assumed. Tests compare every result with the readable
 steps and with scikit-learn.
+
+The matrix products serve the iterations of a fit. The assignment a user sees (``predict``,
+``transform``, the final ``labels_``) is :func:`assign`'s, computed row by row by the compiled
+loops of :mod:`segmentation.cluster._compiled`: a matrix product's last bits depend on its
+shape, and with them, for a sample within rounding of two centres, the segment.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ from typing import Any
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
+
+from segmentation.cluster import _compiled
 
 #: Rows per block: small enough that a block's temporaries stay in the CPU cache.
 CHUNK_ROWS = 8192
@@ -145,8 +152,17 @@ def lloyd_step(
     return new_centres, J, counts.astype(np.int64), changed
 
 
-def assign(X: np.ndarray, centres: np.ndarray, chunk_size: int) -> np.ndarray:
-    """The index of each sample's nearest centre (the first one, on a tie)."""
+def assign(X: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """The index of each sample's nearest centre (the first one, on a tie), by the squared
+    distances of :func:`~segmentation.cluster._compiled.nearest`: computed row by row, so
+    that a sample's assignment does not depend on the other samples."""
+    return _compiled.nearest_labels(X, centres)
+
+
+def assign_by_scores(X: np.ndarray, centres: np.ndarray, chunk_size: int) -> np.ndarray:
+    """The assignment a fit's iteration makes (:func:`lloyd_step`), from the scores of a
+    block's matrix product: the same as :func:`assign` but where two centres are within
+    rounding of equally near."""
     space = _Space(centres, _block_rows(X, chunk_size))
     labels = np.empty(len(X), dtype=np.int32)
 
@@ -157,18 +173,10 @@ def assign(X: np.ndarray, centres: np.ndarray, chunk_size: int) -> np.ndarray:
     return labels
 
 
-def distances(X: np.ndarray, centres: np.ndarray, chunk_size: int) -> np.ndarray:
-    """The distance of each sample to each centre, shape (n_samples, n_centres)."""
-    space = _Space(centres, _block_rows(X, chunk_size))
-    out = np.empty((len(X), len(centres)))
-
-    def block(rows: slice, buffer: np.ndarray) -> None:
-        x = space.centred(X[rows], buffer)
-        squared = space.scores(x) + np.einsum("ij,ij->i", x, x)
-        np.sqrt(np.maximum(squared, 0.0), out=out[rows].T)
-
-    _for_each_block(block, X, chunk_size)
-    return out
+def distances(X: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """The distance of each sample to each centre, shape (n_samples, n_centres): the square
+    roots of the squared distances :func:`assign` compares."""
+    return _compiled.distances(X, centres)
 
 
 def sum_of_squares(X: np.ndarray, centres: np.ndarray, labels: np.ndarray, chunk: int) -> float:
@@ -189,8 +197,8 @@ class _Space:
     For a sample x and a centre c the score ||c||^2 - 2 x.c equals ||x - c||^2 - ||x||^2, so
     the nearest centre has the lowest score, and one matrix product gives the scores of a
     whole block. Samples and centres are first moved by ``offset``, the centres' mean, so that
-    the numbers stay small and the scores precise. Every distance to a given set of centres is
-    computed this way, so the same centres always give the same assignments.
+    the numbers stay small and the scores precise. Lloyd's iterations compute their distances
+    this way (the assignment a user sees is :func:`assign`'s).
     """
 
     def __init__(self, centres: np.ndarray, rows: int) -> None:

@@ -42,7 +42,7 @@ def update(
     """One incremental step on the batch ``X``: the new centres, the new counts, and the
     assignment of the batch to the old centres (see the module's docstring)."""
     k = len(centres)
-    labels, _ = _compiled.nearest(X, centres)
+    labels = _kernel.assign(X, centres)
     # Each cluster's sum, feature by feature, with the rows added in the batch's order (no
     # matrix product, whose order of addition depends on the BLAS library; and no sort).
     sums, sizes = _compiled.cluster_sums(X, labels, k)
@@ -70,14 +70,14 @@ def partial_fit(estimator: KMeans, X: Any) -> KMeans:
             given = _kernel.initial_centres(X, k, estimator.init, rng)
         centres, counts = np.array(given, dtype=np.float64), np.zeros(k)
     else:
-        centres = estimator.cluster_centers_
+        centres = np.asarray(estimator.cluster_centers_, dtype=np.float64)
         counts = getattr(estimator, "counts_", np.zeros(len(centres)))
     centres, counts, _ = update(X, centres, counts, estimator.forgetting)
     # As after a fit: the labels and J of the batch, by the centres the model now has.
-    labels, squared = _compiled.nearest(X, centres)
+    labels = _kernel.assign(X, centres)
     estimator.cluster_centers_ = centres
     estimator.counts_ = counts
     estimator.labels_ = labels
-    estimator.inertia_ = float(_compiled.total(squared))
+    estimator.inertia_ = _kernel.sum_of_squares(X, centres, labels, estimator.chunk_size)
     estimator._n_features_out = len(centres)
     return estimator

@@ -88,7 +88,9 @@ class FitHistory:
         keeping them would cost memory in proportion to samples times iterations.
         """
         X = _as_data(X)
-        return np.stack([_kernel.assign(X, centres, CHUNK_ROWS) for centres in self.centres])
+        return np.stack(
+            [_kernel.assign_by_scores(X, centres, CHUNK_ROWS) for centres in self.centres]
+        )
 
 
 class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, BaseEstimator):
@@ -252,21 +254,21 @@ class KMeans(ClassNamePrefixFeaturesOutMixin, TransformerMixin, ClusterMixin, Ba
         """The nearest centre of each sample."""
         check_is_fitted(self)
         X = self._check_data(X, reset=False)
-        return _kernel.assign(X, self.cluster_centers_, self.chunk_size)
+        return _kernel.assign(X, self.cluster_centers_)
 
     @one_blas_thread
     def transform(self, X: Any) -> np.ndarray:
         """The distance of each sample to each centre, shape (n_samples, n_clusters)."""
         check_is_fitted(self)
         X = self._check_data(X, reset=False)
-        return _kernel.distances(X, self.cluster_centers_, self.chunk_size)
+        return _kernel.distances(X, self.cluster_centers_)
 
     @one_blas_thread
     def score(self, X: Any, y: Any = None) -> float:
         """Minus J on X (higher is better, as scikit-learn's model selection expects)."""
         check_is_fitted(self)
         X = self._check_data(X, reset=False)
-        labels = _kernel.assign(X, self.cluster_centers_, self.chunk_size)
+        labels = _kernel.assign(X, self.cluster_centers_)
         return -_kernel.sum_of_squares(X, self.cluster_centers_, labels, self.chunk_size)
 
     def _check_data(self, X: Any, *, reset: bool) -> np.ndarray:
@@ -339,7 +341,7 @@ def _lloyd(data: _kernel.Prepared, centres: np.ndarray, max_iter: int, threshold
             break
 
     # The final assignment to the final centres, as predict() makes it, and J exactly.
-    labels = _kernel.assign(X, centres, chunk_size)
+    labels = _kernel.assign(X, centres)
     inertia = _kernel.sum_of_squares(X, centres, labels, chunk_size)
     history["objective"].append(inertia)
     history["sizes"].append(np.bincount(labels, minlength=len(centres)))
