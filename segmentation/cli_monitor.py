@@ -217,7 +217,11 @@ def _customers(args: argparse.Namespace, path: str) -> _Customers:
     """A customer file through the checked reader (read once), the customers with a missing
     value left out (``--allow-missing``)."""
     table = cli._read(
-        path, max_spending=cli._model_limit(args), allow_missing=args.allow_missing, with_model=True
+        path,
+        max_spending=cli._model_limit(args),
+        allow_missing=args.allow_missing,
+        with_model=True,
+        checksum=True,
     )
     from segmentation.data.schema import SPENDING_COLUMNS
 

@@ -432,8 +432,10 @@ def test_the_table_carries_the_sha256_of_the_bytes_parsed(tmp_path, content):
     path.write_bytes(content)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CustomerFileWarning)  # the note on the missing value
-        table = read_customer_csv(path, allow_missing=True)
+        table = read_customer_csv(path, allow_missing=True, checksum=True)
+        unasked = read_customer_csv(path, allow_missing=True)
     assert table.attrs["sha256"] == hashlib.sha256(content).hexdigest()
+    assert "sha256" not in unasked.attrs  # hashed only when asked: other reads skip the work
 
 
 def test_a_named_pipe_is_read_once_and_hashed_as_read(tmp_path):
@@ -450,6 +452,6 @@ def test_a_named_pipe_is_read_once_and_hashed_as_read(tmp_path):
 
     writer = threading.Thread(target=write)
     writer.start()
-    table = read_customer_csv(fifo)
+    table = read_customer_csv(fifo, checksum=True)
     writer.join(timeout=10)
     assert len(table) == 2 and table.attrs["sha256"] == hashlib.sha256(GOOD.encode()).hexdigest()

@@ -13,9 +13,9 @@ Hostile input is refused with a message too: a device or a socket instead of a f
 of more than :data:`MAX_FILE_BYTES`, a line of more than :data:`MAX_LINE_BYTES`, a value of
 more than :data:`MAX_VALUE_CHARS`. A named pipe (such as ``/dev/stdin`` fed by another
 command) is read once, up to those limits. Values are shown in messages with control
-characters escaped and long ones cut. The table keeps the sha256 of the bytes it was parsed
-from (``table.attrs["sha256"]``), so that a record can name them without reading the file
-again.
+characters escaped and long ones cut. Asked to (``checksum=True``), the table keeps the sha256
+of the bytes it was parsed from (``table.attrs["sha256"]``), so that a record can name them
+without reading the file again.
 
 The reader in parts, each in its own module:
 
@@ -104,6 +104,7 @@ def read_customer_csv(
     allow_missing: bool = False,
     with_model: bool = False,
     diagnose: bool = False,
+    checksum: bool = False,
 ) -> pd.DataFrame:
     """Read a customer CSV file into a tidy table, or refuse it with every problem listed.
 
@@ -118,6 +119,9 @@ def read_customer_csv(
         Spending above this, in any category, is refused as implausible.
     allow_missing, with_model, diagnose
         How missing spending values are read: see :func:`validate_customer_csv`.
+    checksum
+        Keep the sha256 of the bytes parsed in ``table.attrs["sha256"]`` (a pipe is read
+        once and a file may be replaced meanwhile: this names what was read).
 
     Returns
     -------
@@ -149,6 +153,7 @@ def read_customer_csv(
         allow_missing=allow_missing,
         with_model=with_model,
         diagnose=diagnose,
+        checksum=checksum,
     )
     if not result.ok:
         raise result.error()
@@ -166,12 +171,13 @@ def validate_customer_csv(
     allow_missing: bool = False,
     with_model: bool = False,
     diagnose: bool = False,
+    checksum: bool = False,
 ) -> Validation:
     """Check a customer CSV file without raising; see :func:`read_customer_csv`.
 
     Parameters
     ----------
-    path, require_labels, max_spending
+    path, require_labels, max_spending, checksum
         As for :func:`read_customer_csv`.
     allow_missing
         Read a blank spending value, or one marked missing ("NA", "n/a", "-", "?", "\\N",
@@ -199,7 +205,7 @@ def validate_customer_csv(
     result = Validation(filename=str(path))
     try:
         missing = {"allow_missing": allow_missing, "with_model": with_model, "diagnose": diagnose}
-        frame = _table(Path(path), result, require_labels, max_spending, missing)
+        frame = _table(Path(path), result, require_labels, max_spending, missing, checksum)
     except MemoryError:  # a file within the size limit, on a computer with little memory
         frame = None
         result._add(
@@ -220,8 +226,10 @@ def _table(
     require_labels: bool,
     max_spending: float,
     missing: dict[str, bool],
+    checksum: bool = False,
 ) -> pd.DataFrame | None:
-    """The checked table, or None with the problems recorded in ``result``."""
+    """The checked table, or None with the problems recorded in ``result``; with
+    ``checksum``, the sha256 of the bytes parsed in its ``attrs``."""
     raw = _read_bytes(path, result)
     if raw is None:
         return None
@@ -249,7 +257,7 @@ def _table(
         frame = careful.read_rows(layout)
     # The sha256 of the very bytes parsed: a record can name them without reading the file
     # again (a pipe is read once; a file can be replaced meanwhile).
-    if frame is not None:
+    if checksum and frame is not None:
         frame.attrs["sha256"] = hashlib.sha256(raw).hexdigest()
     result.missing = pd.DataFrame(careful.missing, columns=["row", "column"], dtype=object)
     result.missing = result.missing.astype({"row": "int64", "column": "string"})
