@@ -113,22 +113,19 @@ def read_customer_csv(
     path
         The CSV file: a header line, then one customer per line.
     require_labels
-        Whether Channel and Region must be present. When they are not required and absent,
-        the table simply has no such columns.
+        Whether Channel and Region must be present (if not, and absent, the table has none).
     max_spending
         Spending above this, in any category, is refused as implausible.
-    allow_missing, with_model, diagnose
-        How missing spending values are read: see :func:`validate_customer_csv`.
-    checksum
-        Keep the sha256 of the bytes parsed in ``table.attrs["sha256"]`` (a pipe is read
-        once and a file may be replaced meanwhile: this names what was read).
+    allow_missing, with_model, diagnose, checksum
+        How missing spending values are read, and whether the table keeps the sha256 of the
+        bytes parsed: see :func:`validate_customer_csv`.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``id``, ``Channel`` and ``Region`` (categories, when present) and the six
-        spending columns (``int64`` when every value is whole, else ``float64``). Customers
-        keep the order of the file. Without an ``id`` column, ids are 1, 2, ... in file order.
+        Columns ``id`` (1, 2, ... in file order if the file has none), ``Channel`` and
+        ``Region`` (categories, when present) and the six spending columns (``int64`` when
+        all whole, else ``float64``), customers in the file's order.
 
     Raises
     ------
@@ -138,7 +135,7 @@ def read_customer_csv(
     Warns
     -----
     CustomerFileWarning
-        For each note: an ignored column, skipped blank rows.
+        For each note (an ignored column, skipped blank rows).
 
     Examples
     --------
@@ -146,14 +143,9 @@ def read_customer_csv(
     >>> read_customer_csv(course_data_path()).shape
     (440, 9)
     """
+    missing = {"allow_missing": allow_missing, "with_model": with_model, "diagnose": diagnose}
     result = validate_customer_csv(
-        path,
-        require_labels=require_labels,
-        max_spending=max_spending,
-        allow_missing=allow_missing,
-        with_model=with_model,
-        diagnose=diagnose,
-        checksum=checksum,
+        path, require_labels=require_labels, max_spending=max_spending, checksum=checksum, **missing
     )
     if not result.ok:
         raise result.error()
@@ -177,7 +169,7 @@ def validate_customer_csv(
 
     Parameters
     ----------
-    path, require_labels, max_spending, checksum
+    path, require_labels, max_spending
         As for :func:`read_customer_csv`.
     allow_missing
         Read a blank spending value, or one marked missing ("NA", "n/a", "-", "?", "\\N",
@@ -195,6 +187,9 @@ def validate_customer_csv(
         ``allow_missing``): a spending column with no value at all and a customer with no
         spending value at all are notes instead of refusals, their values NaN. Every other
         refusal stays.
+    checksum
+        Keep the sha256 of the bytes parsed in the table's ``attrs["sha256"]`` (a pipe is
+        read once and a file may be replaced meanwhile: this names what was read).
 
     Returns
     -------
