@@ -55,6 +55,16 @@ class ModelInputError(ValueError):
     """A customer table that a model cannot segment (a column missing, a bad value)."""
 
 
+def empty_segment_error(found: int, k: int, where: str) -> ModelInputError:
+    """The refusal of a fit whose k-means left a segment empty: it found only ``found``
+    groups of customers ``where`` (in the training data, in a file), fewer than ``k``."""
+    return ModelInputError(
+        f"k-means found only {found} distinct group{'s' if found != 1 else ''} of "
+        f"customers in {where}, fewer than the k = {k} segments asked for: a segment would "
+        f"be empty. Choose a k of at most {found}."
+    )
+
+
 def check_choices(
     features: Any, transform: Any, algorithm: Any, evaluate: Any = True, missing: Any = "refuse"
 ) -> tuple[str, ...]:

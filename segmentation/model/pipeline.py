@@ -55,6 +55,7 @@ from segmentation.model.inputs import (
     check_choices,
     check_distinct,
     check_numbers,
+    empty_segment_error,
     printable,
     spending_matrix,
 )
@@ -708,10 +709,9 @@ def _cluster_all(X: np.ndarray, clusterer: Any) -> tuple[np.ndarray, np.ndarray]
     labels = np.asarray(fit.labels_)
     found = int(np.count_nonzero(np.bincount(labels, minlength=k)))
     if found < k:
-        raise ModelInputError(
-            f"k-means found only {found} distinct group{'s' if found != 1 else ''} of "
-            f"customers in the training data (customers that differ only in their last digits "
-            f"fall in one group), fewer than the k = {k} segments asked for: a segment would "
-            f"be empty. Choose a k of at most {found}."
+        raise empty_segment_error(
+            found,
+            k,
+            "the training data (customers that differ only in their last digits fall in one group)",
         )
     return labels, np.asarray(fit.cluster_centers_, dtype=float)

@@ -64,6 +64,7 @@ from segmentation.model.inputs import (
     ModelInputError,
     check_choices,
     check_numbers,
+    empty_segment_error,
     printable,
     whole,
 )
@@ -647,11 +648,7 @@ def _model_file(frame: DataFrame, steps: _Steps, seed: int, name: str) -> dict[s
     sums, counts, channels = _segment_sums(frame, steps)
     found = int(np.count_nonzero(counts))
     if found < len(counts):  # as the course's fit refuses it: no model has an empty segment
-        raise ModelInputError(
-            f"k-means found only {found} distinct group{'s' if found != 1 else ''} of "
-            f"customers in {name}, fewer than the k = {len(counts)} segments asked for: a "
-            f"segment would be empty. Choose a k of at most {found}."
-        )
+        raise empty_segment_error(found, len(counts), name)
     features, centres = steps.features, steps.centres
     order = _canonical_order(sums.sum(axis=1), counts)
     segments = named_segments(
