@@ -70,31 +70,55 @@ class StoredModel:
 
 def file_content(model: SegmentationModel) -> dict[str, Any]:
     """The model as plain data: what its file holds, the checksum last."""
-    evaluation = model.evaluation
+    return stored_content(
+        StoredModel(
+            # The fitted settings, not the parameters: set_params after fit changes nothing
+            # here until the next fit, so the settings always match the scaling and centres.
+            features=tuple(model.features_in_),
+            transform=model.transform_,
+            mean=model.mean,
+            scale=model.scale,
+            centres=model.centres,
+            algorithm=model.algorithm_,
+            random_state=int(model.random_state_),
+            n_init=int(model.n_init_),
+            segments=list(model.segments),
+            training=dict(model.training),
+            evaluation=model.evaluation,
+            library_version=model.library_version,
+            missing=dict(model.missing_),
+            monitoring=model.monitoring_,
+        )
+    )
+
+
+def stored_content(stored: StoredModel) -> dict[str, Any]:
+    """What a model file holds, in the file's layout, the checksum last: the one writer of
+    the layout, for a fitted model (:func:`file_content`) and for one made elsewhere (on
+    Spark, say)."""
+    evaluation = stored.evaluation
     payload = {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "library_version": model.library_version,
-        # The fitted settings, not the parameters: set_params after fit changes nothing here
-        # until the next fit, so the settings always match the scaling and centres.
-        "features": list(model.features_in_),
-        "transform": model.transform_,
-        "scaling": {"mean": model.mean.tolist(), "scale": model.scale.tolist()},
+        "library_version": stored.library_version,
+        "features": list(stored.features),
+        "transform": stored.transform,
+        "scaling": {"mean": stored.mean.tolist(), "scale": stored.scale.tolist()},
         "kmeans": {
-            "algorithm": model.algorithm_,
-            "k": len(model.centres),
-            "n_init": int(model.n_init_),
-            "random_state": int(model.random_state_),
-            "centres": model.centres.tolist(),
+            "algorithm": stored.algorithm,
+            "k": len(stored.centres),
+            "n_init": int(stored.n_init),
+            "random_state": int(stored.random_state),
+            "centres": stored.centres.tolist(),
         },
-        "segments": [{**asdict(s), "buys_more": list(s.buys_more)} for s in model.segments],
-        "training_data": dict(model.training),
+        "segments": [{**asdict(s), "buys_more": list(s.buys_more)} for s in stored.segments],
+        "training_data": dict(stored.training),
         "evaluation": None
         if evaluation is None
         else {**asdict(evaluation), "sizes": list(evaluation.sizes)},
-        "missing": dict(model.missing_),
+        "missing": dict(stored.missing),
         # Format 4: what drift monitoring needs of the training data (None if unknown).
-        "monitoring": model.monitoring_,
+        "monitoring": stored.monitoring,
     }
     return {**payload, "checksum": checksum(payload)}
 

@@ -45,7 +45,7 @@ import hashlib
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from os import PathLike, fspath
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,7 +58,6 @@ from segmentation.data.output import shown_path
 from segmentation.data.problems import CustomerFileError, Problem, plural, shown_value
 from segmentation.data.reader import MAX_SPENDING
 from segmentation.data.schema import SPENDING_COLUMNS
-from segmentation.model.file_checks import FORMAT, FORMAT_VERSION, checksum
 from segmentation.model.inputs import (
     MIN_SCALE,
     ModelInputError,
@@ -69,6 +68,7 @@ from segmentation.model.inputs import (
     whole,
 )
 from segmentation.model.naming import named_segments
+from segmentation.model.persistence import StoredModel, stored_content
 from segmentation.spark.session import spark_session
 from segmentation.spark.summary import spark_training_summary
 from segmentation.transactions.generate import reporter
@@ -162,10 +162,10 @@ def fit_spark(
     centres, iterations, cost = _kmeans(scaled, k, start, seed, max_iter)
     _refuse_few_distinct(frame, features, len(centres), k, name)
     report(f"k-means: k = {k}, {plural(iterations, 'iteration')}, J = {cost:.6g}")
-    payload = _model_file(frame, _Steps(features, transform, mean, scale, centres), seed, name)
-    sizes = ", ".join(f"{segment['customers']:,}" for segment in payload["segments"])
+    content = _model_file(frame, _Steps(features, transform, mean, scale, centres), seed, name)
+    sizes = ", ".join(f"{segment['customers']:,}" for segment in content["segments"])
     report(f"segments: {sizes} customers")
-    return SegmentationModel.from_dict({**payload, "checksum": checksum(payload)}, name)
+    return SegmentationModel.from_dict(content, name)
 
 
 def predict_spark(
@@ -643,7 +643,7 @@ def _transformed(column: str, transform: str) -> Column:
 
 
 def _model_file(frame: DataFrame, steps: _Steps, seed: int, name: str) -> dict[str, Any]:
-    """What the model's file holds (without its checksum), every segment measured on Spark:
+    """What the model's file holds, every segment measured on Spark:
     sizes, spending per category, channel mix, in the course's numbering."""
     sums, counts, channels = _segment_sums(frame, steps)
     found = int(np.count_nonzero(counts))
@@ -654,32 +654,31 @@ def _model_file(frame: DataFrame, steps: _Steps, seed: int, name: str) -> dict[s
     segments = named_segments(
         sums[order], counts[order], tuple(features), None if channels is None else channels[order]
     )
-    return {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "library_version": __version__,
-        "features": list(features),
-        "transform": steps.transform,
-        "scaling": {"mean": steps.mean.tolist(), "scale": steps.scale.tolist()},
-        "kmeans": {
-            "algorithm": "spark",
-            "k": len(centres),
-            "n_init": 1,
-            "random_state": int(seed),
-            "centres": centres[order].tolist(),
-        },
-        "segments": [{**asdict(s), "buys_more": list(s.buys_more)} for s in segments],
-        "training_data": {
-            "customers": int(counts.sum()),
-            "data_sha256": spending_checksum(frame, features, int(counts.sum())),
-            "source": printable(name),
-        },
-        "evaluation": None,
-        "missing": {"setting": "refuse", "imputed_values": 0, "imputed_customers": 0},
-        "monitoring": spark_training_summary(
-            frame, features, int(counts.sum()), _squared_distances(steps)
-        ),
-    }
+    customers = int(counts.sum())
+    return stored_content(
+        StoredModel(
+            features=tuple(features),
+            transform=steps.transform,
+            mean=steps.mean,
+            scale=steps.scale,
+            centres=centres[order],
+            algorithm="spark",
+            random_state=int(seed),
+            n_init=1,
+            segments=list(segments),
+            training={
+                "customers": customers,
+                "data_sha256": spending_checksum(frame, features, customers),
+                "source": printable(name),
+            },
+            evaluation=None,
+            library_version=__version__,
+            missing={"setting": "refuse", "imputed_values": 0, "imputed_customers": 0},
+            monitoring=spark_training_summary(
+                frame, features, customers, _squared_distances(steps)
+            ),
+        )
+    )
 
 
 def _segment_sums(
