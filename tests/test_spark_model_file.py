@@ -120,6 +120,17 @@ def test_the_summary_is_the_course_summary_with_ties_and_few_customers(spark):
     assert_same_summary(model.monitoring_, expected_summary(model, customers))
 
 
+def test_customers_on_their_centres_keep_no_mean_distance_as_the_course_does(spark):
+    # two distinct customers, k = 2: every customer sits on a centre, the mean distance is 0,
+    # no unit for the distance monitors (the course's fit stores null; so must Spark's)
+    rows = [[1.0, 2.0, 3.0, 4.0, 5.0, 6.0]] * 3 + [[100.0, 200.0, 300.0, 400.0, 500.0, 600.0]] * 2
+    model = fit_spark(spark.createDataFrame([tuple(r) for r in rows], FEATURES), k=2, spark=spark)
+    course = SegmentationModel(2, evaluate=False).fit(pd.DataFrame(rows, columns=FEATURES))
+    assert course.monitoring_["mean_distance"] is None
+    assert model.monitoring_["mean_distance"] is None
+    assert model.monitoring_["psi_bins"] == course.monitoring_["psi_bins"]
+
+
 # --- reading and writing ------------------------------------------------------------------------
 
 

@@ -426,9 +426,14 @@ def training_summary(raw: Any, X_scaled: Any, centres: Any, features: Any) -> di
         cuts, shares = psi_bins(np.log1p(raw[:, j]))
         bins[feature] = {"edges": cuts.tolist(), "shares": shares.tolist()}
     distance = float(_nearest_distances(np.asarray(centres, dtype=float), X_scaled).mean())
-    # None, not a distance the monitors cannot divide by (the file stores null).
-    usable = distance if distance >= MIN_MEAN_DISTANCE else None
-    return {"psi_bins": bins, "mean_distance": usable}
+    return {"psi_bins": bins, "mean_distance": usable_distance(distance)}
+
+
+def usable_distance(distance: float) -> float | None:
+    """The training customers' mean distance to their nearest centre as a model file keeps
+    it: None (null in the file) below :data:`MIN_MEAN_DISTANCE`, not a distance the monitors
+    cannot divide by (the customers sit on their centres)."""
+    return distance if distance >= MIN_MEAN_DISTANCE else None
 
 
 def _share_rows(shares: ShareShift) -> list[tuple]:

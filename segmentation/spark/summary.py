@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from segmentation.monitor.drift import PSI_BINS
+from segmentation.monitor.drift import PSI_BINS, usable_distance
 
 if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame
@@ -113,7 +113,7 @@ def spark_training_summary(
         used += len(unique)
         counts = -np.diff(np.concatenate(([n], above_cut, [0])))
         bins[feature] = {"edges": unique.tolist(), "shares": (counts / n).tolist()}
-    return {"psi_bins": bins, "mean_distance": float(totals[0])}
+    return {"psi_bins": bins, "mean_distance": usable_distance(float(totals[0]))}
 
 
 def _any(conditions: Sequence[Column]) -> Column:
