@@ -281,8 +281,12 @@ def _centres_of(model_or_centres: Any) -> np.ndarray:
 
 
 def _nearest_distances(centres: np.ndarray, X_scaled: Any) -> np.ndarray:
-    """Each customer's distance to its nearest centre, by the course's k-means."""
-    return KMeans.from_centres(centres).transform(np.asarray(X_scaled, dtype=float)).min(axis=1)
+    """Each customer's distance to its nearest centre, checked as the course's k-means
+    checks its input, and computed as the monitors compute it (:func:`_nearest_and_labels`:
+    the nearest only, not every centre's distance)."""
+    model = KMeans.from_centres(centres)
+    X = model._check_data(np.asarray(X_scaled, dtype=float), reset=False)
+    return _nearest_and_labels(model.cluster_centers_, X)[0]
 
 
 @dataclass(frozen=True)
