@@ -216,6 +216,22 @@ def as_number(answer: Any, what: str = "a number") -> float:
     return number
 
 
+#: A whole text written with one decimal comma ("0,228"): one_number would read it as
+#: thousands (228).
+_DECIMAL_COMMA_TEXT = re.compile(r"\s*[-+]?\d+,\d+\s*")
+
+
+def single_number(answer: Any, what: str, several: str = "") -> float:
+    """:func:`as_number` for a task whose answer is one value: several values are refused
+    with ``what`` and the hint ``several`` (": add the terms up"), and a text with a decimal
+    comma ("0,228") with the decimal-point advice, not read as thousands."""
+    if isinstance(answer, (list, tuple, np.ndarray, pd.Series)) and len(leaves(answer)) > 1:
+        raise AnswerFormError(f"answer with {what}{several}; got {kind(answer)}.")
+    if isinstance(answer, str) and _DECIMAL_COMMA_TEXT.fullmatch(answer):
+        raise AnswerFormError(f"{kind(answer)}: {DECIMAL_POINT}")
+    return as_number(answer, what)
+
+
 def as_whole_number(answer: Any, what: str = "a whole number") -> int:
     number = as_number(answer, what)
     if number != round(number):

@@ -4,7 +4,6 @@ given bin shares, and the retraining policy with the lowest stated cost on the s
 
 from __future__ import annotations
 
-import re
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from typing import Any
@@ -25,7 +24,6 @@ PSI_BATCH_SHARES = (0.10, 0.20, 0.30, 0.40)
 #: one per refit.
 POLICY_COST = {"J": 100.0, "churn": 100.0, "refit": 1.0}
 
-_DECIMAL_COMMA = re.compile(r"\s*[-+]?\d+,\d+\s*")
 _PSI = "one number: the PSI, rounded to 3 decimals"
 
 #: Each policy's name as a student may write it, normalised (see answers.normalised).
@@ -97,13 +95,7 @@ def check_psi_by_hand(answer: Any) -> Feedback:
     turned, log10 for the natural log, one half of the sum only, the logs without the
     weights, 2 decimals, a value that rounds to a neighbour, a percentage.
     """
-    if isinstance(answer, (list, tuple, np.ndarray, pd.Series)) and len(answers.leaves(answer)) > 1:
-        raise AnswerFormError(
-            f"answer with {_PSI}: add the four terms up; got {answers.kind(answer)}."
-        )
-    if isinstance(answer, str) and _DECIMAL_COMMA.fullmatch(answer):  # "0,228" is not 228
-        raise AnswerFormError(f"{answers.kind(answer)}: {answers.DECIMAL_POINT}")
-    given = answers.as_number(answer, _PSI)
+    given = answers.single_number(answer, _PSI, ": add the four terms up")
     parts = _psi_parts()
     right = parts["right"]
     if _rounds_to(given, right, decimals=3):

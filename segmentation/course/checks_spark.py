@@ -6,15 +6,11 @@ how many customers fit in a machine's memory by the benchmark's measured peak me
 from __future__ import annotations
 
 import math
-import re
 from functools import cache
 from typing import Any
 
-import numpy as np
-import pandas as pd
-
 from segmentation.course import answers
-from segmentation.course.answers import AnswerFormError, Feedback, checked
+from segmentation.course.answers import Feedback, checked
 
 #: Exercise 11.1: the decimals the scale factor is rounded to.
 SCALE_DECIMALS = 6
@@ -27,19 +23,8 @@ SCALE_DECIMALS = 6
 MEMORY_MB = 32_000
 MEMORY_SIZES = (1_000_000, 20_000_000)
 
-_DECIMAL_COMMA = re.compile(r"\s*[-+]?\d+,\d+\s*")
 _FACTOR = f"one number: the factor, rounded to {SCALE_DECIMALS} decimals"
 _MILLIONS = "one number: how many million customers, rounded down to a whole number"
-
-
-def _one_value(answer: Any, what: str) -> float:
-    """One number from a number, a numeric text or a one-value container; the usual
-    wrong forms (several values, a decimal comma) refused with what was expected."""
-    if isinstance(answer, (list, tuple, np.ndarray, pd.Series)) and len(answers.leaves(answer)) > 1:
-        raise AnswerFormError(f"answer with {what}; got {answers.kind(answer)}.")
-    if isinstance(answer, str) and _DECIMAL_COMMA.fullmatch(answer):  # "1,00114" is no number
-        raise AnswerFormError(f"{answers.kind(answer)}: {answers.DECIMAL_POINT}")
-    return answers.as_number(answer, what)
 
 
 @cache
@@ -56,7 +41,7 @@ def check_scale_factor(answer: Any) -> Feedback:
     standard deviation) are multiplied by to equal the course's (divided by the population
     one). A number, a numeric text or a one-value list, array or Series; the usual slips are
     named: the factor turned over, the square root left out, fewer decimals, a percentage."""
-    given = _one_value(answer, _FACTOR)
+    given = answers.single_number(answer, _FACTOR)
     n = _customers()
     right = math.sqrt(n / (n - 1))
     if answers.within_rounding(given, right, decimals=SCALE_DECIMALS):
@@ -128,7 +113,7 @@ def check_customers_in_memory(answer: Any) -> Feedback:
     one-value list, array or Series. The usual slips are named, rounded down or to the
     nearest million: the fixed part left out (memory in proportion to the slope alone), or
     one row scaled in proportion."""
-    given = _one_value(answer, _MILLIONS)
+    given = answers.single_number(answer, _MILLIONS)
     slope, base = memory_line()
     exact = (MEMORY_MB - base) / slope
     if given >= 1e5 and given == round(given):  # customers, not millions
