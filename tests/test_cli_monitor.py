@@ -6,10 +6,10 @@ an HTML page that escapes what the files hold, and bad input refused with nothin
 import json
 import subprocess
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from html_tags import Tags
 
 from segmentation.cli import main
 from segmentation.data.shipped import course_data_path, load_customers
@@ -157,19 +157,6 @@ def test_a_format_3_model_runs_the_share_shift_only_and_says_so(files, capsys, m
 
 
 # --- the page ---------------------------------------------------------------------------------
-
-
-class Tags(HTMLParser):
-    def __init__(self, text):
-        super().__init__()
-        self.tags, self.text = [], []
-        self.feed(text)
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-
-    def handle_data(self, data):
-        self.text.append(data)
 
 
 def test_the_page_escapes_every_text_from_the_files(files, monkeypatch):

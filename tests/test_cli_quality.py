@@ -4,10 +4,10 @@ input refused with the reader's message and nothing written; bad arguments exit 
 
 import subprocess
 import sys
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from html_tags import Tags
 
 from segmentation.cli import main
 from segmentation.data.shipped import course_data_path
@@ -55,19 +55,6 @@ def snapshot(folder):
         path.name: (path.stat().st_mode, path.read_bytes() if path.is_file() else None)
         for path in sorted(folder.iterdir())
     }
-
-
-class Tags(HTMLParser):
-    def __init__(self, text):
-        super().__init__()
-        self.tags, self.text = [], []
-        self.feed(text)
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-
-    def handle_data(self, data):
-        self.text.append(data)
 
 
 def test_the_report_is_printed_with_the_hand_worked_findings(tmp_path, capsys):
