@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.stats import ks_2samp
 
+from segmentation import _numba
 from segmentation.cluster import _compiled, _kernel
 
 
@@ -100,12 +101,12 @@ def test_without_a_writable_cache_folder_it_compiles_at_each_start(monkeypatch):
             raise RuntimeError("cannot cache function 'f': no locator available for file 'x'")
         return numba.njit(cache=False, **options)
 
-    monkeypatch.setattr(_compiled, "njit", njit)
+    monkeypatch.setattr(_numba, "njit", njit)
 
     def double(x):
         return 2 * x
 
-    assert _compiled._compile(double)(21) == 42
+    assert _numba.compile_loop(double)(21) == 42
 
 
 # One assignment everywhere: what a user sees does not depend on the rows around a customer.
