@@ -2,9 +2,9 @@
 
     segmentation rfm transactions.csv -o rfm.csv [--as-of 2025-01-01]
 
-It reads a transaction log through the checked reader
-(:func:`~segmentation.transactions.reader.read_transactions`), cleans it
-(:func:`~segmentation.transactions.cleaning.clean_transactions`), and writes one row per
+It reads a transaction log through the checked reader and cleans it
+(:func:`~segmentation.transactions.reader.read_and_clean`, which gives what
+:func:`~segmentation.transactions.cleaning.clean_transactions` gives), and writes one row per
 customer: the RFM+X table (:func:`~segmentation.rfm.plus.rfm_plus`), the R, F and M scores,
 the RFM code and the named segment (:mod:`segmentation.rfm.scores`). The summary says what
 the cleaning set aside, rule by rule, the date the table is taken at, and how many customers
@@ -96,10 +96,9 @@ def check_rfm_arguments(args: argparse.Namespace) -> None:
 def run_rfm(args: argparse.Namespace, outcome: Any) -> int:
     """Read, clean, score, write the table, then print the summary."""
     output = cli._output(args.output, args.data)
-    from segmentation.transactions.cleaning import clean_transactions
+    from segmentation.transactions.reader import read_and_clean
 
-    log = _read_log(args.data)
-    clean = clean_transactions(log)
+    lines, clean = read_and_clean(args.data)
     as_of, given = checked_as_of(clean, args.data, args.as_of_date)
     table = rfm_output_table(clean, as_of)
     content = table.to_csv(index=False).encode("utf-8", errors="backslashreplace")
@@ -108,20 +107,13 @@ def run_rfm(args: argparse.Namespace, outcome: Any) -> int:
     else:
         cli.write_atomically(output, content)
     outcome.written = f"the RFM table was written to {cli._where(output)}"
-    for line in summary_lines(args.data, len(log), clean, table, as_of, given):
+    for line in summary_lines(args.data, lines, clean, table, as_of, given):
         cli._say(line, cli._summary_stream(output))
     cli._say(
         f"Wrote the RFM table of {plural(len(table), 'customer')} to {cli._where(output)}.",
         cli._summary_stream(output),
     )
     return 0
-
-
-def _read_log(path: str) -> pd.DataFrame:
-    """The log through the checked reader."""
-    from segmentation.transactions.reader import read_transactions
-
-    return read_transactions(path)
 
 
 def checked_as_of(

@@ -21,7 +21,11 @@ def number_lines(
 ) -> tuple[np.ndarray, pd.Index, np.ndarray]:
     """The purchase lines' customers numbered by their place among the sorted distinct
     purchase ids (as text), those ids, and the cancellation lines' numbers (-1: a customer
-    with no purchase)."""
+    with no purchase). Ids may also be given as integers (as the ``rfm`` command reads
+    them, :func:`~segmentation.transactions.cleaning.clean_coded`): they are numbered and
+    named as their texts would be."""
+    if _integers(purchase_ids) and _integers(cancellation_ids):
+        return _number_integers(purchase_ids.to_numpy(), cancellation_ids.to_numpy())
     purchase_ids, cancellation_ids = purchase_ids.astype(str), cancellation_ids.astype(str)
     bought, cancelled = _packed(purchase_ids), _packed(cancellation_ids)
     if bought is None or cancelled is None:
@@ -36,6 +40,38 @@ def number_lines(
     texts = np.asarray(purchase_ids, dtype=object)[firsts[order]]
     at = np.minimum(np.searchsorted(keys[order], cancelled), len(keys) - 1)
     cancel_codes = np.where(keys[order][at] == cancelled, at, -1)
+    return place[numbers], pd.Index(texts, name=CUSTOMER), cancel_codes
+
+
+def _integers(ids: pd.Series) -> bool:
+    """Whether the ids are NumPy integers, none negative."""
+    values = ids.to_numpy()
+    return values.dtype.kind in "iu" and not (len(values) and values.min() < 0)
+
+
+#: Ids as integers are below 10**15 (the readers refuse larger ones): at most 15 digits.
+_DIGITS = 15
+
+
+def _number_integers(
+    bought: np.ndarray, cancelled: np.ndarray
+) -> tuple[np.ndarray, pd.Index, np.ndarray]:
+    """:func:`number_lines` of ids given as integers below 10**15. They are put in the
+    order of their texts ("100" before "99"): an id's digits padded with zeros to 15
+    places, then the shorter first ("1" before "10"), which is text order for numbers
+    written without leading zeros."""
+    numbers, keys = pd.factorize(bought)
+    digits = 1 + sum((keys >= 10**power).astype(np.int64) for power in range(1, _DIGITS))
+    order = np.argsort(keys * 10 ** (_DIGITS - digits) * 16 + digits, kind="stable")
+    place = _places(order)
+    # each cancellation's customer found among the ids sorted by value
+    by_value = np.argsort(keys, kind="stable")
+    at = np.minimum(np.searchsorted(keys[by_value], cancelled), max(len(keys) - 1, 0))
+    cancel_codes = np.full(len(cancelled), -1, dtype=np.int64)
+    if len(keys):
+        hit = keys[by_value][at] == cancelled
+        cancel_codes[hit] = place[by_value[at[hit]]]
+    texts = np.array([str(k) for k in keys[order].tolist()], dtype=object)
     return place[numbers], pd.Index(texts, name=CUSTOMER), cancel_codes
 
 

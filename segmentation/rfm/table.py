@@ -178,12 +178,15 @@ def _packed(texts: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
 def _invoice_runs(invoices: np.ndarray, codes: np.ndarray) -> np.ndarray | None:
     """The first line of each run of lines of one invoice and one customer, when every run
     is a different invoice: proved by the runs' invoice numbers rising strictly (by length,
-    then as text), as in a log written in invoice order. Else None (the invoices are then
-    hashed)."""
-    packed = _packed(invoices)
-    if packed is None:
-        return None
-    keys, lengths = packed
+    then as text; or as numbers), as in a log written in invoice order. Else None (the
+    invoices are then hashed)."""
+    if invoices.dtype.kind in "iu":  # numbers (as the rfm command reads them): one length
+        keys, lengths = invoices, np.zeros(len(invoices), dtype=np.int64)
+    else:
+        packed = _packed(invoices)
+        if packed is None:
+            return None
+        keys, lengths = packed
     start = np.ones(len(keys), dtype=bool)
     start[1:] = (keys[1:] != keys[:-1]) | (codes[1:] != codes[:-1])
     key, length = keys[start], lengths[start]

@@ -29,12 +29,19 @@ from itertools import pairwise
 import numpy as np
 import pandas as pd
 
+from segmentation.data.schema import SPENDING_COLUMNS
 from segmentation.transactions.layout import (
     AMOUNT,
     CANCELLATION_PREFIX,
     CATEGORY,
     CATEGORY_OF_STOCK_CODE,
     TRANSACTION_COLUMNS,
+)
+from segmentation.transactions.read_compiled import (
+    ADJUSTMENT_FLAG,
+    CANCELLATION_FLAG,
+    CODED_TEXTS,
+    CodedLog,
 )
 
 #: An invoice number starting with this letter is a bad-debt adjustment (UCI data).
@@ -99,22 +106,77 @@ def clean_transactions(log: pd.DataFrame) -> CleanLog:
     """
     if tuple(log.columns) != TRANSACTION_COLUMNS:  # a copy only when there is something to drop
         log = log.loc[:, list(TRANSACTION_COLUMNS)]
-    left = np.ones(len(log), dtype=bool)
-    counts = []
     # each invoice number's first letter, cut by NumPy: no Python call per line
     first_letter = log["Invoice"].astype(str).to_numpy(dtype=object).astype("U1")
-    quantity, price = log["Quantity"].to_numpy(), log["Price"].to_numpy()
-    cancellation = _starts_with(first_letter, CANCELLATION_PREFIX)
+    left, cancelled, set_aside = _apply_rules(
+        _exact_duplicates(log),
+        log["Customer ID"].isna().to_numpy(),
+        _starts_with(first_letter, CANCELLATION_PREFIX),
+        _starts_with(first_letter, ADJUSTMENT_PREFIX),
+        log["Quantity"].to_numpy(),
+        log["Price"].to_numpy(),
+    )
+    return CleanLog(_with_amounts(log[left]), _with_amounts(log[cancelled]), set_aside)
+
+
+def clean_coded(coded: CodedLog) -> CleanLog:
+    """:func:`clean_transactions` of a log read as numbers (the ``rfm`` command's way on
+    millions of lines): the same rules, the same counts, the same lines kept.
+
+    ``purchases`` and ``cancellations`` hold the columns RFM needs, numbers where the log
+    has text: Invoice (as :class:`~segmentation.transactions.read_compiled.CodedLog` keeps
+    it), Customer ID (an integer), InvoiceDate, AMOUNT and CATEGORY (a categorical of the
+    spending categories, missing when the catalogue does not know the stock code).
+    """
+    stock, description, country = (coded.texts[c][0] for c in CODED_TEXTS)
+    columns = pd.DataFrame(
+        {
+            "Invoice": coded.invoice,
+            "StockCode": stock,
+            "Description": description,
+            "Quantity": coded.quantity,
+            "InvoiceDate": coded.date.view("datetime64[ns]"),
+            "Price": coded.price,
+            "Customer ID": coded.customer,
+            "Country": country,
+        },
+        copy=False,
+    )
+    # distinct texts have distinct codes: lines equal in codes are equal in texts
+    left, cancelled, set_aside = _apply_rules(
+        _exact_duplicates(columns),
+        coded.customer < 0,
+        (coded.invoice & CANCELLATION_FLAG) != 0,
+        (coded.invoice & ADJUSTMENT_FLAG) != 0,
+        coded.quantity,
+        coded.price,
+    )
+    return CleanLog(_coded_lines(coded, left), _coded_lines(coded, cancelled), set_aside)
+
+
+def _apply_rules(
+    duplicate: np.ndarray,
+    missing_id: np.ndarray,
+    cancellation: np.ndarray,
+    adjustment: np.ndarray,
+    quantity: np.ndarray,
+    price: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+    """The rules applied in order, from what each line is: the lines left (the purchases),
+    the cancellations kept aside, and the set-aside table."""
+    left = np.ones(len(quantity), dtype=bool)
+    counts = []
+    cancelled = np.zeros_like(left)
     for rule, _ in RULES:
         if rule == "exact duplicate rows":
-            hit = _exact_duplicates(log)
+            hit = duplicate
         elif rule == "missing customer id":
-            hit = log["Customer ID"].isna().to_numpy()
+            hit = missing_id
         elif rule == "cancellations":
             hit = cancellation & (quantity < 0) & (price > 0)
             cancelled = left & hit
         elif rule == "bad-debt adjustments":
-            hit = _starts_with(first_letter, ADJUSTMENT_PREFIX)
+            hit = adjustment
         else:  # what is left of the cancellations has the wrong sign
             hit = cancellation | ~((quantity > 0) & (price > 0))
         counts.append(int(np.count_nonzero(left & hit)))
@@ -122,7 +184,7 @@ def clean_transactions(log: pd.DataFrame) -> CleanLog:
     set_aside = pd.DataFrame(
         {"rule": [r for r, _ in RULES], "rows": counts, "why": [w for _, w in RULES]}
     )
-    return CleanLog(_with_amounts(log[left]), _with_amounts(log[cancelled]), set_aside)
+    return left, cancelled, set_aside
 
 
 def _starts_with(first_letter: np.ndarray, prefix: str) -> np.ndarray:
@@ -192,7 +254,7 @@ def _number_key(log: pd.DataFrame) -> np.ndarray | None:
 def _with_amounts(lines: pd.DataFrame) -> pd.DataFrame:
     """The lines with AMOUNT (to the cent) and CATEGORY added, Customer ID as text."""
     lines = lines.reset_index(drop=True)
-    amount = np.round(lines["Quantity"].to_numpy(dtype=np.float64) * lines["Price"].to_numpy(), 2)
+    amount = line_amounts(lines["Quantity"].to_numpy(), lines["Price"].to_numpy())
     codes, stock_codes = pd.factorize(lines["StockCode"])
     categories = pd.Index(stock_codes).map(CATEGORY_OF_STOCK_CODE.get).to_numpy(dtype=object)
     # each stock code's category made text once, then taken per line (-1, no code: missing)
@@ -200,7 +262,31 @@ def _with_amounts(lines: pd.DataFrame) -> pd.DataFrame:
     return lines.assign(
         **{
             "Customer ID": lines["Customer ID"].astype(str),
-            AMOUNT: amount + 0.0,
+            AMOUNT: amount,
             CATEGORY: category,
         }
+    )
+
+
+def line_amounts(quantity: np.ndarray, price: np.ndarray) -> np.ndarray:
+    """Each line's amount, Quantity x Price rounded to cents (no -0.0)."""
+    return np.round(quantity.astype(np.float64) * price, 2) + 0.0
+
+
+def _coded_lines(coded: CodedLog, keep: np.ndarray) -> pd.DataFrame:
+    """The lines ``keep`` of a log read as numbers, in the columns of :func:`clean_coded`."""
+    codes, stock_codes = coded.texts["StockCode"]
+    place = {name: at for at, name in enumerate(SPENDING_COLUMNS)}
+    # each stock code's category found once, then taken per line (-1: not in the catalogue)
+    of_code = np.array([place.get(CATEGORY_OF_STOCK_CODE.get(c, ""), -1) for c in stock_codes])
+    category = of_code.astype(np.int8)[codes[keep]] if len(of_code) else codes[keep]
+    return pd.DataFrame(
+        {
+            "Invoice": coded.invoice[keep],
+            "Customer ID": coded.customer[keep],
+            "InvoiceDate": coded.date[keep].view("datetime64[ns]"),
+            AMOUNT: line_amounts(coded.quantity[keep], coded.price[keep]),
+            CATEGORY: pd.Categorical.from_codes(category, categories=list(SPENDING_COLUMNS)),
+        },
+        copy=False,
     )
