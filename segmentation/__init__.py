@@ -34,7 +34,11 @@ _MODULES: dict[str, tuple[str, ...]] = {
     "segmentation.transactions.generate": ("TransactionParams", "simulate_transactions"),
     "segmentation.transactions.generate_wholesale": ("wholesale_transactions",),
     "segmentation.transactions.shipped": ("load_transaction_truth", "load_transactions"),
-    "segmentation.transactions.reader": ("read_transactions", "validate_transactions"),
+    "segmentation.transactions.reader": (
+        "read_and_clean",
+        "read_transactions",
+        "validate_transactions",
+    ),
     "segmentation.transactions.cleaning": ("CleanLog", "clean_transactions"),
     "segmentation.data.problems": (
         "CustomerFileError",
