@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from segmentation.data import fast as data_fast
 from segmentation.data.problems import CustomerFileError, Validation
 from segmentation.rfm.plus import rfm_plus
 from segmentation.rfm.table import default_as_of, rfm_table
@@ -275,7 +276,7 @@ def test_pieces_are_parsed_here_when_no_thread_can_be_started(monkeypatch, write
 
     text = HEADER + "".join(f"{i},10002,x,1,2024-01-01 10:00,2,{i % 7},UK\n" for i in range(50))
     expected = fast_log(text)
-    monkeypatch.setattr(read_fast, "ThreadPoolExecutor", NoThreads)
+    monkeypatch.setattr(data_fast, "ThreadPoolExecutor", NoThreads)  # where on_threads runs
     monkeypatch.setattr(read_fast, "_PIECE_BYTES", 256)  # several pieces, so threads are tried
     monkeypatch.setattr(read_fast, "_cores", lambda: 4)
     monkeypatch.setattr(read_fast, "_address_room", lambda: None)

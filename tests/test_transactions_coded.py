@@ -3,6 +3,7 @@ reader and cleaning give: the same log, the same rule counts, the same RFM table
 errors. Files in any other form than the plainest are left to the usual reader."""
 
 import gzip
+import itertools
 import warnings
 
 import numpy as np
@@ -141,6 +142,8 @@ def test_plain_logs_give_the_same_tables_as_the_usual_way(tmp_path_factory, line
         ("Price", ".5"),
         ("Price", "1e3"),
         ("Price", "1234567890.123456"),  # more digits than a double holds
+        ("Price", "0." + "0" * 15 + "1"),  # more decimals than 10.0**n holds exactly
+        ("Price", "0." + "0" * 319 + "1"),  # 10.0**320 is infinite
         ("Quantity", "2.0"),
         ("Quantity", "+2"),
         ("Description", " FISH"),  # a space the careful rules strip
@@ -263,3 +266,83 @@ def test_a_file_read_in_pieces_on_threads_is_read_as_in_one(monkeypatch):
     pd.testing.assert_frame_equal(pieces.frame(), whole.frame(), check_exact=True)
     bad = text.replace("2010-12-05", "2010-12-32", 1)  # a bad value in one piece
     assert coded_of(bad) is None
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(0, 10**15 - 1), st.integers(0, 15), st.booleans())
+def test_prices_are_read_as_python_reads_them(digits, decimals, negative):
+    text = str(digits).rjust(decimals + 1, "0")
+    text = text[: len(text) - decimals] + ("." + text[len(text) - decimals :] if decimals else "")
+    text = ("-" if negative else "") + text
+    coded = coded_of(HEADER + f"\n5,10001,FISH,2,2010-12-01 08:26:00,{text},7,UK\n")
+    if abs(float(text)) > 10_000_000:
+        assert coded is None  # beyond the reader's limit: the usual reader says so
+    else:  # up to 15 digits and 15 decimals: each read exactly as Python reads it
+        assert coded.price[0] == float(text) + 0.0
+
+
+def test_no_thread_to_start_reads_the_pieces_one_after_the_other(monkeypatch):
+    from segmentation.data import fast
+    from segmentation.transactions import _coded_pass
+
+    class NoThreads:
+        def __init__(self, *args):
+            raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(fast, "ThreadPoolExecutor", NoThreads)
+    assert fast.on_threads(lambda x: 2 * x, [1, 2, 3]) == [2, 4, 6]
+    monkeypatch.setattr(_coded_pass, "_PIECE_BYTES", 64)
+    text = (
+        HEADER
+        + "\n"
+        + "\n".join(f"{i},10001,FISH,2,2010-12-01 08:26:00,1.5,7,UK" for i in range(50))
+    )
+    assert len(coded_of(text)) == 50
+
+
+def test_under_a_tight_address_space_limit_the_usual_reader_reads_it(monkeypatch, tmp_path):
+    # loading Numba's compiler could abort the process there, or leave the usual reader
+    # too little room
+    from segmentation.transactions import read_compiled
+
+    text = HEADER + "\n5,10001,FISH,2,2010-12-01 08:26:00,1.5,7,UK\n"
+    monkeypatch.setattr(read_compiled, "_address_room", lambda: read_compiled.ROOM_NEEDED)
+    assert coded_of(text) is None
+    monkeypatch.setattr(read_compiled, "_address_room", lambda: read_compiled.ROOM_NEEDED * 2)
+    assert coded_of(text) is not None
+
+
+def colliding_texts(stages: int) -> list[str]:
+    """2**stages distinct texts whose FNV-1a hashes share their low 21 bits: each stage a
+    pair of 3-letter blocks that take the low bits to the same state."""
+    prime, mask = 0x100000001B3, (1 << 21) - 1
+    state, pairs = 0xCBF29CE484222325 & mask, []
+    blocks = [
+        bytes(b) for b in itertools.product(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", repeat=3)
+    ]
+    for _ in range(stages):
+        seen: dict[int, bytes] = {}
+        for block in blocks:
+            after = state
+            for byte in block:
+                after = ((after ^ byte) * prime) & mask
+            if after in seen:
+                pairs.append((seen[after], block))
+                state = after
+                break
+            seen[after] = block
+    return [
+        b"".join(pair[c] for pair, c in zip(pairs, choice, strict=True)).decode()
+        for choice in itertools.product((0, 1), repeat=stages)
+    ]
+
+
+def test_texts_made_to_collide_are_numbered_right(tmp_path):
+    texts = colliding_texts(9)
+    assert len(set(texts)) == 512
+    rows = [f"{i + 1},10001,{t},2,2024-01-01 10:00:00,1.5,{i % 40},UK" for i, t in enumerate(texts)]
+    path = tmp_path / "log.csv"
+    path.write_text(HEADER + "\n" + "\n".join(rows * 2) + "\n")
+    coded = coded_of(path.read_text())
+    assert coded is not None and coded.texts["Description"][1] == texts
+    pd.testing.assert_frame_equal(coded.frame(), read_transactions(path), check_exact=True)

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -22,6 +24,9 @@ import pandas as pd
 from segmentation.data.careful import MAX_VALUE_CHARS
 from segmentation.data.columns import Layout, tidy
 from segmentation.data.schema import LABEL_CODES, LABEL_COLUMNS, SPENDING_COLUMNS
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def read_fast(raw: bytes, start: int, layout: Layout, max_spending: float) -> pd.DataFrame | None:
@@ -191,12 +196,24 @@ def _parse_in_pieces(raw: bytes, start: int, layout: Layout) -> list[pd.DataFram
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            if len(pieces) == 1:
-                return [parse(pieces[0])]
-            with ThreadPoolExecutor(len(pieces)) as pool:
-                return list(pool.map(parse, pieces))
+            return on_threads(parse, pieces)
     except (ValueError, TypeError, OverflowError, pd.errors.ParserError):
         return None
+
+
+def on_threads(function: Callable[[T], R], items: list[T]) -> list[R]:
+    """``function`` of each item: on a thread each when there are several (for work that
+    holds no lock: pandas' parser, compiled loops), in this thread after all when no thread
+    can be started (memory too short for a thread's stack)."""
+    if len(items) == 1:
+        return [function(items[0])]
+    try:
+        with ThreadPoolExecutor(len(items)) as pool:
+            return list(pool.map(function, items))
+    except RuntimeError as exc:
+        if "can't start new thread" not in str(exc):
+            raise
+        return [function(item) for item in items]
 
 
 def _checked_fast(column: str, pieces: list[pd.Series], max_spending: float) -> np.ndarray | None:

@@ -5,7 +5,6 @@ Numba cannot load (as under a tight memory limit)."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -13,7 +12,7 @@ import numpy as np
 
 from segmentation._numba import compile_loop
 from segmentation.data.careful import MAX_VALUE_CHARS
-from segmentation.data.fast import _cores
+from segmentation.data.fast import _cores, on_threads
 from segmentation.transactions.read_compiled import (
     _NUMBER_PART,
     ADJUSTMENT_FLAG,
@@ -37,9 +36,15 @@ _LIMITS = np.array(
 )
 _COMMA, _NEWLINE, _QUOTE = ord(","), ord("\n"), ord('"')
 _FNV_OFFSET, _FNV_PRIME = np.uint64(0xCBF29CE484222325), np.uint64(0x100000001B3)
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # an odd constant: multiplying by it mixes the bits
+#: A text whose slot takes more probes than this is left to the usual reader: in a table at
+#: most half full, honest texts take a few.
+_MOST_PROBES = 256
 _NOT_A_NUMBER = -(1 << 62)
-#: A price has fewer digits than this: below 2**53, every such number is exact in binary.
+#: A price has fewer digits than this: below 2**53, every such number is exact in binary;
+#: and at most this many decimals (10.0**15 is exact: 10.0**23 is not).
 _PRICE_DIGITS = 10**15
+_MOST_DECIMALS = 15
 
 
 #: What the pass reads: numbers, price, codes, distinct texts (see :func:`read_lines`).
@@ -55,12 +60,7 @@ def read_lines(raw: bytes, start: int, width: int, where: np.ndarray) -> Read | 
 
     A large file is cut into pieces of whole lines read on threads, one per core (the pass
     holds no lock), whose texts are then numbered as one pass would number them."""
-    pieces = _pieces(raw, start)
-    if len(pieces) == 1:
-        read = [_piece(raw, pieces[0], width, where)]
-    else:
-        with ThreadPoolExecutor(len(pieces)) as pool:
-            read = list(pool.map(lambda cut: _piece(raw, cut, width, where), pieces))
+    read = on_threads(lambda cut: _piece(raw, cut, width, where), _pieces(raw, start))
     done = [r for r in read if r is not None]
     if len(done) < len(read):
         return None
@@ -264,8 +264,9 @@ def _customer(data, begin, end, largest):
 
 @compile_loop
 def _price(data, begin, end, largest):
-    """A price written [-]digits[.digits], fewer than 16 digits: its digits over a power of
-    ten, as Python's float reads it; NaN when out of form or beyond ``largest``."""
+    """A price written [-]digits[.digits], fewer than 16 digits and at most 15 decimals: its
+    digits over a power of ten, both exact in binary, so the division rounds as Python's
+    float reads the text; NaN when out of form or beyond ``largest``."""
     sign = 1.0
     if end > begin and data[begin] == 45:
         sign, begin = -1.0, begin + 1
@@ -282,7 +283,7 @@ def _price(data, begin, end, largest):
             return np.nan
         value = value * 10 + digit
         decimals += 1
-        if value >= _PRICE_DIGITS:
+        if value >= _PRICE_DIGITS or decimals > _MOST_DECIMALS:
             return np.nan
     amount = sign * (value / 10.0**decimals)
     return np.nan if abs(amount) > largest else amount
@@ -334,17 +335,24 @@ def _date(data, begin, end, first_year, last_year):
 @compile_loop
 def _text(data, begin, end, j, slots, firsts, lengths, hashes, counts, most):
     """The code of the text from ``begin`` to ``end`` among column ``j``'s distinct texts
-    (numbered as first seen); -1 when the column has more than ``most``, or the text a
-    space at either end (the careful rules strip it)."""
+    (numbered as first seen); -1 when the column has more than ``most``, the text a space
+    at either end (the careful rules strip it), or its slot is found only after
+    :data:`_MOST_PROBES` others (texts made to collide: the usual reader then reads them).
+
+    The slot comes from the high bits of the hash times an odd constant, which depend on
+    every byte: the low bits of FNV-1a depend only on the low bits of each step, so texts
+    can be made that all share them."""
     if end > begin and (data[begin] <= 32 or data[end - 1] <= 32):
         return -1
     h = _FNV_OFFSET
     for at in range(begin, end):
         h = (h ^ np.uint64(data[at])) * _FNV_PRIME
     mask = slots.shape[1] - 1
-    slot = np.int64(h & np.uint64(mask))
+    slot = np.int64(((h * _MIX) >> np.uint64(40)) & np.uint64(mask))
     length = end - begin
-    while slots[j, slot] >= 0:
+    for _ in range(_MOST_PROBES):
+        if slots[j, slot] < 0:
+            break
         code = slots[j, slot]
         if hashes[j, code] == h and lengths[j, code] == length:
             first, same = firsts[j, code], True
@@ -355,6 +363,8 @@ def _text(data, begin, end, j, slots, firsts, lengths, hashes, counts, most):
             if same:
                 return code
         slot = (slot + 1) & mask
+    else:
+        return -1
     code = counts[j]
     if code >= firsts.shape[1] or code >= most:
         return -1

@@ -32,6 +32,7 @@ import pandas as pd
 
 from segmentation.data.columns import Layout
 from segmentation.transactions.layout import TRANSACTION_COLUMNS
+from segmentation.transactions.read_fast import _address_room
 from segmentation.transactions.read_values import transaction_frame
 
 #: The flag added to the number of an invoice written with a "C" (a cancellation), or an
@@ -39,6 +40,10 @@ from segmentation.transactions.read_values import transaction_frame
 CANCELLATION_FLAG = 1 << 60
 ADJUSTMENT_FLAG = 1 << 61
 _NUMBER_PART = (1 << 60) - 1
+
+#: The address space the compiled pass may need beyond twice the file: Numba's compiler
+#: and the pass's tables (see :func:`read_coded`).
+ROOM_NEEDED = 4 << 30
 
 #: The columns numbered as texts, in the order of :attr:`CodedLog.texts`.
 CODED_TEXTS = ("StockCode", "Description", "Country")
@@ -97,9 +102,14 @@ def _text_array(texts: list) -> pd.api.extensions.ExtensionArray:
 
 def read_coded(raw: bytes, start: int, layout: Layout) -> CodedLog | None:
     """The log as numbers from the bytes after the header (from ``start``), or None to leave
-    the file to the usual reader (also where Numba cannot be loaded or compile, as under a
-    tight memory limit)."""
+    the file to the usual reader: also under an address-space limit (``ulimit -v``) that
+    leaves less than :data:`ROOM_NEEDED` plus twice the file (loading Numba's compiler can
+    then abort the whole process, or leave too little for the usual reader), and where
+    Numba cannot be loaded at all."""
     if not raw.isascii() or raw.find(b"\r", start) >= 0 or start >= len(raw):
+        return None
+    room = _address_room()
+    if room is not None and room < ROOM_NEEDED + 2 * len(raw):
         return None
     where = np.array([layout.index.get(c, -1) for c in _ORDER], dtype=np.int64)
     if (where[[0, 3, 4, 5, 6]] < 0).any():  # a required column missing: the reader says so

@@ -11,7 +11,6 @@ refuses, and builds the same log when it accepts.
 from __future__ import annotations
 
 import warnings
-from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 
 import numpy as np
@@ -20,7 +19,7 @@ from pandas.api.types import union_categoricals
 
 from segmentation.data.careful import MAX_VALUE_CHARS
 from segmentation.data.columns import Layout
-from segmentation.data.fast import _ByteReader, _cores
+from segmentation.data.fast import _ByteReader, _cores, on_threads
 from segmentation.transactions.read_values import (
     LARGEST_ID,
     MAX_PRICE,
@@ -194,15 +193,7 @@ def _pieces(view: memoryview, cuts: list[int], options: dict) -> list[pd.DataFra
     def parse(cut: tuple[int, int]) -> pd.DataFrame:
         return pd.read_csv(_ByteReader(view[cut[0] : cut[1]]), **options)
 
-    if len(cuts) == 2:
-        return [parse((cuts[0], cuts[1]))]
-    try:
-        with ThreadPoolExecutor(len(cuts) - 1) as pool:
-            return list(pool.map(parse, pairwise(cuts)))
-    except RuntimeError as exc:  # memory too short for a thread's stack
-        if "can't start new thread" not in str(exc):
-            raise
-        return [parse(cut) for cut in pairwise(cuts)]
+    return on_threads(parse, list(pairwise(cuts)))
 
 
 def _texts_kept(column: object) -> bool:
