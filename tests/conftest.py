@@ -32,6 +32,22 @@ def scaled(customers):
     return StandardScaler().fit_transform(log_spending(customers))
 
 
+@pytest.fixture(scope="session")
+def default_stream():
+    """Notebook 10's simulated stream, with its three changes (tests must not change it)."""
+    from segmentation.monitor.stream import simulate_stream
+
+    return simulate_stream()
+
+
+@pytest.fixture(scope="session")
+def stationary_stream():
+    """The same panel's stream with no change at all."""
+    from segmentation.monitor.stream import simulate_stream
+
+    return simulate_stream(changes=())
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     """Every test's figures are closed after it: pyplot keeps them otherwise."""

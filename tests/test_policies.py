@@ -8,27 +8,17 @@ from sklearn.cluster import KMeans as ReferenceKMeans
 from segmentation.model.pipeline import SegmentationModel
 from segmentation.monitor import policies as p
 from segmentation.monitor.drift import drift_report
-from segmentation.monitor.stream import MIX_MONTH, simulate_stream
+from segmentation.monitor.stream import MIX_MONTH
 
 
 @pytest.fixture(scope="module")
-def default():
-    return simulate_stream()
+def table(default_stream):
+    return p.compare_policies(default_stream).set_index("policy")
 
 
 @pytest.fixture(scope="module")
-def stationary():
-    return simulate_stream(changes=())
-
-
-@pytest.fixture(scope="module")
-def table(default):
-    return p.compare_policies(default).set_index("policy")
-
-
-@pytest.fixture(scope="module")
-def runs(default):
-    return {policy: p.run_policy(default, policy) for policy in p.POLICIES}
+def runs(default_stream):
+    return {policy: p.run_policy(default_stream, policy) for policy in p.POLICIES}
 
 
 def sizes(stream):
@@ -48,8 +38,8 @@ def test_one_row_per_policy_rounded_to_three_decimals(table):
         assert (table[column] == table[column].round(3)).all()
 
 
-def test_refits_and_compute_counted_from_the_batch_sizes(default, table):
-    n = sizes(default)
+def test_refits_and_compute_counted_from_the_batch_sizes(default_stream, table):
+    n = sizes(default_stream)
     assert table.loc["never", ["refits", "customers_fitted"]].tolist() == [0, 0]
     assert table.loc["monthly", "refits"] == len(n)
     assert table.loc["monthly", "customers_fitted"] == n.sum() * p.N_INIT
@@ -57,16 +47,16 @@ def test_refits_and_compute_counted_from_the_batch_sizes(default, table):
     assert table.loc["quarterly", "refits"] == len(quarters)
     assert table.loc["quarterly", "customers_fitted"] == quarters.sum() * p.N_INIT
     assert table.loc["incremental", "refits"] == 0
-    assert table.loc["incremental", "customers_fitted"] == len(default.reference) + n.sum()
+    assert table.loc["incremental", "customers_fitted"] == len(default_stream.reference) + n.sum()
 
 
-def test_never_is_the_start_model_on_every_month(default, runs):
-    model = SegmentationModel(3, evaluate=False).fit(default.reference)
+def test_never_is_the_start_model_on_every_month(default_stream, runs):
+    model = SegmentationModel(3, evaluate=False).fit(default_stream.reference)
     months = runs["never"].months
-    expected_J = [-model.score(batch) for batch in default.batches]
+    expected_J = [-model.score(batch) for batch in default_stream.batches]
     assert months["J"].to_numpy() == pytest.approx(expected_J, abs=1e-3)
     # churn by the model's own segment_of, customer by customer
-    tables = [default.reference, *default.batches]
+    tables = [default_stream.reference, *default_stream.batches]
     labels = [pd.Series(model.segment_of(t), index=t["customer"]) for t in tables]
     for month in range(1, len(tables)):
         before, now = labels[month - 1], labels[month]
@@ -76,17 +66,17 @@ def test_never_is_the_start_model_on_every_month(default, runs):
         assert months.loc[month - 1, "churn"] == pytest.approx(churn, abs=5.01e-4)
 
 
-def test_the_oracle_is_as_good_as_scikit_learns_refit(default, runs):
-    model = SegmentationModel(3, evaluate=False).fit(default.reference)
+def test_the_oracle_is_as_good_as_scikit_learns_refit(default_stream, runs):
+    model = SegmentationModel(3, evaluate=False).fit(default_stream.reference)
     oracle = runs["never"].months["oracle_J"]
     for month in (1, 6, 12):
-        X = model.features_of(default.batches[month - 1])
+        X = model.features_of(default_stream.batches[month - 1])
         theirs = ReferenceKMeans(3, n_init=10, random_state=0).fit(X).inertia_
         assert oracle[month - 1] <= theirs * 1.001
 
 
-def test_on_a_stationary_stream_every_policy_stays_near_the_oracle(stationary):
-    table = p.compare_policies(stationary).set_index("policy")
+def test_on_a_stationary_stream_every_policy_stays_near_the_oracle(stationary_stream):
+    table = p.compare_policies(stationary_stream).set_index("policy")
     assert (table["mean_J_ratio"] <= 1.01).all()
     assert (table["worst_J_ratio"] <= 1.02).all()
     # a refit of the same customers renumbers nothing: churn stays that of the noise
@@ -94,21 +84,23 @@ def test_on_a_stationary_stream_every_policy_stays_near_the_oracle(stationary):
     assert table.loc["on_alarm", "refits"] == 0
 
 
-def test_on_alarm_without_alarms_is_never(stationary):
-    never, on_alarm = (p.run_policy(stationary, policy) for policy in ("never", "on_alarm"))
+def test_on_alarm_without_alarms_is_never(stationary_stream):
+    never, on_alarm = (p.run_policy(stationary_stream, policy) for policy in ("never", "on_alarm"))
     assert not on_alarm.months["alarm"].any()
     pd.testing.assert_frame_equal(never.months, on_alarm.months)
 
 
-def test_on_alarm_refits_in_the_months_it_alarms_from_the_first_change(default, runs):
+def test_on_alarm_refits_in_the_months_it_alarms_from_the_first_change(default_stream, runs):
     months = runs["on_alarm"].months
     assert (months["refits"] == months["alarm"].astype(int)).all()
     first = int(months.loc[months["alarm"], "month"].min())
     assert first == MIX_MONTH
     # the alarm is drift_report's verdict for the start model against the training data
-    model = SegmentationModel(3, evaluate=False).fit(default.reference)
+    model = SegmentationModel(3, evaluate=False).fit(default_stream.reference)
     for month in range(1, first + 1):
-        report = drift_report(model, default.batches[month - 1], reference=default.reference)
+        report = drift_report(
+            model, default_stream.batches[month - 1], reference=default_stream.reference
+        )
         assert report.drifted == (month == first)
 
 
@@ -123,20 +115,20 @@ def test_the_changes_make_never_worst_and_refits_follow_them(table, runs):
     assert runs["never"].months.loc[MIX_MONTH:, "churn"].max() < 0.06
 
 
-def test_incremental_starts_where_the_start_model_is(stationary):
-    start = SegmentationModel(3, evaluate=False).fit(stationary.reference)
-    months = p.run_policy(stationary, "incremental").months
-    assert months.loc[0, "J"] == pytest.approx(-start.score(stationary.batches[0]), abs=1e-3)
+def test_incremental_starts_where_the_start_model_is(stationary_stream):
+    start = SegmentationModel(3, evaluate=False).fit(stationary_stream.reference)
+    months = p.run_policy(stationary_stream, "incremental").months
+    assert months.loc[0, "J"] == pytest.approx(-start.score(stationary_stream.batches[0]), abs=1e-3)
 
 
-def test_the_same_stream_gives_the_same_table(default, table):
-    again = p.compare_policies(default).set_index("policy")
+def test_the_same_stream_gives_the_same_table(default_stream, table):
+    again = p.compare_policies(default_stream).set_index("policy")
     pd.testing.assert_frame_equal(table, again)
 
 
-def test_an_unknown_policy_is_refused(default):
+def test_an_unknown_policy_is_refused(default_stream):
     with pytest.raises(ValueError, match="unknown policy 'weekly': choose among never"):
-        p.run_policy(default, "weekly")
+        p.run_policy(default_stream, "weekly")
 
 
 @pytest.fixture(scope="module")
@@ -168,10 +160,10 @@ def test_the_mix_is_caught_at_once_and_gradual_drift_later(detection):
     assert delay["drift", "any"] != p.NOT_DETECTED and delay["drift", "any"] >= 1
 
 
-def test_fired_agrees_with_the_monitor_table(default):
-    table = p.monitor_table(default)
-    wide = p.fired(default)
-    assert list(wide.index) == list(range(1, len(default.batches) + 1))
+def test_fired_agrees_with_the_monitor_table(default_stream):
+    table = p.monitor_table(default_stream)
+    wide = p.fired(default_stream)
+    assert list(wide.index) == list(range(1, len(default_stream.batches) + 1))
     for (month, monitor), rows in table.groupby(["month", "monitor"]):
         assert wide.loc[month, monitor] == rows["crossed"].any()
     assert (wide["any"] == wide.drop(columns="any").any(axis=1)).all()

@@ -12,20 +12,10 @@ from segmentation.monitor.stream import simulate_stream
 COLUMNS = ["customer", "month", "Channel", "Region", *SPENDING_COLUMNS]
 
 
-@pytest.fixture(scope="module")
-def default():
-    return simulate_stream()
-
-
-@pytest.fixture(scope="module")
-def stationary():
-    return simulate_stream(changes=())
-
-
-def test_layout_of_every_table(default):
+def test_layout_of_every_table(default_stream):
     course = load_customers()
-    assert len(default.batches) == s.MONTHS
-    for month, table in enumerate([default.reference, *default.batches]):
+    assert len(default_stream.batches) == s.MONTHS
+    for month, table in enumerate([default_stream.reference, *default_stream.batches]):
         assert list(table.columns) == COLUMNS
         assert (table["month"] == month).all()
         assert table["customer"].is_unique
@@ -36,48 +26,60 @@ def test_layout_of_every_table(default):
             assert set(table[column].cat.categories) == set(course[column].cat.categories)
 
 
-def test_the_changes_table_and_four_quiet_months_first(default):
-    assert default.changes["change"].tolist() == ["mix", "new_group", "drift"]
-    assert default.changes["month"].tolist() == [s.MIX_MONTH, s.NEW_GROUP_MONTH, s.DRIFT_MONTH]
-    assert default.first_change >= 5
+def test_the_changes_table_and_four_quiet_months_first(default_stream):
+    assert default_stream.changes["change"].tolist() == ["mix", "new_group", "drift"]
+    assert default_stream.changes["month"].tolist() == [
+        s.MIX_MONTH,
+        s.NEW_GROUP_MONTH,
+        s.DRIFT_MONTH,
+    ]
+    assert default_stream.first_change >= 5
     assert simulate_stream(changes=()).changes.empty
     assert simulate_stream(changes=()).first_change is None
     # a change after the end of a short stream is not listed
     assert simulate_stream(months=6).changes["change"].tolist() == ["mix"]
 
 
-def test_the_panel_is_seen_every_month_and_no_two_customers_are_copies(stationary):
-    panel = stationary.reference["customer"].tolist()
+def test_the_panel_is_seen_every_month_and_no_two_customers_are_copies(stationary_stream):
+    panel = stationary_stream.reference["customer"].tolist()
     assert panel == list(range(1, s.PANEL + 1))
-    for batch in stationary.batches:
+    for batch in stationary_stream.batches:
         assert batch["customer"].tolist() == panel
-    spending = stationary.reference[list(SPENDING_COLUMNS)]
+    spending = stationary_stream.reference[list(SPENDING_COLUMNS)]
     assert not spending.duplicated().any()
     # The same customer from month to month: log spending differs by about MONTH_SIGMA * sqrt 2.
-    one, two = (np.log(t[list(SPENDING_COLUMNS)].to_numpy() + 1.0) for t in stationary.batches[:2])
-    spread = np.std((one - two)[(stationary.batches[0][list(SPENDING_COLUMNS)] > 100).to_numpy()])
+    one, two = (
+        np.log(t[list(SPENDING_COLUMNS)].to_numpy() + 1.0) for t in stationary_stream.batches[:2]
+    )
+    spread = np.std(
+        (one - two)[(stationary_stream.batches[0][list(SPENDING_COLUMNS)] > 100).to_numpy()]
+    )
     assert spread == pytest.approx(s.MONTH_SIGMA * np.sqrt(2), rel=0.15)
 
 
-def test_the_panel_looks_like_the_course_data(stationary):
+def test_the_panel_looks_like_the_course_data(stationary_stream):
     course = load_customers()
     log_course = np.log1p(course[list(SPENDING_COLUMNS)]).median()
-    log_panel = np.log1p(stationary.reference[list(SPENDING_COLUMNS)]).median()
+    log_panel = np.log1p(stationary_stream.reference[list(SPENDING_COLUMNS)]).median()
     assert (log_panel - log_course).abs().max() < 0.3
-    share = (stationary.reference["Channel"] == "Horeca").mean()
+    share = (stationary_stream.reference["Channel"] == "Horeca").mean()
     assert share == pytest.approx((course["Channel"] == "Horeca").mean(), abs=0.06)
 
 
-def test_a_changed_stream_equals_the_stationary_one_before_its_change(default, stationary):
+def test_a_changed_stream_equals_the_stationary_one_before_its_change(
+    default_stream, stationary_stream
+):
     for month in range(s.MIX_MONTH - 1):
-        pd.testing.assert_frame_equal(default.batches[month], stationary.batches[month])
-    pd.testing.assert_frame_equal(default.reference, stationary.reference)
+        pd.testing.assert_frame_equal(
+            default_stream.batches[month], stationary_stream.batches[month]
+        )
+    pd.testing.assert_frame_equal(default_stream.reference, stationary_stream.reference)
 
 
-def test_mix_moves_half_of_the_horeca_fresh_spending_to_delicassen(stationary):
+def test_mix_moves_half_of_the_horeca_fresh_spending_to_delicassen(stationary_stream):
     mixed = simulate_stream(changes=("mix",))
     month = s.MIX_MONTH
-    before, after = stationary.batches[month - 1], mixed.batches[month - 1]
+    before, after = stationary_stream.batches[month - 1], mixed.batches[month - 1]
     horeca = (before["Channel"] == s.MIX_CHANNEL).to_numpy()
     moved = before["Fresh"] * s.MIX_SHARE // 100
     assert (after["Fresh"] == np.where(horeca, before["Fresh"] - moved, before["Fresh"])).all()
@@ -86,10 +88,10 @@ def test_mix_moves_half_of_the_horeca_fresh_spending_to_delicassen(stationary):
     others = [c for c in SPENDING_COLUMNS if c not in ("Fresh", "Delicassen")]
     pd.testing.assert_frame_equal(after[others], before[others])
     # the month before the change is untouched
-    pd.testing.assert_frame_equal(mixed.batches[month - 2], stationary.batches[month - 2])
+    pd.testing.assert_frame_equal(mixed.batches[month - 2], stationary_stream.batches[month - 2])
 
 
-def test_the_new_group_grows_and_is_far_from_the_panel(stationary):
+def test_the_new_group_grows_and_is_far_from_the_panel(stationary_stream):
     grown = simulate_stream(changes=("new_group",))
     panel = s.PANEL
     shares = []
@@ -104,7 +106,7 @@ def test_the_new_group_grows_and_is_far_from_the_panel(stationary):
         # once joined they stay: ids run on from the panel
         assert newcomers["customer"].tolist() == list(range(panel + 1, panel + len(newcomers) + 1))
         pd.testing.assert_frame_equal(
-            batch[batch["customer"] <= panel], stationary.batches[month - 1]
+            batch[batch["customer"] <= panel], stationary_stream.batches[month - 1]
         )
     assert shares == sorted(shares) and shares[0] < shares[-1]
     # Far from the panel: median log spending differs by more than 2 in some categories.
@@ -114,16 +116,19 @@ def test_the_new_group_grows_and_is_far_from_the_panel(stationary):
     assert (gap > 2).sum() >= 2
 
 
-def test_drift_compounds_one_category_for_everyone(stationary):
+def test_drift_compounds_one_category_for_everyone(stationary_stream):
     drifting = simulate_stream(changes=("drift",))
     column = s.DRIFT_CATEGORY
     for month in range(1, s.MONTHS + 1):
-        got, base = drifting.batches[month - 1][column], stationary.batches[month - 1][column]
+        got, base = (
+            drifting.batches[month - 1][column],
+            stationary_stream.batches[month - 1][column],
+        )
         expected = base.copy()
         for _ in range(max(0, month - s.DRIFT_MONTH + 1)):
             expected = expected * (100 + s.DRIFT_RATE) // 100
         assert (got == expected).all()
-    ratio = drifting.batches[-1][column].sum() / stationary.batches[-1][column].sum()
+    ratio = drifting.batches[-1][column].sum() / stationary_stream.batches[-1][column].sum()
     assert ratio == pytest.approx(1.1 ** (s.MONTHS - s.DRIFT_MONTH + 1), rel=0.01)
 
 
