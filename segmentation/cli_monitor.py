@@ -145,7 +145,7 @@ def run_monitor(args: argparse.Namespace, outcome: Any) -> int:
     # be written leaves an earlier record as it was.
     if args.output is not None:
         _write_page(record, page_path, outcome)
-    _write(record_path, content)
+    cli.write_atomically(record_path, content)
     written = f"the record was written to {shown_path(record_path)}"
     if page_path is not None or args.output is not None:
         written += f" and the page to {cli._where(page_path)}"
@@ -154,16 +154,6 @@ def run_monitor(args: argparse.Namespace, outcome: Any) -> int:
         cli._say(line, stream)
     cli._say(f"{outcome.written[0].upper()}{outcome.written[1:]}.", stream)
     return DRIFT_FOUND if report.drifted else 0
-
-
-def _write(path: Path, content: bytes) -> None:
-    """An output file written atomically; a failure names the file."""
-    try:
-        cli.write_atomically(path, content)
-    except OSError as exc:
-        if exc.filename is not None:
-            raise
-        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from None
 
 
 def drift_report_of(model: Any, batch: pd.DataFrame, reference: pd.DataFrame | None) -> DriftReport:
@@ -376,7 +366,7 @@ def _write_page(record: dict[str, Any], path: Path | None, outcome: Any) -> None
     if path is None:
         cli._to_standard_output(lambda out: out.write(page), "the page", outcome)
     else:
-        _write(path, page)
+        cli.write_atomically(path, page)
     outcome.written = f"the page was written to {cli._where(path)}"
 
 

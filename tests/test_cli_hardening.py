@@ -694,6 +694,19 @@ def test_atomic_output_leaves_the_target_alone_on_any_failure(tmp_path):
     assert os.listdir(tmp_path) == ["out.csv"] and target.read_text() == "after\n"
 
 
+def test_a_system_error_naming_no_file_is_raised_again_naming_the_output(tmp_path):
+    # a full disk names no file; the message must say which output could not be written
+    target = tmp_path / "out.csv"
+    with pytest.raises(OSError) as caught, atomic_output(target) as out:
+        out.write(b"half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+    assert caught.value.errno == errno.ENOSPC and caught.value.filename == str(target)
+    with pytest.raises(OSError) as caught, atomic_output(target):
+        raise FileNotFoundError(errno.ENOENT, "gone", "/elsewhere/input.csv")
+    assert caught.value.filename == "/elsewhere/input.csv"  # one that names a file is kept
+    assert os.listdir(tmp_path) == []
+
+
 # --- 19. predictions are written a block at a time ---------------------------------------------
 
 

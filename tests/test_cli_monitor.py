@@ -412,18 +412,18 @@ def test_a_page_that_cannot_be_written_leaves_the_record_and_names_the_file(
 ):
     import errno
 
-    from segmentation import cli
+    from segmentation.data import output
 
     assert monitor(files, "model.json", "same.csv", monkeypatch=monkeypatch) == 0
     before = (files / "monitor-record.json").read_bytes()
-    write = cli.write_atomically
+    replace = output._replace
 
-    def full(path, content):
-        if str(path).endswith(".html"):
+    def full(temporary, target):  # the disk fills up as the page is written
+        if str(target).endswith(".html"):
             raise OSError(errno.ENOSPC, "No space left on device")
-        return write(path, content)
+        return replace(temporary, target)
 
-    monkeypatch.setattr(cli, "write_atomically", full)
+    monkeypatch.setattr(output, "_replace", full)
     capsys.readouterr()
     assert (
         monitor(files, "model.json", "shifted.csv", "-o", "page.html", monkeypatch=monkeypatch) == 1

@@ -377,7 +377,7 @@ def test_a_full_disk_leaves_no_output(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(output, "_replace", full)
     assert rfm(log, "-o", out) == 1
     err = capsys.readouterr().err
-    assert err.startswith("segmentation rfm: could not write or read a file: No space left")
+    assert err.startswith(f"segmentation rfm: could not write or read {out}: No space left")
     assert err.endswith("Nothing was written.\n")
     assert snapshot(tmp_path) == before
 

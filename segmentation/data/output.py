@@ -163,9 +163,10 @@ def atomic_output(path: str | PathLike[str]) -> Iterator[BinaryIO]:
             out.flush()
             _give_permissions(out.fileno(), target)
         _replace(temporary, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        _name_the_target(exc, target)
         raise
 
 
@@ -183,10 +184,18 @@ def atomic_path(path: str | PathLike[str]) -> Iterator[Path]:
         finally:
             os.close(handle)
         _replace(temporary, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        _name_the_target(exc, target)
         raise
+
+
+def _name_the_target(exc: BaseException, target: Path) -> None:
+    """An error of the system that names no file (a full disk, say) raised again naming the
+    output, so that the message says which file could not be written."""
+    if isinstance(exc, OSError) and exc.filename is None and exc.errno is not None:
+        raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from exc
 
 
 def _temporary_beside(target: Path) -> tuple[int, str]:
