@@ -300,7 +300,7 @@ def test_no_thread_to_start_reads_the_pieces_one_after_the_other(monkeypatch):
     assert len(coded_of(text)) == 50
 
 
-def test_under_a_tight_address_space_limit_the_usual_reader_reads_it(monkeypatch, tmp_path):
+def test_under_a_tight_memory_limit_the_usual_reader_reads_it(monkeypatch, tmp_path):
     # loading Numba's compiler could abort the process there, or leave the usual reader
     # too little room
     from segmentation.transactions import read_compiled
@@ -310,6 +310,12 @@ def test_under_a_tight_address_space_limit_the_usual_reader_reads_it(monkeypatch
     assert coded_of(text) is None
     monkeypatch.setattr(read_compiled, "_address_room", lambda: read_compiled.ROOM_NEEDED * 2)
     assert coded_of(text) is not None
+    import resource
+
+    limits = {resource.RLIMIT_DATA: (read_compiled.ROOM_NEEDED, resource.RLIM_INFINITY)}
+    real = resource.getrlimit
+    monkeypatch.setattr(resource, "getrlimit", lambda which: limits.get(which) or real(which))
+    assert coded_of(text) is None  # a data-segment limit (ulimit -d) counts too
 
 
 def colliding_texts(stages: int) -> list[str]:

@@ -90,6 +90,21 @@ class CodedLog:
         return transaction_frame(columns)
 
 
+def _room_for_the_compiler(need: int) -> bool:
+    """Whether no memory limit of this process leaves less than ``need`` bytes: neither
+    the address space left (``ulimit -v``) nor the data segment allowed (``ulimit -d``)."""
+    room = _address_room()
+    if room is not None and room < need:
+        return False
+    try:
+        import resource
+
+        data, _ = resource.getrlimit(resource.RLIMIT_DATA)
+    except (ImportError, OSError, ValueError, AttributeError):  # no such limit (Windows)
+        return True
+    return data == resource.RLIM_INFINITY or data >= need
+
+
 def _invoice_text(number: int) -> str:
     """An invoice number as the file writes it."""
     letter = "C" if number & CANCELLATION_FLAG else "A" if number & ADJUSTMENT_FLAG else ""
@@ -102,14 +117,14 @@ def _text_array(texts: list) -> pd.api.extensions.ExtensionArray:
 
 def read_coded(raw: bytes, start: int, layout: Layout) -> CodedLog | None:
     """The log as numbers from the bytes after the header (from ``start``), or None to leave
-    the file to the usual reader: also under an address-space limit (``ulimit -v``) that
-    leaves less than :data:`ROOM_NEEDED` plus twice the file (loading Numba's compiler can
-    then abort the whole process, or leave too little for the usual reader), and where
-    Numba cannot be loaded at all."""
+    the file to the usual reader: also under a memory limit (``ulimit -v`` or ``ulimit -d``)
+    that leaves less than :data:`ROOM_NEEDED` plus twice the file, and where Numba cannot be
+    loaded at all. (Short of memory, loading Numba's compiler and the BLAS it loads can
+    abort the process or spin for ever in C, and what they hold is then missing to the
+    usual reader.)"""
     if not raw.isascii() or raw.find(b"\r", start) >= 0 or start >= len(raw):
         return None
-    room = _address_room()
-    if room is not None and room < ROOM_NEEDED + 2 * len(raw):
+    if not _room_for_the_compiler(ROOM_NEEDED + 2 * len(raw)):
         return None
     where = np.array([layout.index.get(c, -1) for c in _ORDER], dtype=np.int64)
     if (where[[0, 3, 4, 5, 6]] < 0).any():  # a required column missing: the reader says so
