@@ -164,9 +164,7 @@ def atomic_output(path: str | PathLike[str]) -> Iterator[BinaryIO]:
             _give_permissions(out.fileno(), target)
         _replace(temporary, target)
     except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        _name_the_target(exc, target)
+        _abandon(temporary, target, exc)
         raise
 
 
@@ -185,15 +183,16 @@ def atomic_path(path: str | PathLike[str]) -> Iterator[Path]:
             os.close(handle)
         _replace(temporary, target)
     except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        _name_the_target(exc, target)
+        _abandon(temporary, target, exc)
         raise
 
 
-def _name_the_target(exc: BaseException, target: Path) -> None:
-    """An error of the system that names no file (a full disk, say) raised again naming the
-    output, so that the message says which file could not be written."""
+def _abandon(temporary: str, target: Path, exc: BaseException) -> None:
+    """After ``exc``: the temporary file removed, the target left as it was; an error of
+    the system that names no file (a full disk, say) raised again naming the output, so
+    that the message says which file could not be written (else the caller raises ``exc``)."""
+    with contextlib.suppress(OSError):
+        os.unlink(temporary)
     if isinstance(exc, OSError) and exc.filename is None and exc.errno is not None:
         raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from exc
 
