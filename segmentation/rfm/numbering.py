@@ -64,13 +64,9 @@ def _number_integers(
     digits = 1 + sum((keys >= 10**power).astype(np.int64) for power in range(1, _DIGITS))
     order = np.argsort(keys * 10 ** (_DIGITS - digits) * 16 + digits, kind="stable")
     place = _places(order)
-    # each cancellation's customer found among the ids sorted by value
-    by_value = np.argsort(keys, kind="stable")
-    at = np.minimum(np.searchsorted(keys[by_value], cancelled), max(len(keys) - 1, 0))
+    found = pd.Index(keys).get_indexer(cancelled)  # -1: a customer with no purchase
     cancel_codes = np.full(len(cancelled), -1, dtype=np.int64)
-    if len(keys):
-        hit = keys[by_value][at] == cancelled
-        cancel_codes[hit] = place[by_value[at[hit]]]
+    cancel_codes[found >= 0] = place[found[found >= 0]]
     texts = np.array([str(k) for k in keys[order].tolist()], dtype=object)
     return place[numbers], pd.Index(texts, name=CUSTOMER), cancel_codes
 

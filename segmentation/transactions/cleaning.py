@@ -151,7 +151,14 @@ def clean_coded(coded: CodedLog) -> CleanLog:
         coded.quantity,
         coded.price,
     )
-    return CleanLog(_coded_lines(coded, left), _coded_lines(coded, cancelled), set_aside)
+    codes, stock_codes = coded.texts["StockCode"]
+    place = {name: at for at, name in enumerate(SPENDING_COLUMNS)}
+    # each stock code's category found once (-1: not in the catalogue), then taken per line
+    of_code = [place.get(CATEGORY_OF_STOCK_CODE.get(c, ""), -1) for c in stock_codes]
+    category = np.array(of_code, dtype=np.int8)[codes]
+    return CleanLog(
+        _coded_lines(coded, category, left), _coded_lines(coded, category, cancelled), set_aside
+    )
 
 
 def _apply_rules(
@@ -273,20 +280,16 @@ def line_amounts(quantity: np.ndarray, price: np.ndarray) -> np.ndarray:
     return np.round(quantity.astype(np.float64) * price, 2) + 0.0
 
 
-def _coded_lines(coded: CodedLog, keep: np.ndarray) -> pd.DataFrame:
-    """The lines ``keep`` of a log read as numbers, in the columns of :func:`clean_coded`."""
-    codes, stock_codes = coded.texts["StockCode"]
-    place = {name: at for at, name in enumerate(SPENDING_COLUMNS)}
-    # each stock code's category found once, then taken per line (-1: not in the catalogue)
-    of_code = np.array([place.get(CATEGORY_OF_STOCK_CODE.get(c, ""), -1) for c in stock_codes])
-    category = of_code.astype(np.int8)[codes[keep]] if len(of_code) else codes[keep]
+def _coded_lines(coded: CodedLog, category: np.ndarray, keep: np.ndarray) -> pd.DataFrame:
+    """The lines ``keep`` of a log read as numbers, in the columns of :func:`clean_coded`
+    (``category``: each line's place in SPENDING_COLUMNS, -1 for none)."""
     return pd.DataFrame(
         {
             "Invoice": coded.invoice[keep],
             "Customer ID": coded.customer[keep],
             "InvoiceDate": coded.date[keep].view("datetime64[ns]"),
             AMOUNT: line_amounts(coded.quantity[keep], coded.price[keep]),
-            CATEGORY: pd.Categorical.from_codes(category, categories=list(SPENDING_COLUMNS)),
+            CATEGORY: pd.Categorical.from_codes(category[keep], categories=list(SPENDING_COLUMNS)),
         },
         copy=False,
     )
