@@ -116,17 +116,20 @@ def child(script: str, path: Path) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def timed(times: dict[str, float], stage: str, function, *args):
+    """``function(*args)``, its time kept in ``times[stage]``."""
+    start = time.perf_counter()
+    result = function(*args)
+    times[stage] = time.perf_counter() - start
+    return result
+
+
 def our_path(path: Path) -> dict[str, float]:
     """Our path's stages, timed; the tables kept out of the timing."""
-    times, start = {}, time.perf_counter()
-    lines, clean = read_and_clean(path)
-    times["read_and_clean"] = time.perf_counter() - start
-    start = time.perf_counter()
-    plus = rfm_plus(clean)
-    times["rfm_plus"] = time.perf_counter() - start
-    start = time.perf_counter()
-    table = rfm_table(clean)
-    times["rfm_table"] = time.perf_counter() - start
+    times: dict[str, float] = {}
+    lines, clean = timed(times, "read_and_clean", read_and_clean, path)
+    plus = timed(times, "rfm_plus", rfm_plus, clean)
+    table = timed(times, "rfm_table", rfm_table, clean)
     assert plus.index.equals(table.index) and lines > 0
     times["customers"] = len(table)
     times["kept"] = len(clean.purchases)
@@ -135,16 +138,10 @@ def our_path(path: Path) -> dict[str, float]:
 
 def table_path(path: Path) -> tuple[dict[str, float], pd.DataFrame]:
     """The notebooks' path (the log as a table), timed, and its RFM+X table."""
-    times, start = {}, time.perf_counter()
-    log = read_transactions(path)
-    times["read_transactions"] = time.perf_counter() - start
-    start = time.perf_counter()
-    clean = clean_transactions(log)
-    times["clean_transactions"] = time.perf_counter() - start
-    start = time.perf_counter()
-    plus = rfm_plus(clean)
-    times["rfm_plus"] = time.perf_counter() - start
-    return times, plus
+    times: dict[str, float] = {}
+    log = timed(times, "read_transactions", read_transactions, path)
+    clean = timed(times, "clean_transactions", clean_transactions, log)
+    return times, timed(times, "rfm_plus", rfm_plus, clean)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -432,6 +432,18 @@ def test_numbers_are_written_rounded(wholesale, tmp_path, capsys):
     assert not re.search(r"-0\.0\b", out.read_text())
 
 
+def rfm_under_limit(folder, limit, env=None):
+    """``segmentation rfm log.csv -o rfm.csv`` in ``folder`` under ``ulimit LIMIT``."""
+    return subprocess.run(
+        ["bash", "-c", f'ulimit {limit}; exec "$0" rfm log.csv -o rfm.csv', str(COMMAND)],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+
+
 @pytest.mark.parametrize("limit", ["-v 450000", "-d 230000"])  # address space, data (KiB)
 def test_a_large_plain_log_under_a_memory_limit_is_read_the_usual_way(tmp_path, limit):
     # 100,000 lines (7 MB) in the plainest form, which the command would read as numbers:
@@ -440,15 +452,9 @@ def test_a_large_plain_log_under_a_memory_limit_is_read_the_usual_way(tmp_path, 
     # reads it, in the room it has
     lines = [f"{i},10002,x,1,2024-01-01 10:00:00,2,{i % 50},UK" for i in range(100_000)]
     write_log(tmp_path, HEADER + "\n".join(lines) + "\n")
-    done = subprocess.run(
-        ["bash", "-c", f'ulimit {limit}; exec "$0" rfm log.csv -o rfm.csv', str(COMMAND)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        # OpenBLAS starting its threads is what spun for ever under ulimit -d
-        env={k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"},
-    )
+    # OpenBLAS starting its threads is what spun for ever under ulimit -d
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    done = rfm_under_limit(tmp_path, limit, env)
     assert done.returncode == 0, done.stderr
     assert "Scored 50 customers" in done.stdout
     assert len(pd.read_csv(tmp_path / "rfm.csv")) == 50
@@ -462,13 +468,7 @@ def test_running_out_of_memory_is_a_message_and_writes_nothing(tmp_path, limit):
         lines = [f"{i},10002,x,1,2024-01-01 10:00,2,{i % 50},UK" for i in range(700_000)]
         write_log(tmp_path, HEADER + "\n".join(lines) + "\n")
     before = snapshot(tmp_path)
-    done = subprocess.run(
-        ["bash", "-c", f'ulimit -v {limit}; exec "$0" rfm log.csv -o rfm.csv', str(COMMAND)],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = rfm_under_limit(tmp_path, f"-v {limit}")
     if limit == 400_000:
         assert done.returncode == 0, done.stderr
         return
